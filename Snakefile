@@ -1,0 +1,23 @@
+# corephase: array processing of weak core phases (PKiKP, PKIIKP, PKJKP, PcP, ScP).
+# Run: snakemake --cores N   (see README.md). All rules live in workflow/rules.
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/fetch.smk"
+include: "workflow/rules/preprocess.smk"
+include: "workflow/rules/stack.smk"
+include: "workflow/rules/coda.smk"
+include: "workflow/rules/figures.smk"
+include: "workflow/rules/tables.smk"
+
+
+rule all:
+    input:
+        all_targets(),
+    default_target: True

@@ -1,0 +1,536 @@
+"""Per-pair stages of the workflow: fetch, preprocess, stack, coda, figures, tables.
+
+Each function reads its inputs from files, writes its outputs atomically and
+returns nothing; the Snakemake scripts in ``workflow/scripts`` only unpack
+paths and parameters and call one of these. A pair whose data are missing or
+unusable still gets every output: an explicit empty result with its status
+and reason, so that downstream stages and summary tables keep going.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from obspy import Inventory, UTCDateTime, read_inventory
+
+from . import __version__
+from .beam import plane_wave_delays, shift_traces, slowness_deg_to_km
+from .events import Event, event_to_quakeml, events_from_quakeml
+from .geometry import ArrayGeometry
+from .io import (
+    geometry_from_config,
+    geometry_from_inventory,
+    geometry_to_inventory,
+    read_json,
+    read_local,
+    read_stream,
+    write_inventory,
+    write_json,
+    write_stream,
+    write_table,
+)
+from .preprocess import bandpass, common_grid, qc_and_merge
+from .stacking import envelope_stack, linear_stack, nth_root_stack, pws
+from .traveltimes import distance_backazimuth, first_arrivals
+
+log = logging.getLogger("corephase")
+
+#: Statuses a pair can have. Only "ok" pairs carry beams and measurements.
+STATUSES = ("ok", "partial", "no_data", "restricted", "too_few_elements", "error")
+
+
+def _window(arrivals: dict, win: dict) -> tuple[float, float]:
+    """Start and end (s after origin) of a record window defined by phases."""
+    times = {k: v.time for k, v in arrivals.items()}
+    if not times:
+        raise ValueError("no theoretical arrivals to set the record window")
+    start = times.get(win["start_phase"], min(times.values())) + win["start_offset_s"]
+    end = times.get(win["end_phase"], max(times.values())) + win["end_offset_s"]
+    return start, end
+
+
+def pair_geometry_info(arr: dict, event: Event, config: dict) -> dict:
+    """Distance, back-azimuth and theoretical arrivals at the array reference point."""
+    dist, baz, az = distance_backazimuth(
+        event.latitude, event.longitude, arr["ref_lat"], arr["ref_lon"]
+    )
+    phases = ["P", *config["phases"]]
+    for key in ("start_phase", "end_phase"):
+        if config["window"][key] not in phases:
+            phases.append(config["window"][key])
+    arrivals = first_arrivals(event.depth_km, dist, phases, config["model"])
+    return {"distance_deg": dist, "baz_deg": baz, "az_deg": az, "arrivals": arrivals}
+
+
+# --------------------------------------------------------------------------- fetch
+
+
+def fetch_pair(
+    array_name: str,
+    arr: dict,
+    event: Event,
+    config: dict,
+    out_mseed,
+    out_stationxml,
+    out_quakeml,
+    out_status,
+) -> dict:
+    """Get the records of one event x array pair from the array's source.
+
+    Sources: ``synthetic`` (made here, see :mod:`corephase.synthetic`),
+    ``local`` (miniSEED + StationXML folder or SDS archive), ``fdsn`` (see
+    :mod:`corephase.fdsn`). Writes miniSEED, StationXML, QuakeML and a JSON
+    status with provenance. Missing data give status ``no_data`` and empty
+    outputs rather than an exception.
+    """
+    t_start = time.time()
+    info = pair_geometry_info(arr, event, config)
+    w0, w1 = _window(info["arrivals"], config["window"])
+    t0, t1 = event.origin + w0, event.origin + w1
+    status = {
+        "array": array_name,
+        "event": event.id,
+        "source": arr["source"],
+        "window_s_after_origin": [w0, w1],
+        "distance_deg": info["distance_deg"],
+        "baz_deg": info["baz_deg"],
+        "corephase_version": __version__,
+        "fetched_at": str(UTCDateTime()),
+    }
+    src = arr["source"]
+    if src == "synthetic":
+        from .synthetic import pair_seed, synthesize
+
+        geom = geometry_from_config(array_name, arr)
+        syn_cfg = {**config.get("synthetic", {}), **(arr.get("synthetic") or {})}
+        syn_cfg["window"] = dict(config["window"])
+        syn_cfg["model"] = config["model"]
+        seed = pair_seed(config["seed"], array_name, event.id)
+        stream, syn_info = synthesize(geom, event, syn_cfg, seed)
+        inv = geometry_to_inventory(geom, stream[0].stats.sampling_rate if len(stream) else 20.0)
+        status.update(status="ok", reason="", synthetic=True, synthetic_info=syn_info)
+    elif src == "local":
+        stream, inv = read_local(arr, t0, t1)
+        if len(stream) == 0:
+            status.update(status="no_data", reason=f"no matching records in {arr['path']}")
+        else:
+            status.update(status="ok", reason="")
+        status["synthetic"] = False
+        status["path"] = str(arr["path"])
+    elif src == "fdsn":
+        from .fdsn import fetch_pair as fdsn_fetch
+
+        times = {k: v.time for k, v in info["arrivals"].items()}
+        fetch_cfg = {**config.get("fetch", {}), "window": config["window"]}
+        res = fdsn_fetch(array_name, arr, event, fetch_cfg, times, out_mseed, out_stationxml)
+        status.update(res)
+        status["synthetic"] = False
+        event_to_quakeml(event, out_quakeml)
+        write_json(status, out_status)
+        return status
+    else:
+        raise ValueError(f"array {array_name}: unknown source {src!r}")
+    status["n_traces"] = len(stream)
+    status["elapsed_s"] = round(time.time() - t_start, 3)
+    write_stream(stream, out_mseed)
+    write_inventory(inv if len(inv.networks) else Inventory(networks=[], source="empty"),
+                    out_stationxml)
+    event_to_quakeml(event, out_quakeml)
+    write_json(status, out_status)
+    log.info("fetched %s %s: %s, %d traces", array_name, event.id, status["status"], len(stream))
+    return status
+
+
+# --------------------------------------------------------------------------- preprocess
+
+
+def preprocess_pair(
+    array_name: str,
+    arr: dict,
+    config: dict,
+    raw_mseed,
+    stationxml,
+    quakeml,
+    fetch_status,
+    out_bands: dict,
+    out_qc,
+    out_pair,
+) -> dict:
+    """QC, resample and band-pass one pair's records for every configured band.
+
+    Writes one miniSEED per band (traces in the order of the pair geometry, one
+    common time grid), a QC table (one row per channel, kept or dropped with a
+    reason) and ``pair.json``: event, array, geometry, distance, back-azimuth,
+    theoretical arrivals (s after origin, slowness s/deg) and status.
+    """
+    event = events_from_quakeml(quakeml)[0]
+    fstat = read_json(fetch_status)
+    pcfg = config["preprocess"]
+    info = pair_geometry_info(arr, event, config)
+    w0, w1 = fstat["window_s_after_origin"]
+    t0, t1 = event.origin + w0, event.origin + w1
+    status, reason = fstat.get("status", "error"), fstat.get("reason", "")
+    qc: list[dict] = []
+    geom = None
+    bands_out = {b["name"]: None for b in config["bands"]}
+    if status in ("ok", "partial"):
+        stream = read_stream(raw_mseed)
+        inv = read_inventory(str(stationxml))
+        stream, qc = qc_and_merge(stream, t0, t1, pcfg["max_gap_fraction"])
+        # keep only channels with coordinates
+        kept = []
+        for tr in stream:
+            try:
+                inv.get_coordinates(tr.id, tr.stats.starttime)
+                kept.append(tr)
+            except Exception:
+                qc = [q for q in qc if q["id"] != tr.id]
+                qc.append({"id": tr.id, "kept": False, "reason": "no coordinates in StationXML"})
+        stream.traces = kept
+        if pcfg["remove_response"] and len(stream):
+            stream.attach_response(inv)
+            stream.remove_response(output="VEL", pre_filt=None, water_level=60)
+        if len(stream) < pcfg["min_elements"]:
+            status = "too_few_elements"
+            reason = f"{len(stream)} usable elements, need {pcfg['min_elements']}"
+        else:
+            stream.sort(keys=["network", "station", "location", "channel"])
+            geom = geometry_from_inventory(
+                array_name, inv, stream, ref=(arr["ref_lat"], arr["ref_lon"]), time=t0
+            )
+            grid = common_grid(stream, pcfg["sampling_rate_hz"], t0, t1)
+            for band in config["bands"]:
+                bands_out[band["name"]] = bandpass(
+                    grid, band["fmin"], band["fmax"], pcfg["filter_corners"],
+                    pcfg["taper_fraction"],
+                )
+    for name, path in out_bands.items():
+        st = bands_out.get(name)
+        write_stream(st if st is not None else read_stream_empty(), path)
+    write_table(pd.DataFrame(qc, columns=["id", "kept", "reason"]), out_qc)
+    pair = {
+        "array": array_name,
+        "event": event.to_dict(),
+        "status": status,
+        "reason": reason,
+        "synthetic": bool(fstat.get("synthetic", False)),
+        "source": fstat.get("source"),
+        "distance_deg": info["distance_deg"],
+        "baz_deg": info["baz_deg"],
+        "ref_lat": arr["ref_lat"],
+        "ref_lon": arr["ref_lon"],
+        "window_s_after_origin": [w0, w1],
+        "arrivals": {
+            k: {"time_s": v.time, "slowness_s_deg": v.slowness_s_deg, "incidence_deg": v.incidence_deg}
+            for k, v in info["arrivals"].items()
+        },
+        "missing_phases": [p for p in config["phases"] if p not in info["arrivals"]],
+        "geometry": None
+        if geom is None
+        else {
+            "codes": geom.codes,
+            "lat": geom.lat.tolist(),
+            "lon": geom.lon.tolist(),
+            "elev_m": geom.elev_m.tolist(),
+            "aperture_km": geom.aperture_km(),
+        },
+        "n_elements": 0 if geom is None else len(geom),
+    }
+    write_json(pair, out_pair)
+    return pair
+
+
+def read_stream_empty():
+    from obspy import Stream
+
+    return Stream()
+
+
+def load_pair(pair_json) -> tuple[dict, Event, ArrayGeometry | None, dict]:
+    """Read ``pair.json``: (pair dict, Event, geometry or None, arrivals as PhaseArrival)."""
+    from .traveltimes import PhaseArrival
+
+    pair = read_json(pair_json)
+    event = Event(**pair["event"])
+    g = pair["geometry"]
+    geom = None
+    if g is not None:
+        geom = ArrayGeometry(
+            pair["array"], g["codes"], g["lat"], g["lon"], g["elev_m"], pair["ref_lat"],
+            pair["ref_lon"],
+        )
+    arrivals = {
+        k: PhaseArrival(k, v["time_s"], v["slowness_s_deg"], v["incidence_deg"])
+        for k, v in pair["arrivals"].items()
+    }
+    return pair, event, geom, arrivals
+
+
+# --------------------------------------------------------------------------- stack
+
+
+def _phase_windows(config: dict, phase: str) -> tuple[list, list]:
+    sc = config["stack"]
+    over = sc.get("phase_windows", {}).get(phase, {})
+    return over.get("signal_window_s", sc["signal_window_s"]), over.get(
+        "noise_window_s", sc["noise_window_s"]
+    )
+
+
+def beam_all(data, dt, geom: ArrayGeometry, slowness_s_deg, baz_deg, stack_cfg) -> dict:
+    """Align ``data`` on a plane wave and return every configured stack.
+
+    Returns a dict ``{stack type: beam}``, plus ``"coherence"`` when PWS is
+    computed. Slowness in s/deg, back-azimuth clockwise from north.
+    """
+    e, n = geom.offsets_km()
+    delays = plane_wave_delays(e, n, slowness_deg_to_km(slowness_s_deg), baz_deg)
+    aligned = shift_traces(data, delays, dt)
+    out = {}
+    for kind in stack_cfg["types"]:
+        if kind == "linear":
+            out["linear"] = linear_stack(aligned)
+        elif kind == "pws":
+            out["pws"], out["coherence"] = pws(
+                aligned, stack_cfg["pws_nu"], dt, stack_cfg["pws_gate_s"]
+            )
+        elif kind == "nthroot":
+            out["nthroot"] = nth_root_stack(aligned, stack_cfg["nthroot_n"])
+        elif kind == "envelope":
+            out["envelope"] = envelope_stack(aligned, dt, stack_cfg["envelope_smooth_s"])
+    return out
+
+
+def beam_snr(beam, t, t_phase, signal_win, noise_win, envelope_like=False) -> float:
+    """Beam SNR: RMS in the signal window over RMS in the noise window, as a ratio.
+
+    Windows are ``[start, end]`` s relative to ``t_phase`` (s after origin); ``t``
+    is the time axis of the beam (s after origin). For envelope beams the mean
+    level is used instead of the RMS of a zero-mean signal.
+    """
+    s = (t >= t_phase + signal_win[0]) & (t <= t_phase + signal_win[1])
+    n = (t >= t_phase + noise_win[0]) & (t <= t_phase + noise_win[1])
+    if s.sum() < 2 or n.sum() < 2:
+        return float("nan")
+    if envelope_like:
+        noise = np.mean(beam[n])
+        return float(np.max(beam[s]) / noise) if noise > 0 else float("nan")
+    rms_n = np.sqrt(np.mean(beam[n] ** 2))
+    return float(np.sqrt(np.mean(beam[s] ** 2)) / rms_n) if rms_n > 0 else float("nan")
+
+
+def _curation(config: dict):
+    path = config.get("curation")
+    if not path:
+        return None
+    if not Path(path).exists():
+        raise FileNotFoundError(f"config key 'curation': file {path} does not exist")
+    return pd.read_csv(path)
+
+
+def stack_pair(pair_json, band_paths: dict, config: dict, out_table, out_beams) -> pd.DataFrame:
+    """Beams and detections for every band, phase and stack type of one pair.
+
+    Writes the detection table (one row per phase x band x stack, see
+    :func:`corephase.detection.detect_phases`) and ``beams.npz`` holding, per
+    band and phase, the beams of each stack type on a time axis in s after
+    origin (keys ``{band}/{phase}/{stack}``, ``{band}/time``).
+    """
+    from .detection import detect_phases
+
+    pair, event, geom, arrivals = load_pair(pair_json)
+    phases = [p for p in config["phases"] if p in arrivals]
+    arrays: dict[str, np.ndarray] = {}
+    tables = []
+    if pair["status"] in ("ok", "partial") and geom is not None:
+        det_cfg = detection_config(config)
+        curation = _curation(config)
+        for band in config["bands"]:
+            st = read_stream(band_paths[band["name"]])
+            data = np.array([tr.data for tr in st])
+            dt = st[0].stats.delta
+            t = pair["window_s_after_origin"][0] + np.arange(data.shape[1]) * dt
+            arrays[f"{band['name']}/time"] = t
+            for ph in phases:
+                beams = beam_all(
+                    data, dt, geom, arrivals[ph].slowness_s_deg, pair["baz_deg"], config["stack"]
+                )
+                for k, v in beams.items():
+                    arrays[f"{band['name']}/{ph}/{k}"] = v.astype(np.float32)
+            sel = {p: arrivals[p] for p in phases}
+            tables.append(
+                detect_phases(st, geom, event, sel, band["name"], det_cfg, curation=curation)
+            )
+    table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
+    table = _with_status(table, pair)
+    write_table(table, out_table)
+    from .io import atomic_path
+
+    with atomic_path(out_beams) as tmp:
+        with open(tmp, "wb") as fh:
+            np.savez_compressed(fh, **arrays)
+    return table
+
+
+def detection_config(config: dict) -> dict:
+    """The detection settings from the ``stack`` section of the config."""
+    sc = config["stack"]
+    return {
+        "stacks": sc["types"],
+        "pws_nu": sc["pws_nu"],
+        "pws_gate_s": sc["pws_gate_s"],
+        "nthroot_n": sc["nthroot_n"],
+        "envelope_smooth_s": sc["envelope_smooth_s"],
+        "signal_window_s": sc["signal_window_s"],
+        "noise_window_s": sc["noise_window_s"],
+        "phase_windows": sc.get("phase_windows", {}),
+        "snr_threshold": sc["snr_threshold"],
+        **sc.get("detection", {}),
+    }
+
+
+def _with_status(table: pd.DataFrame, pair: dict) -> pd.DataFrame:
+    """Add pair status columns; an empty table gets one row saying why it is empty."""
+    if table.empty:
+        table = pd.DataFrame(
+            [{"event": pair["event"]["id"], "array": pair["array"]}]
+        )
+    table["pair_status"] = pair["status"]
+    table["pair_reason"] = pair["reason"]
+    table["synthetic"] = pair["synthetic"]
+    table["distance_deg"] = pair["distance_deg"]
+    return table
+
+
+# --------------------------------------------------------------------------- coda
+
+
+def coda_pair(pair_json, band_paths: dict, config: dict, out_table, out_arrays) -> pd.DataFrame:
+    """Coda measurements of every band for one pair (see :mod:`corephase.coda`).
+
+    Writes a coda table (one row per phase x band) and ``coda.npz`` with the
+    normalised envelope beams and fits used by the figures
+    (keys ``{band}/{name}``).
+    """
+    from .coda import analyse_coda
+    from .synthetic import pair_seed
+
+    pair, event, geom, arrivals = load_pair(pair_json)
+    arrays: dict[str, np.ndarray] = {}
+    tables = []
+    if pair["status"] in ("ok", "partial") and geom is not None:
+        seed = pair_seed(config["seed"], pair["array"], event.id)
+        for band in config["bands"]:
+            st = read_stream(band_paths[band["name"]])
+            df, plot = analyse_coda(
+                st, geom, event, arrivals, band["name"], (band["fmin"], band["fmax"]),
+                config["coda"], seed,
+            )
+            tables.append(df)
+            for k, v in _flatten(plot).items():
+                arrays[f"{band['name']}/{k}"] = v
+    table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
+    table = _with_status(table, pair)
+    write_table(table, out_table)
+    from .io import atomic_path
+
+    with atomic_path(out_arrays) as tmp:
+        with open(tmp, "wb") as fh:
+            np.savez_compressed(fh, **arrays)
+    return table
+
+
+def _flatten(d: dict, prefix: str = "") -> dict:
+    """Flatten nested dicts of arrays/scalars to ``a/b/c`` keys (numeric values only)."""
+    out = {}
+    for k, v in d.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict):
+            out.update(_flatten(v, key + "/"))
+        else:
+            arr = np.asarray(v)
+            if arr.dtype.kind in "fiub":
+                out[key] = arr
+    return out
+
+
+def _unflatten(npz, band: str) -> dict:
+    out: dict = {}
+    pre = f"{band}/"
+    for k in npz.files:
+        if not k.startswith(pre):
+            continue
+        parts = k[len(pre) :].split("/")
+        d = out
+        for p in parts[:-1]:
+            d = d.setdefault(p, {})
+        v = npz[k]
+        d[parts[-1]] = v.item() if v.ndim == 0 else v
+    return out
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def figures_pair(pair_json, band_paths: dict, beams_npz, coda_npz, config: dict, out: dict):
+    """One record-section + beam figure per band, and the coda figures per band.
+
+    ``out`` maps ``"{band}/beams"`` and ``"{band}/coda"`` to PNG paths. Pairs
+    without data get a figure that says why.
+    """
+    from .plotting import plot_pair_band, plot_status
+
+    pair, event, geom, arrivals = load_pair(pair_json)
+    ok = pair["status"] in ("ok", "partial") and geom is not None
+    beams = np.load(beams_npz) if ok else None
+    coda = np.load(coda_npz) if ok else None
+    for band in config["bands"]:
+        name = band["name"]
+        if not ok:
+            plot_status(pair, name, out[f"{name}/beams"])
+            plot_status(pair, name, out[f"{name}/coda"])
+            continue
+        st = read_stream(band_paths[name])
+        plot_pair_band(pair, arrivals, st, beams, band, config, out[f"{name}/beams"])
+        from .plotting_coda import plot_coda_figure
+
+        plot_coda_figure(_unflatten(coda, name), pair, band, out[f"{name}/coda"])
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def summarise(pair_jsons, detection_tables, coda_tables, out_pairs, out_detections, out_coda):
+    """Gather all pairs into three tables: pairs, detections and coda."""
+    rows = []
+    for p in pair_jsons:
+        pair = read_json(p)
+        ev = pair["event"]
+        rows.append(
+            {
+                "array": pair["array"],
+                "event": ev["id"],
+                "time": ev["time"],
+                "latitude": ev["latitude"],
+                "longitude": ev["longitude"],
+                "depth_km": ev["depth_km"],
+                "magnitude": ev["magnitude"],
+                "distance_deg": pair["distance_deg"],
+                "baz_deg": pair["baz_deg"],
+                "n_elements": pair["n_elements"],
+                "status": pair["status"],
+                "reason": pair["reason"],
+                "synthetic": pair["synthetic"],
+                "source": pair["source"],
+            }
+        )
+    write_table(pd.DataFrame(rows).sort_values(["array", "event"]), out_pairs)
+    for paths, outp in ((detection_tables, out_detections), (coda_tables, out_coda)):
+        frames = [pd.read_csv(p) for p in paths]
+        frames = [f for f in frames if not f.empty]
+        df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        write_table(df, outp)

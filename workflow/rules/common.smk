@@ -1,0 +1,88 @@
+# Configuration validation, pair planning, input functions, wildcard constraints.
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(workflow.basedir) / "src"))
+
+from corephase.config import ConfigError, configured_events, plan_pairs, validate_config
+
+try:
+    validate_config(config, Path(workflow.basedir) / "workflow/schemas/config.schema.yaml")
+    EVENTS = {e.id: e for e in configured_events(config)}
+except ConfigError as err:
+    raise WorkflowError(f"invalid configuration: {err}") from None
+
+PAIRS = plan_pairs(config, list(EVENTS.values()))
+BANDS = [b["name"] for b in config["bands"]]
+PAIR_DIR = "results/{array}/{event}"
+
+# Settings shared by every pair. Array- and event-specific settings are passed
+# as their own params, so that editing one array only reruns that array's pairs.
+SHARED_KEYS = (
+    "model",
+    "seed",
+    "phases",
+    "bands",
+    "window",
+    "preprocess",
+    "stack",
+    "coda",
+    "synthetic",
+    "curation",
+    "fetch",
+)
+
+
+wildcard_constraints:
+    array=r"[A-Za-z0-9_-]+",
+    event=r"[A-Za-z0-9][A-Za-z0-9_.-]*",
+    band=r"[A-Za-z0-9._-]+",
+
+
+def shared_settings(keys=SHARED_KEYS):
+    """The global settings a per-pair rule depends on."""
+    return {k: config[k] for k in keys if k in config}
+
+
+def array_settings(wildcards):
+    return config["arrays"][wildcards.array]
+
+
+def event_settings(wildcards):
+    return EVENTS[wildcards.event].to_dict()
+
+
+def pair_paths(pattern):
+    """Expand a per-pair path pattern over the planned pairs."""
+    return [pattern.format(array=a, event=e) for a, e in PAIRS]
+
+
+def band_paths(pattern):
+    """Per-band outputs of one pair, as a dict band -> path pattern."""
+    return {b: pattern.replace("{band}", b) for b in BANDS}
+
+
+def fetch_settings(wildcards):
+    """Global settings the fetch of this pair depends on (source-specific)."""
+    src = config["arrays"][wildcards.array]["source"]
+    keys = ["model", "seed", "phases", "window"]
+    keys += {"synthetic": ["synthetic"], "fdsn": ["fetch"]}.get(src, [])
+    return shared_settings(keys)
+
+
+def curation_input(wildcards):
+    return [config["curation"]] if config.get("curation") else []
+
+
+def all_targets():
+    targets = []
+    for a, e in PAIRS:
+        for b in BANDS:
+            targets.append(f"results/{a}/{e}/figures/{b}_beams.png")
+            targets.append(f"results/{a}/{e}/figures/{b}_coda.png")
+    targets += [
+        "results/summary/pairs.csv",
+        "results/summary/detections.csv",
+        "results/summary/coda.csv",
+    ]
+    return targets

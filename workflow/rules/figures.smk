@@ -1,0 +1,25 @@
+# Stage 5: one beam figure and one coda figure per pair and band.
+
+
+rule figures:
+    input:
+        pair=rules.preprocess.output.pair,
+        bands=rules.preprocess.output.bands,
+        beams=rules.stack.output.beams,
+        coda=rules.coda.output.arrays,
+    output:
+        beams=expand(
+            PAIR_DIR + "/figures/{band}_beams.png", band=BANDS, allow_missing=True
+        ),
+        coda=expand(PAIR_DIR + "/figures/{band}_coda.png", band=BANDS, allow_missing=True),
+    params:
+        settings=shared_settings(("phases", "bands", "stack", "coda")),
+        band_names=BANDS,
+    log:
+        "logs/figures/{array}/{event}.log",
+    benchmark:
+        "benchmarks/figures/{array}/{event}.tsv"
+    conda:
+        "../../envs/corephase.yaml"
+    script:
+        "../scripts/figures.py"

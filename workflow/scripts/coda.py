@@ -1,0 +1,15 @@
+"""Snakemake script of rule coda: envelope beams and coda measurements."""
+
+from corephase.logutil import setup_job_logging
+from corephase.pipeline import coda_pair
+
+sm = snakemake  # noqa: F821  (injected by Snakemake)
+log = setup_job_logging(sm.log[0])
+table = coda_pair(
+    sm.input.pair,
+    dict(zip(sm.params.band_names, sm.input.bands)),
+    sm.params.settings,
+    sm.output.table,
+    sm.output.arrays,
+)
+log.info("coda table: %d rows", len(table))

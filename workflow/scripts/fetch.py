@@ -1,0 +1,19 @@
+"""Snakemake script of rule fetch: get one pair's records from its source."""
+
+from corephase.events import event_from_dict
+from corephase.logutil import setup_job_logging
+from corephase.pipeline import fetch_pair
+
+sm = snakemake  # noqa: F821  (injected by Snakemake)
+log = setup_job_logging(sm.log[0])
+log.info("fetch %s %s from %s", sm.wildcards.array, sm.wildcards.event, sm.params.array["source"])
+fetch_pair(
+    sm.wildcards.array,
+    sm.params.array,
+    event_from_dict(sm.params.event),
+    sm.params.settings,
+    sm.output.mseed,
+    sm.output.stationxml,
+    sm.output.quakeml,
+    sm.output.status,
+)

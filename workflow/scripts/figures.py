@@ -1,0 +1,19 @@
+"""Snakemake script of rule figures: beam and coda figures per band."""
+
+from corephase.logutil import setup_job_logging
+from corephase.pipeline import figures_pair
+
+sm = snakemake  # noqa: F821  (injected by Snakemake)
+log = setup_job_logging(sm.log[0])
+names = sm.params.band_names
+out = {f"{b}/beams": p for b, p in zip(names, sm.output.beams)}
+out.update({f"{b}/coda": p for b, p in zip(names, sm.output.coda)})
+figures_pair(
+    sm.input.pair,
+    dict(zip(names, sm.input.bands)),
+    sm.input.beams,
+    sm.input.coda,
+    sm.params.settings,
+    out,
+)
+log.info("wrote %d figures", len(out))

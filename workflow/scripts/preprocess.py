@@ -1,0 +1,20 @@
+"""Snakemake script of rule preprocess: QC, resampling and band-pass per band."""
+
+from corephase.logutil import setup_job_logging
+from corephase.pipeline import preprocess_pair
+
+sm = snakemake  # noqa: F821  (injected by Snakemake)
+log = setup_job_logging(sm.log[0])
+pair = preprocess_pair(
+    sm.wildcards.array,
+    sm.params.array,
+    sm.params.settings,
+    sm.input.mseed,
+    sm.input.stationxml,
+    sm.input.quakeml,
+    sm.input.status,
+    dict(zip(sm.params.band_names, sm.output.bands)),
+    sm.output.qc,
+    sm.output.pair,
+)
+log.info("preprocessed: status %s, %d elements", pair["status"], pair["n_elements"])

@@ -1,0 +1,15 @@
+"""Snakemake script of rule stack: beams and detections per phase, band and stack."""
+
+from corephase.logutil import setup_job_logging
+from corephase.pipeline import stack_pair
+
+sm = snakemake  # noqa: F821  (injected by Snakemake)
+log = setup_job_logging(sm.log[0])
+table = stack_pair(
+    sm.input.pair,
+    dict(zip(sm.params.band_names, sm.input.bands)),
+    sm.params.settings,
+    sm.output.table,
+    sm.output.beams,
+)
+log.info("stack table: %d rows", len(table))

@@ -1,0 +1,16 @@
+"""Snakemake script of rule tables: summary tables over all pairs."""
+
+from corephase.logutil import setup_job_logging
+from corephase.pipeline import summarise
+
+sm = snakemake  # noqa: F821  (injected by Snakemake)
+log = setup_job_logging(sm.log[0])
+summarise(
+    sm.input.pairs,
+    sm.input.detections,
+    sm.input.coda,
+    sm.output.pairs,
+    sm.output.detections,
+    sm.output.coda,
+)
+log.info("summarised %d pairs", len(sm.input.pairs))
