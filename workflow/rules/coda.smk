@@ -6,16 +6,16 @@ rule coda:
         pair=rules.preprocess.output.pair,
         bands=rules.preprocess.output.bands,
     output:
-        table=PAIR_DIR + "/coda/coda.csv",
-        arrays=PAIR_DIR + "/coda/coda.npz",
-    params:
-        settings=shared_settings(("seed", "bands", "coda")),
-        band_names=BANDS,
+        table="results/{array}/{event}/coda/coda.csv",
+        arrays="results/{array}/{event}/coda/coda.npz",
     log:
         "logs/coda/{array}/{event}.log",
     benchmark:
         "benchmarks/coda/{array}/{event}.tsv"
     conda:
         "../../envs/corephase.yaml"
+    params:
+        settings=shared_settings(("seed", "bands", "coda")),
+        band_names=BANDS,
     script:
         "../scripts/coda.py"

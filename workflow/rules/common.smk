@@ -7,14 +7,15 @@ sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 from corephase.config import ConfigError, configured_events, plan_pairs, validate_config
 
 try:
-    validate_config(config, Path(workflow.basedir) / "workflow/schemas/config.schema.yaml")
+    validate_config(
+        config, Path(workflow.basedir) / "workflow/schemas/config.schema.yaml"
+    )
     EVENTS = {e.id: e for e in configured_events(config)}
 except ConfigError as err:
     raise WorkflowError(f"invalid configuration: {err}") from None
 
 PAIRS = plan_pairs(config, list(EVENTS.values()))
 BANDS = [b["name"] for b in config["bands"]]
-PAIR_DIR = "results/{array}/{event}"
 
 # Settings shared by every pair. Array- and event-specific settings are passed
 # as their own params, so that editing one array only reruns that array's pairs.

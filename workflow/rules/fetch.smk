@@ -3,19 +3,19 @@
 
 rule fetch:
     output:
-        mseed=PAIR_DIR + "/raw/waveforms.mseed",
-        stationxml=PAIR_DIR + "/raw/stations.xml",
-        quakeml=PAIR_DIR + "/raw/event.xml",
-        status=PAIR_DIR + "/raw/fetch.json",
-    params:
-        array=array_settings,
-        event=event_settings,
-        settings=fetch_settings,
+        mseed="results/{array}/{event}/raw/waveforms.mseed",
+        stationxml="results/{array}/{event}/raw/stations.xml",
+        quakeml="results/{array}/{event}/raw/event.xml",
+        status="results/{array}/{event}/raw/fetch.json",
     log:
         "logs/fetch/{array}/{event}.log",
     benchmark:
         "benchmarks/fetch/{array}/{event}.tsv"
     conda:
         "../../envs/corephase.yaml"
+    params:
+        array=array_settings,
+        event=event_settings,
+        settings=fetch_settings,
     script:
         "../scripts/fetch.py"

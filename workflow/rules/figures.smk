@@ -9,17 +9,23 @@ rule figures:
         coda=rules.coda.output.arrays,
     output:
         beams=expand(
-            PAIR_DIR + "/figures/{band}_beams.png", band=BANDS, allow_missing=True
+            "results/{array}/{event}/figures/{band}_beams.png",
+            band=BANDS,
+            allow_missing=True,
         ),
-        coda=expand(PAIR_DIR + "/figures/{band}_coda.png", band=BANDS, allow_missing=True),
-    params:
-        settings=shared_settings(("phases", "bands", "stack", "coda")),
-        band_names=BANDS,
+        coda=expand(
+            "results/{array}/{event}/figures/{band}_coda.png",
+            band=BANDS,
+            allow_missing=True,
+        ),
     log:
         "logs/figures/{array}/{event}.log",
     benchmark:
         "benchmarks/figures/{array}/{event}.tsv"
     conda:
         "../../envs/corephase.yaml"
+    params:
+        settings=shared_settings(("phases", "bands", "stack", "coda")),
+        band_names=BANDS,
     script:
         "../scripts/figures.py"

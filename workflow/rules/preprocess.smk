@@ -8,18 +8,22 @@ rule preprocess:
         quakeml=rules.fetch.output.quakeml,
         status=rules.fetch.output.status,
     output:
-        bands=expand(PAIR_DIR + "/preprocessed/{band}.mseed", band=BANDS, allow_missing=True),
-        qc=PAIR_DIR + "/preprocessed/qc.csv",
-        pair=PAIR_DIR + "/preprocessed/pair.json",
-    params:
-        array=array_settings,
-        settings=shared_settings(("model", "phases", "bands", "window", "preprocess")),
-        band_names=BANDS,
+        bands=expand(
+            "results/{array}/{event}/preprocessed/{band}.mseed",
+            band=BANDS,
+            allow_missing=True,
+        ),
+        qc="results/{array}/{event}/preprocessed/qc.csv",
+        pair="results/{array}/{event}/preprocessed/pair.json",
     log:
         "logs/preprocess/{array}/{event}.log",
     benchmark:
         "benchmarks/preprocess/{array}/{event}.tsv"
     conda:
         "../../envs/corephase.yaml"
+    params:
+        array=array_settings,
+        settings=shared_settings(("model", "phases", "bands", "window", "preprocess")),
+        band_names=BANDS,
     script:
         "../scripts/preprocess.py"

@@ -7,16 +7,16 @@ rule stack:
         bands=rules.preprocess.output.bands,
         curation=curation_input,
     output:
-        table=PAIR_DIR + "/stack/detections.csv",
-        beams=PAIR_DIR + "/stack/beams.npz",
-    params:
-        settings=shared_settings(("seed", "phases", "bands", "stack", "curation")),
-        band_names=BANDS,
+        table="results/{array}/{event}/stack/detections.csv",
+        beams="results/{array}/{event}/stack/beams.npz",
     log:
         "logs/stack/{array}/{event}.log",
     benchmark:
         "benchmarks/stack/{array}/{event}.tsv"
     conda:
         "../../envs/corephase.yaml"
+    params:
+        settings=shared_settings(("seed", "phases", "bands", "stack", "curation")),
+        band_names=BANDS,
     script:
         "../scripts/stack.py"

@@ -3,9 +3,9 @@
 
 rule tables:
     input:
-        pairs=pair_paths(PAIR_DIR + "/preprocessed/pair.json"),
-        detections=pair_paths(PAIR_DIR + "/stack/detections.csv"),
-        coda=pair_paths(PAIR_DIR + "/coda/coda.csv"),
+        pairs=pair_paths("results/{array}/{event}/preprocessed/pair.json"),
+        detections=pair_paths("results/{array}/{event}/stack/detections.csv"),
+        coda=pair_paths("results/{array}/{event}/coda/coda.csv"),
     output:
         pairs="results/summary/pairs.csv",
         detections="results/summary/detections.csv",
