@@ -33,8 +33,11 @@ def atomic_path(path):
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
     try:
         yield Path(tmp)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
@@ -67,13 +70,22 @@ def read_json(path) -> dict:
     return json.loads(Path(path).read_text())
 
 
-def write_stream(stream: Stream, path) -> None:
-    """Write a Stream as miniSEED atomically; an empty Stream gives an empty file."""
+def write_stream(stream: Stream, path, dtype=None) -> None:
+    """Write a Stream as miniSEED atomically; an empty Stream gives an empty file.
+
+    ``dtype`` (e.g. ``numpy.float32``) converts the samples first; otherwise
+    integer data stay integer and anything else is written as float64. The
+    encoding is chosen from the data type.
+    """
     with atomic_path(path) as tmp:
         if len(stream):
+            stream = stream.copy()
             for tr in stream:
-                if tr.data.dtype not in (np.float32, np.float64, np.int32):
+                if dtype is not None:
+                    tr.data = np.ascontiguousarray(tr.data, dtype=dtype)
+                elif tr.data.dtype not in (np.float32, np.float64, np.int32):
                     tr.data = tr.data.astype(np.float64)
+                tr.stats.pop("mseed", None)
             stream.write(str(tmp), format="MSEED")
         else:
             tmp.write_bytes(b"")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from obspy import Inventory, UTCDateTime, read_inventory
+from obspy import Inventory, Stream, UTCDateTime, read_inventory
 
 from . import __version__
 from .beam import plane_wave_delays, shift_traces, slowness_deg_to_km
@@ -210,7 +210,7 @@ def preprocess_pair(
                 )
     for name, path in out_bands.items():
         st = bands_out.get(name)
-        write_stream(st if st is not None else read_stream_empty(), path)
+        write_stream(st if st is not None else Stream(), path, dtype=np.float32)
     write_table(pd.DataFrame(qc, columns=["id", "kept", "reason"]), out_qc)
     pair = {
         "array": array_name,
@@ -242,12 +242,6 @@ def preprocess_pair(
     }
     write_json(pair, out_pair)
     return pair
-
-
-def read_stream_empty():
-    from obspy import Stream
-
-    return Stream()
 
 
 def load_pair(pair_json) -> tuple[dict, Event, ArrayGeometry | None, dict]:

@@ -106,7 +106,19 @@ def common_grid(stream: Stream, sampling_rate: float, t0: UTCDateTime, t1: UTCDa
 
 
 def bandpass(stream: Stream, fmin: float, fmax: float, corners: int = 4, taper: float = 0.05):
-    """Demeaned, tapered, zero-phase Butterworth band-pass copy of ``stream`` (Hz)."""
+    """Demeaned, tapered, zero-phase Butterworth band-pass copy of ``stream`` (Hz).
+
+    Raises ValueError when ``fmax`` is not below the Nyquist frequency of a
+    trace (ObsPy would silently fall back to a high-pass).
+    """
+    if not 0 < fmin < fmax:
+        raise ValueError(f"band-pass needs 0 < fmin < fmax, got {fmin}, {fmax} Hz")
+    for tr in stream:
+        if fmax >= 0.5 * tr.stats.sampling_rate:
+            raise ValueError(
+                f"band-pass fmax {fmax} Hz is not below the Nyquist frequency of {tr.id} "
+                f"({0.5 * tr.stats.sampling_rate} Hz)"
+            )
     st = stream.copy()
     st.detrend("demean")
     st.detrend("linear")
