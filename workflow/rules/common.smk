@@ -14,6 +14,28 @@ try:
 except ConfigError as err:
     raise WorkflowError(f"invalid configuration: {err}") from None
 
+
+def catalog_events():
+    """Events of an FDSN catalog query, cached in events.catalog_cache (QuakeML).
+
+    The query runs once, when planning, on a machine with internet; delete the
+    cache file to query again.
+    """
+    from corephase.events import events_from_quakeml
+
+    cache = Path(config["events"]["catalog_cache"])
+    if not cache.exists():
+        from corephase.fdsn import query_events, save_events
+
+        logger.info(f"querying the event catalog, cached in {cache}")
+        save_events(query_events(config["events"], config["arrays"]), cache)
+    return events_from_quakeml(cache)
+
+
+if config["events"].get("catalog"):
+    for ev in catalog_events():
+        EVENTS.setdefault(ev.id, ev)
+
 PAIRS = plan_pairs(config, list(EVENTS.values()))
 BANDS = [b["name"] for b in config["bands"]]
 
@@ -69,6 +91,11 @@ def fetch_settings(wildcards):
     keys = ["model", "seed", "phases", "window"]
     keys += {"synthetic": ["synthetic"], "fdsn": ["fetch"]}.get(src, [])
     return shared_settings(keys)
+
+
+def fdsn_connections(wildcards):
+    """One download connection for pairs of FDSN arrays, none otherwise."""
+    return int(config["arrays"][wildcards.array]["source"] == "fdsn")
 
 
 def curation_input(wildcards):

@@ -1,4 +1,10 @@
 # Stage 1: records of one event x array pair from the array's source.
+# Downloads run on the submitting host (compute nodes often have no internet),
+# at most `fdsn_connections` at a time (set it in the profile or on the command line).
+
+
+localrules:
+    fetch,
 
 
 rule fetch:
@@ -13,6 +19,8 @@ rule fetch:
         "benchmarks/fetch/{array}/{event}.tsv"
     conda:
         "../../envs/corephase.yaml"
+    resources:
+        fdsn_connections=fdsn_connections,
     params:
         array=array_settings,
         event=event_settings,
