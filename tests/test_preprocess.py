@@ -14,8 +14,13 @@ T0 = UTCDateTime("2014-06-23T21:00:00")
 def _trace(sta, data, sr=20.0, start=T0):
     return Trace(
         np.asarray(data, float),
-        header={"network": "XX", "station": sta, "channel": "SHZ", "sampling_rate": sr,
-                "starttime": start},
+        header={
+            "network": "XX",
+            "station": sta,
+            "channel": "SHZ",
+            "sampling_rate": sr,
+            "starttime": start,
+        },
     )
 
 

@@ -18,7 +18,12 @@ SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 SMALL = {
     "phases": ["PcP", "ScP", "PKiKP"],
     "bands": [{"name": "1-2Hz", "fmin": 1.0, "fmax": 2.0}],
-    "window": {"start_phase": "P", "start_offset_s": -100, "end_phase": "PKiKP", "end_offset_s": 120},
+    "window": {
+        "start_phase": "P",
+        "start_offset_s": -100,
+        "end_phase": "PKiKP",
+        "end_offset_s": 120,
+    },
     "stack": {"types": ["linear", "pws", "envelope"]},
     "coda": {"bootstrap": 20},
     "synthetic": {"noise_level": 0.3},
@@ -157,7 +162,10 @@ def test_real_yka_record_through_local_source(yka_dir, tmp_path):
         "phases": ["PcP", "ScP", "PKiKP"],
         "bands": [{"name": "1-2Hz", "fmin": 1.0, "fmax": 2.0}],
         "window": {
-            "start_phase": "P", "start_offset_s": -200, "end_phase": "PKiKP", "end_offset_s": 200
+            "start_phase": "P",
+            "start_offset_s": -200,
+            "end_phase": "PKiKP",
+            "end_offset_s": 200,
         },
         "stack": {"types": ["linear", "pws"]},
         "coda": {"bootstrap": 20},

@@ -96,3 +96,159 @@ def _next_fast_len(n: int) -> int:
     from scipy.fft import next_fast_len
 
     return int(next_fast_len(int(n), real=True))
+
+
+def elevation_statics(elev_m, slowness_s_km, v_surface_km_s: float, ref_elev_m=None):
+    """Elevation statics (s): extra travel time to elements above the reference.
+
+    A plane wave with horizontal slowness ``p`` crossing a surface layer of
+    velocity ``v`` (km/s) at incidence ``i`` (``sin i = p v``) needs
+    ``dz * cos(i) / v`` more seconds to climb ``dz`` km, so an element
+    ``dz`` above the reference elevation records it that much later.
+
+    Parameters
+    ----------
+    elev_m : array_like
+        Element elevations in m above sea level.
+    slowness_s_km : float
+        Horizontal slowness in s/km.
+    v_surface_km_s : float
+        Velocity of the surface layer in km/s (e.g. 5.8 for P, 3.46 for S).
+    ref_elev_m : float, optional
+        Reference elevation in m; defaults to the mean element elevation.
+
+    Returns
+    -------
+    numpy.ndarray
+        Static delay per element in s (positive: the element records later).
+
+    Raises
+    ------
+    ValueError
+        If the velocity is not positive or ``p * v >= 1`` (no upgoing ray).
+    """
+    z = np.asarray(elev_m, float)
+    if not v_surface_km_s or v_surface_km_s <= 0:
+        raise ValueError(f"surface velocity must be positive, got {v_surface_km_s!r} km/s")
+    sin_i = float(slowness_s_km) * float(v_surface_km_s)
+    if abs(sin_i) >= 1.0:
+        raise ValueError(
+            f"slowness {slowness_s_km} s/km is post-critical for a surface velocity of "
+            f"{v_surface_km_s} km/s (p*v = {sin_i:.3f} >= 1)"
+        )
+    ref = np.mean(z) if ref_elev_m is None else float(ref_elev_m)
+    dz_km = (z - ref) / 1000.0
+    return dz_km * np.sqrt(1.0 - sin_i**2) / float(v_surface_km_s)
+
+
+def static_table_delays(codes, statics: dict | None) -> np.ndarray:
+    """Per-element static corrections (s) from a ``{code: seconds}`` table.
+
+    A positive static means the element records systematically late (a
+    slow site); it is added to the predicted delay, so alignment removes it.
+    Elements missing from the table get 0. A code may be given as the full
+    SEED id ``NET.STA.LOC.CHA`` or as the station code alone.
+    """
+    out = np.zeros(len(codes))
+    if not statics:
+        return out
+    for i, c in enumerate(codes):
+        sta = c.split(".")[1] if c.count(".") == 3 else c
+        if c in statics:
+            out[i] = float(statics[c])
+        elif sta in statics:
+            out[i] = float(statics[sta])
+    return out
+
+
+def curved_wavefront_delays(geometry, event, phase: str, model: str = "ak135") -> np.ndarray:
+    """TauP delays (s) of each element relative to the array reference point.
+
+    ``tau_i = T(element_i) - T(reference)`` with ``T`` the ak135 (or other
+    model) travel time of ``phase`` from
+    :func:`corephase.traveltimes.element_times`; the sign convention is the
+    same as :func:`plane_wave_delays` (positive: later than the reference).
+
+    Raises
+    ------
+    ValueError
+        If the phase does not exist at the reference point or at some element.
+    """
+    from .traveltimes import element_times
+
+    t_el = element_times(
+        event.depth_km, event.latitude, event.longitude, geometry.lat, geometry.lon, phase, model
+    )
+    t_ref = element_times(
+        event.depth_km,
+        event.latitude,
+        event.longitude,
+        [geometry.ref_lat],
+        [geometry.ref_lon],
+        phase,
+        model,
+    )[0]
+    if not np.isfinite(t_ref) or not np.all(np.isfinite(t_el)):
+        raise ValueError(
+            f"phase {phase} has no {model} arrival at every element of {geometry.name}"
+        )
+    return t_el - t_ref
+
+
+def element_delays(
+    geometry,
+    slowness_s_km: float,
+    baz_deg: float,
+    *,
+    curved: bool = False,
+    event=None,
+    phase: str | None = None,
+    model: str = "ak135",
+    v_surface_km_s: float | None = None,
+    statics: dict | None = None,
+) -> np.ndarray:
+    """Total alignment delay (s) of each element: the one place every stack uses.
+
+    ``tau = geometric + elevation + station statics``, all relative to the
+    reference point and with the convention of :func:`plane_wave_delays`
+    (positive: the element records later). Align with
+    ``shift_traces(data, tau, dt)``.
+
+    Parameters
+    ----------
+    geometry : corephase.geometry.ArrayGeometry
+    slowness_s_km : float
+        Horizontal slowness in s/km (used for the plane wave and for the
+        incidence angle of the elevation statics).
+    baz_deg : float
+        Back-azimuth in degrees clockwise from north.
+    curved : bool
+        Use TauP times per element (needs ``event`` and ``phase``) instead of
+        a plane wave.
+    event : corephase.events.Event, optional
+    phase : str, optional
+    model : str
+        Earth model for the curved wavefront.
+    v_surface_km_s : float, optional
+        Surface velocity (km/s) for elevation statics; ``None`` for none.
+    statics : dict, optional
+        ``{code: seconds}`` station corrections (see :func:`static_table_delays`).
+    """
+    if curved:
+        if event is None or phase is None:
+            raise ValueError("curved-wavefront delays need the event and the phase name")
+        tau = curved_wavefront_delays(geometry, event, phase, model)
+    else:
+        east, north = geometry.offsets_km()
+        tau = plane_wave_delays(east, north, slowness_s_km, baz_deg)
+    if v_surface_km_s:
+        tau = tau + elevation_statics(geometry.elev_m, slowness_s_km, v_surface_km_s)
+    return tau + static_table_delays(geometry.codes, statics)
+
+
+def align(data, delays_s, dt: float) -> np.ndarray:
+    """Align traces on delays (s): ``out_i(t) = u_i(t + delays_s[i])``.
+
+    Thin wrapper of :func:`shift_traces` so that every stack aligns the same way.
+    """
+    return shift_traces(data, delays_s, dt)

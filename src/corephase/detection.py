@@ -1,0 +1,459 @@
+"""Phase detection on array beams: SNR, slowness, back-azimuth, coherence, uncertainties.
+
+One row per event x array x phase x band x stack. For each theoretical
+arrival the traces are aligned on the phase (plane wave at its ak135 slowness
+and back-azimuth, or per-element TauP times for a curved wavefront, plus
+elevation and station statics; see :func:`corephase.beam.element_delays`),
+stacked, and measured:
+
+- ``snr``: peak of the characteristic function in the signal window over its
+  RMS in the noise window (both windows in s relative to the theoretical
+  time). The characteristic function is the envelope of the beam for linear,
+  PWS and nth-root stacks; for the envelope stack it is the stack minus its
+  noise-window median (an incoherent envelope stack is never zero).
+- ``slowness_obs_s_deg``: slowness of the vespagram maximum (at the
+  theoretical back-azimuth) within the signal window, for that stack type.
+- ``baz_obs_deg``: back-azimuth of the Bartlett FK maximum in the signal window.
+- ``coherence``: mean PWS phase coherence (0..1) within 0.5 s of the peak.
+- ``snr_lo``/``snr_hi`` (2.5 and 97.5 percentiles), ``slowness_err_s_deg``
+  and ``baz_err_deg`` (standard deviations, circular for baz) from a
+  bootstrap over elements (resampling with replacement).
+
+A phase is ``detected`` when ``snr >= snr_threshold`` and the observed
+slowness and back-azimuth are within their tolerances of theory. The
+back-azimuth is not tested (the reason says so) when the theoretical slowness
+is below the FK resolution ``1 / (f_centre * aperture)``, where a near-vertical
+arrival (e.g. PKiKP on a small array) has no measurable direction. A curation
+table (``event,array,phase,accept,reason``) overrides the automatic call;
+``decided_by`` says which decided.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pandas as pd
+
+from .array_analysis import fk_peak, fk_power, vespagram_stacks
+from .beam import (
+    align,
+    curved_wavefront_delays,
+    elevation_statics,
+    plane_wave_delays,
+    static_table_delays,
+)
+from .geometry import KM_PER_DEG
+from .stacking import STACK_TYPES, stack
+from .traveltimes import distance_backazimuth
+
+#: Defaults of the detection configuration (keys of the ``cfg`` dict).
+DEFAULT_CFG = {
+    "stacks": ["linear", "pws"],
+    "pws_nu": 2.0,
+    "pws_gate_s": 0.0,
+    "nthroot_n": 4.0,
+    "envelope_smooth_s": 0.5,
+    "signal_window_s": [-2.0, 8.0],
+    "noise_window_s": [-40.0, -5.0],
+    "snr_threshold": 3.0,
+    "slowness_tolerance_s_deg": 1.0,
+    "baz_tolerance_deg": 10.0,
+    "bootstrap": 100,
+    "seed": 0,
+    "vespagram_slowness_s_deg": [0.0, 10.0, 0.1],
+    "fk_slowness_max_s_km": 0.12,
+    "fk_step_s_km": 0.002,
+    "curved_wavefront": False,
+    "band_hz": None,
+    "v_surface_km_s": None,
+    "statics": None,
+    "earth_model": "ak135",
+}
+
+COLUMNS = [
+    "event",
+    "array",
+    "phase",
+    "band",
+    "stack",
+    "t_theory_s",
+    "slowness_theory_s_deg",
+    "baz_theory_deg",
+    "distance_deg",
+    "snr",
+    "snr_lo",
+    "snr_hi",
+    "slowness_obs_s_deg",
+    "slowness_err_s_deg",
+    "baz_obs_deg",
+    "baz_err_deg",
+    "slowness_fk_s_deg",
+    "fk_relpow",
+    "t_peak_s",
+    "coherence",
+    "detected",
+    "decided_by",
+    "reason",
+    "n_elements",
+]
+
+
+def _merge_cfg(cfg: dict | None) -> dict:
+    c = dict(DEFAULT_CFG)
+    c.update(cfg or {})
+    bad = [s for s in c["stacks"] if s not in STACK_TYPES]
+    if bad or not c["stacks"]:
+        raise ValueError(f"cfg['stacks'] {bad or c['stacks']} not in {', '.join(STACK_TYPES)}")
+    for k in ("signal_window_s", "noise_window_s"):
+        w = c[k]
+        if len(w) != 2 or not w[0] < w[1]:
+            raise ValueError(f"cfg[{k!r}] must be [start, end] with start < end (s), got {w}")
+    v = c["vespagram_slowness_s_deg"]
+    if len(v) != 3 or v[2] <= 0 or v[1] <= v[0]:
+        raise ValueError(f"cfg['vespagram_slowness_s_deg'] must be [min, max, step>0], got {v}")
+    if int(c["bootstrap"]) < 0:
+        raise ValueError(f"cfg['bootstrap'] must be >= 0, got {c['bootstrap']}")
+    return c
+
+
+def stream_to_array(stream, geometry) -> tuple[np.ndarray, float, object]:
+    """Data matrix (n_elements, n_samples), sample interval (s) and common start time.
+
+    Raises
+    ------
+    ValueError
+        If the trace ids are not ``geometry.codes`` in the same order, or the
+        traces differ in sampling rate, start time or length.
+    """
+    ids = [tr.id for tr in stream]
+    if ids != list(geometry.codes):
+        missing = sorted(set(geometry.codes) - set(ids))
+        extra = sorted(set(ids) - set(geometry.codes))
+        raise ValueError(
+            f"stream traces must match geometry {geometry.name} codes in order; "
+            f"missing {missing}, unexpected {extra}"
+            + ("" if missing or extra else " (same ids, different order)")
+        )
+    rates = {float(tr.stats.sampling_rate) for tr in stream}
+    if len(rates) != 1:
+        raise ValueError(f"traces have different sampling rates {sorted(rates)} Hz")
+    dt = 1.0 / rates.pop()
+    t0 = stream[0].stats.starttime
+    off = [abs(tr.stats.starttime - t0) for tr in stream]
+    if max(off) > 0.5 * dt:
+        raise ValueError(f"traces start at different times (spread {max(off):.3f} s)")
+    npts = {tr.stats.npts for tr in stream}
+    if len(npts) != 1:
+        raise ValueError(f"traces have different lengths {sorted(npts)} samples")
+    data = np.vstack([np.asarray(tr.data, float) for tr in stream])
+    if not np.all(np.isfinite(data)):
+        raise ValueError("stream contains NaN or infinite samples")
+    return data, dt, t0
+
+
+def read_curation(curation) -> pd.DataFrame | None:
+    """Load a curation table (path or DataFrame) with columns event,array,phase,accept,reason."""
+    if curation is None:
+        return None
+    if isinstance(curation, str | os.PathLike):
+        cur = pd.read_csv(curation, dtype={"event": str, "array": str, "phase": str})
+    else:
+        cur = pd.DataFrame(curation).copy()
+    need = ["event", "array", "phase", "accept", "reason"]
+    miss = [c for c in need if c not in cur.columns]
+    if miss:
+        raise ValueError(f"curation table lacks column(s) {miss}; needs {need}")
+
+    def _bool(v):
+        if isinstance(v, bool | np.bool_):
+            return bool(v)
+        s = str(v).strip().lower()
+        if s in ("true", "1", "yes", "y", "t"):
+            return True
+        if s in ("false", "0", "no", "n", "f"):
+            return False
+        raise ValueError(f"curation 'accept' value {v!r} is not a boolean")
+
+    cur["accept"] = cur["accept"].map(_bool)
+    cur["reason"] = cur["reason"].fillna("").astype(str)
+    return cur
+
+
+def _angdiff(a, b):
+    return (np.asarray(a) - np.asarray(b) + 180.0) % 360.0 - 180.0
+
+
+def _circ_std_deg(a) -> float:
+    a = np.radians(np.asarray(a, float))
+    a = a[np.isfinite(a)]
+    if a.size < 2:
+        return float("nan")
+    r = np.hypot(np.mean(np.sin(a)), np.mean(np.cos(a)))
+    return float(np.degrees(np.sqrt(-2.0 * np.log(max(r, 1e-12)))))
+
+
+def _cf_snr(kind, cf, sig, noi):
+    """SNR and peak index (within the signal slice) of a characteristic function."""
+    c = cf
+    if kind == "envelope":
+        c = cf - np.median(cf[noi])
+    n = c[noi]
+    rms = float(np.sqrt(np.mean(n**2)))
+    k = int(np.argmax(c[sig]))
+    peak = float(c[sig][k])
+    snr = peak / rms if rms > 0 else float("inf") if peak > 0 else float("nan")
+    return snr, k
+
+
+def _vesp_cf(kind, v):
+    return v if kind == "envelope" else np.abs(v)
+
+
+def detect_phases(
+    stream, geometry, event, arrivals, band_label, cfg, curation=None
+) -> pd.DataFrame:
+    """Detect and measure phases on one array for one event and one frequency band.
+
+    Parameters
+    ----------
+    stream : obspy.Stream
+        Preprocessed for the band: common sampling rate, start time and
+        length; trace ids ``NET.STA.LOC.CHA`` equal to ``geometry.codes`` in order.
+    geometry : corephase.geometry.ArrayGeometry
+    event : corephase.events.Event
+    arrivals : dict
+        ``{phase: corephase.traveltimes.PhaseArrival}`` at the array reference
+        point (times in s after origin, slowness in s/deg).
+    band_label : str
+        Name of the band (written to the table).
+    cfg : dict
+        Keys (defaults in :data:`DEFAULT_CFG`): ``stacks``, ``pws_nu``,
+        ``pws_gate_s`` (s), ``nthroot_n``, ``envelope_smooth_s`` (s),
+        ``signal_window_s`` and ``noise_window_s`` ([start, end] s relative
+        to the theoretical time), ``snr_threshold``,
+        ``slowness_tolerance_s_deg``, ``baz_tolerance_deg``, ``bootstrap``
+        (resamples; 0 for none), ``seed``, ``vespagram_slowness_s_deg``
+        ([min, max, step] s/deg), ``fk_slowness_max_s_km``, ``fk_step_s_km``,
+        ``curved_wavefront`` (bool), and optional ``band_hz`` ([fmin, fmax] Hz
+        for the FK; default 0.5 Hz to 80 % of Nyquist), ``v_surface_km_s``
+        (elevation statics), ``statics`` ({code: s}), ``earth_model``.
+    curation : str, path or pandas.DataFrame, optional
+        Table with columns ``event, array, phase, accept, reason``; matching
+        rows override the automatic decision.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per phase and stack with the columns of :data:`COLUMNS`;
+        times ``t_theory_s`` and ``t_peak_s`` in s after origin, slowness in
+        s/deg, back-azimuth in degrees clockwise from north.
+    """
+    c = _merge_cfg(cfg)
+    cur = read_curation(curation)
+    data, dt, t0 = stream_to_array(stream, geometry)
+    nel, ntot = data.shape
+    if nel < 2:
+        raise ValueError(f"array {geometry.name} has {nel} element(s); need at least 2")
+    t_start = float(t0 - event.origin)  # s after origin of sample 0
+    east, north = geometry.offsets_km()
+    dist, baz_th, _ = distance_backazimuth(
+        event.latitude, event.longitude, geometry.ref_lat, geometry.ref_lon
+    )
+    band = c["band_hz"] or [0.5, 0.4 / dt]
+    fmin, fmax = float(band[0]), float(band[1])
+    # half-width of the FK main lobe in slowness, ~1 / (f_centre * aperture): below it the
+    # back-azimuth of a (near-vertical) arrival is not constrained and is not tested
+    baz_resolution_s_km = 1.0 / (0.5 * (fmin + fmax) * max(geometry.aperture_km(), 1e-3))
+    smin, smax, sstep = (float(v) for v in c["vespagram_slowness_s_deg"])
+    s_deg = np.arange(smin, smax + sstep / 2.0, sstep)
+    s_km = s_deg / KM_PER_DEG
+    sw, nw = c["signal_window_s"], c["noise_window_s"]
+    rng = np.random.default_rng(int(c["seed"]))
+    nboot = int(c["bootstrap"])
+    stack_kw = dict(
+        nu=float(c["pws_nu"]),
+        gate_s=float(c["pws_gate_s"]),
+        n=float(c["nthroot_n"]),
+        smooth_s=float(c["envelope_smooth_s"]),
+    )
+    rows = []
+    for phase, arr in arrivals.items():
+        base = dict(
+            event=event.id,
+            array=geometry.name,
+            phase=phase,
+            band=band_label,
+            t_theory_s=float(arr.time),
+            slowness_theory_s_deg=float(arr.slowness_s_deg),
+            baz_theory_deg=float(baz_th),
+            distance_deg=float(dist),
+            n_elements=nel,
+        )
+        p_km = float(arr.slowness_s_km)
+        # statics: elevation + table (+ curvature residual for the vespagram)
+        statics = static_table_delays(geometry.codes, c["statics"])
+        if c["v_surface_km_s"]:
+            statics = statics + elevation_statics(geometry.elev_m, p_km, c["v_surface_km_s"])
+        plane = plane_wave_delays(east, north, p_km, baz_th)
+        curv = np.zeros(nel)
+        if c["curved_wavefront"]:
+            curv = curved_wavefront_delays(geometry, event, phase, c["earth_model"]) - plane
+        delays = plane + curv + statics
+        # segment holding both windows plus room for the largest shift
+        maxd = float(np.max(np.abs(delays))) + np.max(np.abs(s_km)) * float(
+            np.max(np.hypot(east, north))
+        )
+        pad = 5.0 + maxd
+        seg_t0 = arr.time + min(sw[0], nw[0]) - pad
+        seg_t1 = arr.time + max(sw[1], nw[1]) + pad
+        i0 = int(np.floor((seg_t0 - t_start) / dt))
+        i1 = int(np.ceil((seg_t1 - t_start) / dt)) + 1
+        if i0 < 0 or i1 > ntot:
+            for kind in c["stacks"]:
+                rows.append(
+                    _empty_row(base, kind, "phase windows (with padding) fall outside the data")
+                )
+            continue
+        seg = data[:, i0:i1]
+        seg_t = t_start + i0 * dt  # s after origin of the first segment sample
+
+        def idx(w, seg_t=seg_t, arr=arr):
+            a = round((arr.time + w[0] - seg_t) / dt)
+            b = round((arr.time + w[1] - seg_t) / dt) + 1
+            return slice(a, b)
+
+        sig, noi = idx(sw), idx(nw)
+        vstat = curv + statics
+
+        def measure(sel, seg=seg, delays=delays, vstat=vstat, sig=sig, noi=noi):
+            """Per-stack SNR, peak, vespagram slowness and coherence; FK baz."""
+            x, y = east[sel], north[sel]
+            aligned = align(seg[sel], delays[sel], dt)
+            out = {}
+            vesp = vespagram_stacks(
+                seg[sel],
+                dt,
+                x,
+                y,
+                s_km,
+                baz_th,
+                c["stacks"],
+                static_s=vstat[sel],
+                precision="double",
+                **stack_kw,
+            )
+            for kind in c["stacks"]:
+                res = stack(aligned, kind, dt, **stack_kw)
+                snr, k = _cf_snr(kind, res.cf, sig, noi)
+                v = _vesp_cf(kind, vesp[kind])
+                if kind == "envelope":
+                    v = v - np.median(v[:, noi], axis=1, keepdims=True)
+                ks = int(np.argmax(v[:, sig].max(axis=1)))
+                kpk = sig.start + k
+                h = max(1, round(0.5 / dt))
+                coh = float(np.mean(res.coherence[max(kpk - h, 0) : kpk + h + 1]))
+                out[kind] = (snr, float(s_deg[ks]), kpk, coh)
+            sx, sy, _, prel = fk_power(
+                seg[sel],
+                dt,
+                x,
+                y,
+                sig.start,
+                sig.stop,
+                float(c["fk_slowness_max_s_km"]),
+                float(c["fk_step_s_km"]),
+                fmin,
+                fmax,
+            )
+            s_fk, baz_fk, _, _ = fk_peak(sx, sy, prel)
+            return out, s_fk * KM_PER_DEG, baz_fk, float(prel.max())
+
+        allsel = np.arange(nel)
+        main, s_fk, baz_fk, relpow = measure(allsel)
+        boots = []
+        for _ in range(nboot):
+            sel = rng.integers(0, nel, nel)
+            while np.unique(sel).size < min(3, nel):
+                sel = rng.integers(0, nel, nel)
+            boots.append(measure(sel))
+        for kind in c["stacks"]:
+            snr, s_obs, kpk, coh = main[kind]
+            row = dict(base, stack=kind)
+            if boots:
+                bs = np.array([b[0][kind][0] for b in boots], float)
+                bsl = np.array([b[0][kind][1] for b in boots], float)
+                bbz = np.array([b[2] for b in boots], float)
+                bs = bs[np.isfinite(bs)]
+                snr_lo, snr_hi = (
+                    (float(np.percentile(bs, 2.5)), float(np.percentile(bs, 97.5)))
+                    if bs.size
+                    else (np.nan, np.nan)
+                )
+                s_err = float(np.std(bsl, ddof=1)) if bsl.size > 1 else np.nan
+                b_err = _circ_std_deg(bbz)
+            else:
+                snr_lo = snr_hi = s_err = b_err = np.nan
+            reasons, notes = [], []
+            thr = float(c["snr_threshold"])
+            if not snr >= thr:
+                reasons.append(f"snr {snr:.2f} < {thr:g}")
+            ds = s_obs - float(arr.slowness_s_deg)
+            if abs(ds) > float(c["slowness_tolerance_s_deg"]):
+                reasons.append(
+                    f"slowness {s_obs:.2f} s/deg off theory by {ds:+.2f} "
+                    f"(tolerance {c['slowness_tolerance_s_deg']:g})"
+                )
+            db = float(_angdiff(baz_fk, baz_th))
+            if p_km < baz_resolution_s_km:
+                notes.append(
+                    f"baz not tested: slowness below the FK resolution "
+                    f"{baz_resolution_s_km * KM_PER_DEG:.2f} s/deg"
+                )
+            elif abs(db) > float(c["baz_tolerance_deg"]):
+                reasons.append(
+                    f"FK baz {baz_fk:.1f} deg off theory by {db:+.1f} "
+                    f"(tolerance {c['baz_tolerance_deg']:g})"
+                )
+            detected = not reasons
+            row.update(
+                snr=float(snr),
+                snr_lo=snr_lo,
+                snr_hi=snr_hi,
+                slowness_obs_s_deg=s_obs,
+                slowness_err_s_deg=s_err,
+                baz_obs_deg=float(baz_fk),
+                baz_err_deg=b_err,
+                slowness_fk_s_deg=float(s_fk),
+                fk_relpow=relpow,
+                t_peak_s=float(seg_t + kpk * dt),
+                coherence=coh,
+                detected=bool(detected),
+                decided_by="auto",
+                reason="; ".join(reasons + notes)
+                if reasons
+                else "; ".join(["snr, slowness and baz within limits", *notes]),
+            )
+            rows.append(row)
+    df = pd.DataFrame(rows, columns=COLUMNS)
+    df["detected"] = df["detected"].astype(bool)
+    if cur is not None and len(df):
+        for _, r in cur.iterrows():
+            m = (
+                (df["event"] == str(r["event"]))
+                & (df["array"] == str(r["array"]))
+                & (df["phase"] == str(r["phase"]))
+            )
+            if m.any():
+                df.loc[m, "detected"] = bool(r["accept"])
+                df.loc[m, "decided_by"] = "curation"
+                df.loc[m, "reason"] = "curation: " + r["reason"]
+    return df
+
+
+def _empty_row(base: dict, kind: str, reason: str) -> dict:
+    row = dict(base, stack=kind)
+    for k in COLUMNS:
+        row.setdefault(k, np.nan)
+    row.update(detected=False, decided_by="auto", reason=reason)
+    return row
