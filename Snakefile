@@ -19,9 +19,11 @@ include: "workflow/rules/stack.smk"
 include: "workflow/rules/coda.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/tables.smk"
+include: "workflow/rules/experiments.smk"
 
 
 rule all:
     default_target: True
     input:
         all_targets(),
+        experiment_targets(),

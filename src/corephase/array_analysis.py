@@ -354,6 +354,23 @@ def _beam_power(spec, steer, freqs_chunk=None):
     return p
 
 
+def _bartlett_separable(spec, x, y, sx, sy, freqs):
+    """Bartlett power of one window on the grid sx x sy, as (n_sx, n_sy).
+
+    Uses ``exp(i w (sx x + sy y)) = exp(i w sx x) exp(i w sy y)``: per frequency
+    the beam over the whole grid is one (n_sx, n_el) @ (n_el, n_sy) product,
+    so the (n_el, n_sx * n_sy) steering matrix is never formed.
+    """
+    p = np.zeros((sx.size, sy.size))
+    for k, f in enumerate(np.asarray(freqs, float)):
+        w = 2j * np.pi * f
+        a = np.exp(w * np.outer(x, sx))  # (nel, nsx)
+        b = np.exp(w * np.outer(y, sy))  # (nel, nsy)
+        m = (spec[:, k, None] * a).T @ b
+        p += m.real**2 + m.imag**2
+    return p
+
+
 def _capon_power(spec, steer, loading=1e-3):
     """Capon (MVDR) power sum_f 1 / (e^H R_f^-1 e) per window, R_f rank-one plus loading."""
     nwin, nel, nf = spec.shape
@@ -436,13 +453,12 @@ def fk_power(
     sx = slowness_grid(smax_s_km, step_s_km)
     sy = sx.copy()
     spec, freqs = _window_spectra(data, np.array([t0_idx]), t1_idx - t0_idx, dt, fmin, fmax, taper)
-    steer = _steering(x, y, sx, sy, freqs, complex)
     if method == "bartlett":
-        p = _beam_power(spec, steer)[0]
+        p = _bartlett_separable(spec[0], x, y, sx, sy, freqs).ravel()
         dpow = x.size * np.sum(np.abs(spec[0]) ** 2)
         rel = p / dpow if dpow > 0 else np.zeros_like(p)
     elif method == "capon":
-        p = _capon_power(spec, steer)[0]
+        p = _capon_power(spec, _steering(x, y, sx, sy, freqs, complex))[0]
         rel = p / p.max() if p.max() > 0 else p
     else:
         raise ValueError(f"unknown FK method {method!r}; expected 'bartlett' or 'capon'")

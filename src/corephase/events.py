@@ -49,6 +49,9 @@ class Event:
         return asdict(self)
 
 
+#: Resource-id prefix under which the pipeline stores its event ids in QuakeML.
+_RID_PREFIX = "smi:corephase/event/"
+
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -101,9 +104,12 @@ def events_from_quakeml(path) -> list[Event]:
         label = ""
         if ev.event_descriptions:
             label = ev.event_descriptions[0].text or ""
+        rid = str(ev.resource_id.id) if ev.resource_id else ""
+        eid = rid[len(_RID_PREFIX) :] if rid.startswith(_RID_PREFIX) else None
         out.append(
             event_from_dict(
                 {
+                    "id": eid,
                     "time": org.time,
                     "latitude": org.latitude,
                     "longitude": org.longitude,
@@ -134,7 +140,7 @@ def event_to_quakeml(event: Event, path) -> None:
         longitude=event.longitude,
         depth=event.depth_km * 1000.0,
     )
-    qe = QEvent(resource_id=ResourceIdentifier(f"smi:corephase/event/{event.id}"))
+    qe = QEvent(resource_id=ResourceIdentifier(f"{_RID_PREFIX}{event.id}"))
     qe.origins.append(org)
     qe.preferred_origin_id = org.resource_id
     if event.magnitude == event.magnitude:  # not NaN

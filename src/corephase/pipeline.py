@@ -336,13 +336,15 @@ def stack_pair(pair_json, band_paths: dict, config: dict, out_table, out_beams) 
     """
     from .detection import detect_phases
 
+    from .synthetic import pair_seed
+
     pair, event, geom, arrivals = load_pair(pair_json)
     phases = [p for p in config["phases"] if p in arrivals]
     arrays: dict[str, np.ndarray] = {}
     tables = []
     if pair["status"] in ("ok", "partial") and geom is not None:
-        det_cfg = detection_config(config)
         curation = _curation(config)
+        seed = pair_seed(config["seed"], pair["array"], event.id)
         for band in config["bands"]:
             st = read_stream(band_paths[band["name"]])
             data = np.array([tr.data for tr in st])
@@ -355,10 +357,13 @@ def stack_pair(pair_json, band_paths: dict, config: dict, out_table, out_beams) 
                 )
                 for k, v in beams.items():
                     arrays[f"{band['name']}/{ph}/{k}"] = v.astype(np.float32)
-            sel = {p: arrivals[p] for p in phases}
-            tables.append(
-                detect_phases(st, geom, event, sel, band["name"], det_cfg, curation=curation)
-            )
+                det_cfg = detection_config(config, ph, band, seed)
+                tables.append(
+                    detect_phases(
+                        st, geom, event, {ph: arrivals[ph]}, band["name"], det_cfg, curation
+                    )
+                )
+                log.info("stack %s %s: done", band["name"], ph)
     table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
     table = _with_status(table, pair)
     write_table(table, out_table)
@@ -370,19 +375,26 @@ def stack_pair(pair_json, band_paths: dict, config: dict, out_table, out_beams) 
     return table
 
 
-def detection_config(config: dict) -> dict:
-    """The detection settings from the ``stack`` section of the config."""
+def detection_config(config: dict, phase: str, band: dict, seed: int) -> dict:
+    """Detection settings for one phase and band from the ``stack`` config section.
+
+    Per-phase windows (``stack.phase_windows``) override the default signal
+    and noise windows; the band limits set the FK band.
+    """
     sc = config["stack"]
+    signal_win, noise_win = _phase_windows(config, phase)
     return {
         "stacks": sc["types"],
         "pws_nu": sc["pws_nu"],
         "pws_gate_s": sc["pws_gate_s"],
         "nthroot_n": sc["nthroot_n"],
         "envelope_smooth_s": sc["envelope_smooth_s"],
-        "signal_window_s": sc["signal_window_s"],
-        "noise_window_s": sc["noise_window_s"],
-        "phase_windows": sc.get("phase_windows", {}),
+        "signal_window_s": signal_win,
+        "noise_window_s": noise_win,
         "snr_threshold": sc["snr_threshold"],
+        "band_hz": [band["fmin"], band["fmax"]],
+        "seed": seed,
+        "earth_model": config.get("model", "ak135"),
         **sc.get("detection", {}),
     }
 
@@ -403,96 +415,75 @@ def _with_status(table: pd.DataFrame, pair: dict) -> pd.DataFrame:
 # --------------------------------------------------------------------------- coda
 
 
-def coda_pair(pair_json, band_paths: dict, config: dict, out_table, out_arrays) -> pd.DataFrame:
+def coda_pair(pair_json, band_paths: dict, config: dict, out_table, out_arrays: dict):
     """Coda measurements of every band for one pair (see :mod:`corephase.coda`).
 
-    Writes a coda table (one row per phase x band) and ``coda.npz`` with the
-    normalised envelope beams and fits used by the figures
-    (keys ``{band}/{name}``).
+    Writes a coda table (one row per phase x band, with bootstrap intervals)
+    and, per band, an ``.npz`` with the normalised envelope beams, trend fits
+    and coda vespagram used by the figures (``out_arrays`` maps band -> path).
     """
-    from .coda import analyse_coda
+    from .coda import analyse_coda, save_coda_arrays
     from .synthetic import pair_seed
 
     pair, event, geom, arrivals = load_pair(pair_json)
-    arrays: dict[str, np.ndarray] = {}
     tables = []
-    if pair["status"] in ("ok", "partial") and geom is not None:
-        seed = pair_seed(config["seed"], pair["array"], event.id)
-        for band in config["bands"]:
+    ok = pair["status"] in ("ok", "partial") and geom is not None
+    for band in config["bands"]:
+        plot: dict = {"meta": {"status": pair["status"], "reason": pair["reason"]}}
+        if ok:
             st = read_stream(band_paths[band["name"]])
+            seed = pair_seed(config["seed"], pair["array"], event.id)
             df, plot = analyse_coda(
                 st, geom, event, arrivals, band["name"], (band["fmin"], band["fmax"]),
                 config["coda"], seed,
             )
             tables.append(df)
-            for k, v in _flatten(plot).items():
-                arrays[f"{band['name']}/{k}"] = v
+            log.info("coda %s: %d phases measured", band["name"], len(df))
+        save_coda_arrays(plot, out_arrays[band["name"]])
     table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
     table = _with_status(table, pair)
     write_table(table, out_table)
-    from .io import atomic_path
-
-    with atomic_path(out_arrays) as tmp:
-        with open(tmp, "wb") as fh:
-            np.savez_compressed(fh, **arrays)
     return table
-
-
-def _flatten(d: dict, prefix: str = "") -> dict:
-    """Flatten nested dicts of arrays/scalars to ``a/b/c`` keys (numeric values only)."""
-    out = {}
-    for k, v in d.items():
-        key = f"{prefix}{k}"
-        if isinstance(v, dict):
-            out.update(_flatten(v, key + "/"))
-        else:
-            arr = np.asarray(v)
-            if arr.dtype.kind in "fiub":
-                out[key] = arr
-    return out
-
-
-def _unflatten(npz, band: str) -> dict:
-    out: dict = {}
-    pre = f"{band}/"
-    for k in npz.files:
-        if not k.startswith(pre):
-            continue
-        parts = k[len(pre) :].split("/")
-        d = out
-        for p in parts[:-1]:
-            d = d.setdefault(p, {})
-        v = npz[k]
-        d[parts[-1]] = v.item() if v.ndim == 0 else v
-    return out
 
 
 # --------------------------------------------------------------------------- figures
 
 
-def figures_pair(pair_json, band_paths: dict, beams_npz, coda_npz, config: dict, out: dict):
-    """One record-section + beam figure per band, and the coda figures per band.
+def figures_pair(pair_json, band_paths: dict, beams_npz, coda_npz: dict, config: dict, out: dict):
+    """The figures of one pair, per band.
 
-    ``out`` maps ``"{band}/beams"`` and ``"{band}/coda"`` to PNG paths. Pairs
-    without data get a figure that says why.
+    ``out`` maps ``"{band}/beams"`` (single traces and beams per phase),
+    ``"{band}/coda"`` (normalised envelope beams of PcP, ScP, PKiKP overlaid,
+    log scale), ``"{band}/coda_fit"`` (main-phase envelope with pre-phase
+    trend and its extrapolation) and ``"{band}/coda_vespagram"`` to PNG
+    paths. Pairs without data get figures that say why.
     """
+    from .coda import load_coda_arrays
     from .plotting import plot_pair_band, plot_status
+    from .plotting_coda import plot_coda_fit, plot_coda_vespagram, plot_phase_envelopes
 
     pair, event, geom, arrivals = load_pair(pair_json)
     ok = pair["status"] in ("ok", "partial") and geom is not None
     beams = np.load(beams_npz) if ok else None
-    coda = np.load(coda_npz) if ok else None
+    syn = bool(pair["synthetic"])
     for band in config["bands"]:
         name = band["name"]
-        if not ok:
-            plot_status(pair, name, out[f"{name}/beams"])
-            plot_status(pair, name, out[f"{name}/coda"])
+        if ok:
+            st = read_stream(band_paths[name])
+            plot_pair_band(pair, arrivals, st, beams, band, config, out[f"{name}/beams"])
+            arrays = load_coda_arrays(coda_npz[name])
+        if not ok or not arrays.get("phases"):
+            for kind in ("beams", "coda", "coda_fit", "coda_vespagram"):
+                if kind == "beams" and ok:
+                    continue
+                plot_status(pair, name, out[f"{name}/{kind}"])
             continue
-        st = read_stream(band_paths[name])
-        plot_pair_band(pair, arrivals, st, beams, band, config, out[f"{name}/beams"])
-        from .plotting_coda import plot_coda_figure
-
-        plot_coda_figure(_unflatten(coda, name), pair, band, out[f"{name}/coda"])
+        plot_phase_envelopes(arrays, out[f"{name}/coda"], synthetic=syn)
+        plot_coda_fit(arrays, out[f"{name}/coda_fit"], synthetic=syn)
+        if arrays.get("vespagram"):
+            plot_coda_vespagram(arrays, out[f"{name}/coda_vespagram"], synthetic=syn)
+        else:
+            plot_status(pair, name, out[f"{name}/coda_vespagram"])
 
 
 # --------------------------------------------------------------------------- tables

@@ -7,7 +7,9 @@ rule coda:
         bands=rules.preprocess.output.bands,
     output:
         table="results/{array}/{event}/coda/coda.csv",
-        arrays="results/{array}/{event}/coda/coda.npz",
+        arrays=expand(
+            "results/{array}/{event}/coda/{band}.npz", band=BANDS, allow_missing=True
+        ),
     log:
         "logs/coda/{array}/{event}.log",
     benchmark:

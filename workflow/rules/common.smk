@@ -1,6 +1,12 @@
 # Configuration validation, pair planning, input functions, wildcard constraints.
+import os
 import sys
 from pathlib import Path
+
+# Every job is single-threaded: keep BLAS/FFT libraries from spawning a thread per
+# core in each of the N parallel jobs (oversubscription slows the FK by 100x).
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 

@@ -1,4 +1,4 @@
-# Stage 5: one beam figure and one coda figure per pair and band.
+# Stage 5: per pair and band, the beam figure and three coda figures.
 
 
 rule figures:
@@ -15,6 +15,16 @@ rule figures:
         ),
         coda=expand(
             "results/{array}/{event}/figures/{band}_coda.png",
+            band=BANDS,
+            allow_missing=True,
+        ),
+        coda_fit=expand(
+            "results/{array}/{event}/figures/{band}_coda_fit.png",
+            band=BANDS,
+            allow_missing=True,
+        ),
+        coda_vespagram=expand(
+            "results/{array}/{event}/figures/{band}_coda_vespagram.png",
             band=BANDS,
             allow_missing=True,
         ),

@@ -16,7 +16,9 @@ rule stack:
     conda:
         "../../envs/corephase.yaml"
     params:
-        settings=shared_settings(("seed", "phases", "bands", "stack", "curation")),
+        settings=shared_settings(
+            ("model", "seed", "phases", "bands", "stack", "curation")
+        ),
         band_names=BANDS,
     script:
         "../scripts/stack.py"

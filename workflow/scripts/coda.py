@@ -10,6 +10,6 @@ table = coda_pair(
     dict(zip(sm.params.band_names, sm.input.bands)),
     sm.params.settings,
     sm.output.table,
-    sm.output.arrays,
+    dict(zip(sm.params.band_names, sm.output.arrays)),
 )
 log.info("coda table: %d rows", len(table))

@@ -7,12 +7,13 @@ sm = snakemake  # noqa: F821  (injected by Snakemake)
 log = setup_job_logging(sm.log[0])
 names = sm.params.band_names
 out = {f"{b}/beams": p for b, p in zip(names, sm.output.beams)}
-out.update({f"{b}/coda": p for b, p in zip(names, sm.output.coda)})
+for kind in ("coda", "coda_fit", "coda_vespagram"):
+    out.update({f"{b}/{kind}": p for b, p in zip(names, sm.output[kind])})
 figures_pair(
     sm.input.pair,
     dict(zip(names, sm.input.bands)),
     sm.input.beams,
-    sm.input.coda,
+    dict(zip(names, sm.input.coda)),
     sm.params.settings,
     out,
 )

@@ -1,0 +1,91 @@
+"""Benchmark of the sub-array experiment (not a test): trials per second.
+
+Runs the Monte Carlo of :mod:`corephase.experiment` (4 stacks, FK bias, ARF
+metrics, detection ROC; noise, P/PcP/ScP interferers with codas, statics,
+amplitude jitter) on theoretical layouts of 8-24 stations, first at smaller
+sizes to show that the cost grows linearly with layouts x trials, then for
+the full 200-layout x 200-trial experiment.
+
+Usage: .venv/bin/python bench/bench_experiment.py [--quick] [--workers 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+import numpy as np
+
+from corephase.experiment import Simulator, _rng, build_scenario, evaluate_layout, resolve_config
+from corephase.subarray import LAYOUT_KINDS, make_subarray
+
+
+def layouts(count: int):
+    ns = (8, 12, 16, 24)
+    aps = (20.0, 50.0, 100.0, 200.0, 400.0)
+    out = []
+    for i in range(count):
+        # N cycles fastest, so every prefix of the list has the same mix of station counts
+        n = ns[i % len(ns)]
+        kind = LAYOUT_KINDS[(i // len(ns)) % len(LAYOUT_KINDS)]
+        ap = aps[(i // 3) % len(aps)]
+        sub = make_subarray(
+            kind, n, "theoretical", 36.0, 138.0, aperture=ap, baz_deg=200.0, seed=i
+        )
+        sub.layout_id = f"{sub.layout_id}_{i}"
+        out.append(sub)
+    return out
+
+
+def run(n_layouts: int, trials: int, workers: int) -> float:
+    cfg = resolve_config(
+        {
+            "geometry": {
+                "source": "theoretical",
+                "ref_lat": 36.0,
+                "ref_lon": 138.0,
+                "extent_km": 100.0,
+                "spacing_km": 20.0,
+            },
+            "event": {"distance_deg": 40.0, "baz_deg": 200.0, "depth_km": 100.0},
+            "targets": [{"phase": "PKiKP", "snr": 1.0}],
+            "trials": trials,
+        }
+    )
+    sim = Simulator(cfg["simulation"], workers=workers)
+    sc = build_scenario(cfg, cfg["targets"][0], 36.0, 138.0)
+    subs = layouts(n_layouts)
+    sc.travel_times([35.0, 37.0], [136.0, 140.0])  # TauP curve once, outside the timing
+    t0 = time.perf_counter()
+    for sub in subs:
+        evaluate_layout(sub, sc, sim, cfg, _rng(0, "bench", sub.layout_id))
+    return time.perf_counter() - t0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="only the scaling runs")
+    ap.add_argument("--workers", type=int, default=2)
+    args = ap.parse_args()
+    print(f"cores available: {os.cpu_count()}, FFT workers: {args.workers}")
+    print(f"{'layouts':>8} {'trials':>7} {'layout-trials':>14} {'seconds':>8} {'trials/s':>9}")
+    sizes = [(25, 50), (50, 50), (50, 100), (100, 100)]
+    if not args.quick:
+        sizes.append((200, 200))
+    res = []
+    for nl, nt in sizes:
+        dt = run(nl, nt, args.workers)
+        res.append((nl * nt, dt))
+        print(f"{nl:>8} {nt:>7} {nl * nt:>14} {dt:>8.2f} {nl * nt / dt:>9.0f}")
+    work, secs = np.array(res, float).T
+    per = 1e3 * secs / work
+    print("ms per layout-trial: " + ", ".join(f"{v:.2f}" for v in per))
+    print(
+        f"cost per layout-trial varies by {per.max() / per.min():.2f}x over a "
+        f"{work.max() / work.min():.0f}x range of layouts x trials (1.0x = exactly linear)"
+    )
+
+
+if __name__ == "__main__":
+    main()
