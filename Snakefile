@@ -5,6 +5,9 @@ from snakemake.utils import min_version
 min_version("9.0")
 
 
+report: "workflow/report/workflow.rst"
+
+
 # The embedded offline demo is the default; `--configfile other.yaml` replaces it
 # (instead of being merged into it).
 if not workflow.overwrite_configfiles:
@@ -19,6 +22,7 @@ include: "workflow/rules/stack.smk"
 include: "workflow/rules/coda.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/tables.smk"
+include: "workflow/rules/summary.smk"
 include: "workflow/rules/experiments.smk"
 
 
@@ -27,3 +31,6 @@ rule all:
     input:
         all_targets(),
         experiment_targets(),
+        rules.catalogue.output,
+        rules.global_figures.output,
+        rules.coda_compare.output,

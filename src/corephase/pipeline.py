@@ -433,9 +433,9 @@ def coda_pair(pair_json, band_paths: dict, config: dict, out_table, out_arrays: 
         if ok:
             st = read_stream(band_paths[band["name"]])
             seed = pair_seed(config["seed"], pair["array"], event.id)
+            ccfg = {k: v for k, v in config["coda"].items() if not k.startswith("cluster_")}
             df, plot = analyse_coda(
-                st, geom, event, arrivals, band["name"], (band["fmin"], band["fmax"]),
-                config["coda"], seed,
+                st, geom, event, arrivals, band["name"], (band["fmin"], band["fmax"]), ccfg, seed
             )
             tables.append(df)
             log.info("coda %s: %d phases measured", band["name"], len(df))
@@ -519,3 +519,113 @@ def summarise(pair_jsons, detection_tables, coda_tables, out_pairs, out_detectio
         frames = [f for f in frames if not f.empty]
         df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
         write_table(df, outp)
+
+
+# --------------------------------------------------------------------------- global products
+
+
+def pair_meta(pair: dict) -> dict:
+    """The per-pair metadata row of the global catalogue (see corephase.catalogue)."""
+    ev = pair["event"]
+    qc = [pair["reason"]] if pair.get("reason") else []
+    return {
+        "event": ev["id"],
+        "array": pair["array"],
+        "event_time": ev["time"],
+        "event_lat": ev["latitude"],
+        "event_lon": ev["longitude"],
+        "event_depth_km": ev["depth_km"],
+        "event_mag": ev["magnitude"],
+        "array_lat": pair["ref_lat"],
+        "array_lon": pair["ref_lon"],
+        "distance_deg": pair["distance_deg"],
+        "status": pair["status"],
+        "qc": qc,
+    }
+
+
+def global_catalogue(pair_jsons, detection_tables, model: str, out_csv, out_parquet):
+    """Build the global detection catalogue (CSV and Parquet) from every pair."""
+    from .catalogue import build_catalogue, write_catalogue
+
+    metas = [pair_meta(read_json(p)) for p in pair_jsons]
+    dets = []
+    for path in detection_tables:
+        df = pd.read_csv(path)
+        # pairs without beams carry one status row with no phase: metadata covers them
+        dets.append(df[df["phase"].notna()] if "phase" in df else df.iloc[0:0])
+    cat = build_catalogue(dets, metas, model=model)
+    write_catalogue(cat, out_csv, out_parquet)
+    log.info("catalogue: %d rows from %d pairs", len(cat), len(metas))
+    return cat
+
+
+def global_figures(catalogue_csv, arrays_cfg: dict, model: str, out: dict) -> None:
+    """Maps, detection histogram and PKiKP-PcP figure from the global catalogue.
+
+    ``out`` maps ``map_global``, ``map_aleutian``, ``map_australia``,
+    ``histogram`` and ``pkikp_pcp`` to PNG paths.
+    """
+    from .catalogue import read_catalogue
+    from .maps import plot_detection_histogram, plot_map, plot_pkikp_pcp
+
+    cat = read_catalogue(catalogue_csv)
+    arrays = pd.DataFrame(
+        [{"array": k, "lat": v["ref_lat"], "lon": v["ref_lon"]} for k, v in arrays_cfg.items()]
+    )
+    info = plot_map(cat, out["map_global"], "global", arrays=arrays, model=model)
+    log.info("global map: coastlines %s", info.get("coastlines"))
+    plot_map(cat, out["map_aleutian"], "aleutian-north-america", model=model)
+    plot_map(cat, out["map_australia"], "australia", model=model)
+    plot_detection_histogram(cat, out["histogram"])
+    plot_pkikp_pcp(cat, out["pkikp_pcp"], model=model)
+
+
+def coda_comparisons(pair_jsons, coda_npz: dict, config: dict, out_table, out_figs: dict):
+    """Compare PKiKP codas across nearby events at one array and across arrays.
+
+    Events are clustered per array with :func:`corephase.clustering.cluster_events`
+    (``coda.cluster_distance_deg``, ``coda.cluster_depth_km``). Writes the
+    cluster table and, per band, one figure of cluster overlays (an array's
+    events in one cluster) and one of event overlays (one event at every
+    array that recorded it). ``coda_npz`` maps ``(array, event, band)`` to the
+    per-band arrays written by :func:`coda_pair`.
+    """
+    from .clustering import cluster_events
+    from .coda import load_coda_arrays
+    from .plotting import plot_overlay_panels
+
+    pairs = [read_json(p) for p in pair_jsons]
+    ccfg = config["coda"]
+    rows = []
+    by_array: dict[str, list] = {}
+    for p in pairs:
+        if p["status"] in ("ok", "partial"):
+            by_array.setdefault(p["array"], []).append(p)
+    for arr, plist in sorted(by_array.items()):
+        evs = [Event(**p["event"]) for p in plist]
+        ids = cluster_events(
+            evs, ccfg["cluster_distance_deg"], ccfg["cluster_depth_km"]
+        )
+        for p, cid in zip(plist, ids):
+            rows.append({"array": arr, "event": p["event"]["id"], "cluster": f"{arr}-{cid}"})
+    table = pd.DataFrame(rows, columns=["array", "event", "cluster"])
+    write_table(table, out_table)
+    phase = ccfg["main_phase"]
+    for band in config["bands"]:
+        name = band["name"]
+        cl_panels, ev_panels = [], []
+        for cid, grp in table.groupby("cluster"):
+            if len(grp) >= 2:
+                curves = [
+                    (e, load_coda_arrays(coda_npz[(a, e, name)]))
+                    for a, e in zip(grp["array"], grp["event"])
+                ]
+                cl_panels.append((f"{grp['array'].iloc[0]}: events of cluster {cid}", curves))
+        for ev, grp in table.groupby("event"):
+            if len(grp) >= 2:
+                curves = [(a, load_coda_arrays(coda_npz[(a, ev, name)])) for a in grp["array"]]
+                ev_panels.append((f"event {ev} across arrays", curves))
+        synthetic = any(p["synthetic"] for p in pairs)
+        plot_overlay_panels(cl_panels, phase, name, out_figs[f"{name}/clusters"], synthetic)
+        plot_overlay_panels(ev_panels, phase, name, out_figs[f"{name}/events"], synthetic)

@@ -100,3 +100,43 @@ def plot_pair_band(pair, arrivals, stream, beams, band, config, path, half_windo
         axes[-1, j].set_xlabel(f"time after {ph} (s)")
     fig.suptitle(_title(pair, name), fontsize=10)
     _save(fig, path)
+
+
+def plot_overlay_panels(panels, phase: str, band_name: str, path, synthetic: bool = False):
+    """Panels of overlaid, normalised log envelope beams of one phase.
+
+    ``panels`` is a list of ``(title, [(label, coda_arrays), ...])`` where
+    ``coda_arrays`` is the per-band dict of :func:`corephase.coda.analyse_coda`.
+    Time is relative to the phase's theoretical arrival; each curve is
+    normalised at the phase peak. With no panel, the figure says so.
+    """
+    n = max(len(panels), 1)
+    ncol = min(n, 3)
+    nrow = int(np.ceil(n / ncol))
+    fig = Figure(figsize=(4.6 * ncol, 3.2 * nrow + 0.6), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(nrow, ncol, squeeze=False)).ravel()
+    if not panels:
+        axes[0].axis("off")
+        axes[0].text(0.5, 0.5, "no group with two or more records", ha="center", va="center")
+    for ax, (title, curves) in zip(axes, panels):
+        for label, arrays in curves:
+            cur = (arrays.get("phases") or {}).get(phase)
+            if cur is None:
+                continue
+            t = np.asarray(cur["t"])
+            m = (t >= -30) & (t <= 70)
+            exc = cur.get("coda_excess")
+            lab = f"{label} (excess {exc:.2f})" if isinstance(exc, int | float) else label
+            ax.plot(t[m], np.asarray(cur["log10_env_smooth"])[m], lw=0.9, label=lab)
+        ax.axvline(0, color="k", lw=0.6, ls=":")
+        ax.set_ylim(-3.5, 0.3)
+        ax.set_title(title, fontsize=8)
+        ax.set_xlabel(f"time after {phase} (s)")
+        ax.set_ylabel("log10 normalised envelope")
+        ax.legend(fontsize=6, loc="upper right")
+    for ax in axes[len(panels) :]:
+        if panels:
+            ax.axis("off")
+    syn = "SYNTHETIC  " if synthetic else ""
+    fig.suptitle(f"{syn}{phase} coda comparison, {band_name}", fontsize=10)
+    _save(fig, path)

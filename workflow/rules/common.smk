@@ -66,6 +66,7 @@ wildcard_constraints:
     array=r"[A-Za-z0-9_-]+",
     event=r"[A-Za-z0-9][A-Za-z0-9_.-]*",
     band=r"[A-Za-z0-9._-]+",
+    experiment=r"[A-Za-z0-9][A-Za-z0-9_-]*",
 
 
 def shared_settings(keys=SHARED_KEYS):
@@ -120,3 +121,47 @@ def all_targets():
         "results/summary/coda.csv",
     ]
     return targets
+
+
+# Sub-array experiments (rule experiment in experiments.smk).
+EXPERIMENT_OUTPUTS = {
+    "metrics": "metrics.csv",
+    "layouts": "layouts.csv",
+    "roc": "roc.csv",
+    "recommendation": "recommendation.csv",
+    "real": "real_vs_theory.csv",
+    "summary": "summary.json",
+    "fig_gain": "figures/snr_gain.png",
+    "fig_detection": "figures/detection.png",
+    "fig_arf": "figures/arf_best_worst.png",
+    "fig_roc": "figures/roc.png",
+}
+
+
+def experiment_settings(wildcards):
+    return config["experiments"][wildcards.experiment]
+
+
+def experiment_input(wildcards):
+    """Local files an experiment reads (station tables, StationXML, real records)."""
+    exp = config["experiments"][wildcards.experiment]
+    files = []
+    geo = exp.get("geometry", {})
+    if geo.get("source") in ("csv", "stationxml") and "path" in geo:
+        files.append(geo["path"])
+    if geo.get("source") == "ims" and "path" in geo:
+        files.append(geo["path"])
+    if "quakeml" in exp.get("event", {}):
+        files.append(exp["event"]["quakeml"])
+    real = exp.get("real") or {}
+    files += [real[k] for k in ("mseed", "quakeml") if k in real]
+    return files
+
+
+def experiment_targets():
+    """Every output of every configured experiment (for rule all)."""
+    return [
+        f"results/experiments/{name}/{path}"
+        for name in config.get("experiments", {}) or {}
+        for path in EXPERIMENT_OUTPUTS.values()
+    ]

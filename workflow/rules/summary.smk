@@ -1,0 +1,97 @@
+# Products over all pairs: global catalogue, maps and distance histogram,
+# PKiKP-PcP figure, coda comparisons across nearby events and across arrays.
+
+
+rule catalogue:
+    input:
+        pairs=pair_paths("results/{array}/{event}/preprocessed/pair.json"),
+        detections=pair_paths("results/{array}/{event}/stack/detections.csv"),
+    output:
+        csv=report(
+            "results/summary/catalogue.csv",
+            caption="../report/catalogue.rst",
+            category="Catalogue",
+        ),
+        parquet="results/summary/catalogue.parquet",
+    log:
+        "logs/summary/catalogue.log",
+    benchmark:
+        "benchmarks/summary/catalogue.tsv"
+    conda:
+        "../../envs/corephase.yaml"
+    params:
+        model=config["model"],
+    script:
+        "../scripts/catalogue.py"
+
+
+rule global_figures:
+    input:
+        catalogue=rules.catalogue.output.csv,
+    output:
+        map_global=report(
+            "results/summary/figures/map_global.png",
+            caption="../report/map_global.rst",
+            category="Maps",
+        ),
+        map_aleutian=report(
+            "results/summary/figures/map_aleutian_north_america.png",
+            caption="../report/map_regional.rst",
+            category="Maps",
+        ),
+        map_australia=report(
+            "results/summary/figures/map_australia.png",
+            caption="../report/map_regional.rst",
+            category="Maps",
+        ),
+        histogram=report(
+            "results/summary/figures/detection_histogram.png",
+            caption="../report/detection_histogram.rst",
+            category="Summary",
+        ),
+        pkikp_pcp=report(
+            "results/summary/figures/pkikp_pcp.png",
+            caption="../report/pkikp_pcp.rst",
+            category="Summary",
+        ),
+    log:
+        "logs/summary/global_figures.log",
+    benchmark:
+        "benchmarks/summary/global_figures.tsv"
+    conda:
+        "../../envs/corephase.yaml"
+    params:
+        arrays=config["arrays"],
+        model=config["model"],
+    script:
+        "../scripts/global_figures.py"
+
+
+rule coda_compare:
+    input:
+        pairs=pair_paths("results/{array}/{event}/preprocessed/pair.json"),
+        coda=[f"results/{a}/{e}/coda/{b}.npz" for a, e in PAIRS for b in BANDS],
+    output:
+        table="results/summary/coda_clusters.csv",
+        clusters=report(
+            expand("results/summary/figures/coda_clusters_{band}.png", band=BANDS),
+            caption="../report/coda_compare.rst",
+            category="Coda",
+        ),
+        events=report(
+            expand("results/summary/figures/coda_events_{band}.png", band=BANDS),
+            caption="../report/coda_compare.rst",
+            category="Coda",
+        ),
+    log:
+        "logs/summary/coda_compare.log",
+    benchmark:
+        "benchmarks/summary/coda_compare.tsv"
+    conda:
+        "../../envs/corephase.yaml"
+    params:
+        settings=shared_settings(("bands", "coda")),
+        pair_band_keys=[(a, e, b) for a, e in PAIRS for b in BANDS],
+        band_names=BANDS,
+    script:
+        "../scripts/coda_compare.py"

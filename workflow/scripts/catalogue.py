@@ -1,0 +1,10 @@
+"""Snakemake script of rule catalogue: the global detection catalogue."""
+
+from corephase.logutil import setup_job_logging
+from corephase.pipeline import global_catalogue
+
+sm = snakemake  # noqa: F821  (injected by Snakemake)
+setup_job_logging(sm.log[0])
+global_catalogue(
+    sm.input.pairs, sm.input.detections, sm.params.model, sm.output.csv, sm.output.parquet
+)

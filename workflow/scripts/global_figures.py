@@ -1,0 +1,8 @@
+"""Snakemake script of rule global_figures: maps, histogram, PKiKP-PcP figure."""
+
+from corephase.logutil import setup_job_logging
+from corephase.pipeline import global_figures
+
+sm = snakemake  # noqa: F821  (injected by Snakemake)
+setup_job_logging(sm.log[0])
+global_figures(sm.input.catalogue, sm.params.arrays, sm.params.model, dict(sm.output.items()))
