@@ -546,8 +546,12 @@ def test_real_data_config_is_complete(shared_dir):
     cat = cfg["events"]["catalog"]
     assert cat["min_magnitude"] == 5.0
     assert (cat["min_distance_deg"], cat["max_distance_deg"]) == (10, 70)
-    w = cfg["fetch"]["window"]
-    assert (w["start_phase"], w["end_phase"]) == ("PcP", "PKiKP")
+    # the record window starts before P (pre-P noise for the coda) and ends after PKIIKP
+    w = cfg["window"]
+    assert (w["start_phase"], w["end_phase"]) == ("P", "PKIIKP")
+    from corephase.config import validate_config
+
+    validate_config(cfg, ROOT / "workflow" / "schemas" / "config.schema.yaml")
 
 
 # --------------------------------------------------------------------------- the test services

@@ -19,7 +19,7 @@ from corephase.io import elements_from_csv, geometry_from_config
 def test_projection_matches_geodesic_distance_and_azimuth():
     lat, lon = np.array([62.6, 62.3, 63.0]), np.array([-114.2, -115.0, -114.6])
     e, n = latlon_to_local_km(lat, lon, 62.49, -114.6)
-    for la, lo, x, y in zip(lat, lon, e, n):
+    for la, lo, x, y in zip(lat, lon, e, n, strict=True):
         d, az, _ = gps2dist_azimuth(62.49, -114.6, la, lo)
         # spherical vs ellipsoidal distance: within 0.5 %
         assert np.hypot(x, y) == pytest.approx(d / 1000.0, rel=5e-3)
@@ -34,7 +34,7 @@ def test_layouts_have_requested_aperture_and_count(kind):
     e, n = parametric_layout(kind, 13, 25.0, seed=3)
     assert e.size == 13
     assert aperture_km(e, n) == pytest.approx(25.0)
-    assert len({(round(a, 6), round(b, 6)) for a, b in zip(e, n)}) == 13
+    assert len({(round(a, 6), round(b, 6)) for a, b in zip(e, n, strict=True)}) == 13
 
 
 def test_unknown_layout_is_rejected():

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -26,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .bounce import REFLECTING_BOUNDARY, bounce_point
+from .io import atomic_path
 
 log = logging.getLogger(__name__)
 
@@ -418,13 +417,6 @@ def build_catalogue(
     return df
 
 
-def _atomic_tmp(path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    return Path(tmp)
-
-
 def write_catalogue(df: pd.DataFrame, csv_path, parquet_path) -> None:
     """Write the catalogue to CSV and Parquet (pyarrow), atomically.
 
@@ -437,17 +429,9 @@ def write_catalogue(df: pd.DataFrame, csv_path, parquet_path) -> None:
         raise ValueError(f"catalogue is missing columns {missing}")
     check_unique(df)
     csv_path, parquet_path = Path(csv_path), Path(parquet_path)
-    tmp_csv = _atomic_tmp(csv_path)
-    tmp_pq = _atomic_tmp(parquet_path)
-    try:
+    with atomic_path(csv_path) as tmp_csv, atomic_path(parquet_path) as tmp_pq:
         df.to_csv(tmp_csv, index=False, float_format="%.6g")
         df.to_parquet(tmp_pq, engine="pyarrow", index=False)
-        os.replace(tmp_csv, csv_path)
-        os.replace(tmp_pq, parquet_path)
-    finally:
-        for t in (tmp_csv, tmp_pq):
-            if t.exists():
-                t.unlink()
 
 
 def read_catalogue(path) -> pd.DataFrame:

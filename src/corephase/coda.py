@@ -139,8 +139,6 @@ captured (fixed back-azimuth).
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -148,6 +146,7 @@ import pandas as pd
 
 from .beam import plane_wave_delays, shift_traces
 from .geometry import KM_PER_DEG
+from .io import atomic_path
 from .stacking import envelope, envelope_stack
 from .traveltimes import distance_backazimuth
 
@@ -972,28 +971,16 @@ def aggregate_coda_tables(paths) -> pd.DataFrame:
     return out
 
 
-def _atomic_target(path: Path):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    return tmp
-
-
 def write_coda_table(table: pd.DataFrame, path) -> None:
     """Write a coda table atomically (``.parquet``, ``.tsv`` or CSV by suffix)."""
     path = Path(path)
-    tmp = _atomic_target(path)
-    try:
+    with atomic_path(path) as tmp:
         if path.suffix == ".parquet":
             table.to_parquet(tmp, index=False)
         elif path.suffix == ".tsv":
             table.to_csv(tmp, sep="\t", index=False)
         else:
             table.to_csv(tmp, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def save_coda_arrays(arrays: dict, path) -> None:
@@ -1017,14 +1004,8 @@ def save_coda_arrays(arrays: dict, path) -> None:
             else:
                 scalars["vespagram"][k] = _jsonable(v)
     flat["__json__"] = np.array(json.dumps(_jsonable(scalars)))
-    tmp = _atomic_target(path)
-    try:
-        with open(tmp, "wb") as fh:
-            np.savez_compressed(fh, **flat)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        np.savez_compressed(fh, **flat)
 
 
 def load_coda_arrays(path) -> dict:

@@ -16,7 +16,9 @@ from jsonschema import Draft202012Validator, validators
 
 from .events import Event, event_from_dict, events_from_quakeml
 
-DEFAULT_SCHEMA = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
+DEFAULT_SCHEMA = (
+    Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
+)
 
 
 class ConfigError(ValueError):
@@ -104,7 +106,8 @@ def _semantic_checks(config: dict) -> None:
     for i, band in enumerate(config.get("bands", [])):
         if band["fmin"] >= band["fmax"]:
             raise ConfigError(
-                f"config key 'bands.{i}': fmin ({band['fmin']}) must be below fmax ({band['fmax']})"
+                f"config key 'bands.{i}': fmin ({band['fmin']}) must be below "
+                f"fmax ({band['fmax']})"
             )
         nyq = 0.5 * config["preprocess"]["sampling_rate_hz"]
         if band["fmax"] >= nyq:

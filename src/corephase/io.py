@@ -181,14 +181,17 @@ def geometry_from_config(name: str, arr: dict) -> ArrayGeometry:
     elif "layout" in el:
         lay = el["layout"]
         e, n = parametric_layout(
-            lay["kind"], lay["n"], lay["aperture_km"], seed=lay.get("seed", 0),
+            lay["kind"],
+            lay["n"],
+            lay["aperture_km"],
+            seed=lay.get("seed", 0),
             rings=lay.get("rings", 2),
         )
         lat, lon = local_km_to_latlon(e, n, arr["ref_lat"], arr["ref_lon"])
         prefix = name[:3]
         rows = [
             {"station": f"{prefix}{i:02d}", "latitude": a, "longitude": b, "elevation_m": 0.0}
-            for i, (a, b) in enumerate(zip(lat, lon), start=1)
+            for i, (a, b) in enumerate(zip(lat, lon, strict=True), start=1)
         ]
     else:
         raise ValueError(f"array {name}: elements needs one of list, csv or layout")
@@ -208,15 +211,26 @@ def geometry_to_inventory(geom: ArrayGeometry, sampling_rate: float, start=None)
     """A StationXML inventory (coordinates only, no response) for a geometry."""
     start = UTCDateTime(start or "1990-01-01")
     nets: dict[str, Network] = {}
-    for code, la, lo, el in zip(geom.codes, geom.lat, geom.lon, geom.elev_m):
+    for code, la, lo, el in zip(geom.codes, geom.lat, geom.lon, geom.elev_m, strict=True):
         net, sta, loc, cha = code.split(".")
         chan = Channel(
-            code=cha, location_code=loc, latitude=la, longitude=lo, elevation=el, depth=0.0,
-            sample_rate=sampling_rate, start_date=start,
+            code=cha,
+            location_code=loc,
+            latitude=la,
+            longitude=lo,
+            elevation=el,
+            depth=0.0,
+            sample_rate=sampling_rate,
+            start_date=start,
         )
         st = Station(
-            code=sta, latitude=la, longitude=lo, elevation=el, channels=[chan],
-            site=Site(name=f"{geom.name} element {sta}"), start_date=start,
+            code=sta,
+            latitude=la,
+            longitude=lo,
+            elevation=el,
+            channels=[chan],
+            site=Site(name=f"{geom.name} element {sta}"),
+            start_date=start,
         )
         nets.setdefault(net, Network(code=net, stations=[], start_date=start)).stations.append(st)
     return Inventory(networks=list(nets.values()), source="corephase synthetic geometry")

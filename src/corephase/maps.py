@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import logging
 import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -37,6 +36,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from .bounce import bounce_point
+from .io import atomic_path
 
 log = logging.getLogger(__name__)
 
@@ -82,19 +82,13 @@ def save_figure(fig: Figure, path, dpi: int = 150, tight: bool = False) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     if fig.canvas is None or not isinstance(fig.canvas, FigureCanvasAgg):
         FigureCanvasAgg(fig)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         fig.savefig(
             tmp,
             dpi=dpi,
             format=path.suffix.lstrip(".") or "png",
             bbox_inches="tight" if tight else None,
         )
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return path
 
 

@@ -137,8 +137,9 @@ def fetch_pair(
     status["n_traces"] = len(stream)
     status["elapsed_s"] = round(time.time() - t_start, 3)
     write_stream(stream, out_mseed)
-    write_inventory(inv if len(inv.networks) else Inventory(networks=[], source="empty"),
-                    out_stationxml)
+    write_inventory(
+        inv if len(inv.networks) else Inventory(networks=[], source="empty"), out_stationxml
+    )
     event_to_quakeml(event, out_quakeml)
     write_json(status, out_status)
     log.info("fetched %s %s: %s, %d traces", array_name, event.id, status["status"], len(stream))
@@ -205,7 +206,10 @@ def preprocess_pair(
             grid = common_grid(stream, pcfg["sampling_rate_hz"], t0, t1)
             for band in config["bands"]:
                 bands_out[band["name"]] = bandpass(
-                    grid, band["fmin"], band["fmax"], pcfg["filter_corners"],
+                    grid,
+                    band["fmin"],
+                    band["fmax"],
+                    pcfg["filter_corners"],
                     pcfg["taper_fraction"],
                 )
     for name, path in out_bands.items():
@@ -225,7 +229,11 @@ def preprocess_pair(
         "ref_lon": arr["ref_lon"],
         "window_s_after_origin": [w0, w1],
         "arrivals": {
-            k: {"time_s": v.time, "slowness_s_deg": v.slowness_s_deg, "incidence_deg": v.incidence_deg}
+            k: {
+                "time_s": v.time,
+                "slowness_s_deg": v.slowness_s_deg,
+                "incidence_deg": v.incidence_deg,
+            }
             for k, v in info["arrivals"].items()
         },
         "missing_phases": [p for p in config["phases"] if p not in info["arrivals"]],
@@ -254,7 +262,12 @@ def load_pair(pair_json) -> tuple[dict, Event, ArrayGeometry | None, dict]:
     geom = None
     if g is not None:
         geom = ArrayGeometry(
-            pair["array"], g["codes"], g["lat"], g["lon"], g["elev_m"], pair["ref_lat"],
+            pair["array"],
+            g["codes"],
+            g["lat"],
+            g["lon"],
+            g["elev_m"],
+            pair["ref_lat"],
             pair["ref_lon"],
         )
     arrivals = {
@@ -335,7 +348,6 @@ def stack_pair(pair_json, band_paths: dict, config: dict, out_table, out_beams) 
     origin (keys ``{band}/{phase}/{stack}``, ``{band}/time``).
     """
     from .detection import detect_phases
-
     from .synthetic import pair_seed
 
     pair, event, geom, arrivals = load_pair(pair_json)
@@ -402,9 +414,7 @@ def detection_config(config: dict, phase: str, band: dict, seed: int) -> dict:
 def _with_status(table: pd.DataFrame, pair: dict) -> pd.DataFrame:
     """Add pair status columns; an empty table gets one row saying why it is empty."""
     if table.empty:
-        table = pd.DataFrame(
-            [{"event": pair["event"]["id"], "array": pair["array"]}]
-        )
+        table = pd.DataFrame([{"event": pair["event"]["id"], "array": pair["array"]}])
     table["pair_status"] = pair["status"]
     table["pair_reason"] = pair["reason"]
     table["synthetic"] = pair["synthetic"]
@@ -462,7 +472,7 @@ def figures_pair(pair_json, band_paths: dict, beams_npz, coda_npz: dict, config:
     from .plotting import plot_pair_band, plot_status
     from .plotting_coda import plot_coda_fit, plot_coda_vespagram, plot_phase_envelopes
 
-    pair, event, geom, arrivals = load_pair(pair_json)
+    pair, _, geom, arrivals = load_pair(pair_json)
     ok = pair["status"] in ("ok", "partial") and geom is not None
     beams = np.load(beams_npz) if ok else None
     syn = bool(pair["synthetic"])
@@ -560,23 +570,37 @@ def global_catalogue(pair_jsons, detection_tables, model: str, out_csv, out_parq
     return cat
 
 
-def global_figures(catalogue_csv, arrays_cfg: dict, model: str, out: dict) -> None:
+def global_figures(catalogue_csv, arrays_cfg: dict, model: str, out: dict, regions) -> None:
     """Maps, detection histogram and PKiKP-PcP figure from the global catalogue.
 
-    ``out`` maps ``map_global``, ``map_aleutian``, ``map_australia``,
-    ``histogram`` and ``pkikp_pcp`` to PNG paths.
+    ``out`` maps ``map_{region}`` for each of ``regions`` (names of
+    :data:`corephase.maps.REGIONS`), ``histogram`` and ``pkikp_pcp`` to PNG
+    paths. A regional map with nothing inside its region says so.
     """
     from .catalogue import read_catalogue
     from .maps import plot_detection_histogram, plot_map, plot_pkikp_pcp
+    from .plotting import plot_message
 
     cat = read_catalogue(catalogue_csv)
     arrays = pd.DataFrame(
         [{"array": k, "lat": v["ref_lat"], "lon": v["ref_lon"]} for k, v in arrays_cfg.items()]
     )
-    info = plot_map(cat, out["map_global"], "global", arrays=arrays, model=model)
-    log.info("global map: coastlines %s", info.get("coastlines"))
-    plot_map(cat, out["map_aleutian"], "aleutian-north-america", model=model)
-    plot_map(cat, out["map_australia"], "australia", model=model)
+    for region in regions:
+        try:
+            info = plot_map(
+                cat,
+                out[f"map_{region}"],
+                region,
+                arrays=arrays if region == "global" else None,
+                model=model,
+            )
+            log.info("map %s: coastlines %s", region, info.get("coastlines"))
+        except ValueError as err:
+            if "nothing to map" not in str(err):
+                raise
+            log.info("map %s: no event, array or bounce point in the region", region)
+            plot_message(f"map '{region}': no event, array or bounce point in this region",
+                         out[f"map_{region}"])
     plot_detection_histogram(cat, out["histogram"])
     plot_pkikp_pcp(cat, out["pkikp_pcp"], model=model)
 
@@ -604,10 +628,8 @@ def coda_comparisons(pair_jsons, coda_npz: dict, config: dict, out_table, out_fi
             by_array.setdefault(p["array"], []).append(p)
     for arr, plist in sorted(by_array.items()):
         evs = [Event(**p["event"]) for p in plist]
-        ids = cluster_events(
-            evs, ccfg["cluster_distance_deg"], ccfg["cluster_depth_km"]
-        )
-        for p, cid in zip(plist, ids):
+        ids = cluster_events(evs, ccfg["cluster_distance_deg"], ccfg["cluster_depth_km"])
+        for p, cid in zip(plist, ids, strict=True):
             rows.append({"array": arr, "event": p["event"]["id"], "cluster": f"{arr}-{cid}"})
     table = pd.DataFrame(rows, columns=["array", "event", "cluster"])
     write_table(table, out_table)
@@ -619,7 +641,7 @@ def coda_comparisons(pair_jsons, coda_npz: dict, config: dict, out_table, out_fi
             if len(grp) >= 2:
                 curves = [
                     (e, load_coda_arrays(coda_npz[(a, e, name)]))
-                    for a, e in zip(grp["array"], grp["event"])
+                    for a, e in zip(grp["array"], grp["event"], strict=True)
                 ]
                 cl_panels.append((f"{grp['array'].iloc[0]}: events of cluster {cid}", curves))
         for ev, grp in table.groupby("event"):

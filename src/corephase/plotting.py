@@ -34,20 +34,20 @@ def _save(fig: Figure, path) -> None:
         fig.savefig(tmp, format="png", dpi=110)
 
 
-def plot_status(pair: dict, band_name: str, path) -> None:
-    """A placeholder figure that states why a pair has no beams."""
+def plot_message(text: str, path) -> None:
+    """A figure holding only ``text`` (for outputs that have nothing to show)."""
     fig = Figure(figsize=(8, 2.5))
     ax = fig.add_subplot()
     ax.axis("off")
-    ax.text(
-        0.5,
-        0.5,
-        f"{_title(pair, band_name)}\nno beams: status '{pair['status']}'\n{pair['reason']}",
-        ha="center",
-        va="center",
-        wrap=True,
-    )
+    ax.text(0.5, 0.5, text, ha="center", va="center", wrap=True)
     _save(fig, path)
+
+
+def plot_status(pair: dict, band_name: str, path) -> None:
+    """A placeholder figure that states why a pair has no beams."""
+    plot_message(
+        f"{_title(pair, band_name)}\nno beams: status '{pair['status']}'\n{pair['reason']}", path
+    )
 
 
 def plot_pair_band(pair, arrivals, stream, beams, band, config, path, half_window=(40.0, 80.0)):
@@ -118,7 +118,7 @@ def plot_overlay_panels(panels, phase: str, band_name: str, path, synthetic: boo
     if not panels:
         axes[0].axis("off")
         axes[0].text(0.5, 0.5, "no group with two or more records", ha="center", va="center")
-    for ax, (title, curves) in zip(axes, panels):
+    for ax, (title, curves) in zip(axes[: len(panels)], panels, strict=True):
         for label, arrays in curves:
             cur = (arrays.get("phases") or {}).get(phase)
             if cur is None:

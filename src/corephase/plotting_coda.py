@@ -11,13 +11,13 @@ envelope normalised at the phase peak. Each function returns the
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+
+from .io import atomic_path
 
 _COLORS = {"PcP": "tab:blue", "ScP": "tab:green", "PKiKP": "tab:red"}
 
@@ -37,14 +37,8 @@ def _save(fig: Figure, path) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     FigureCanvasAgg(fig)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".png", dir=path.parent)
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", dpi=120)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _window(cur, key):

@@ -86,7 +86,7 @@ def common_grid(stream: Stream, sampling_rate: float, t0: UTCDateTime, t1: UTCDa
         offset = float(tr.stats.starttime - t0) * sampling_rate
         on_grid = tr.stats.sampling_rate == sampling_rate and abs(offset - round(offset)) < 1e-3
         if k1 >= k0 and on_grid:
-            i0 = k0 - int(round(offset))
+            i0 = k0 - round(offset)
             seg = tr.data[i0 : i0 + (k1 - k0 + 1)]
             data[k0 : k0 + seg.size] = seg
         elif k1 >= k0:

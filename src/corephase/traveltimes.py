@@ -113,7 +113,9 @@ def element_times(
     """
     lat = np.atleast_1d(np.asarray(lat, float))
     lon = np.atleast_1d(np.asarray(lon, float))
-    dists = np.array([locations2degrees(ev_lat, ev_lon, a, b) for a, b in zip(lat, lon)])
+    dists = np.array(
+        [locations2degrees(ev_lat, ev_lon, a, b) for a, b in zip(lat, lon, strict=True)]
+    )
     lo, hi = dists.min(), dists.max()
     if hi - lo < 1e-6:
         grid = np.array([lo])

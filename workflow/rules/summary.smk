@@ -29,21 +29,18 @@ rule global_figures:
     input:
         catalogue=rules.catalogue.output.csv,
     output:
-        map_global=report(
-            "results/summary/figures/map_global.png",
-            caption="../report/map_global.rst",
-            category="Maps",
-        ),
-        map_aleutian=report(
-            "results/summary/figures/map_aleutian_north_america.png",
-            caption="../report/map_regional.rst",
-            category="Maps",
-        ),
-        map_australia=report(
-            "results/summary/figures/map_australia.png",
-            caption="../report/map_regional.rst",
-            category="Maps",
-        ),
+        **{
+            f"map_{region}": report(
+                f"results/summary/figures/map_{region}.png",
+                caption=(
+                    "../report/map_global.rst"
+                    if region == "global"
+                    else "../report/map_regional.rst"
+                ),
+                category="Maps",
+            )
+            for region in config["maps"]["regions"]
+        },
         histogram=report(
             "results/summary/figures/detection_histogram.png",
             caption="../report/detection_histogram.rst",
@@ -63,6 +60,7 @@ rule global_figures:
     params:
         arrays=config["arrays"],
         model=config["model"],
+        regions=config["maps"]["regions"],
     script:
         "../scripts/global_figures.py"
 

@@ -7,9 +7,9 @@ sm = snakemake  # noqa: F821  (injected by Snakemake)
 log = setup_job_logging(sm.log[0])
 table = coda_pair(
     sm.input.pair,
-    dict(zip(sm.params.band_names, sm.input.bands)),
+    dict(zip(sm.params.band_names, sm.input.bands, strict=True)),
     sm.params.settings,
     sm.output.table,
-    dict(zip(sm.params.band_names, sm.output.arrays)),
+    dict(zip(sm.params.band_names, sm.output.arrays, strict=True)),
 )
 log.info("coda table: %d rows", len(table))

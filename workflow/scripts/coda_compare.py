@@ -6,7 +6,7 @@ from corephase.pipeline import coda_comparisons
 sm = snakemake  # noqa: F821  (injected by Snakemake)
 setup_job_logging(sm.log[0])
 names = sm.params.band_names
-figs = {f"{b}/clusters": p for b, p in zip(names, sm.output.clusters)}
-figs.update({f"{b}/events": p for b, p in zip(names, sm.output.events)})
-npz = {tuple(k): p for k, p in zip(sm.params.pair_band_keys, sm.input.coda)}
+figs = {f"{b}/clusters": p for b, p in zip(names, sm.output.clusters, strict=True)}
+figs.update({f"{b}/events": p for b, p in zip(names, sm.output.events, strict=True)})
+npz = {tuple(k): p for k, p in zip(sm.params.pair_band_keys, sm.input.coda, strict=True)}
 coda_comparisons(sm.input.pairs, npz, sm.params.settings, sm.output.table, figs)

@@ -6,14 +6,14 @@ from corephase.pipeline import figures_pair
 sm = snakemake  # noqa: F821  (injected by Snakemake)
 log = setup_job_logging(sm.log[0])
 names = sm.params.band_names
-out = {f"{b}/beams": p for b, p in zip(names, sm.output.beams)}
+out = {f"{b}/beams": p for b, p in zip(names, sm.output.beams, strict=True)}
 for kind in ("coda", "coda_fit", "coda_vespagram"):
-    out.update({f"{b}/{kind}": p for b, p in zip(names, sm.output[kind])})
+    out.update({f"{b}/{kind}": p for b, p in zip(names, sm.output[kind], strict=True)})
 figures_pair(
     sm.input.pair,
-    dict(zip(names, sm.input.bands)),
+    dict(zip(names, sm.input.bands, strict=True)),
     sm.input.beams,
-    dict(zip(names, sm.input.coda)),
+    dict(zip(names, sm.input.coda, strict=True)),
     sm.params.settings,
     out,
 )

@@ -5,4 +5,10 @@ from corephase.pipeline import global_figures
 
 sm = snakemake  # noqa: F821  (injected by Snakemake)
 setup_job_logging(sm.log[0])
-global_figures(sm.input.catalogue, sm.params.arrays, sm.params.model, dict(sm.output.items()))
+global_figures(
+    sm.input.catalogue,
+    sm.params.arrays,
+    sm.params.model,
+    dict(sm.output.items()),
+    sm.params.regions,
+)

@@ -13,7 +13,7 @@ pair = preprocess_pair(
     sm.input.stationxml,
     sm.input.quakeml,
     sm.input.status,
-    dict(zip(sm.params.band_names, sm.output.bands)),
+    dict(zip(sm.params.band_names, sm.output.bands, strict=True)),
     sm.output.qc,
     sm.output.pair,
 )

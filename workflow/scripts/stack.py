@@ -7,7 +7,7 @@ sm = snakemake  # noqa: F821  (injected by Snakemake)
 log = setup_job_logging(sm.log[0])
 table = stack_pair(
     sm.input.pair,
-    dict(zip(sm.params.band_names, sm.input.bands)),
+    dict(zip(sm.params.band_names, sm.input.bands, strict=True)),
     sm.params.settings,
     sm.output.table,
     sm.output.beams,
