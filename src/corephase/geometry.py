@@ -212,4 +212,3 @@ def parametric_layout(
     ap = aperture_km(e, nn)
     scale = aperture / ap if ap > 0 else 0.0
     return e * scale, nn * scale
-
