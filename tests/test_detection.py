@@ -139,3 +139,251 @@ def test_bad_inputs_and_windows_outside_data(yka):
     df = detect_phases(st, geom, ev, {"PKIIKP": late}, "b", dict(CFG, bootstrap=0))
     assert not df["detected"].any()
     assert df["reason"].str.contains("outside the data").all()
+
+
+# ----------------------------------------------------------------------------------------------
+# The batched bootstrap reproduces the per-resample loop (the original implementation)
+# ----------------------------------------------------------------------------------------------
+NUMERIC = [
+    "snr",
+    "snr_lo",
+    "snr_hi",
+    "slowness_obs_s_deg",
+    "slowness_err_s_deg",
+    "baz_obs_deg",
+    "baz_err_deg",
+    "slowness_fk_s_deg",
+    "fk_relpow",
+    "t_peak_s",
+    "coherence",
+]
+ALL_STACKS = ["linear", "pws", "nthroot", "envelope"]
+
+
+def _assert_same_table(new, ref):
+    assert list(new.columns) == list(ref.columns) and len(new) == len(ref)
+    a, b = new[NUMERIC].to_numpy(float), ref[NUMERIC].to_numpy(float)
+    np.testing.assert_array_equal(np.isnan(a), np.isnan(b))
+    ok = ~np.isnan(b)
+    np.testing.assert_allclose(a[ok], b[ok], rtol=1e-6, atol=1e-9)
+    assert (new["detected"] == ref["detected"]).all()
+    assert (new["reason"] == ref["reason"]).all()
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {},
+        # gate, other powers, no envelope smoothing, elevation and table statics
+        dict(
+            pws_gate_s=0.6,
+            pws_nu=1.5,
+            nthroot_n=3.0,
+            envelope_smooth_s=0.0,
+            v_surface_km_s=5.8,
+            statics={"YKA1": 0.02, "YKB3": -0.03},
+        ),
+        # curved wavefront, coarse slowness grid, other windows
+        dict(
+            curved_wavefront=True,
+            vespagram_slowness_s_deg=[1.0, 9.0, 0.25],
+            signal_window_s=[-3.0, 6.0],
+            noise_window_s=[-30.0, -4.0],
+        ),
+    ],
+    ids=["default", "gate-statics", "curved-coarse"],
+)
+def test_batched_bootstrap_reproduces_loop_on_yka(yka, extra):
+    st, geom, ev, arrivals, _ = yka
+    cfg = dict(CFG, stacks=ALL_STACKS, bootstrap=5, seed=3, **extra)
+    arr = {"ScP": arrivals["ScP"], "PKiKP": arrivals["PKiKP"]}
+    new = detect_phases(st, geom, ev, arr, "1-3Hz", cfg)
+    ref = detect_phases(st, geom, ev, arr, "1-3Hz", cfg, method="loop")
+    _assert_same_table(new, ref)
+    assert new["detected"].any() and (new["snr_lo"] < new["snr_hi"]).all()
+
+
+def _plane_wave_stream(n_el=12, slowness_s_deg=6.0, baz=120.0, seed=5):
+    """Noise plus a wavelet crossing a random 15 km array at 200 s; returns stream, geometry."""
+    from obspy import Stream, Trace, UTCDateTime
+
+    from corephase.geometry import KM_PER_DEG, local_km_to_latlon
+
+    rng = np.random.default_rng(seed)
+    east, north = rng.uniform(-7.5, 7.5, n_el), rng.uniform(-7.5, 7.5, n_el)
+    lat, lon = local_km_to_latlon(east, north, 60.0, 10.0)
+    codes = [f"XX.S{i:02d}..SHZ" for i in range(n_el)]
+    geom = ArrayGeometry("PW", codes, lat, lon, np.zeros(n_el), 60.0, 10.0)
+    dt, n = 0.05, 8000
+    t = np.arange(n) * dt
+    wav = np.exp(-(((t - 200.0) / 0.5) ** 2)) * np.cos(2 * np.pi * 1.5 * (t - 200.0))
+    e, nn = geom.offsets_km()
+    tau = plane_wave_delays(e, nn, slowness_s_deg / KM_PER_DEG, baz)
+    data = 0.3 * rng.standard_normal((n_el, n)) + shift_traces(np.tile(wav, (n_el, 1)), -tau, dt)
+    t0 = UTCDateTime(2020, 1, 1)
+    st = Stream(
+        [
+            Trace(
+                row,
+                header={
+                    "network": "XX",
+                    "station": c.split(".")[1],
+                    "channel": "SHZ",
+                    "delta": dt,
+                    "starttime": t0,
+                },
+            )
+            for c, row in zip(codes, data, strict=True)
+        ]
+    )
+    return st, geom, t0
+
+
+def test_batched_bootstrap_reproduces_loop_on_plane_wave():
+    """No reference data needed: a known plane wave in noise on a random 12-element array."""
+    from corephase.events import Event
+    from corephase.traveltimes import distance_backazimuth
+
+    ev = Event("pw", "2020-01-01T00:00:00", 10.0, 70.0, 33.0, 6.0, "mb", "pw")
+    _, baz, _ = distance_backazimuth(ev.latitude, ev.longitude, 60.0, 10.0)
+    st, geom, _ = _plane_wave_stream(baz=baz)
+    arr = {"X": PhaseArrival("X", 200.0, 6.0, 20.0)}
+    cfg = dict(
+        CFG,
+        stacks=ALL_STACKS,
+        bootstrap=8,
+        seed=1,
+        band_hz=[1.0, 2.5],
+        vespagram_slowness_s_deg=[0.0, 12.0, 0.1],
+        pws_gate_s=0.3,
+    )
+    new = detect_phases(st, geom, ev, arr, "b", cfg)
+    ref = detect_phases(st, geom, ev, arr, "b", cfg, method="loop")
+    _assert_same_table(new, ref)
+    # the known wave: every stack sees it; the coherent stacks also get its slowness and baz
+    assert (new["snr"] > 5).all()
+    coherent = new[new["stack"] != "envelope"]
+    assert coherent["detected"].all(), coherent["reason"].tolist()
+    assert np.all(np.abs(coherent["slowness_obs_s_deg"] - 6.0) <= 0.3)
+    assert np.all(np.abs((new["baz_obs_deg"] - baz + 180) % 360 - 180) <= 5.0)
+
+
+def test_method_and_stack_parameters_are_checked(yka):
+    st, geom, ev, arrivals, _ = yka
+    arr = {"ScP": arrivals["ScP"]}
+    with pytest.raises(ValueError, match="method"):
+        detect_phases(st, geom, ev, arr, "b", CFG, method="fast")
+    with pytest.raises(ValueError, match="nu must be >= 0"):
+        detect_phases(st, geom, ev, arr, "b", dict(CFG, pws_nu=-1.0))
+    with pytest.raises(ValueError, match="nth-root order"):
+        detect_phases(st, geom, ev, arr, "b", dict(CFG, stacks=["nthroot"], nthroot_n=0.5))
+
+
+# ----------------------------------------------------------------------------------------------
+# Weighted (bootstrap) vespagrams and FK against one call per selection
+# ----------------------------------------------------------------------------------------------
+def _selections(n_el, n_sel, seed):
+    rng = np.random.default_rng(seed)
+    w = np.array([np.bincount(rng.integers(0, n_el, n_el), minlength=n_el) for _ in range(n_sel)])
+    w[0] = 1
+    return w
+
+
+@pytest.mark.parametrize("precision,rtol", [("double", 1e-10), ("single", 2e-5)])
+def test_weighted_vespagram_stacks_equal_vespagram_per_selection(precision, rtol):
+    from corephase.array_analysis import (
+        vespagram_nfft,
+        vespagram_stacks,
+        weighted_vespagram_stacks,
+    )
+    from corephase.geometry import KM_PER_DEG
+
+    st, geom, _ = _plane_wave_stream(n_el=10, baz=40.0)
+    x, y = geom.offsets_km()
+    dt = 0.05
+    s = np.arange(0.0, 12.01, 0.2) / KM_PER_DEG
+    statics = np.random.default_rng(2).normal(0.0, 0.05, x.size)
+    w = _selections(x.size, 14, seed=4)
+    kw = dict(nu=1.5, gate_s=0.4, n=3.0, smooth_s=0.5)
+
+    def nffts(m):
+        return {vespagram_nfft(m, dt, x[r > 0], y[r > 0], s, 40.0, statics[r > 0]) for r in w}
+
+    # a trace length at which the selections need different FFT lengths (grouping exercised)
+    m = next(m for m in range(830, 1200) if len(nffts(m)) > 1)
+    data = np.vstack([tr.data for tr in st])[:, 3700 : 3700 + m]
+    samples = {"linear": (0, m), "pws": (300, 500), "nthroot": (290, 520), "envelope": (5, 600)}
+    got = {k: [] for k in [*ALL_STACKS, "coherence"]}
+    chunks = weighted_vespagram_stacks(
+        data,
+        dt,
+        x,
+        y,
+        s,
+        40.0,
+        w,
+        ALL_STACKS,
+        static_s=statics,
+        samples=samples,
+        precision=precision,
+        max_bytes=2**20,
+        **kw,
+    )
+    for j0, j1, res in chunks:
+        assert j1 > j0
+        for k in got:
+            got[k].append(res[k])
+    got = {k: np.concatenate(v, axis=1) for k, v in got.items()}
+    assert len(got["pws"]) == len(w)
+    for r, counts in enumerate(w):
+        sel = np.repeat(np.arange(x.size), counts)
+        ref = vespagram_stacks(
+            data[sel],
+            dt,
+            x[sel],
+            y[sel],
+            s,
+            40.0,
+            ALL_STACKS,
+            static_s=statics[sel],
+            precision=precision,
+            **kw,
+        )
+        for k, v in got.items():
+            a, b = samples["pws" if k == "coherence" else k]
+            scale = np.abs(ref[k]).max()
+            np.testing.assert_allclose(v[r], ref[k][:, a:b], rtol=0, atol=rtol * scale)
+
+
+def test_weighted_vespagram_checks_arguments():
+    from corephase.array_analysis import weighted_vespagram_stacks
+
+    d = np.random.default_rng(0).standard_normal((3, 100))
+    x, y = np.array([0.0, 1.0, 2.0]), np.zeros(3)
+    with pytest.raises(ValueError, match="weights must have shape"):
+        weighted_vespagram_stacks(d, 0.05, x, y, [0.0], 0.0, np.ones((2, 4)))
+    with pytest.raises(ValueError, match="all zero"):
+        weighted_vespagram_stacks(d, 0.05, x, y, [0.0], 0.0, np.zeros((1, 3)))
+    with pytest.raises(ValueError, match="outside the data"):
+        weighted_vespagram_stacks(d, 0.05, x, y, [0.0], 0.0, np.ones(3), samples=(50, 200))
+
+
+def test_weighted_fk_power_equals_fk_power_per_selection():
+    from corephase.array_analysis import fk_peak, fk_power, weighted_fk_power
+
+    st, geom, _ = _plane_wave_stream(n_el=12, slowness_s_deg=6.0, baz=250.0)
+    data = np.vstack([tr.data for tr in st])
+    x, y = geom.offsets_km()
+    w = _selections(x.size, 9, seed=7)
+    args = (0.05, x, y, 3960, 4160, 0.1, 0.0025, 1.0, 2.5)
+    sx, sy, pa, pr = weighted_fk_power(data, *args[:-2], args[-2], args[-1], w)
+    assert pa.shape == pr.shape == (len(w), sx.size, sy.size)
+    for r, counts in enumerate(w):
+        sel = np.repeat(np.arange(x.size), counts)
+        a = (0.05, x[sel], y[sel], *args[3:])
+        _, _, pa1, pr1 = fk_power(data[sel], *a)
+        np.testing.assert_allclose(pa[r], pa1, rtol=1e-10, atol=1e-12 * pa1.max())
+        np.testing.assert_allclose(pr[r], pr1, rtol=1e-10, atol=1e-12)
+    s_km, baz, _, _ = fk_peak(sx, sy, pr[0])
+    assert baz == pytest.approx(250.0, abs=5.0)
+    assert s_km * 111.19 == pytest.approx(6.0, abs=0.6)

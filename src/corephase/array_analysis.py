@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.fft as sfft
+from scipy.ndimage import correlate1d
 
 from .beam import plane_wave_delays
 from .stacking import STACK_TYPES, boxcar
@@ -265,6 +266,274 @@ def vespagram(
     ]
 
 
+def boxcar_rows(a, dt: float, length_s: float, what: str = "smoothing") -> np.ndarray:
+    """:func:`corephase.stacking.boxcar` applied along the last axis of ``a``.
+
+    Centred running mean over ``length_s`` seconds (``dt`` in s), zero outside
+    the rows, exactly the window of ``np.convolve(row, ones(w) / w, "same")``
+    with ``w = max(round(length_s / dt), 1)``; ``length_s <= 0`` returns ``a``.
+    """
+    if not length_s or length_s <= 0:
+        return a
+    if dt is None or dt <= 0:
+        raise ValueError(f"{what} over {length_s} s needs a positive sample interval dt")
+    w = max(round(length_s / dt), 1)
+    if w <= 1:
+        return a
+    if w > a.shape[-1]:  # np.convolve(mode="same") then returns w samples; keep that behaviour
+        rows = a.reshape(-1, a.shape[-1])
+        out = np.vstack([boxcar(r, dt, length_s, what) for r in rows])
+        return out.reshape((*a.shape[:-1], out.shape[-1]))
+    # same window as np.convolve(x, ones(w) / w, "same"): x[m - w // 2 .. m + (w - 1) // 2]
+    return correlate1d(a, np.full(w, 1.0 / w), axis=-1, mode="constant", cval=0.0)
+
+
+def weighted_vespagram_stacks(
+    data,
+    dt: float,
+    east_km,
+    north_km,
+    slowness_s_km,
+    baz_deg: float,
+    weights,
+    stacks=("linear",),
+    *,
+    nu: float = 2.0,
+    gate_s: float = 0.0,
+    n: float = 4.0,
+    smooth_s: float = 0.0,
+    static_s=None,
+    samples=None,
+    precision: str = "double",
+    max_bytes: int = 16 * 2**20,
+    workers: int = 1,
+):
+    """Vespagrams of many weighted trace selections at once (e.g. bootstrap resamples).
+
+    Row *r* of ``weights`` selects the traces of one vespagram: the result for
+    that row equals :func:`vespagram_stacks` called on the traces repeated
+    ``weights[r, i]`` times (for integer weights; in general the weighted mean
+    over traces replaces the mean), including the FFT length, which
+    :func:`vespagram_nfft` takes from the traces with non-zero weight.
+
+    Every stack is a weighted mean of a per-trace quantity that does not
+    depend on the selection: the shifted trace (linear, and the PWS beam), its
+    unit analytic signal (PWS coherence), its signed root (nth-root) and its
+    envelope (envelope stack). These are computed once per trial slowness
+    (and distinct FFT length) and all selections follow from one matrix
+    product per quantity, ``weights @ terms``; the nonlinear steps (coherence
+    modulus and power, nth power, boxcar smoothing) are applied afterwards.
+
+    Parameters
+    ----------
+    data, dt, east_km, north_km, slowness_s_km, baz_deg, stacks, nu, gate_s, n, smooth_s, \
+static_s, workers
+        As for :func:`vespagram_stacks`: traces (n_elements, n_samples),
+        sample interval in s, offsets in km, slowness in s/km, back-azimuth in
+        degrees clockwise from north, gate and smoothing lengths in s, static
+        delays in s.
+    weights : array_like, shape (n_sel, n_elements) or (n_elements,)
+        Non-negative weights (counts for a bootstrap); every row needs a
+        positive sum.
+    samples : (int, int) or dict, optional
+        Sample range ``[start, stop)`` of the output, relative to the first
+        sample of ``data`` (default: all), or ``{stack: (start, stop)}`` per
+        stack (``"coherence"`` follows ``"pws"``). Only these samples are
+        computed; smoothing still sees the neighbouring samples, so the
+        values do not depend on the range.
+    precision : {"double", "single"}
+        Precision of the inverse FFTs (see :func:`vespagram_stacks`).
+    max_bytes : int
+        Approximate bound (bytes) of the work arrays; slownesses are processed
+        in chunks that fit (at least one slowness per chunk).
+
+    Returns
+    -------
+    iterator of (int, int, dict)
+        ``(j0, j1, out)`` per chunk of trial slownesses ``j0:j1``; ``out[stack]``
+        has shape ``(n_sel, j1 - j0, stop - start)`` and equals rows ``j0:j1``
+        of :func:`vespagram_stacks` for each selection; with ``"pws"`` also
+        ``out["coherence"]``, the (gated) phase coherence 0..1. Arguments are
+        checked when this function is called, before the first chunk.
+    """
+    data, x, y = _check_traces(data, east_km, north_km)
+    s = np.atleast_1d(np.asarray(slowness_s_km, float))
+    if s.ndim != 1 or s.size == 0:
+        raise ValueError("slowness_s_km must be a non-empty 1-D array")
+    stacks = tuple(dict.fromkeys(stacks))
+    bad = [k for k in stacks if k not in STACK_TYPES]
+    if bad or not stacks:
+        raise ValueError(f"unknown stack(s) {bad}; expected some of {', '.join(STACK_TYPES)}")
+    if dt <= 0:
+        raise ValueError(f"sample interval must be positive, got {dt}")
+    if precision not in ("single", "double"):
+        raise ValueError(f"precision must be 'single' or 'double', got {precision!r}")
+    ntr, nsamp = data.shape
+    wts = np.asarray(weights, float)
+    if wts.ndim == 1:
+        wts = wts[None, :]
+    if wts.ndim != 2 or wts.shape[1] != ntr:
+        raise ValueError(f"weights must have shape (n_sel, {ntr}), got {np.shape(weights)}")
+    if not np.all(np.isfinite(wts)) or np.any(wts < 0):
+        raise ValueError("weights must be finite and non-negative")
+    wsum = wts.sum(axis=1)
+    if np.any(wsum <= 0):
+        raise ValueError(f"weight rows {np.flatnonzero(wsum <= 0).tolist()} are all zero")
+    st = np.zeros(ntr) if static_s is None else np.asarray(static_s, float).reshape(-1)
+    if st.size != ntr:
+        raise ValueError(f"static_s has {st.size} values for {ntr} traces")
+
+    # output range per stack, and the range of each per-trace term (with smoothing halo)
+    out_rng = {}
+    for k in stacks:
+        r = samples.get(k, (0, nsamp)) if isinstance(samples, dict) else samples
+        a, b = (0, nsamp) if r is None else (int(r[0]), int(r[1]))
+        if not 0 <= a < b <= nsamp:
+            raise ValueError(f"samples [{a}, {b}) for {k} are outside the data (0..{nsamp})")
+        out_rng[k] = (a, b)
+
+    def padded(rng, length_s):
+        a, b = rng
+        h = round(length_s / dt) if length_s and length_s > 0 else 0
+        lo, hi = max(0, a - h), min(nsamp, b + h)
+        return (0, nsamp) if h > hi - lo else (lo, hi)
+
+    term_rng = {}
+    lin_users = [out_rng[k] for k in ("linear", "pws") if k in stacks]
+    if lin_users:
+        term_rng["lin"] = (min(r[0] for r in lin_users), max(r[1] for r in lin_users))
+    if "pws" in stacks:
+        term_rng["unit"] = padded(out_rng["pws"], gate_s)
+    if "nthroot" in stacks:
+        term_rng["root"] = out_rng["nthroot"]
+    if "envelope" in stacks:
+        term_rng["env"] = padded(out_rng["envelope"], smooth_s)
+    lo_all = min(r[0] for r in term_rng.values())
+    hi_all = max(r[1] for r in term_rng.values())
+
+    # one FFT length per selection, as vespagram_stacks takes it on the selected traces
+    groups: dict[int, list[int]] = {}
+    for r in range(wts.shape[0]):
+        act = wts[r] > 0
+        nf_r = vespagram_nfft(nsamp, dt, x[act], y[act], s, baz_deg, st[act])
+        groups.setdefault(nf_r, []).append(r)
+    q = plane_wave_delays(x, y, 1.0, baz_deg)
+    nsel = wts.shape[0]
+    reanchor = 16  # as vespagram_stacks
+    per_slow = 0
+    for k, (lo, hi) in term_rng.items():
+        per_slow += (hi - lo) * (ntr + nsel) * (16 if k == "unit" else 8)
+    per_slow += sum(nsel * 8 * (b - a) for a, b in out_rng.values())
+    chunk = int(min(s.size, max(1, max_bytes // max(per_slow, 1))))
+    if reanchor <= chunk < s.size:
+        chunk -= chunk % reanchor  # chunks start where vespagram_stacks re-anchors its ramps
+    cdt = np.complex64 if precision == "single" else np.complex128
+    rdt = np.float32 if precision == "single" else np.float64
+    tiny = np.finfo(rdt).tiny
+    ds = np.diff(s)
+    uniform = s.size > 1 and np.allclose(ds, ds[0], rtol=1e-9, atol=1e-12)
+
+    spectra: dict = {}
+
+    def terms(nfft, act, j0, j1):
+        """Per-trace quantities of the active traces for slownesses j0:j1 on their ranges."""
+        nf = nfft // 2 + 1
+        f = np.fft.rfftfreq(nfft, dt)
+        key = (nfft, act.tobytes())
+        if key not in spectra:  # one-sided spectra weighted for the analytic signal
+            wf = np.full(nf, 2.0)
+            wf[0] = 1.0
+            if nfft % 2 == 0:
+                wf[-1] = 1.0
+            spectra[key] = np.fft.rfft(data[act], nfft, axis=-1) * wf
+        xw = spectra[key]
+        tw = 2j * np.pi * f[None, :]
+        qb, sb = q[act, None], st[act, None]
+        na = int(act.sum())
+        out = {
+            k: np.empty((na, j1 - j0, hi - lo), complex if k == "unit" else float)
+            for k, (lo, hi) in term_rng.items()
+        }
+        cut = {k: slice(lo - lo_all, hi - lo_all) for k, (lo, hi) in term_rng.items()}
+        nblk = int(min(reanchor, max(1, max_bytes // (4 * na * nfft * 16))))
+        buf = np.zeros((na, nblk, nfft), cdt)
+        step = np.exp(tw * ds[0] * qb).astype(cdt) if uniform else None
+        for b0 in range(j0, j1, nblk):
+            b1 = min(b0 + nblk, j1)
+            nb, o0 = b1 - b0, b0 - j0
+            bb = buf[:, :nb]
+            head = bb[..., :nf]
+            # shifted spectra; as in vespagram_stacks, on a uniform grid the ramp is advanced
+            # by one step per slowness and recomputed exactly every `reanchor` slownesses
+            for jj, j in enumerate(range(b0, b1)):
+                if not uniform or jj == 0 or j % reanchor == 0:
+                    ramp = np.exp(tw * (s[j] * qb + sb))
+                    np.multiply(xw, ramp, out=head[:, jj], casting="same_kind")
+                else:
+                    np.multiply(head[:, jj - 1], step, out=head[:, jj])
+            if nfft % 2 == 0:
+                # the shifted real trace keeps only the real part of the Nyquist bin (irfft)
+                sj = s[b0:b1][None, :]
+                head[..., -1] = (xw[:, None, -1] * np.exp(tw[0, -1] * (sj * qb + sb))).real
+            zf = sfft.ifft(bb, axis=-1, workers=workers)[..., lo_all:hi_all]
+            if "lin" in out:
+                out["lin"][:, o0 : o0 + nb] = zf.real[..., cut["lin"]]
+            if "root" in out:
+                re = zf.real[..., cut["root"]]
+                out["root"][:, o0 : o0 + nb] = np.sign(re) * np.abs(re) ** (1.0 / n)
+            if "env" in out:
+                out["env"][:, o0 : o0 + nb] = np.abs(zf[..., cut["env"]])
+            if "unit" in out:
+                z = zf[..., cut["unit"]]
+                out["unit"][:, o0 : o0 + nb] = z / np.maximum(np.abs(z), tiny)
+        return out
+
+    def wmean(w, t, den):
+        """Weights (n_g, n_act) and terms (n_act, nj, nt) -> weighted means (n_g, nj, nt)."""
+        na, nj, nt = t.shape
+        if np.iscomplexobj(t):
+            r = (w @ t.reshape(na, nj * nt).view(np.float64)).view(complex)
+        else:
+            r = w @ t.reshape(na, nj * nt)
+        return r.reshape(w.shape[0], nj, nt) / den[:, None, None]
+
+    def part(k, term):
+        a, b = out_rng[k]
+        return slice(a - term_rng[term][0], b - term_rng[term][0])
+
+    def gen():
+        for j0 in range(0, s.size, chunk):
+            j1 = min(j0 + chunk, s.size)
+            res = {k: np.empty((nsel, j1 - j0, b - a)) for k, (a, b) in out_rng.items()}
+            if "pws" in stacks:
+                res["coherence"] = np.empty_like(res["pws"])
+            for nfft, rows in groups.items():
+                w = wts[rows]
+                act = np.any(w > 0, axis=0)
+                t = terms(nfft, act, j0, j1)
+                w, den = w[:, act], wsum[rows]
+                if "lin" in t:
+                    lin = wmean(w, t.pop("lin"), den)
+                    if "linear" in stacks:
+                        res["linear"][rows] = lin[..., part("linear", "lin")]
+                if "pws" in stacks:
+                    c = np.abs(wmean(w, t.pop("unit"), den))
+                    c = boxcar_rows(c, dt, gate_s, "a PWS gate")[..., part("pws", "unit")]
+                    res["coherence"][rows] = c
+                    res["pws"][rows] = lin[..., part("pws", "lin")] * c**nu
+                if "nthroot" in stacks:
+                    r = wmean(w, t.pop("root"), den)
+                    res["nthroot"][rows] = np.sign(r) * np.abs(r) ** n
+                if "envelope" in stacks:
+                    e = boxcar_rows(
+                        wmean(w, t.pop("env"), den), dt, smooth_s, "envelope smoothing"
+                    )
+                    res["envelope"][rows] = e[..., part("envelope", "env")]
+            yield j0, j1, res
+
+    return gen()
+
+
 # ----------------------------------------------------------------------------------------------
 # FK analysis
 # ----------------------------------------------------------------------------------------------
@@ -464,6 +733,82 @@ def fk_power(
         raise ValueError(f"unknown FK method {method!r}; expected 'bartlett' or 'capon'")
     shape = (sx.size, sy.size)
     return sx, sy, p.reshape(shape), rel.reshape(shape)
+
+
+def weighted_fk_power(
+    data,
+    dt: float,
+    east_km,
+    north_km,
+    t0_idx: int,
+    t1_idx: int,
+    smax_s_km: float,
+    step_s_km: float,
+    fmin: float,
+    fmax: float,
+    weights,
+    taper: float = 0.22,
+):
+    """Bartlett FK power of many weighted element selections in one window.
+
+    Row *r* of ``weights`` gives the result of :func:`fk_power` (Bartlett) on
+    the elements repeated ``weights[r, i]`` times (integer weights; in general
+    a weighted beam): ``sum_f |sum_i w_i X_i(f) exp(i 2 pi f tau_i)|^2`` and
+    its ratio to ``(sum_i w_i) sum_f sum_i w_i |X_i(f)|^2``. Window spectra and
+    steering vectors are computed once for all selections; per frequency and
+    selection the grid of beams is one (n_sx, n) @ (n, n_sy) product over the
+    n elements with non-zero weight.
+
+    Parameters
+    ----------
+    data, dt, east_km, north_km, t0_idx, t1_idx, smax_s_km, step_s_km, fmin, fmax, taper
+        As for :func:`fk_power` (sample interval in s, offsets in km, grid in
+        s/km, band in Hz).
+    weights : array_like, shape (n_sel, n_elements) or (n_elements,)
+        Non-negative weights; every row needs a positive sum.
+
+    Returns
+    -------
+    sx, sy : numpy.ndarray
+        Grid axes in s/km (propagation-direction slowness vector).
+    power_abs, power_rel : numpy.ndarray, shape (n_sel, n_sx, n_sy)
+        Absolute and relative (0..1) Bartlett power per selection.
+    """
+    data, x, y = _check_traces(data, east_km, north_km)
+    t0_idx, t1_idx = int(t0_idx), int(t1_idx)
+    if not 0 <= t0_idx < t1_idx <= data.shape[1]:
+        raise ValueError(
+            f"FK window [{t0_idx}, {t1_idx}) is outside the data (0..{data.shape[1]} samples)"
+        )
+    wts = np.asarray(weights, float)
+    if wts.ndim == 1:
+        wts = wts[None, :]
+    if wts.ndim != 2 or wts.shape[1] != x.size:
+        raise ValueError(f"weights must have shape (n_sel, {x.size}), got {np.shape(weights)}")
+    if not np.all(np.isfinite(wts)) or np.any(wts < 0) or np.any(wts.sum(axis=1) <= 0):
+        raise ValueError("weights must be finite, non-negative and have positive row sums")
+    sx = slowness_grid(smax_s_km, step_s_km)
+    sy = sx.copy()
+    spec, freqs = _window_spectra(data, np.array([t0_idx]), t1_idx - t0_idx, dt, fmin, fmax, taper)
+    spec = spec[0]  # (n_el, n_f)
+    nsel = wts.shape[0]
+    act = wts > 0
+    p = np.zeros((nsel, sx.size, sy.size))
+    for k, f in enumerate(np.asarray(freqs, float)):
+        w = 2j * np.pi * f
+        a = spec[:, k, None] * np.exp(w * np.outer(x, sx))  # (nel, nsx)
+        b = np.exp(w * np.outer(y, sy))  # (nel, nsy)
+        for r in range(nsel):
+            # beam of selection r over the grid, from its elements only; p[r] stays in cache
+            ar = act[r]
+            m = (wts[r, ar, None] * a[ar]).T @ b[ar]
+            pr = p[r]
+            pr += m.real**2
+            pr += m.imag**2
+    dpow = wts.sum(axis=1) * (wts @ np.sum(np.abs(spec) ** 2, axis=1))
+    rel = p / np.where(dpow > 0, dpow, 1.0)[:, None, None]
+    rel[dpow <= 0] = 0.0
+    return sx, sy, p, rel
 
 
 @dataclass

@@ -19,6 +19,12 @@ stacked, and measured:
   and ``baz_err_deg`` (standard deviations, circular for baz) from a
   bootstrap over elements (resampling with replacement).
 
+The full array and all bootstrap resamples are measured together: every
+stack is a weighted mean over elements of a per-element quantity (shifted
+trace, unit analytic signal, signed root, envelope) that does not depend on
+the resample, so these are formed once per phase and each resample is one
+row of a matrix product (``method="loop"`` keeps the per-resample reference).
+
 A phase is ``detected`` when ``snr >= snr_threshold`` and the observed
 slowness and back-azimuth are within their tolerances of theory. The
 back-azimuth is not tested (the reason says so) when the theoretical slowness
@@ -31,20 +37,30 @@ table (``event,array,phase,accept,reason``) overrides the automatic call;
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.fft import next_fast_len
 
-from .array_analysis import fk_peak, fk_power, vespagram_stacks
+from .array_analysis import (
+    boxcar_rows,
+    fk_peak,
+    fk_power,
+    vespagram_stacks,
+    weighted_fk_power,
+    weighted_vespagram_stacks,
+)
 from .beam import (
     align,
     curved_wavefront_delays,
     elevation_statics,
     plane_wave_delays,
+    shift_traces,
     static_table_delays,
 )
 from .geometry import KM_PER_DEG
-from .stacking import STACK_TYPES, stack
+from .stacking import STACK_TYPES, analytic_signal, stack
 from .traveltimes import distance_backazimuth
 
 #: Defaults of the detection configuration (keys of the ``cfg`` dict).
@@ -114,6 +130,10 @@ def _merge_cfg(cfg: dict | None) -> dict:
         raise ValueError(f"cfg['vespagram_slowness_s_deg'] must be [min, max, step>0], got {v}")
     if int(c["bootstrap"]) < 0:
         raise ValueError(f"cfg['bootstrap'] must be >= 0, got {c['bootstrap']}")
+    if "pws" in c["stacks"] and float(c["pws_nu"]) < 0:
+        raise ValueError(f"PWS power nu must be >= 0, got {c['pws_nu']}")
+    if "nthroot" in c["stacks"] and float(c["nthroot_n"]) < 1:
+        raise ValueError(f"nth-root order must be >= 1, got {c['nthroot_n']}")
     return c
 
 
@@ -210,8 +230,183 @@ def _vesp_cf(kind, v):
     return v if kind == "envelope" else np.abs(v)
 
 
+@dataclass
+class _Phase:
+    """What the measurement of one phase needs (segment samples, windows, settings)."""
+
+    seg: np.ndarray  # (n_el, n_samples) data segment
+    dt: float  # s
+    east: np.ndarray  # km
+    north: np.ndarray  # km
+    delays: np.ndarray  # s, alignment on the phase
+    vstat: np.ndarray  # s, vespagram statics (curvature residual + statics)
+    s_km: np.ndarray  # vespagram slownesses, s/km
+    s_deg: np.ndarray  # the same in s/deg
+    baz: float  # theoretical back-azimuth, deg
+    sig: slice  # signal window (segment samples)
+    noi: slice  # noise window
+    stacks: list
+    stack_kw: dict
+    fk: tuple  # (smax s/km, step s/km, fmin Hz, fmax Hz)
+
+
+def _measure_loop(ph: _Phase, sels) -> list:
+    """Per selection: ({stack: (snr, s_obs, k_peak, coherence)}, s_fk, baz_fk, relpow).
+
+    The reference: every selection is aligned, stacked, vespagrammed and
+    FK-analysed from scratch.
+    """
+    out = []
+    for sel in sels:
+        x, y = ph.east[sel], ph.north[sel]
+        seg = ph.seg[sel]
+        aligned = align(seg, ph.delays[sel], ph.dt)
+        vesp = vespagram_stacks(
+            seg,
+            ph.dt,
+            x,
+            y,
+            ph.s_km,
+            ph.baz,
+            ph.stacks,
+            static_s=ph.vstat[sel],
+            precision="double",
+            **ph.stack_kw,
+        )
+        per = {}
+        for kind in ph.stacks:
+            res = stack(aligned, kind, ph.dt, **ph.stack_kw)
+            snr, k = _cf_snr(kind, res.cf, ph.sig, ph.noi)
+            v = _vesp_cf(kind, vesp[kind])
+            if kind == "envelope":
+                v = v - np.median(v[:, ph.noi], axis=1, keepdims=True)
+            ks = int(np.argmax(v[:, ph.sig].max(axis=1)))
+            per[kind] = (snr, float(ph.s_deg[ks]), *_peak_coherence(res.coherence, k, ph))
+        smax, step, fmin, fmax = ph.fk
+        sx, sy, _, prel = fk_power(
+            seg, ph.dt, x, y, ph.sig.start, ph.sig.stop, smax, step, fmin, fmax
+        )
+        s_fk, baz_fk, _, _ = fk_peak(sx, sy, prel)
+        out.append((per, s_fk * KM_PER_DEG, baz_fk, float(prel.max())))
+    return out
+
+
+def _peak_coherence(coherence, k, ph: _Phase) -> tuple[int, float]:
+    """Peak index in the segment and the mean coherence within 0.5 s of it.
+
+    ``k`` is the peak index within the signal window.
+    """
+    kpk = ph.sig.start + k
+    h = max(1, round(0.5 / ph.dt))
+    return kpk, float(np.mean(coherence[max(kpk - h, 0) : kpk + h + 1]))
+
+
+def _aligned_stacks(ph: _Phase, wts) -> tuple[dict, np.ndarray]:
+    """Characteristic functions and (gated) coherence of the aligned stacks of every selection.
+
+    Row *r* equals :func:`corephase.stacking.stack` on ``align(seg[sel_r], delays[sel_r])``
+    with ``wts[r]`` the element counts of ``sel_r``. The alignment FFT length depends on
+    the largest delay of the selection, so selections are grouped by it; per group the
+    aligned traces, their unit analytic signals, signed roots and envelopes are formed once
+    and every selection's stack is a weighted mean of them.
+    """
+    nsel = wts.shape[0]
+    m = ph.seg.shape[1]
+    kw = ph.stack_kw
+    wsum = wts.sum(axis=1)
+    groups: dict[int, list[int]] = {}
+    for r in range(nsel):
+        act = wts[r] > 0
+        maxs = int(np.ceil(np.max(np.abs(ph.delays[act])) / ph.dt))
+        groups.setdefault(int(next_fast_len(m + maxs + 1, real=True)), []).append(r)
+    coh = np.empty((nsel, m))
+    beams = {k: np.empty((nsel, m)) for k in ph.stacks}
+    for rows in groups.values():
+        act = np.any(wts[rows] > 0, axis=0)
+        w = wts[rows][:, act] / wsum[rows, None]
+        # every selection of the group has this FFT length (it grows with the largest delay)
+        u = shift_traces(ph.seg[act], ph.delays[act], ph.dt)
+        a = analytic_signal(u, axis=-1)
+        mag = np.abs(a)
+        unit = np.divide(a, mag, out=np.zeros_like(a), where=mag > 0)
+        c = np.abs((w @ unit.view(np.float64)).view(complex))
+        c = boxcar_rows(c, ph.dt, kw["gate_s"], "a phase-coherence gate")
+        coh[rows] = c
+        lin = w @ u
+        for kind in ph.stacks:
+            if kind == "linear":
+                beams[kind][rows] = lin
+            elif kind == "pws":
+                beams[kind][rows] = lin * c ** kw["nu"]
+            elif kind == "nthroot":
+                r = w @ (np.sign(u) * np.abs(u) ** (1.0 / kw["n"]))
+                beams[kind][rows] = np.sign(r) * np.abs(r) ** kw["n"]
+            else:  # envelope stack: its own characteristic function
+                beams[kind][rows] = boxcar_rows(
+                    w @ mag, ph.dt, kw["smooth_s"], "envelope smoothing"
+                )
+    cfs = {
+        k: b if k == "envelope" else np.abs(analytic_signal(b, axis=-1)) for k, b in beams.items()
+    }
+    return cfs, coh
+
+
+def _measure_batched(ph: _Phase, sels) -> list:
+    """As :func:`_measure_loop`, with all selections measured together as weighted sums."""
+    nel, m = ph.seg.shape
+    wts = np.array([np.bincount(sel, minlength=nel) for sel in sels], float)
+    nsel = wts.shape[0]
+    cfs, coh = _aligned_stacks(ph, wts)
+    # vespagram maxima in the signal window per selection and slowness
+    sig, noi = ph.sig, ph.noi
+    s0, s1, _ = sig.indices(m)
+    n0, n1, _ = noi.indices(m)
+    e0, e1 = min(s0, n0), max(s1, n1)
+    samples = {k: (s0, s1) for k in ph.stacks}
+    if "envelope" in ph.stacks:
+        samples["envelope"] = (e0, e1)
+    vmax = {k: np.empty((nsel, ph.s_km.size)) for k in ph.stacks}
+    chunks = weighted_vespagram_stacks(
+        ph.seg,
+        ph.dt,
+        ph.east,
+        ph.north,
+        ph.s_km,
+        ph.baz,
+        wts,
+        ph.stacks,
+        static_s=ph.vstat,
+        samples=samples,
+        precision="double",
+        **ph.stack_kw,
+    )
+    for j0, j1, res in chunks:
+        for kind in ph.stacks:
+            v = res[kind]
+            if kind == "envelope":
+                med = np.median(v[..., n0 - e0 : n1 - e0], axis=-1, keepdims=True)
+                v = v[..., s0 - e0 : s1 - e0] - med
+            else:
+                v = np.abs(v)
+            vmax[kind][:, j0:j1] = v.max(axis=-1)
+    ks = {k: np.argmax(v, axis=1) for k, v in vmax.items()}
+    smax, step, fmin, fmax = ph.fk
+    sx, sy, _, prel = weighted_fk_power(
+        ph.seg, ph.dt, ph.east, ph.north, sig.start, sig.stop, smax, step, fmin, fmax, wts
+    )
+    out = []
+    for r in range(nsel):
+        per = {}
+        for kind in ph.stacks:
+            snr, k = _cf_snr(kind, cfs[kind][r], sig, noi)
+            per[kind] = (snr, float(ph.s_deg[ks[kind][r]]), *_peak_coherence(coh[r], k, ph))
+        s_fk, baz_fk, _, _ = fk_peak(sx, sy, prel[r])
+        out.append((per, s_fk * KM_PER_DEG, baz_fk, float(prel[r].max())))
+    return out
+
+
 def detect_phases(
-    stream, geometry, event, arrivals, band_label, cfg, curation=None
+    stream, geometry, event, arrivals, band_label, cfg, curation=None, *, method="batched"
 ) -> pd.DataFrame:
     """Detect and measure phases on one array for one event and one frequency band.
 
@@ -241,6 +436,16 @@ def detect_phases(
     curation : str, path or pandas.DataFrame, optional
         Table with columns ``event, array, phase, accept, reason``; matching
         rows override the automatic decision.
+    method : {"batched", "loop"}
+        How the full array and the bootstrap resamples are measured; both give
+        the same numbers to float round-off. ``"batched"`` (default) computes
+        the per-element aligned traces, vespagram terms and FK spectra once
+        per phase and obtains every resample as a weighted sum
+        (:func:`corephase.array_analysis.weighted_vespagram_stacks`,
+        :func:`corephase.array_analysis.weighted_fk_power`). ``"loop"``
+        re-stacks each resample from scratch (:func:`corephase.stacking.stack`,
+        :func:`corephase.array_analysis.vespagram_stacks`,
+        :func:`corephase.array_analysis.fk_power`); it is the slow reference.
 
     Returns
     -------
@@ -249,6 +454,8 @@ def detect_phases(
         times ``t_theory_s`` and ``t_peak_s`` in s after origin, slowness in
         s/deg, back-azimuth in degrees clockwise from north.
     """
+    if method not in ("batched", "loop"):
+        raise ValueError(f"method must be 'batched' or 'loop', got {method!r}")
     c = _merge_cfg(cfg)
     cur = read_curation(curation)
     data, dt, t0 = stream_to_array(stream, geometry)
@@ -324,59 +531,31 @@ def detect_phases(
             return slice(a, b)
 
         sig, noi = idx(sw), idx(nw)
-        vstat = curv + statics
-
-        def measure(sel, seg=seg, delays=delays, vstat=vstat, sig=sig, noi=noi):
-            """Per-stack SNR, peak, vespagram slowness and coherence; FK baz."""
-            x, y = east[sel], north[sel]
-            aligned = align(seg[sel], delays[sel], dt)
-            out = {}
-            vesp = vespagram_stacks(
-                seg[sel],
-                dt,
-                x,
-                y,
-                s_km,
-                baz_th,
-                c["stacks"],
-                static_s=vstat[sel],
-                precision="double",
-                **stack_kw,
-            )
-            for kind in c["stacks"]:
-                res = stack(aligned, kind, dt, **stack_kw)
-                snr, k = _cf_snr(kind, res.cf, sig, noi)
-                v = _vesp_cf(kind, vesp[kind])
-                if kind == "envelope":
-                    v = v - np.median(v[:, noi], axis=1, keepdims=True)
-                ks = int(np.argmax(v[:, sig].max(axis=1)))
-                kpk = sig.start + k
-                h = max(1, round(0.5 / dt))
-                coh = float(np.mean(res.coherence[max(kpk - h, 0) : kpk + h + 1]))
-                out[kind] = (snr, float(s_deg[ks]), kpk, coh)
-            sx, sy, _, prel = fk_power(
-                seg[sel],
-                dt,
-                x,
-                y,
-                sig.start,
-                sig.stop,
-                float(c["fk_slowness_max_s_km"]),
-                float(c["fk_step_s_km"]),
-                fmin,
-                fmax,
-            )
-            s_fk, baz_fk, _, _ = fk_peak(sx, sy, prel)
-            return out, s_fk * KM_PER_DEG, baz_fk, float(prel.max())
-
-        allsel = np.arange(nel)
-        main, s_fk, baz_fk, relpow = measure(allsel)
-        boots = []
+        ph = _Phase(
+            seg=seg,
+            dt=dt,
+            east=east,
+            north=north,
+            delays=delays,
+            vstat=curv + statics,
+            s_km=s_km,
+            s_deg=s_deg,
+            baz=float(baz_th),
+            sig=sig,
+            noi=noi,
+            stacks=list(c["stacks"]),
+            stack_kw=stack_kw,
+            fk=(float(c["fk_slowness_max_s_km"]), float(c["fk_step_s_km"]), fmin, fmax),
+        )
+        # the full array, then the bootstrap resamples (same rng draws, same order)
+        sels = [np.arange(nel)]
         for _ in range(nboot):
             sel = rng.integers(0, nel, nel)
             while np.unique(sel).size < min(3, nel):
                 sel = rng.integers(0, nel, nel)
-            boots.append(measure(sel))
+            sels.append(sel)
+        res = _measure_batched(ph, sels) if method == "batched" else _measure_loop(ph, sels)
+        (main, s_fk, baz_fk, relpow), boots = res[0], res[1:]
         for kind in c["stacks"]:
             snr, s_obs, kpk, coh = main[kind]
             row = dict(base, stack=kind)
