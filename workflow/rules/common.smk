@@ -43,6 +43,33 @@ if config["events"].get("catalog"):
         EVENTS.setdefault(ev.id, ev)
 
 PAIRS = plan_pairs(config, list(EVENTS.values()))
+
+# Very large studies plan and run in batches of arrays and/or origin years
+# (`--config 'batch={arrays: [WRA], years: [2012]}'`); summaries are made by a
+# final run without a batch.
+BATCH = config.get("batch") or {}
+if BATCH:
+    _arrays = set(BATCH.get("arrays") or config["arrays"])
+    _years = {str(y) for y in BATCH.get("years") or []}
+    PAIRS = [
+        (a, e)
+        for a, e in PAIRS
+        if a in _arrays and (not _years or EVENTS[e].time[:4] in _years)
+    ]
+
+
+def _alternatives(names):
+    """A regex matching exactly one of ``names`` (or nothing)."""
+    import re
+
+    return "|".join(re.escape(n) for n in names) or "(?!)"
+
+
+# FDSN downloads run on the submitting host (fetch_fdsn is a local rule); the
+# other sources fetch on compute nodes, inside the per-array job groups.
+FDSN_ARRAYS = [a for a, c in config["arrays"].items() if c["source"] == "fdsn"]
+FDSN_ARRAYS_RE = _alternatives(FDSN_ARRAYS)
+OTHER_ARRAYS_RE = _alternatives([a for a in config["arrays"] if a not in FDSN_ARRAYS])
 BANDS = [b["name"] for b in config["bands"]]
 
 # Settings shared by every pair. Array- and event-specific settings are passed
@@ -115,6 +142,8 @@ def all_targets():
         for b in BANDS:
             targets.append(f"results/{a}/{e}/figures/{b}_beams.png")
             targets.append(f"results/{a}/{e}/figures/{b}_coda.png")
+    if BATCH:
+        return targets
     targets += [
         "results/summary/pairs.csv",
         "results/summary/detections.csv",

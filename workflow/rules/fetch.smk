@@ -4,7 +4,7 @@
 
 
 localrules:
-    fetch,
+    fetch_fdsn,
 
 
 rule fetch:
@@ -17,6 +17,8 @@ rule fetch:
         "logs/fetch/{array}/{event}.log",
     benchmark:
         "benchmarks/fetch/{array}/{event}.tsv"
+    wildcard_constraints:
+        array=OTHER_ARRAYS_RE,
     conda:
         "../../envs/corephase.yaml"
     resources:
@@ -27,3 +29,8 @@ rule fetch:
         settings=fetch_settings,
     script:
         "../scripts/fetch.py"
+
+
+use rule fetch as fetch_fdsn with:
+    wildcard_constraints:
+        array=FDSN_ARRAYS_RE,

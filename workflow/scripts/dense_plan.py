@@ -13,7 +13,9 @@ if sm.rule == "dense_plan":
         pd.read_csv(sm.input.catalogue), sm.params.networks, fetch_cfg=sm.params.fetch
     )
     write_plan(plan, sm.output.plan)
-    log.info("dense plan: %d stations in %d pairs", len(plan), len(plan.groupby(["event", "network"])))
+    log.info(
+        "dense plan: %d stations in %d pairs", len(plan), len(plan.groupby(["event", "network"]))
+    )
 else:
     table = summarise_dense(read_plan(sm.input.plan), sm.input.pairs, sm.input.detections)
     write_table(table, sm.output.summary)
