@@ -24,6 +24,7 @@ include: "workflow/rules/figures.smk"
 include: "workflow/rules/tables.smk"
 include: "workflow/rules/summary.smk"
 include: "workflow/rules/experiments.smk"
+include: "workflow/rules/dense.smk"
 
 
 rule all:
@@ -31,6 +32,7 @@ rule all:
     input:
         all_targets(),
         experiment_targets(),
+        dense_targets(),
         rules.catalogue.output,
         rules.global_figures.output,
         rules.coda_compare.output,

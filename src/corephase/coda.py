@@ -882,19 +882,31 @@ def _coda_vespagram(data, dt, t_orig, east, north, baz, phase_time, noise_mask, 
     in_c = coda[seg_c]
     in_n = noise_mask[seg_n]
     delays = plane_wave_delays(east, north, slow / KM_PER_DEG, baz)  # (n_s, n_el)
-    builders_c, builders_n = [], []
-    for d in delays:
-        al = shift_traces(data, d, dt)
-        builders_c.append(_beam_builder(al[:, seg_c], dt, cfg))
-        builders_n.append(_beam_builder(al[:, seg_n], dt, cfg))
+    # Every beam is a weighted mean of the aligned elements: row 0 weighs all
+    # elements equally, row k the elements of bootstrap draw k by their counts.
+    # All draws of one slowness are then one matrix product and one batched
+    # envelope, instead of a beam per draw.
+    n_el = data.shape[0]
+    weights = np.empty((1 + len(draws), n_el))
+    weights[0] = 1.0 / n_el
+    for k, d in enumerate(draws, start=1):
+        weights[k] = np.bincount(d, minlength=n_el) / len(d)
+    smooth = cfg["envelope_smooth_s"]
 
-    def power(idx):
-        p = np.empty((slow.size, int(in_c.sum())))
-        for i in range(slow.size):
-            n0 = np.mean(builders_n[i](idx)[in_n] ** 2)
-            pc = builders_c[i](idx)[in_c] ** 2 - n0
-            p[i] = np.maximum(pc, cfg["noise_floor"] * n0)
-        return p
+    def beam_envelopes(x):
+        if cfg["beam_type"] == "beam":
+            env = envelope(weights @ x)
+        else:
+            env = weights @ envelope(x)
+        return np.array([_boxcar(row, dt, smooth) for row in env])
+
+    n_c = int(in_c.sum())
+    p_all = np.empty((weights.shape[0], slow.size, n_c))
+    for i, d in enumerate(delays):
+        al = shift_traces(data, d, dt)
+        n0 = np.mean(beam_envelopes(al[:, seg_n])[:, in_n] ** 2, axis=1)[:, None]
+        pc = beam_envelopes(al[:, seg_c])[:, in_c] ** 2 - n0
+        p_all[:, i] = np.maximum(pc, cfg["noise_floor"] * n0)
 
     thr = cfg["pkikp_like_max_s_deg"]
 
@@ -904,9 +916,9 @@ def _coda_vespagram(data, dt, t_orig, east, north, baz, phase_time, noise_mask, 
         frac = float(np.sum(pbest[slow[best] <= thr]) / np.sum(pbest))
         return frac, float(slow[np.argmax(p.sum(axis=1))])
 
-    p = power(None)
+    p = p_all[0]
     frac, sbest = stats(p)
-    reps = np.array([stats(power(d)) for d in draws]) if len(draws) else np.empty((0, 2))
+    reps = np.array([stats(pk) for pk in p_all[1:]]) if len(draws) else np.empty((0, 2))
     res = {
         "coda_slowness_fraction": frac,
         "coda_best_slowness_s_deg": sbest,

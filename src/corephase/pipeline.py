@@ -237,6 +237,7 @@ def preprocess_pair(
             for k, v in info["arrivals"].items()
         },
         "missing_phases": [p for p in config["phases"] if p not in info["arrivals"]],
+        "curved_wavefront": bool(arr.get("curved_wavefront", False)),
         "geometry": None
         if geom is None
         else {
@@ -288,14 +289,23 @@ def _phase_windows(config: dict, phase: str) -> tuple[list, list]:
     )
 
 
-def beam_all(data, dt, geom: ArrayGeometry, slowness_s_deg, baz_deg, stack_cfg) -> dict:
-    """Align ``data`` on a plane wave and return every configured stack.
+def beam_all(
+    data, dt, geom: ArrayGeometry, slowness_s_deg, baz_deg, stack_cfg, curved=None
+) -> dict:
+    """Align ``data`` on a plane wave (or a curved wavefront) and return every stack.
 
     Returns a dict ``{stack type: beam}``, plus ``"coherence"`` when PWS is
     computed. Slowness in s/deg, back-azimuth clockwise from north.
+    ``curved = (event, phase, model)`` aligns on TauP times per element instead
+    (:func:`corephase.beam.curved_wavefront_delays`).
     """
-    e, n = geom.offsets_km()
-    delays = plane_wave_delays(e, n, slowness_deg_to_km(slowness_s_deg), baz_deg)
+    if curved is not None:
+        from .beam import curved_wavefront_delays
+
+        delays = curved_wavefront_delays(geom, *curved)
+    else:
+        e, n = geom.offsets_km()
+        delays = plane_wave_delays(e, n, slowness_deg_to_km(slowness_s_deg), baz_deg)
     aligned = shift_traces(data, delays, dt)
     out = {}
     for kind in stack_cfg["types"]:
@@ -357,6 +367,7 @@ def stack_pair(pair_json, band_paths: dict, config: dict, out_table, out_beams) 
     if pair["status"] in ("ok", "partial") and geom is not None:
         curation = _curation(config)
         seed = pair_seed(config["seed"], pair["array"], event.id)
+        curved = bool(pair.get("curved_wavefront"))
         for band in config["bands"]:
             st = read_stream(band_paths[band["name"]])
             data = np.array([tr.data for tr in st])
@@ -365,11 +376,19 @@ def stack_pair(pair_json, band_paths: dict, config: dict, out_table, out_beams) 
             arrays[f"{band['name']}/time"] = t
             for ph in phases:
                 beams = beam_all(
-                    data, dt, geom, arrivals[ph].slowness_s_deg, pair["baz_deg"], config["stack"]
+                    data,
+                    dt,
+                    geom,
+                    arrivals[ph].slowness_s_deg,
+                    pair["baz_deg"],
+                    config["stack"],
+                    curved=(event, ph, config["model"]) if curved else None,
                 )
                 for k, v in beams.items():
                     arrays[f"{band['name']}/{ph}/{k}"] = v.astype(np.float32)
                 det_cfg = detection_config(config, ph, band, seed)
+                if curved:
+                    det_cfg["curved_wavefront"] = True
                 tables.append(
                     detect_phases(
                         st, geom, event, {ph: arrivals[ph]}, band["name"], det_cfg, curation

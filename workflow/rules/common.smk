@@ -44,6 +44,19 @@ if config["events"].get("catalog"):
 
 PAIRS = plan_pairs(config, list(EVENTS.values()))
 
+# Second stage (workflow/rules/dense.smk): the dense-network pairs of the plan that
+# rule dense_plan made in an earlier run; none until results/dense/plan.csv exists.
+from corephase.dense import dense_pairs
+
+try:
+    DENSE_ARRAYS, DENSE_PAIRS, DENSE_PAIR_ARRAYS = dense_pairs(
+        config, "results/dense/plan.csv", events=EVENTS
+    )
+except ValueError as err:
+    raise WorkflowError(f"invalid configuration: {err}") from None
+config["arrays"].update(DENSE_ARRAYS)
+PAIRS += DENSE_PAIRS
+
 # Very large studies plan and run in batches of arrays and/or origin years
 # (`--config 'batch={arrays: [WRA], years: [2012]}'`); summaries are made by a
 # final run without a batch.
@@ -102,7 +115,9 @@ def shared_settings(keys=SHARED_KEYS):
 
 
 def array_settings(wildcards):
-    return config["arrays"][wildcards.array]
+    """The pair's array entry (dense-network pairs have one per event)."""
+    dense = DENSE_PAIR_ARRAYS.get((wildcards.array, wildcards.event))
+    return dense if dense is not None else config["arrays"][wildcards.array]
 
 
 def event_settings(wildcards):
@@ -194,3 +209,26 @@ def experiment_targets():
         for name in config.get("experiments", {}) or {}
         for path in EXPERIMENT_OUTPUTS.values()
     ]
+
+
+# Second-stage dense-network search (rules in dense.smk).
+def dense_station_inputs(wildcards=None):
+    """Local station tables named by dense networks (package tables excluded)."""
+    return [
+        n["stations"]
+        for n in (config.get("dense_networks") or {}).values()
+        if n.get("stations") and not str(n["stations"]).startswith("package:")
+    ]
+
+
+def dense_targets():
+    """The dense plan, and once it lists pairs, their summary (for rule all).
+
+    None in batch runs (config key batch): the plan needs the full catalogue.
+    """
+    if not config.get("dense_networks") or config.get("batch"):
+        return []
+    targets = ["results/dense/plan.csv"]
+    if DENSE_PAIRS:
+        targets.append("results/dense/summary.csv")
+    return targets

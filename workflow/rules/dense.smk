@@ -14,15 +14,6 @@ localrules:
     dense_plan,
 
 
-def dense_station_inputs(wildcards=None):
-    """Local station tables named by dense networks (package tables excluded)."""
-    return [
-        n["stations"]
-        for n in (config.get("dense_networks") or {}).values()
-        if n.get("stations") and not str(n["stations"]).startswith("package:")
-    ]
-
-
 rule dense_plan:
     input:
         catalogue=rules.catalogue.output.csv,
@@ -65,13 +56,3 @@ rule dense_summary:
         "../../envs/corephase.yaml"
     script:
         "../scripts/dense_plan.py"
-
-
-def dense_targets():
-    """The dense plan, and once it lists pairs, their summary (for rule all)."""
-    if not config.get("dense_networks"):
-        return []
-    targets = ["results/dense/plan.csv"]
-    if DENSE_PAIRS:
-        targets.append("results/dense/summary.csv")
-    return targets
