@@ -63,8 +63,22 @@ def plot_pair_band(pair, arrivals, stream, beams, band, config, path, half_windo
     kinds = [k for k in ("linear", "pws", "nthroot", "envelope") if k in config["stack"]["types"]]
     nrow = 1 + len(kinds)
     ncol = max(len(phases), 1)
-    fig = Figure(figsize=(3.3 * ncol, 1.7 * nrow + 1.4), layout="constrained")
-    axes = fig.subplots(nrow, ncol, squeeze=False, sharex="col")
+    fig = Figure(figsize=(3.3 * ncol, 1.7 * nrow + 1.4))
+    # fixed margins: a constrained layout costs more than the drawing itself
+    axes = fig.subplots(
+        nrow,
+        ncol,
+        squeeze=False,
+        sharex="col",
+        gridspec_kw={
+            "left": 0.05,
+            "right": 0.99,
+            "bottom": 0.07,
+            "top": 0.91,
+            "hspace": 0.12,
+            "wspace": 0.06,
+        },
+    )
     t = beams[f"{name}/time"]
     data = np.array([tr.data for tr in stream])
     for j, ph in enumerate(phases):
