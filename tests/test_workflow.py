@@ -123,7 +123,7 @@ def test_small_run_makes_every_output(small_run):
     assert set(det["phase"]) == {"PcP", "ScP", "PKiKP"}
     assert det["synthetic"].all()
     # PcP is strong in the demo synthetics: the YKA linear beam must see it.
-    row = det[(det.array == "YKA") & (det.phase == "PcP") & (det.stack == "linear")].iloc[0]
+    row = det[(det.array == "YKA") & (det.phase == "PcP") & (det["stack"] == "linear")].iloc[0]
     assert row["snr"] > 3
 
 
@@ -189,7 +189,14 @@ def test_real_yka_record_through_local_source(yka_dir, tmp_path):
     assert not pairs.loc[0, "synthetic"]
     assert pairs.loc[0, "distance_deg"] == pytest.approx(51.4, abs=0.2)
     det = pd.read_csv(tmp_path / "results/summary/detections.csv")
-    scp = det[(det.phase == "ScP") & (det.stack == "linear")].iloc[0]
-    print(f"YKA real record: ScP linear-beam SNR {scp['snr']:.1f} at 1-2 Hz")
+    scp = det[(det.phase == "ScP") & (det["stack"] == "linear")].iloc[0]
+    print(
+        f"YKA real record, 1-2 Hz: ScP linear-beam SNR {scp['snr']:.1f} "
+        f"[{scp['snr_lo']:.1f}, {scp['snr_hi']:.1f}], slowness {scp['slowness_obs_s_deg']:.2f} "
+        f"s/deg (ak135 {scp['slowness_theory_s_deg']:.2f}), FK baz {scp['baz_obs_deg']:.1f} "
+        f"(theory {scp['baz_theory_deg']:.1f})"
+    )
     assert scp["snr"] > 4.0
     assert bool(scp["detected"])
+    assert abs(scp["slowness_obs_s_deg"] - scp["slowness_theory_s_deg"]) < 0.5
+    assert abs((scp["baz_obs_deg"] - scp["baz_theory_deg"] + 180) % 360 - 180) < 5.0

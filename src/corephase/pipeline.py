@@ -66,6 +66,38 @@ def pair_geometry_info(arr: dict, event: Event, config: dict) -> dict:
     return {"distance_deg": dist, "baz_deg": baz, "az_deg": az, "arrivals": arrivals}
 
 
+def _arrivals_dict(arrivals: dict) -> dict:
+    """Theoretical arrivals as plain JSON (times s after origin, slowness s/deg)."""
+    return {
+        k: {"time_s": v.time, "slowness_s_deg": v.slowness_s_deg, "incidence_deg": v.incidence_deg}
+        for k, v in arrivals.items()
+    }
+
+
+def _geometry_info_from_status(fstat: dict, config: dict) -> dict | None:
+    """The fetch stage's distance, back-azimuth and arrivals, if made with this model.
+
+    Saves a second TauP evaluation; returns None when the fetch status lacks
+    them or used another earth model or fewer phases.
+    """
+    from .traveltimes import PhaseArrival
+
+    arr = fstat.get("arrivals")
+    if not arr or fstat.get("model") != config["model"] or "az_deg" not in fstat:
+        return None
+    if not set(config["phases"]) <= set(arr) | set(fstat.get("missing_phases", [])):
+        return None
+    return {
+        "distance_deg": fstat["distance_deg"],
+        "baz_deg": fstat["baz_deg"],
+        "az_deg": fstat["az_deg"],
+        "arrivals": {
+            k: PhaseArrival(k, v["time_s"], v["slowness_s_deg"], v["incidence_deg"])
+            for k, v in arr.items()
+        },
+    }
+
+
 # --------------------------------------------------------------------------- fetch
 
 
@@ -98,6 +130,10 @@ def fetch_pair(
         "window_s_after_origin": [w0, w1],
         "distance_deg": info["distance_deg"],
         "baz_deg": info["baz_deg"],
+        "az_deg": info["az_deg"],
+        "model": config["model"],
+        "arrivals": _arrivals_dict(info["arrivals"]),
+        "missing_phases": [p for p in config["phases"] if p not in info["arrivals"]],
         "corephase_version": __version__,
         "fetched_at": str(UTCDateTime()),
     }
@@ -171,7 +207,7 @@ def preprocess_pair(
     event = events_from_quakeml(quakeml)[0]
     fstat = read_json(fetch_status)
     pcfg = config["preprocess"]
-    info = pair_geometry_info(arr, event, config)
+    info = _geometry_info_from_status(fstat, config) or pair_geometry_info(arr, event, config)
     w0, w1 = fstat["window_s_after_origin"]
     t0, t1 = event.origin + w0, event.origin + w1
     status, reason = fstat.get("status", "error"), fstat.get("reason", "")
@@ -228,14 +264,7 @@ def preprocess_pair(
         "ref_lat": arr["ref_lat"],
         "ref_lon": arr["ref_lon"],
         "window_s_after_origin": [w0, w1],
-        "arrivals": {
-            k: {
-                "time_s": v.time,
-                "slowness_s_deg": v.slowness_s_deg,
-                "incidence_deg": v.incidence_deg,
-            }
-            for k, v in info["arrivals"].items()
-        },
+        "arrivals": _arrivals_dict(info["arrivals"]),
         "missing_phases": [p for p in config["phases"] if p not in info["arrivals"]],
         "curved_wavefront": bool(arr.get("curved_wavefront", False)),
         "geometry": None
@@ -482,6 +511,8 @@ def figures_pair(pair_json, band_paths: dict, beams_npz, coda_npz: dict, config:
     """The figures of one pair, per band.
 
     ``out`` maps ``"{band}/beams"`` (single traces and beams per phase),
+    ``"{band}/vespagram"`` (vespagrams around each phase), ``"{band}/fk"``
+    (FK maps of each phase's signal window),
     ``"{band}/coda"`` (normalised envelope beams of PcP, ScP, PKiKP overlaid,
     log scale), ``"{band}/coda_fit"`` (main-phase envelope with pre-phase
     trend and its extrapolation) and ``"{band}/coda_vespagram"`` to PNG
@@ -489,6 +520,7 @@ def figures_pair(pair_json, band_paths: dict, beams_npz, coda_npz: dict, config:
     """
     from .coda import load_coda_arrays
     from .plotting import plot_pair_band, plot_status
+    from .plotting_array import plot_fk_maps, plot_vespagram
     from .plotting_coda import plot_coda_fit, plot_coda_vespagram, plot_phase_envelopes
 
     pair, _, geom, arrivals = load_pair(pair_json)
@@ -500,10 +532,22 @@ def figures_pair(pair_json, band_paths: dict, beams_npz, coda_npz: dict, config:
         if ok:
             st = read_stream(band_paths[name])
             plot_pair_band(pair, arrivals, st, beams, band, config, out[f"{name}/beams"])
+            phases = config["phases"]
+            plot_vespagram(pair, arrivals, st, geom, band, phases, out[f"{name}/vespagram"])
+            plot_fk_maps(
+                pair,
+                arrivals,
+                st,
+                geom,
+                band,
+                phases,
+                config["stack"]["signal_window_s"],
+                out[f"{name}/fk"],
+            )
             arrays = load_coda_arrays(coda_npz[name])
         if not ok or not arrays.get("phases"):
-            for kind in ("beams", "coda", "coda_fit", "coda_vespagram"):
-                if kind == "beams" and ok:
+            for kind in ("beams", "vespagram", "fk", "coda", "coda_fit", "coda_vespagram"):
+                if ok and kind in ("beams", "vespagram", "fk"):
                     continue
                 plot_status(pair, name, out[f"{name}/{kind}"])
             continue
@@ -618,8 +662,10 @@ def global_figures(catalogue_csv, arrays_cfg: dict, model: str, out: dict, regio
             if "nothing to map" not in str(err):
                 raise
             log.info("map %s: no event, array or bounce point in the region", region)
-            plot_message(f"map '{region}': no event, array or bounce point in this region",
-                         out[f"map_{region}"])
+            plot_message(
+                f"map '{region}': no event, array or bounce point in this region",
+                out[f"map_{region}"],
+            )
     plot_detection_histogram(cat, out["histogram"])
     plot_pkikp_pcp(cat, out["pkikp_pcp"], model=model)
 

@@ -31,7 +31,7 @@ def _title(pair: dict, band_name: str) -> str:
 
 def _save(fig: Figure, path) -> None:
     with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=110)
+        fig.savefig(tmp, format="png", dpi=95)
 
 
 def plot_message(text: str, path) -> None:

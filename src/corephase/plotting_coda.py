@@ -38,7 +38,7 @@ def _save(fig: Figure, path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     FigureCanvasAgg(fig)
     with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=120)
+        fig.savefig(tmp, format="png", dpi=100)
 
 
 def _window(cur, key):

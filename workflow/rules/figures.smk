@@ -1,4 +1,4 @@
-# Stage 5: per pair and band, the beam figure and three coda figures.
+# Stage 5: per pair and band, beams, vespagrams, FK maps and three coda figures.
 
 
 rule figures:
@@ -10,6 +10,16 @@ rule figures:
     output:
         beams=expand(
             "results/{array}/{event}/figures/{band}_beams.png",
+            band=BANDS,
+            allow_missing=True,
+        ),
+        vespagram=expand(
+            "results/{array}/{event}/figures/{band}_vespagram.png",
+            band=BANDS,
+            allow_missing=True,
+        ),
+        fk=expand(
+            "results/{array}/{event}/figures/{band}_fk.png",
             band=BANDS,
             allow_missing=True,
         ),

@@ -7,7 +7,7 @@ sm = snakemake  # noqa: F821  (injected by Snakemake)
 log = setup_job_logging(sm.log[0])
 names = sm.params.band_names
 out = {f"{b}/beams": p for b, p in zip(names, sm.output.beams, strict=True)}
-for kind in ("coda", "coda_fit", "coda_vespagram"):
+for kind in ("vespagram", "fk", "coda", "coda_fit", "coda_vespagram"):
     out.update({f"{b}/{kind}": p for b, p in zip(names, sm.output[kind], strict=True)})
 figures_pair(
     sm.input.pair,
