@@ -123,16 +123,14 @@ def events_from_quakeml(path) -> list[Event]:
     return out
 
 
-def event_to_quakeml(event: Event, path) -> None:
-    """Write one event as QuakeML (depth in m, as QuakeML requires)."""
-    from obspy.core.event import (
-        Catalog,
-        EventDescription,
-        Magnitude,
-        Origin,
-        ResourceIdentifier,
-    )
+def to_obspy_event(event: Event):
+    """The event as an :class:`obspy.core.event.Event` (depth in m, as QuakeML requires).
+
+    The resource id carries the pipeline's event id, which
+    :func:`events_from_quakeml` reads back.
+    """
     from obspy.core.event import Event as QEvent
+    from obspy.core.event import EventDescription, Magnitude, Origin, ResourceIdentifier
 
     org = Origin(
         time=UTCDateTime(event.time),
@@ -153,4 +151,14 @@ def event_to_quakeml(event: Event, path) -> None:
         qe.preferred_magnitude_id = mag.resource_id
     if event.label:
         qe.event_descriptions.append(EventDescription(text=event.label, type="region name"))
-    Catalog(events=[qe]).write(str(path), format="QUAKEML")
+    return qe
+
+
+def event_to_quakeml(event: Event, path) -> None:
+    """Write one event as QuakeML, atomically (see :func:`to_obspy_event`)."""
+    from obspy.core.event import Catalog
+
+    from .io import atomic_path
+
+    with atomic_path(path) as tmp:
+        Catalog(events=[to_obspy_event(event)]).write(str(tmp), format="QUAKEML")

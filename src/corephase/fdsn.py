@@ -954,36 +954,14 @@ def save_events(events: Iterable[Event], path) -> None:
     Reading it back with :func:`corephase.events.events_from_quakeml` gives the
     same origins, magnitudes and labels.
     """
-    from obspy.core.event import Event as QEvent
-    from obspy.core.event import (
-        EventDescription,
-        Magnitude,
-        Origin,
-        ResourceIdentifier,
-    )
+    from obspy.core.event import ResourceIdentifier
 
-    cat = Catalog(resource_id=ResourceIdentifier("smi:corephase/catalog"))
-    for ev in events:
-        org = Origin(
-            time=UTCDateTime(ev.time),
-            latitude=ev.latitude,
-            longitude=ev.longitude,
-            depth=ev.depth_km * 1000.0,
-        )
-        qe = QEvent(resource_id=ResourceIdentifier(f"smi:corephase/event/{ev.id}"))
-        qe.origins.append(org)
-        qe.preferred_origin_id = org.resource_id
-        if ev.magnitude == ev.magnitude:
-            mag = Magnitude(
-                mag=ev.magnitude,
-                magnitude_type=ev.magnitude_type or None,
-                origin_id=org.resource_id,
-            )
-            qe.magnitudes.append(mag)
-            qe.preferred_magnitude_id = mag.resource_id
-        if ev.label:
-            qe.event_descriptions.append(EventDescription(text=ev.label, type="region name"))
-        cat.events.append(qe)
+    from .events import to_obspy_event
+
+    cat = Catalog(
+        resource_id=ResourceIdentifier("smi:corephase/catalog"),
+        events=[to_obspy_event(ev) for ev in events],
+    )
     with atomic_path(path) as tmp:
         cat.write(str(tmp), format="QUAKEML")
 
