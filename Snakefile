@@ -31,8 +31,3 @@ rule all:
     default_target: True
     input:
         all_targets(),
-        experiment_targets(),
-        dense_targets(),
-        rules.catalogue.output,
-        rules.global_figures.output,
-        rules.coda_compare.output,

@@ -200,3 +200,36 @@ def test_real_yka_record_through_local_source(yka_dir, tmp_path):
     assert bool(scp["detected"])
     assert abs(scp["slowness_obs_s_deg"] - scp["slowness_theory_s_deg"]) < 0.5
     assert abs((scp["baz_obs_deg"] - scp["baz_theory_deg"] + 180) % 360 - 180) < 5.0
+
+
+def test_html_report_renders_with_every_figure(small_run):
+    """`snakemake --report` of the small run: every figure loads in headless Chromium."""
+    from report_check import check_report_images, find_chromium
+
+    if find_chromium() is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("chromium is not installed in CI (scripts/install_system_deps.sh)")
+        pytest.skip("chromium not installed")
+    run_snakemake(small_run, "--report", "report.html")
+    expect = [
+        "map_global.png",
+        "detection_histogram.png",
+        "pkikp_pcp.png",
+        "coda_clusters_1-2Hz.png",
+    ]
+    results = check_report_images(small_run / "report.html", min_images=len(expect), expect=expect)
+    assert all(r["naturalWidth"] > 0 for r in results)
+
+
+def test_batch_plans_only_the_selected_arrays_and_years(small_run):
+    """`--config batch=...` keeps the selected pairs and no summary products."""
+    res = run_snakemake(
+        small_run, "--dry-run", "--forceall", "--config", "batch={arrays: [BCAR], years: [2014]}"
+    )
+    jobs = scheduled(res)
+    assert {a for _, a in jobs if a} == {"BCAR"}
+    assert not {"tables", "catalogue", "global_figures"} & {r for r, _ in jobs}
+    res = run_snakemake(
+        small_run, "--dry-run", "--forceall", "--config", "batch={arrays: [BCAR], years: [2013]}"
+    )
+    assert not [a for _, a in scheduled(res) if a]

@@ -152,6 +152,10 @@ def curation_input(wildcards):
 
 
 def all_targets():
+    """Every pair's figures; outside a batch run also the products over all pairs.
+
+    Called from rule all, after every rule file is included.
+    """
     targets = []
     for a, e in PAIRS:
         for b in BANDS:
@@ -160,9 +164,12 @@ def all_targets():
     if BATCH:
         return targets
     targets += [
-        "results/summary/pairs.csv",
-        "results/summary/detections.csv",
-        "results/summary/coda.csv",
+        *rules.tables.output,
+        *rules.catalogue.output,
+        *rules.global_figures.output,
+        *rules.coda_compare.output,
+        *experiment_targets(),
+        *dense_targets(),
     ]
     return targets
 
