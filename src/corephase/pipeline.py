@@ -12,9 +12,9 @@ from __future__ import annotations
 import logging
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 from obspy import Inventory, Stream, UTCDateTime, read_inventory
 
 from . import __version__
@@ -36,6 +36,9 @@ from .io import (
 from .preprocess import bandpass, common_grid, qc_and_merge
 from .stacking import envelope_stack, linear_stack, nth_root_stack, pws
 from .traveltimes import distance_backazimuth, first_arrivals
+
+if TYPE_CHECKING:  # pandas is imported where used: it slows every job's start-up
+    import pandas as pd
 
 log = logging.getLogger("corephase")
 
@@ -204,6 +207,8 @@ def preprocess_pair(
     reason) and ``pair.json``: event, array, geometry, distance, back-azimuth,
     theoretical arrivals (s after origin, slowness s/deg) and status.
     """
+    import pandas as pd
+
     event = events_from_quakeml(quakeml)[0]
     fstat = read_json(fetch_status)
     pcfg = config["preprocess"]
@@ -370,6 +375,8 @@ def beam_snr(beam, t, t_phase, signal_win, noise_win, envelope_like=False) -> fl
 
 
 def _curation(config: dict):
+    import pandas as pd
+
     path = config.get("curation")
     if not path:
         return None
@@ -386,6 +393,8 @@ def stack_pair(pair_json, band_paths: dict, config: dict, out_table, out_beams) 
     band and phase, the beams of each stack type on a time axis in s after
     origin (keys ``{band}/{phase}/{stack}``, ``{band}/time``).
     """
+    import pandas as pd
+
     from .detection import detect_phases
     from .synthetic import pair_seed
 
@@ -461,6 +470,8 @@ def detection_config(config: dict, phase: str, band: dict, seed: int) -> dict:
 
 def _with_status(table: pd.DataFrame, pair: dict) -> pd.DataFrame:
     """Add pair status columns; an empty table gets one row saying why it is empty."""
+    import pandas as pd
+
     if table.empty:
         table = pd.DataFrame([{"event": pair["event"]["id"], "array": pair["array"]}])
     table["pair_status"] = pair["status"]
@@ -480,6 +491,8 @@ def coda_pair(pair_json, band_paths: dict, config: dict, out_table, out_arrays: 
     and, per band, an ``.npz`` with the normalised envelope beams, trend fits
     and coda vespagram used by the figures (``out_arrays`` maps band -> path).
     """
+    import pandas as pd
+
     from .coda import analyse_coda, save_coda_arrays
     from .synthetic import pair_seed
 
@@ -564,6 +577,8 @@ def figures_pair(pair_json, band_paths: dict, beams_npz, coda_npz: dict, config:
 
 def summarise(pair_jsons, detection_tables, coda_tables, out_pairs, out_detections, out_coda):
     """Gather all pairs into three tables: pairs, detections and coda."""
+    import pandas as pd
+
     rows = []
     for p in pair_jsons:
         pair = read_json(p)
@@ -619,6 +634,8 @@ def pair_meta(pair: dict) -> dict:
 
 def global_catalogue(pair_jsons, detection_tables, model: str, out_csv, out_parquet):
     """Build the global detection catalogue (CSV and Parquet) from every pair."""
+    import pandas as pd
+
     from .catalogue import build_catalogue, write_catalogue
 
     metas = [pair_meta(read_json(p)) for p in pair_jsons]
@@ -640,6 +657,8 @@ def global_figures(catalogue_csv, arrays_cfg: dict, model: str, out: dict, regio
     :data:`corephase.maps.REGIONS`), ``histogram`` and ``pkikp_pcp`` to PNG
     paths. A regional map with nothing inside its region says so.
     """
+    import pandas as pd
+
     from .catalogue import read_catalogue
     from .maps import plot_detection_histogram, plot_map, plot_pkikp_pcp
     from .plotting import plot_message
@@ -680,6 +699,8 @@ def coda_comparisons(pair_jsons, coda_npz: dict, config: dict, out_table, out_fi
     array that recorded it). ``coda_npz`` maps ``(array, event, band)`` to the
     per-band arrays written by :func:`coda_pair`.
     """
+    import pandas as pd
+
     from .clustering import cluster_events
     from .coda import load_coda_arrays
     from .plotting import plot_overlay_panels
