@@ -216,6 +216,7 @@ def test_html_report_renders_with_every_figure(small_run):
         "detection_histogram.png",
         "pkikp_pcp.png",
         "coda_clusters_1-2Hz.png",
+        "1-2Hz_beams.png",
     ]
     results = check_report_images(small_run / "report.html", min_images=len(expect), expect=expect)
     assert all(r["naturalWidth"] > 0 for r in results)

@@ -12,7 +12,12 @@ rule fetch:
         mseed="results/{array}/{event}/raw/waveforms.mseed",
         stationxml="results/{array}/{event}/raw/stations.xml",
         quakeml="results/{array}/{event}/raw/event.xml",
-        status="results/{array}/{event}/raw/fetch.json",
+        status=report(
+            "results/{array}/{event}/raw/fetch.json",
+            caption="../report/provenance.rst",
+            category="Provenance",
+            subcategory="{array}",
+        ),
     log:
         "logs/fetch/{array}/{event}.log",
     benchmark:

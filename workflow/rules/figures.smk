@@ -8,10 +8,15 @@ rule figures:
         beams=rules.stack.output.beams,
         coda=rules.coda.output.arrays,
     output:
-        beams=expand(
-            "results/{array}/{event}/figures/{band}_beams.png",
-            band=BANDS,
-            allow_missing=True,
+        beams=report(
+            expand(
+                "results/{array}/{event}/figures/{band}_beams.png",
+                band=BANDS,
+                allow_missing=True,
+            ),
+            caption="../report/pair_beams.rst",
+            category="Pairs",
+            subcategory="{array}",
         ),
         vespagram=expand(
             "results/{array}/{event}/figures/{band}_vespagram.png",
