@@ -389,7 +389,9 @@ def stack_pair(pair_json, band_paths: dict, config: dict, out_table, out_beams) 
     """Beams and detections for every band, phase and stack type of one pair.
 
     Writes the detection table (one row per phase x band x stack, see
-    :func:`corephase.detection.detect_phases`) and ``beams.npz`` holding, per
+    :func:`corephase.detection.detect_phases`, plus ``amplitude``: the peak
+    absolute beam amplitude in the phase's signal window, in input units) and
+    ``beams.npz`` holding, per
     band and phase, the beams of each stack type on a time axis in s after
     origin (keys ``{band}/{phase}/{stack}``, ``{band}/time``).
     """
@@ -427,11 +429,18 @@ def stack_pair(pair_json, band_paths: dict, config: dict, out_table, out_beams) 
                 det_cfg = detection_config(config, ph, band, seed)
                 if curved:
                     det_cfg["curved_wavefront"] = True
-                tables.append(
-                    detect_phases(
-                        st, geom, event, {ph: arrivals[ph]}, band["name"], det_cfg, curation
-                    )
+                det = detect_phases(
+                    st, geom, event, {ph: arrivals[ph]}, band["name"], det_cfg, curation
                 )
+                # peak absolute beam amplitude in the signal window (input units:
+                # nm/s for synthetics, counts for raw records)
+                sig = _phase_windows(config, ph)[0]
+                win = (t >= arrivals[ph].time + sig[0]) & (t <= arrivals[ph].time + sig[1])
+                det["amplitude"] = [
+                    float(np.max(np.abs(beams[k][win]))) if k in beams and win.any() else np.nan
+                    for k in det["stack"]
+                ]
+                tables.append(det)
                 log.info("stack %s %s: done", band["name"], ph)
     table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
     table = _with_status(table, pair)
