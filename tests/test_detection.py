@@ -387,3 +387,66 @@ def test_weighted_fk_power_equals_fk_power_per_selection():
     s_km, baz, _, _ = fk_peak(sx, sy, pr[0])
     assert baz == pytest.approx(250.0, abs=5.0)
     assert s_km * 111.19 == pytest.approx(6.0, abs=0.6)
+
+
+def test_per_stack_thresholds_keep_false_alarms_rare_on_noise():
+    """On noise alone the calibrated per-stack thresholds give (almost) no detections,
+    while one linear-style threshold of 3 lets the nonlinear stacks fire often."""
+    from obspy import Stream, Trace, UTCDateTime
+
+    from corephase.detection import NOISE_CALIBRATED_THRESHOLDS, snr_threshold_for
+    from corephase.events import Event
+    from corephase.geometry import ArrayGeometry, local_km_to_latlon, parametric_layout
+    from corephase.noise import peterson_noise
+    from corephase.stacking import STACK_TYPES
+    from corephase.traveltimes import PhaseArrival
+
+    e, n = parametric_layout("rings", 16, 20.0)
+    lat, lon = local_km_to_latlon(e, n, 62.5, -114.6)
+    geom = ArrayGeometry("T", [f"XX.T{i:02d}..SHZ" for i in range(16)], lat, lon)
+    ev = Event("ev", "2014-06-23T20:53:09", 51.95, 178.58, 106.0)
+    dt, npts = 0.05, 12000
+    data = peterson_noise(16, npts, dt, 0.5, np.random.default_rng(7)) * 1e9
+    t0 = UTCDateTime(ev.time) + 700.0
+    st = Stream(
+        [
+            Trace(
+                d,
+                header={
+                    "network": "XX",
+                    "station": f"T{i:02d}",
+                    "channel": "SHZ",
+                    "delta": dt,
+                    "starttime": t0,
+                },
+            )
+            for i, d in enumerate(data)
+        ]
+    )
+    st.filter("bandpass", freqmin=1.0, freqmax=2.0, corners=4, zerophase=True)
+    rng = np.random.default_rng(3)
+    arrivals = {
+        f"N{k}": PhaseArrival(f"N{k}", float(t), float(s), 10.0)
+        for k, (t, s) in enumerate(
+            zip(np.linspace(760.0, 1280.0, 30), rng.uniform(0.3, 4.0, 30), strict=True)
+        )
+    }
+    base = {"stacks": list(STACK_TYPES), "bootstrap": 0, "band_hz": [1.0, 2.0]}
+    cal = detect_phases(
+        st, geom, ev, arrivals, "1-2Hz", {**base, "snr_threshold": NOISE_CALIBRATED_THRESHOLDS}
+    )
+    flat = detect_phases(st, geom, ev, arrivals, "1-2Hz", {**base, "snr_threshold": 3.0})
+    over = {
+        k: float(
+            np.mean(
+                cal[cal["stack"] == k]["snr"] >= snr_threshold_for(NOISE_CALIBRATED_THRESHOLDS, k)
+            )
+        )
+        for k in STACK_TYPES
+    }
+    assert max(over.values()) <= 0.1, over
+    assert cal["detected"].sum() <= 3
+    nonlinear = flat[flat["stack"].isin(["pws", "nthroot"])]
+    assert np.mean(nonlinear["snr"] >= 3.0) > 0.25
+    with pytest.raises(ValueError, match="no value for stack"):
+        detect_phases(st, geom, ev, arrivals, "1-2Hz", {**base, "snr_threshold": {"linear": 3}})
