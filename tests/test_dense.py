@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import math
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from snakemake_run import run_snakemake
 
 from corephase.dense import (
     dense_array_config,
@@ -316,22 +315,7 @@ WF_CONFIG = {
 
 
 def _dry_run(workdir: Path) -> str:
-    cmd = [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "--snakefile",
-        str(ROOT / "Snakefile"),
-        "--directory",
-        str(workdir),
-        "--configfile",
-        str(workdir / "config.yaml"),
-        "--cores",
-        "2",
-        "-n",
-    ]
-    res = subprocess.run(cmd, capture_output=True, text=True, cwd=workdir)
-    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+    res = run_snakemake(workdir, "--cores", "2", "-n")
     return res.stdout + res.stderr
 
 

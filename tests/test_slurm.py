@@ -25,6 +25,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from slurm_cluster import SlurmCluster, missing_programs
+from snakemake_run import run_snakemake
 
 ROOT = Path(__file__).resolve().parents[1]
 PROFILE = ROOT / "profiles" / "slurm"
@@ -135,31 +136,7 @@ def cluster(tmp_path_factory):
 
 
 def _snakemake(workdir: Path, *args: str, env=None) -> subprocess.CompletedProcess:
-    cmd = [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "--snakefile",
-        str(ROOT / "Snakefile"),
-        "--directory",
-        str(workdir),
-        "--configfile",
-        str(workdir / "config.yaml"),
-        *args,
-    ]
-    env = {**(env or os.environ), "MPLBACKEND": "Agg"}
-    try:
-        res = subprocess.run(
-            cmd, capture_output=True, text=True, env=env, cwd=workdir, timeout=RUN_TIMEOUT_S
-        )
-    except subprocess.TimeoutExpired as err:
-        raise AssertionError(
-            f"snakemake did not finish in {RUN_TIMEOUT_S} s: {cmd}\n"
-            f"{(err.stderr or b'')[-4000:]!r}"
-        ) from None
-    if res.returncode != 0:
-        raise AssertionError(f"snakemake failed:\n{res.stdout[-3000:]}\n{res.stderr[-8000:]}")
-    return res
+    return run_snakemake(workdir, *args, env=env, timeout=RUN_TIMEOUT_S)
 
 
 @pytest.fixture(scope="module")

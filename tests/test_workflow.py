@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from snakemake_run import run_snakemake as _run
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
@@ -60,24 +61,9 @@ SMALL = {
 }
 
 
-def run_snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    cmd = [
-        *SNAKEMAKE,
-        "--snakefile",
-        str(ROOT / "Snakefile"),
-        "--directory",
-        str(workdir),
-        "--configfile",
-        str(workdir / "config.yaml"),
-        "--cores",
-        "2",
-        *args,
-    ]
-    env = {**os.environ, "MPLBACKEND": "Agg"}
-    res = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=workdir)
-    if check and res.returncode != 0:
-        raise AssertionError(f"snakemake failed:\n{res.stdout[-4000:]}\n{res.stderr[-6000:]}")
-    return res
+def run_snakemake(workdir: Path, *args: str, check: bool = True):
+    """Run the workflow on ``workdir/config.yaml`` with 2 cores."""
+    return _run(workdir, "--cores", "2", *args, check=check)
 
 
 def scheduled(res: subprocess.CompletedProcess) -> list[tuple[str, str]]:
