@@ -46,7 +46,7 @@ def main(arrays=("BCAR", "YKA", "ILAR"), seeds=range(3), n_windows=8) -> pd.Data
             }
             for band in cfg["bands"]:
                 c = detection_config(cfg, "PKiKP", band, seed)
-                c["bootstrap"] = 0
+                c["resampling"] = "none"
                 bp = bandpass(st, band["fmin"], band["fmax"])
                 df = detect_phases(bp, geom, ev, arrivals, band["name"], c)
                 rows.append(df[["array", "band", "stack", "snr"]])

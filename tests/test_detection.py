@@ -15,6 +15,7 @@ from corephase.traveltimes import PhaseArrival, distance_backazimuth, first_arri
 CFG = {
     "stacks": ["linear", "pws"],
     "band_hz": [1.0, 3.0],
+    "resampling": "bootstrap",
     "bootstrap": 10,
     "seed": 0,
     "vespagram_slowness_s_deg": [0.0, 10.0, 0.1],
@@ -117,14 +118,14 @@ def test_curation_overrides_and_says_so(yka, tmp_path):
     pd.DataFrame(
         [{"event": ev.id, "array": "YKA", "phase": "ScP", "accept": False, "reason": "glitch"}]
     ).to_csv(cur, index=False)
-    cfg = dict(CFG, bootstrap=0)
+    cfg = dict(CFG, resampling="none")
     arr = {"ScP": arrivals["ScP"], "PKiKP": arrivals["PKiKP"]}
     df = detect_phases(st, geom, ev, arr, "1-3Hz", cfg, curation=cur)
     scp = df[df["phase"] == "ScP"]
     assert (~scp["detected"]).all() and (scp["decided_by"] == "curation").all()
     assert scp["reason"].str.contains("glitch").all()
     assert (df[df["phase"] == "PKiKP"]["decided_by"] == "auto").all()
-    assert df["snr_lo"].isna().all()  # no bootstrap requested
+    assert df["snr_lo"].isna().all()  # no resampling requested
     with pytest.raises(ValueError, match="lacks column"):
         detect_phases(st, geom, ev, arr, "b", cfg, curation=pd.DataFrame({"event": [ev.id]}))
 
@@ -431,7 +432,7 @@ def test_per_stack_thresholds_keep_false_alarms_rare_on_noise():
             zip(np.linspace(760.0, 1280.0, 30), rng.uniform(0.3, 4.0, 30), strict=True)
         )
     }
-    base = {"stacks": list(STACK_TYPES), "bootstrap": 0, "band_hz": [1.0, 2.0]}
+    base = {"stacks": list(STACK_TYPES), "resampling": "none", "band_hz": [1.0, 2.0]}
     cal = detect_phases(
         st, geom, ev, arrivals, "1-2Hz", {**base, "snr_threshold": NOISE_CALIBRATED_THRESHOLDS}
     )
@@ -450,3 +451,21 @@ def test_per_stack_thresholds_keep_false_alarms_rare_on_noise():
     assert np.mean(nonlinear["snr"] >= 3.0) > 0.25
     with pytest.raises(ValueError, match="no value for stack"):
         detect_phases(st, geom, ev, arrivals, "1-2Hz", {**base, "snr_threshold": {"linear": 3}})
+
+
+def test_jackknife_interval_holds_the_estimate_where_the_bootstrap_is_biased(yka):
+    """Real YKA ScP: bootstrap resamples repeat elements and their noise, so their SNRs
+    sit below the full-array SNR; leave-one-out resamples do not."""
+    st, geom, ev, arrivals, _ = yka
+    arr = {"ScP": arrivals["ScP"]}
+    boot = detect_phases(st, geom, ev, arr, "1-3Hz", dict(CFG, bootstrap=40))
+    jack = detect_phases(st, geom, ev, arr, "1-3Hz", dict(CFG, resampling="jackknife"))
+    b = boot[boot["stack"] == "linear"].iloc[0]
+    j = jack[jack["stack"] == "linear"].iloc[0]
+    assert b["snr"] == pytest.approx(j["snr"])
+    assert b["snr_hi"] < b["snr"]  # the bias the jackknife avoids
+    assert j["snr_lo"] < j["snr"] < j["snr_hi"]
+    assert j["snr"] - j["snr_lo"] == pytest.approx(j["snr_hi"] - j["snr"])
+    assert 0 < j["slowness_err_s_deg"] < 1.0 and 0 < j["baz_err_deg"] < 10.0
+    with pytest.raises(ValueError, match="resampling"):
+        detect_phases(st, geom, ev, arr, "1-3Hz", dict(CFG, resampling="bagging"))

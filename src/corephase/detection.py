@@ -15,9 +15,13 @@ stacked, and measured:
   theoretical back-azimuth) within the signal window, for that stack type.
 - ``baz_obs_deg``: back-azimuth of the Bartlett FK maximum in the signal window.
 - ``coherence``: mean PWS phase coherence (0..1) within 0.5 s of the peak.
-- ``snr_lo``/``snr_hi`` (2.5 and 97.5 percentiles), ``slowness_err_s_deg``
-  and ``baz_err_deg`` (standard deviations, circular for baz) from a
-  bootstrap over elements (resampling with replacement).
+- ``snr_lo``/``snr_hi`` (jackknife: SNR -/+ 1.96 standard errors; bootstrap:
+  2.5 and 97.5 percentiles), ``slowness_err_s_deg``
+  and ``baz_err_deg``: by default jackknife standard errors over the elements
+  (leave one out, ``resampling="jackknife"``); with ``resampling="bootstrap"``
+  standard deviations (circular for baz) over ``bootstrap`` resamples with
+  replacement, whose SNRs are biased low because duplicated elements add
+  their noise coherently.
 
 The full array and all bootstrap resamples are measured together: every
 stack is a weighted mean over elements of a per-element quantity (shifted
@@ -77,6 +81,7 @@ DEFAULT_CFG = {
     "snr_threshold": 3.0,  # or {stack: threshold}
     "slowness_tolerance_s_deg": 1.0,
     "baz_tolerance_deg": 10.0,
+    "resampling": "jackknife",
     "bootstrap": 100,
     "seed": 0,
     "vespagram_slowness_s_deg": [0.0, 10.0, 0.1],
@@ -222,6 +227,26 @@ def read_curation(curation) -> pd.DataFrame | None:
 
 def _angdiff(a, b):
     return (np.asarray(a) - np.asarray(b) + 180.0) % 360.0 - 180.0
+
+
+def _jackknife(snr, snr_loo, slow_loo, baz_loo) -> tuple[float, float, float, float]:
+    """Jackknife uncertainties from the leave-one-element-out values.
+
+    Standard error ``sqrt((n-1)/n * sum (x_i - mean)^2)``; the SNR interval is
+    ``snr -/+ 1.96 se`` (about 95 %), the slowness and back-azimuth errors are
+    their standard errors (back-azimuth differences wrapped to +-180 deg).
+    Unlike the bootstrap, no resample repeats an element, so the SNR of the
+    resamples is not biased low by duplicated noise.
+    """
+
+    def se(x):
+        x = x[np.isfinite(x)]
+        n = x.size
+        return float(np.sqrt((n - 1) / n * np.sum((x - x.mean()) ** 2))) if n > 1 else np.nan
+
+    s = se(snr_loo)
+    dz = (baz_loo - baz_loo[0] + 180.0) % 360.0 - 180.0
+    return snr - 1.96 * s, snr + 1.96 * s, se(slow_loo), se(dz)
 
 
 def _circ_std_deg(a) -> float:
@@ -498,6 +523,14 @@ def detect_phases(
     sw, nw = c["signal_window_s"], c["noise_window_s"]
     rng = np.random.default_rng(int(c["seed"]))
     nboot = int(c["bootstrap"])
+    if c["resampling"] not in ("jackknife", "bootstrap", "none"):
+        raise ValueError(
+            "cfg['resampling'] must be 'jackknife', 'bootstrap' or 'none', "
+            f"got {c['resampling']!r}"
+        )
+    jackknife = c["resampling"] == "jackknife" and nel > 3
+    if c["resampling"] == "none":
+        nboot = 0
     stack_kw = dict(
         nu=float(c["pws_nu"]),
         gate_s=float(c["pws_gate_s"]),
@@ -567,19 +600,30 @@ def detect_phases(
             stack_kw=stack_kw,
             fk=(float(c["fk_slowness_max_s_km"]), float(c["fk_step_s_km"]), fmin, fmax),
         )
-        # the full array, then the bootstrap resamples (same rng draws, same order)
+        # the full array, then the resamples: leave-one-out (jackknife) or the
+        # bootstrap draws (same rng draws, same order)
         sels = [np.arange(nel)]
-        for _ in range(nboot):
-            sel = rng.integers(0, nel, nel)
-            while np.unique(sel).size < min(3, nel):
+        if jackknife:
+            sels += [np.delete(np.arange(nel), i) for i in range(nel)]
+        else:
+            for _ in range(nboot):
                 sel = rng.integers(0, nel, nel)
-            sels.append(sel)
+                while np.unique(sel).size < min(3, nel):
+                    sel = rng.integers(0, nel, nel)
+                sels.append(sel)
         res = _measure_batched(ph, sels) if method == "batched" else _measure_loop(ph, sels)
         (main, s_fk, baz_fk, relpow), boots = res[0], res[1:]
         for kind in c["stacks"]:
             snr, s_obs, kpk, coh = main[kind]
             row = dict(base, stack=kind)
-            if boots:
+            if boots and jackknife:
+                snr_lo, snr_hi, s_err, b_err = _jackknife(
+                    snr,
+                    np.array([b[0][kind][0] for b in boots], float),
+                    np.array([b[0][kind][1] for b in boots], float),
+                    np.array([b[2] for b in boots], float),
+                )
+            elif boots:
                 bs = np.array([b[0][kind][0] for b in boots], float)
                 bsl = np.array([b[0][kind][1] for b in boots], float)
                 bbz = np.array([b[2] for b in boots], float)
