@@ -469,3 +469,33 @@ def test_jackknife_interval_holds_the_estimate_where_the_bootstrap_is_biased(yka
     assert 0 < j["slowness_err_s_deg"] < 1.0 and 0 < j["baz_err_deg"] < 10.0
     with pytest.raises(ValueError, match="resampling"):
         detect_phases(st, geom, ev, arr, "1-3Hz", dict(CFG, resampling="bagging"))
+
+
+def test_small_array_strong_phase_detected_within_its_slowness_precision():
+    """A 4 km array at 1-2 Hz cannot pin PcP's slowness to 1 s/deg (site statics of
+    0.03 s alone move it by about 0.8 s/deg): the tolerance widens to two standard
+    errors, so the strong PcP is detected; without that it is rejected."""
+    from corephase.config import configured_events, load_config
+    from corephase.io import geometry_from_config
+    from corephase.preprocess import bandpass
+    from corephase.synthetic import pair_seed, synthesize
+    from corephase.traveltimes import distance_backazimuth
+
+    root = __import__("pathlib").Path(__file__).resolve().parents[1]
+    cfg = load_config(root / "config.yaml")
+    ev = {e.id: e for e in configured_events(cfg)}["20140623_Aleutians"]
+    arr = cfg["arrays"]["BCAR"]
+    geom = geometry_from_config("BCAR", arr)
+    syn = {**cfg["synthetic"], "model": "ak135", "window": dict(cfg["window"])}
+    st, _ = synthesize(geom, ev, syn, pair_seed(cfg["seed"], "BCAR", ev.id))
+    st = bandpass(st, 1.0, 2.0)
+    dist, _, _ = distance_backazimuth(ev.latitude, ev.longitude, arr["ref_lat"], arr["ref_lon"])
+    pcp = first_arrivals(ev.depth_km, dist, ["PcP"])
+    base = dict(CFG, stacks=["linear"], band_hz=[1.0, 2.0], resampling="jackknife")
+    wide = detect_phases(st, geom, ev, pcp, "1-2Hz", base).iloc[0]
+    tight = detect_phases(st, geom, ev, pcp, "1-2Hz", dict(base, tolerance_sigma=0.0)).iloc[0]
+    off = abs(wide["slowness_obs_s_deg"] - wide["slowness_theory_s_deg"])
+    assert wide["snr"] > 30
+    assert 1.0 < off <= 2.0 * wide["slowness_err_s_deg"]
+    assert bool(wide["detected"]) and not bool(tight["detected"])
+    assert "slowness" in tight["reason"]

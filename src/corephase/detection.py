@@ -32,7 +32,11 @@ row of a matrix product (``method="loop"`` keeps the per-resample reference).
 A phase is ``detected`` when ``snr >= snr_threshold`` (one number, or one per
 stack type: the nonlinear stacks' SNRs run far higher on pure noise, see
 :data:`NOISE_CALIBRATED_THRESHOLDS`) and the observed
-slowness and back-azimuth are within their tolerances of theory. The
+slowness and back-azimuth are within their tolerances of theory; each
+tolerance is the larger of the configured one and ``tolerance_sigma``
+standard errors of the measurement (from the resampling), so that arrays
+too small to pin down the slowness (a few km at 1-2 Hz) are not held to a
+precision they cannot reach. The
 back-azimuth is not tested (the reason says so) when the theoretical slowness
 is below the FK resolution ``1 / (f_centre * aperture)``, where a near-vertical
 arrival (e.g. PKiKP on a small array) has no measurable direction. A curation
@@ -81,6 +85,7 @@ DEFAULT_CFG = {
     "snr_threshold": 3.0,  # or {stack: threshold}
     "slowness_tolerance_s_deg": 1.0,
     "baz_tolerance_deg": 10.0,
+    "tolerance_sigma": 2.0,
     "resampling": "jackknife",
     "bootstrap": 100,
     "seed": 0,
@@ -227,6 +232,10 @@ def read_curation(curation) -> pd.DataFrame | None:
 
 def _angdiff(a, b):
     return (np.asarray(a) - np.asarray(b) + 180.0) % 360.0 - 180.0
+
+
+def _finite_or_zero(x: float) -> float:
+    return float(x) if np.isfinite(x) else 0.0
 
 
 def _jackknife(snr, snr_loo, slow_loo, baz_loo) -> tuple[float, float, float, float]:
@@ -641,11 +650,15 @@ def detect_phases(
             thr = snr_threshold_for(c["snr_threshold"], kind)
             if not snr >= thr:
                 reasons.append(f"snr {snr:.2f} < {thr:g}")
+            # the tolerance widens to k standard errors where the array measures
+            # slowness or direction less precisely (small apertures, statics)
+            k_sig = float(c["tolerance_sigma"])
+            s_tol = max(float(c["slowness_tolerance_s_deg"]), _finite_or_zero(k_sig * s_err))
+            b_tol = max(float(c["baz_tolerance_deg"]), _finite_or_zero(k_sig * b_err))
             ds = s_obs - float(arr.slowness_s_deg)
-            if abs(ds) > float(c["slowness_tolerance_s_deg"]):
+            if abs(ds) > s_tol:
                 reasons.append(
-                    f"slowness {s_obs:.2f} s/deg off theory by {ds:+.2f} "
-                    f"(tolerance {c['slowness_tolerance_s_deg']:g})"
+                    f"slowness {s_obs:.2f} s/deg off theory by {ds:+.2f} (tolerance {s_tol:.2g})"
                 )
             db = float(_angdiff(baz_fk, baz_th))
             if p_km < baz_resolution_s_km:
@@ -653,10 +666,9 @@ def detect_phases(
                     f"baz not tested: slowness below the FK resolution "
                     f"{baz_resolution_s_km * KM_PER_DEG:.2f} s/deg"
                 )
-            elif abs(db) > float(c["baz_tolerance_deg"]):
+            elif abs(db) > b_tol:
                 reasons.append(
-                    f"FK baz {baz_fk:.1f} deg off theory by {db:+.1f} "
-                    f"(tolerance {c['baz_tolerance_deg']:g})"
+                    f"FK baz {baz_fk:.1f} deg off theory by {db:+.1f} (tolerance {b_tol:.3g})"
                 )
             detected = not reasons
             row.update(
