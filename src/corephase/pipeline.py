@@ -712,7 +712,7 @@ def coda_comparisons(pair_jsons, coda_npz: dict, config: dict, out_table, out_fi
 
     from .clustering import cluster_events
     from .coda import load_coda_arrays
-    from .plotting import plot_overlay_panels
+    from .plotting_coda import plot_overlay_panels
 
     pairs = [read_json(p) for p in pair_jsons]
     ccfg = config["coda"]

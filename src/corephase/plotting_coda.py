@@ -140,6 +140,60 @@ def plot_coda_fit(arrays: dict, path, phase: str | None = None, synthetic: bool 
     return fig
 
 
+def _overlay_curves(ax, curves, phase: str, xlim=(-30.0, 70.0)) -> int:
+    """Plot one phase's smoothed log envelopes of ``(label, arrays)`` pairs on ``ax``.
+
+    Records without a curve for ``phase`` are skipped; returns how many were drawn.
+    """
+    n = 0
+    for label, arrays in curves:
+        cur = (arrays.get("phases") or {}).get(phase)
+        if cur is None:
+            continue
+        t = np.asarray(cur["t"])
+        m = (t >= xlim[0]) & (t <= xlim[1])
+        ax.plot(
+            t[m],
+            np.asarray(cur["log10_env_smooth"])[m],
+            lw=1.0,
+            label=f"{label} (excess {_num(cur.get('coda_excess')):.2f})",
+        )
+        n += 1
+    return n
+
+
+def plot_overlay_panels(panels, phase: str, band_name: str, path, synthetic: bool = False):
+    """Panels of overlaid, normalised log envelope beams of one phase.
+
+    ``panels`` is a list of ``(title, [(label, coda_arrays), ...])`` where
+    ``coda_arrays`` is the per-band dict of :func:`corephase.coda.analyse_coda`.
+    Time is relative to the phase's theoretical arrival; each curve is
+    normalised at the phase peak. With no panel, the figure says so.
+    """
+    n = max(len(panels), 1)
+    ncol = min(n, 3)
+    nrow = int(np.ceil(n / ncol))
+    fig = Figure(figsize=(4.6 * ncol, 3.2 * nrow + 0.6), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(nrow, ncol, squeeze=False)).ravel()
+    if not panels:
+        axes[0].axis("off")
+        axes[0].text(0.5, 0.5, "no group with two or more records", ha="center", va="center")
+    for ax, (title, curves) in zip(axes[: len(panels)], panels, strict=True):
+        _overlay_curves(ax, curves, phase)
+        ax.axvline(0, color="k", lw=0.6, ls=":")
+        ax.set_ylim(-3.5, 0.3)
+        ax.set_title(title, fontsize=8)
+        ax.set_xlabel(f"time after {phase} (s)")
+        ax.set_ylabel("log10 normalised envelope")
+        ax.legend(fontsize=6, loc="upper right")
+    for ax in axes[len(panels) :]:
+        if panels:
+            ax.axis("off")
+    syn = "SYNTHETIC  " if synthetic else ""
+    fig.suptitle(f"{syn}{phase} coda comparison, {band_name}", fontsize=10)
+    _save(fig, path)
+
+
 def plot_cluster_overlay(
     arrays_list,
     path,
@@ -165,20 +219,7 @@ def plot_cluster_overlay(
     phase = phase or arrays_list[0].get("meta", {}).get("main_phase", "PKiKP")
     fig = Figure(figsize=(8, 4.5))
     ax = fig.add_subplot(111)
-    n = 0
-    for arr, lab in zip(arrays_list, labels, strict=False):
-        cur = (arr.get("phases") or {}).get(phase)
-        if cur is None:
-            continue
-        t = np.asarray(cur["t"])
-        m = (t >= xlim[0]) & (t <= xlim[1])
-        ax.plot(
-            t[m],
-            np.asarray(cur["log10_env_smooth"])[m],
-            lw=1.0,
-            label=f"{lab} (excess {_num(cur.get('coda_excess')):.2f})",
-        )
-        n += 1
+    n = _overlay_curves(ax, zip(labels, arrays_list, strict=False), phase, xlim)
     if n == 0:
         raise ValueError(f"none of the events has a {phase} envelope")
     ax.axvline(0.0, color="k", lw=0.6, ls=":")
