@@ -2,10 +2,10 @@
 
 One event x array pair as the offline demo runs it: an 18-element cross array
 of 20 km aperture (YKA-like), synthetic records from
-:func:`corephase.synthetic.synthesize` (Mw 7.7, 583 km deep, ~63 deg), two bands
+:func:`corephase.sources.synthetic.synthesize` (Mw 7.7, 583 km deep, ~63 deg), two bands
 (1-2 and 2-3 Hz, zero-phase Butterworth), five phases (PcP, ScP, PKiKP, PKIIKP,
 PKJKP where they exist) detected one call per phase as
-:func:`corephase.pipeline.stack_pair` does, four stack types, 20 bootstrap
+:func:`corephase.stages.stack.stack_pair` does, four stack types, 20 bootstrap
 resamples, the default vespagram (0-10 s/deg, 0.1) and FK (+-0.12 s/km, 0.002)
 grids. ``method="loop"`` re-stacks each resample from scratch (one vespagram,
 one FK and four stacks per resample, as the original implementation);
@@ -32,11 +32,11 @@ import tracemalloc
 import numpy as np
 import pandas as pd
 
-from corephase.detection import detect_phases
-from corephase.events import Event
-from corephase.geometry import ArrayGeometry, local_km_to_latlon, parametric_layout
-from corephase.synthetic import synthesize
-from corephase.traveltimes import distance_backazimuth, first_arrivals
+from corephase.analysis.detection import detect_phases
+from corephase.model.events import Event
+from corephase.model.geometry import ArrayGeometry, local_km_to_latlon, parametric_layout
+from corephase.model.traveltimes import distance_backazimuth, first_arrivals
+from corephase.sources.synthetic import synthesize
 
 PHASES = ["PcP", "ScP", "PKiKP", "PKIIKP", "PKJKP"]
 BANDS = [(1.0, 2.0), (2.0, 3.0)]

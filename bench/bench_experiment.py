@@ -1,6 +1,6 @@
 """Benchmark of the sub-array experiment (not a test): trials per second.
 
-Runs the Monte Carlo of :mod:`corephase.experiment` (4 stacks, FK bias, ARF
+Runs the Monte Carlo of :mod:`corephase.experiment.core` (4 stacks, FK bias, ARF
 metrics, detection ROC; noise, P/PcP/ScP interferers with codas, statics,
 amplitude jitter) on theoretical layouts of 8-24 stations, first at smaller
 sizes to show that the cost grows linearly with layouts x trials, then for
@@ -17,8 +17,14 @@ import time
 
 import numpy as np
 
-from corephase.experiment import Simulator, _rng, build_scenario, evaluate_layout, resolve_config
-from corephase.subarray import LAYOUT_KINDS, make_subarray
+from corephase.experiment.core import (
+    Simulator,
+    _rng,
+    build_scenario,
+    evaluate_layout,
+    resolve_config,
+)
+from corephase.experiment.subarray import LAYOUT_KINDS, make_subarray
 
 
 def layouts(count: int):

@@ -23,8 +23,8 @@ from obspy.core.util import AttribDict
 from obspy.signal.array_analysis import array_processing
 from scipy.signal import butter, sosfiltfilt
 
-from corephase.array_analysis import sliding_fk
-from corephase.beam import plane_wave_delays, shift_traces
+from corephase.signal.alignment import plane_wave_delays, shift_traces
+from corephase.signal.array_analysis import sliding_fk
 
 DT = 0.05
 

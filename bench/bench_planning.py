@@ -1,6 +1,6 @@
 """Planning cost of the workflow at scale: dry-run time and peak memory vs. number of pairs.
 
-For each size N the global configuration of ``corephase.globalplan`` (18 IMS arrays x a
+For each size N the global configuration of ``corephase.planning.globalplan`` (18 IMS arrays x a
 synthetic M>=5 catalogue, cut at N pairs) is written to a scratch folder and
 ``snakemake --dry-run`` is timed in a child process; its peak resident memory comes from
 ``os.wait4`` (the kernel's maxrss of exactly that process). Nothing is computed: dry runs
@@ -36,7 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from corephase.globalplan import count_pairs, global_config, select_batch, write_config  # noqa: E402
+from corephase.planning.globalplan import count_pairs, global_config, select_batch, write_config  # noqa: E402
 
 GROUP_ARGS = [
     "--groups",

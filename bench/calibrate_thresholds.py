@@ -4,7 +4,7 @@ Synthesises noise-only records (Peterson noise, level from config.yaml) at
 the demo geometries of BCAR, YKA and ILAR, measures the detection SNR of each
 stack type at windows with random slownesses (0.3-4 s/deg) where no phase
 arrives, and prints the percentiles. The 99th percentiles set
-``corephase.detection.NOISE_CALIBRATED_THRESHOLDS``.
+``corephase.analysis.detection.NOISE_CALIBRATED_THRESHOLDS``.
 
 Run: ``OPENBLAS_NUM_THREADS=1 .venv/bin/python bench/calibrate_thresholds.py``
 """
@@ -16,13 +16,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from corephase.config import configured_events, load_config
-from corephase.detection import detect_phases
-from corephase.io import geometry_from_config
-from corephase.pipeline import detection_config
-from corephase.preprocess import bandpass
-from corephase.synthetic import synthesize
-from corephase.traveltimes import PhaseArrival
+from corephase.analysis.detection import detect_phases
+from corephase.config.validation import load_config
+from corephase.io.stations import geometry_from_config
+from corephase.model.traveltimes import PhaseArrival
+from corephase.planning.pairs import configured_events
+from corephase.signal.preprocess import bandpass
+from corephase.sources.synthetic import synthesize
+from corephase.stages.stack import detection_config
 
 ROOT = Path(__file__).resolve().parents[1]
 

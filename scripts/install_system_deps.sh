@@ -3,7 +3,7 @@
 # only what is missing, runs `apt-get update` at most once, never prompts.
 #
 #   python-cartopy-data  GSHHS coastlines under /usr/share/cartopy/data, read offline
-#                        by corephase.maps (cartopy's pre_existing_data_dir)
+#                        by corephase.plotting.maps (cartopy's pre_existing_data_dir)
 #   chromium             headless browser that tests/report_check.py uses to check
 #                        that the figures of the Snakemake HTML report load
 #

@@ -11,7 +11,9 @@ from obspy.signal.array_analysis import array_processing, array_transff_wavenumb
 from scipy.signal import butter, sosfiltfilt
 from stackmaster.core import pws as stackmaster_pws
 
-from corephase.array_analysis import (
+from corephase.model.geometry import parametric_layout
+from corephase.signal.alignment import plane_wave_delays, shift_traces
+from corephase.signal.array_analysis import (
     array_response,
     fk_peak,
     fk_power,
@@ -20,9 +22,7 @@ from corephase.array_analysis import (
     vespagram_nfft,
     vespagram_stacks,
 )
-from corephase.beam import plane_wave_delays, shift_traces
-from corephase.geometry import parametric_layout
-from corephase.stacking import envelope_stack, nth_root_stack
+from corephase.signal.stacking import envelope_stack, nth_root_stack
 
 DT = 0.05
 

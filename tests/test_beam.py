@@ -5,7 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from corephase.beam import (
+from corephase.model.events import Event
+from corephase.model.geometry import (
+    KM_PER_DEG,
+    ArrayGeometry,
+    local_km_to_latlon,
+    parametric_layout,
+)
+from corephase.model.traveltimes import distance_backazimuth, first_arrivals
+from corephase.signal.alignment import (
     align,
     curved_wavefront_delays,
     element_delays,
@@ -14,9 +22,6 @@ from corephase.beam import (
     shift_traces,
     static_table_delays,
 )
-from corephase.events import Event
-from corephase.geometry import KM_PER_DEG, ArrayGeometry, local_km_to_latlon, parametric_layout
-from corephase.traveltimes import distance_backazimuth, first_arrivals
 
 
 def gauss(t, t0, w=0.3):

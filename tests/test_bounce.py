@@ -7,13 +7,13 @@ import os
 import numpy as np
 import pytest
 
-from corephase.bounce import (
+from corephase.model.bounce import (
     bounce_point,
     bounce_point_full,
     boundary_depth_km,
     great_circle_point,
 )
-from corephase.traveltimes import distance_backazimuth, taup_model
+from corephase.model.traveltimes import distance_backazimuth, taup_model
 
 
 def _unit(lat, lon):

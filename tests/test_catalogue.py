@@ -9,8 +9,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from corephase.bounce import bounce_point
-from corephase.catalogue import (
+from corephase.analysis.catalogue import (
     CATALOGUE_COLUMNS,
     DETECTION_COLUMNS,
     build_catalogue,
@@ -19,7 +18,8 @@ from corephase.catalogue import (
     read_catalogue,
     write_catalogue,
 )
-from corephase.traveltimes import distance_backazimuth, first_arrivals
+from corephase.model.bounce import bounce_point
+from corephase.model.traveltimes import distance_backazimuth, first_arrivals
 
 EVENTS = {
     "ev2014aleut": (51.95, 178.58, 109.0, 7.9),

@@ -8,8 +8,8 @@ from obspy.geodetics import locations2degrees
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import squareform
 
-from corephase.clustering import cluster_events, cluster_table, neighbour_matrix
-from corephase.events import Event
+from corephase.analysis.clustering import cluster_events, cluster_table, neighbour_matrix
+from corephase.model.events import Event
 
 
 def ev(i, lat, lon, dep):

@@ -7,8 +7,7 @@ import pandas as pd
 import pytest
 from obspy import Stream, Trace, UTCDateTime
 
-from corephase.beam import plane_wave_delays, shift_traces
-from corephase.coda import (
+from corephase.analysis.coda import (
     DEFAULT_CODA_CFG,
     aggregate_coda_tables,
     analyse_coda,
@@ -17,9 +16,15 @@ from corephase.coda import (
     save_coda_arrays,
     write_coda_table,
 )
-from corephase.events import Event
-from corephase.geometry import KM_PER_DEG, ArrayGeometry, local_km_to_latlon, parametric_layout
-from corephase.traveltimes import PhaseArrival, distance_backazimuth
+from corephase.model.events import Event
+from corephase.model.geometry import (
+    KM_PER_DEG,
+    ArrayGeometry,
+    local_km_to_latlon,
+    parametric_layout,
+)
+from corephase.model.traveltimes import PhaseArrival, distance_backazimuth
+from corephase.signal.alignment import plane_wave_delays, shift_traces
 
 FS = 20.0
 DT = 1.0 / FS
@@ -345,7 +350,7 @@ def test_start_time_origin_offset_respected(geom):
 
 
 def test_plots_written_atomically(tmp_path, coda_run):
-    from corephase.plotting_coda import (
+    from corephase.plotting.coda import (
         plot_cluster_overlay,
         plot_coda_fit,
         plot_coda_vespagram,

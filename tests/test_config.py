@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from corephase.config import ConfigError, configured_events, plan_pairs, validate_config
+from corephase.config import DEFAULT_SCHEMA, ConfigError, validate_config
+from corephase.planning.pairs import configured_events, plan_pairs
 
 ROOT = Path(__file__).resolve().parents[1]
-SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
+SCHEMA = DEFAULT_SCHEMA
 
 
 @pytest.fixture()

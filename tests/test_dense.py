@@ -12,7 +12,8 @@ import pytest
 import yaml
 from snakemake_run import run_snakemake
 
-from corephase.dense import (
+from corephase.io.stations import geometry_from_config
+from corephase.planning.dense import (
     dense_array_config,
     dense_pairs,
     densest_disc,
@@ -22,7 +23,6 @@ from corephase.dense import (
     resolve_stations,
     write_plan,
 )
-from corephase.io import geometry_from_config
 
 ROOT = Path(__file__).resolve().parents[1]
 TA_TABLE = resolve_stations("package:TA_stations.csv")

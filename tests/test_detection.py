@@ -6,11 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from corephase.beam import plane_wave_delays, shift_traces
-from corephase.detection import COLUMNS, detect_phases
-from corephase.events import events_from_quakeml
-from corephase.geometry import ArrayGeometry
-from corephase.traveltimes import PhaseArrival, distance_backazimuth, first_arrivals
+from corephase.analysis.detection import COLUMNS, detect_phases
+from corephase.model.events import events_from_quakeml
+from corephase.model.geometry import ArrayGeometry
+from corephase.model.traveltimes import PhaseArrival, distance_backazimuth, first_arrivals
+from corephase.signal.alignment import plane_wave_delays, shift_traces
 
 CFG = {
     "stacks": ["linear", "pws"],
@@ -208,7 +208,7 @@ def _plane_wave_stream(n_el=12, slowness_s_deg=6.0, baz=120.0, seed=5):
     """Noise plus a wavelet crossing a random 15 km array at 200 s; returns stream, geometry."""
     from obspy import Stream, Trace, UTCDateTime
 
-    from corephase.geometry import KM_PER_DEG, local_km_to_latlon
+    from corephase.model.geometry import KM_PER_DEG, local_km_to_latlon
 
     rng = np.random.default_rng(seed)
     east, north = rng.uniform(-7.5, 7.5, n_el), rng.uniform(-7.5, 7.5, n_el)
@@ -242,8 +242,8 @@ def _plane_wave_stream(n_el=12, slowness_s_deg=6.0, baz=120.0, seed=5):
 
 def test_batched_bootstrap_reproduces_loop_on_plane_wave():
     """No reference data needed: a known plane wave in noise on a random 12-element array."""
-    from corephase.events import Event
-    from corephase.traveltimes import distance_backazimuth
+    from corephase.model.events import Event
+    from corephase.model.traveltimes import distance_backazimuth
 
     ev = Event("pw", "2020-01-01T00:00:00", 10.0, 70.0, 33.0, 6.0, "mb", "pw")
     _, baz, _ = distance_backazimuth(ev.latitude, ev.longitude, 60.0, 10.0)
@@ -292,12 +292,12 @@ def _selections(n_el, n_sel, seed):
 
 @pytest.mark.parametrize("precision,rtol", [("double", 1e-10), ("single", 2e-5)])
 def test_weighted_vespagram_stacks_equal_vespagram_per_selection(precision, rtol):
-    from corephase.array_analysis import (
+    from corephase.model.geometry import KM_PER_DEG
+    from corephase.signal.array_analysis import (
         vespagram_nfft,
         vespagram_stacks,
         weighted_vespagram_stacks,
     )
-    from corephase.geometry import KM_PER_DEG
 
     st, geom, _ = _plane_wave_stream(n_el=10, baz=40.0)
     x, y = geom.offsets_km()
@@ -357,7 +357,7 @@ def test_weighted_vespagram_stacks_equal_vespagram_per_selection(precision, rtol
 
 
 def test_weighted_vespagram_checks_arguments():
-    from corephase.array_analysis import weighted_vespagram_stacks
+    from corephase.signal.array_analysis import weighted_vespagram_stacks
 
     d = np.random.default_rng(0).standard_normal((3, 100))
     x, y = np.array([0.0, 1.0, 2.0]), np.zeros(3)
@@ -370,7 +370,7 @@ def test_weighted_vespagram_checks_arguments():
 
 
 def test_weighted_fk_power_equals_fk_power_per_selection():
-    from corephase.array_analysis import fk_peak, fk_power, weighted_fk_power
+    from corephase.signal.array_analysis import fk_peak, fk_power, weighted_fk_power
 
     st, geom, _ = _plane_wave_stream(n_el=12, slowness_s_deg=6.0, baz=250.0)
     data = np.vstack([tr.data for tr in st])
@@ -395,12 +395,12 @@ def test_per_stack_thresholds_keep_false_alarms_rare_on_noise():
     while one linear-style threshold of 3 lets the nonlinear stacks fire often."""
     from obspy import Stream, Trace, UTCDateTime
 
-    from corephase.detection import NOISE_CALIBRATED_THRESHOLDS, snr_threshold_for
-    from corephase.events import Event
-    from corephase.geometry import ArrayGeometry, local_km_to_latlon, parametric_layout
-    from corephase.noise import peterson_noise
-    from corephase.stacking import STACK_TYPES
-    from corephase.traveltimes import PhaseArrival
+    from corephase.analysis.detection import NOISE_CALIBRATED_THRESHOLDS, snr_threshold_for
+    from corephase.model.events import Event
+    from corephase.model.geometry import ArrayGeometry, local_km_to_latlon, parametric_layout
+    from corephase.model.traveltimes import PhaseArrival
+    from corephase.signal.stacking import STACK_TYPES
+    from corephase.sources.noise import peterson_noise
 
     e, n = parametric_layout("rings", 16, 20.0)
     lat, lon = local_km_to_latlon(e, n, 62.5, -114.6)
@@ -475,11 +475,12 @@ def test_small_array_strong_phase_detected_within_its_slowness_precision():
     """A 4 km array at 1-2 Hz cannot pin PcP's slowness to 1 s/deg (site statics of
     0.03 s alone move it by about 0.8 s/deg): the tolerance widens to two standard
     errors, so the strong PcP is detected; without that it is rejected."""
-    from corephase.config import configured_events, load_config
-    from corephase.io import geometry_from_config
-    from corephase.preprocess import bandpass
-    from corephase.synthetic import pair_seed, synthesize
-    from corephase.traveltimes import distance_backazimuth
+    from corephase.config.validation import load_config
+    from corephase.io.stations import geometry_from_config
+    from corephase.model.traveltimes import distance_backazimuth
+    from corephase.planning.pairs import configured_events
+    from corephase.signal.preprocess import bandpass
+    from corephase.sources.synthetic import pair_seed, synthesize
 
     root = __import__("pathlib").Path(__file__).resolve().parents[1]
     cfg = load_config(root / "config.yaml")

@@ -6,9 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from corephase import stacking
-from corephase.array_analysis import array_response
-from corephase.experiment import (
+from corephase.experiment.core import (
     Simulator,
     analytic_traces,
     arf_metrics,
@@ -21,8 +19,10 @@ from corephase.experiment import (
     roc_curve,
     run_experiment,
 )
-from corephase.geometry import KM_PER_DEG
-from corephase.subarray import ideal_layout, make_subarray
+from corephase.experiment.subarray import ideal_layout, make_subarray
+from corephase.model.geometry import KM_PER_DEG
+from corephase.signal import stacking
+from corephase.signal.array_analysis import array_response
 
 GEOM = {
     "source": "theoretical",

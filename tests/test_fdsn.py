@@ -22,10 +22,10 @@ from obspy import UTCDateTime, read, read_inventory
 from obspy.clients.fdsn import Client
 
 import corephase
-from corephase import fdsn as cf
-from corephase.events import Event, events_from_quakeml
-from corephase.io import read_local
-from corephase.traveltimes import distance_backazimuth, first_arrivals
+from corephase.model.events import Event, events_from_quakeml
+from corephase.model.traveltimes import distance_backazimuth, first_arrivals
+from corephase.sources import fdsn as cf
+from corephase.sources.local import read_local
 
 ROOT = Path(__file__).resolve().parents[1]
 YKA_REF = (62.49308, -114.6061)  # YKA reference point (IMS site table)
@@ -549,9 +549,9 @@ def test_real_data_config_is_complete(shared_dir):
     # the record window starts before P (pre-P noise for the coda) and ends after PKIIKP
     w = cfg["window"]
     assert (w["start_phase"], w["end_phase"]) == ("P", "PKIIKP")
-    from corephase.config import validate_config
+    from corephase.config import DEFAULT_SCHEMA, validate_config
 
-    validate_config(cfg, ROOT / "workflow" / "schemas" / "config.schema.yaml")
+    validate_config(cfg, DEFAULT_SCHEMA)
 
 
 # --------------------------------------------------------------------------- the test services

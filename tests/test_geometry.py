@@ -6,14 +6,14 @@ import numpy as np
 import pytest
 from obspy.geodetics import gps2dist_azimuth
 
-from corephase.geometry import (
+from corephase.io.stations import elements_from_csv, geometry_from_config
+from corephase.model.geometry import (
     ArrayGeometry,
     aperture_km,
     latlon_to_local_km,
     local_km_to_latlon,
     parametric_layout,
 )
-from corephase.io import elements_from_csv, geometry_from_config
 
 
 def test_projection_matches_geodesic_distance_and_azimuth():

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import yaml
 
-from corephase.config import ConfigError, plan_pairs, validate_config
-from corephase.events import event_from_dict
-from corephase.globalplan import (
+from corephase.config.validation import ConfigError, validate_config
+from corephase.model.events import event_from_dict
+from corephase.planning.globalplan import (
     BELTS,
     belt_points,
     count_pairs,
@@ -19,6 +19,7 @@ from corephase.globalplan import (
     synthetic_catalogue,
     write_config,
 )
+from corephase.planning.pairs import plan_pairs
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +82,7 @@ def test_epicentres_follow_the_belts(catalogue):
 
 def test_belt_points_scatter_about_the_polyline():
     """A belt along the equator: latitudes have the belt's width, longitudes its span."""
-    from corephase.globalplan import Belt
+    from corephase.planning.globalplan import Belt
 
     belt = Belt("test", 1.0, "ridge", 0.5, ((0.0, 10.0), (0.0, 40.0)))
     lat, lon = belt_points(belt, 20000, np.random.default_rng(3))

@@ -6,17 +6,11 @@ import numpy as np
 import pytest
 from obspy import Stream, Trace, UTCDateTime, read_inventory
 
-from corephase.events import events_from_quakeml
-from corephase.geometry import ArrayGeometry
-from corephase.io import (
-    atomic_path,
-    geometry_from_inventory,
-    geometry_to_inventory,
-    read_local,
-    read_stream,
-    select_channels,
-    write_stream,
-)
+from corephase.io.files import atomic_path, read_stream, write_stream
+from corephase.io.stations import geometry_from_inventory, geometry_to_inventory
+from corephase.model.events import events_from_quakeml
+from corephase.model.geometry import ArrayGeometry
+from corephase.sources.local import read_local, select_channels
 
 
 def test_atomic_path_leaves_nothing_on_failure(tmp_path):

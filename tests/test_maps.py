@@ -13,8 +13,9 @@ from cartopy.io import DownloadWarning
 from matplotlib.figure import Figure
 from matplotlib.image import imread
 
-from corephase.catalogue import build_catalogue
-from corephase.maps import (
+from corephase.analysis.catalogue import build_catalogue
+from corephase.model.traveltimes import distance_backazimuth, first_arrivals
+from corephase.plotting.maps import (
     SYSTEM_DATA_DIRS,
     find_coastline_data,
     pkikp_pcp_prediction,
@@ -23,7 +24,6 @@ from corephase.maps import (
     plot_pkikp_pcp,
     save_figure,
 )
-from corephase.traveltimes import distance_backazimuth, first_arrivals
 
 # array reference points (mean element position of the IMS arrays)
 ARRAYS = {
@@ -161,7 +161,7 @@ def _png(path):
 
 def test_map_without_coastline_data(cat, tmp_path, no_network, empty_cartopy_dirs, caplog):
     out = tmp_path / "global.png"
-    with caplog.at_level(logging.WARNING, logger="corephase.maps"):
+    with caplog.at_level(logging.WARNING, logger="corephase.plotting.maps"):
         info = plot_map(cat, out, "global", coastline_dirs=[empty_cartopy_dirs])
     assert info["coastlines"] == "none"
     assert "coastlines not drawn" in caplog.text
@@ -216,7 +216,10 @@ def test_download_failure_falls_back(
     missing = (tmp_path / "nowhere").as_uri() + "/ne_{resolution}_{name}.zip"
     monkeypatch.setattr(ne_downloader, "url_template", missing)
     out = tmp_path / "dl.png"
-    with caplog.at_level(logging.WARNING, logger="corephase.maps"), pytest.warns(DownloadWarning):
+    with (
+        caplog.at_level(logging.WARNING, logger="corephase.plotting.maps"),
+        pytest.warns(DownloadWarning),
+    ):
         info = plot_map(cat, out, "australia", coastline_dirs=[], allow_download=True)
     assert info["coastlines"] == "none"
     assert "download of Natural Earth data failed" in caplog.text

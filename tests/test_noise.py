@@ -7,8 +7,8 @@ import pytest
 from obspy.signal.spectral_estimation import get_nhnm, get_nlnm
 from scipy.signal import welch
 
-from corephase.beam import plane_wave_delays, shift_traces
-from corephase.noise import coherent_noise, peterson_noise, peterson_psd
+from corephase.signal.alignment import plane_wave_delays, shift_traces
+from corephase.sources.noise import coherent_noise, peterson_noise, peterson_psd
 
 DT = 0.05
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from obspy import Stream, Trace, UTCDateTime
 
-from corephase.preprocess import bandpass, common_grid, qc_and_merge
+from corephase.signal.preprocess import bandpass, common_grid, qc_and_merge
 
 T0 = UTCDateTime("2014-06-23T21:00:00")
 

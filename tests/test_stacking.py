@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from stackmaster.core import pws as stackmaster_pws
 
-from corephase.stacking import (
+from corephase.signal.stacking import (
     STACK_TYPES,
     envelope_stack,
     linear_stack,

@@ -7,8 +7,7 @@ import pandas as pd
 import pytest
 from obspy import UTCDateTime
 
-from corephase.geometry import aperture_km, latlon_to_local_km
-from corephase.subarray import (
+from corephase.experiment.subarray import (
     LAYOUT_KINDS,
     dense_geometry,
     extract_subarray,
@@ -17,6 +16,7 @@ from corephase.subarray import (
     spacing_km,
     theoretical_dense_geometry,
 )
+from corephase.model.geometry import aperture_km, latlon_to_local_km
 
 
 @pytest.mark.parametrize("kind", LAYOUT_KINDS)

@@ -14,11 +14,16 @@ from obspy.taup import TauPyModel
 from scipy.integrate import quad
 from scipy.signal import hilbert, welch
 
-from corephase.events import Event
-from corephase.geometry import KM_PER_DEG, ArrayGeometry, local_km_to_latlon, parametric_layout
-from corephase.noise import peterson_psd
-from corephase.synthetic import DEFAULTS, pair_seed, synthesize
-from corephase.traveltimes import distance_backazimuth
+from corephase.model.events import Event
+from corephase.model.geometry import (
+    KM_PER_DEG,
+    ArrayGeometry,
+    local_km_to_latlon,
+    parametric_layout,
+)
+from corephase.model.traveltimes import distance_backazimuth
+from corephase.sources.noise import peterson_psd
+from corephase.sources.synthetic import DEFAULTS, pair_seed, synthesize
 
 REF_LAT, REF_LON = 62.49, -114.61
 QUIET = {"noise": False, "coda": {"ratio": 0.0}, "p_amplitude_nm_s": 1000.0}
@@ -173,7 +178,7 @@ def test_same_seed_is_bit_identical_other_seed_differs():
 
 
 def test_pair_seed_is_stable_across_interpreters():
-    code = "from corephase.synthetic import pair_seed; print(pair_seed(42, 'YKA', 'ev1'))"
+    code = "from corephase.sources.synthetic import pair_seed; print(pair_seed(42, 'YKA', 'ev1'))"
     outs = set()
     for hashseed in ("1", "2"):
         env = {**os.environ, "PYTHONHASHSEED": hashseed}
@@ -309,7 +314,7 @@ def test_defaults_are_not_mutated():
 
 
 def test_fully_coherent_coda_is_identical_after_alignment():
-    from corephase.beam import shift_traces
+    from corephase.signal.alignment import shift_traces
 
     g = _geometry(aperture_km=30.0, n=8)
     cfg = {

@@ -10,12 +10,11 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
-from corephase.config import ConfigError, configured_events, plan_pairs, validate_config
+from corephase.config import ConfigError, validate_config
+from corephase.planning.pairs import configured_events, plan_pairs
 
 try:
-    validate_config(
-        config, Path(workflow.basedir) / "workflow/schemas/config.schema.yaml"
-    )
+    validate_config(config)
     EVENTS = {e.id: e for e in configured_events(config)}
 except ConfigError as err:
     raise WorkflowError(f"invalid configuration: {err}") from None
@@ -27,11 +26,11 @@ def catalog_events():
     The query runs once, when planning, on a machine with internet; delete the
     cache file to query again.
     """
-    from corephase.events import events_from_quakeml
+    from corephase.model.events import events_from_quakeml
 
     cache = Path(config["events"]["catalog_cache"])
     if not cache.exists():
-        from corephase.fdsn import query_events, save_events
+        from corephase.sources.fdsn import query_events, save_events
 
         logger.info(f"querying the event catalog, cached in {cache}")
         save_events(query_events(config["events"], config["arrays"]), cache)
@@ -46,7 +45,7 @@ PAIRS = plan_pairs(config, list(EVENTS.values()))
 
 # Second stage (workflow/rules/dense.smk): the dense-network pairs of the plan that
 # rule dense_plan made in an earlier run; none until results/dense/plan.csv exists.
-from corephase.dense import dense_pairs
+from corephase.planning.dense import dense_pairs
 
 try:
     DENSE_ARRAYS, DENSE_PAIRS, DENSE_PAIR_ARRAYS = dense_pairs(

@@ -55,4 +55,4 @@ rule dense_summary:
     conda:
         "../../envs/corephase.yaml"
     script:
-        "../scripts/dense_plan.py"
+        "../scripts/dense_summary.py"

@@ -1,7 +1,7 @@
 """Snakemake script of rule catalogue: the global detection catalogue."""
 
-from corephase.logutil import setup_job_logging
-from corephase.pipeline import global_catalogue
+from corephase.stages.catalogue import global_catalogue
+from corephase.utils.logs import setup_job_logging
 
 sm = snakemake  # noqa: F821  (injected by Snakemake)
 setup_job_logging(sm.log[0])

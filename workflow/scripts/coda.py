@@ -1,7 +1,7 @@
 """Snakemake script of rule coda: envelope beams and coda measurements."""
 
-from corephase.logutil import setup_job_logging
-from corephase.pipeline import coda_pair
+from corephase.stages.coda import coda_pair
+from corephase.utils.logs import setup_job_logging
 
 sm = snakemake  # noqa: F821  (injected by Snakemake)
 log = setup_job_logging(sm.log[0])

@@ -1,7 +1,7 @@
 """Snakemake script of rule coda_compare: coda overlays of clusters and of events."""
 
-from corephase.logutil import setup_job_logging
-from corephase.pipeline import coda_comparisons
+from corephase.stages.coda_compare import coda_comparisons
+from corephase.utils.logs import setup_job_logging
 
 sm = snakemake  # noqa: F821  (injected by Snakemake)
 setup_job_logging(sm.log[0])

@@ -1,8 +1,8 @@
 """Snakemake script of rule fetch: get one pair's records from its source."""
 
-from corephase.events import event_from_dict
-from corephase.logutil import setup_job_logging
-from corephase.pipeline import fetch_pair
+from corephase.model.events import event_from_dict
+from corephase.stages.fetch import fetch_pair
+from corephase.utils.logs import setup_job_logging
 
 sm = snakemake  # noqa: F821  (injected by Snakemake)
 log = setup_job_logging(sm.log[0])

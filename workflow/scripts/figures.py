@@ -1,7 +1,7 @@
 """Snakemake script of rule figures: beam and coda figures per band."""
 
-from corephase.logutil import setup_job_logging
-from corephase.pipeline import figures_pair
+from corephase.stages.figures import figures_pair
+from corephase.utils.logs import setup_job_logging
 
 sm = snakemake  # noqa: F821  (injected by Snakemake)
 log = setup_job_logging(sm.log[0])

@@ -1,7 +1,7 @@
 """Snakemake script of rule global_figures: maps, histogram, PKiKP-PcP figure."""
 
-from corephase.logutil import setup_job_logging
-from corephase.pipeline import global_figures
+from corephase.stages.global_figures import global_figures
+from corephase.utils.logs import setup_job_logging
 
 sm = snakemake  # noqa: F821  (injected by Snakemake)
 setup_job_logging(sm.log[0])

@@ -1,7 +1,7 @@
 """Snakemake script of rule stack: beams and detections per phase, band and stack."""
 
-from corephase.logutil import setup_job_logging
-from corephase.pipeline import stack_pair
+from corephase.stages.stack import stack_pair
+from corephase.utils.logs import setup_job_logging
 
 sm = snakemake  # noqa: F821  (injected by Snakemake)
 log = setup_job_logging(sm.log[0])

@@ -1,7 +1,7 @@
 """Snakemake script of rule tables: summary tables over all pairs."""
 
-from corephase.logutil import setup_job_logging
-from corephase.pipeline import summarise
+from corephase.stages.tables import summarise
+from corephase.utils.logs import setup_job_logging
 
 sm = snakemake  # noqa: F821  (injected by Snakemake)
 log = setup_job_logging(sm.log[0])

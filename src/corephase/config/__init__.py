@@ -1,0 +1,5 @@
+"""Configuration: the packaged JSON schema, validation with defaults, typed settings."""
+
+from corephase.config.validation import DEFAULT_SCHEMA, ConfigError, load_config, validate_config
+
+__all__ = ["DEFAULT_SCHEMA", "ConfigError", "load_config", "validate_config"]

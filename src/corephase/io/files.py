@@ -1,0 +1,105 @@
+"""Input/output: element tables, StationXML <-> geometry, local archives, atomic writes.
+
+Every writer here writes to a temporary file in the target folder and renames
+it into place, so an interrupted job never leaves a partial output.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+from obspy import Inventory, Stream, UTCDateTime, read
+
+# --------------------------------------------------------------------------- atomic writes
+
+
+@contextmanager
+def atomic_path(path):
+    """Yield a temporary path beside ``path``; rename it to ``path`` on success.
+
+    On an exception the temporary file is removed and ``path`` is untouched.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
+    try:
+        yield Path(tmp)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def write_json(obj, path) -> None:
+    """Write JSON atomically (sorted keys, NaN as null)."""
+
+    def clean(o):
+        if isinstance(o, dict):
+            return {str(k): clean(v) for k, v in o.items()}
+        if isinstance(o, list | tuple):
+            return [clean(v) for v in o]
+        if isinstance(o, np.generic):
+            o = o.item()
+        if isinstance(o, float) and not np.isfinite(o):
+            return None
+        if isinstance(o, UTCDateTime):
+            return str(o)
+        return o
+
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(clean(obj), indent=2, sort_keys=True) + "\n")
+
+
+def read_json(path) -> dict:
+    """Read a JSON file."""
+    return json.loads(Path(path).read_text())
+
+
+def write_stream(stream: Stream, path, dtype=None) -> None:
+    """Write a Stream as miniSEED atomically; an empty Stream gives an empty file.
+
+    ``dtype`` (e.g. ``numpy.float32``) converts the samples first; otherwise
+    integer data stay integer and anything else is written as float64. The
+    encoding is chosen from the data type.
+    """
+    with atomic_path(path) as tmp:
+        if len(stream):
+            stream = stream.copy()
+            for tr in stream:
+                if dtype is not None:
+                    tr.data = np.ascontiguousarray(tr.data, dtype=dtype)
+                elif tr.data.dtype not in (np.float32, np.float64, np.int32):
+                    tr.data = tr.data.astype(np.float64)
+                tr.stats.pop("mseed", None)
+            stream.write(str(tmp), format="MSEED")
+        else:
+            tmp.write_bytes(b"")
+
+
+def read_stream(path) -> Stream:
+    """Read miniSEED; an empty file gives an empty Stream."""
+    if Path(path).stat().st_size == 0:
+        return Stream()
+    return read(str(path), format="MSEED")
+
+
+def write_inventory(inv: Inventory, path) -> None:
+    """Write StationXML atomically."""
+    with atomic_path(path) as tmp:
+        inv.write(str(tmp), format="STATIONXML")
+
+
+def write_table(df, path) -> None:
+    """Write a pandas DataFrame as CSV atomically (no index)."""
+    with atomic_path(path) as tmp:
+        df.to_csv(tmp, index=False)

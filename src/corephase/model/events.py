@@ -1,0 +1,164 @@
+"""Events: the pipeline's event model, readable ids, and loaders.
+
+Origin times are UTC; depth in km; magnitudes as catalogued.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+
+from obspy import UTCDateTime
+
+
+@dataclass(frozen=True)
+class Event:
+    """One earthquake.
+
+    Attributes
+    ----------
+    id : str
+        Stable, readable identifier used in paths (``results/{array}/{id}``).
+    time : str
+        Origin time, ISO 8601 UTC.
+    latitude, longitude : float
+        Epicentre in degrees.
+    depth_km : float
+        Hypocentral depth in km.
+    magnitude : float
+    magnitude_type : str
+    label : str
+        Free text (region name).
+    """
+
+    id: str
+    time: str
+    latitude: float
+    longitude: float
+    depth_km: float
+    magnitude: float = float("nan")
+    magnitude_type: str = ""
+    label: str = ""
+
+    @property
+    def origin(self) -> UTCDateTime:
+        """Origin time as :class:`obspy.UTCDateTime`."""
+        return UTCDateTime(self.time)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+#: Resource-id prefix under which the pipeline stores its event ids in QuakeML.
+_RID_PREFIX = "smi:corephase/event/"
+
+_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+def default_event_id(time, label: str = "") -> str:
+    """Readable id from the origin time (to the second) and an optional label.
+
+    ``2014-06-23T20:53:09`` with label ``Aleutians`` gives
+    ``20140623T205309_Aleutians``.
+    """
+    t = UTCDateTime(time)
+    base = t.strftime("%Y%m%dT%H%M%S")
+    lab = re.sub(r"[^A-Za-z0-9]+", "-", label).strip("-")
+    return f"{base}_{lab}" if lab else base
+
+
+def check_event_id(event_id: str) -> str:
+    """Raise ValueError unless ``event_id`` is safe as a single path component."""
+    if not _ID_RE.match(event_id):
+        raise ValueError(
+            f"event id {event_id!r} must start with a letter or digit and contain only "
+            "letters, digits, '_', '.' and '-'"
+        )
+    return event_id
+
+
+def event_from_dict(d: dict) -> Event:
+    """Build an :class:`Event` from a config entry (keys as in the config schema)."""
+    time = str(UTCDateTime(d["time"]))
+    eid = d.get("id") or default_event_id(time, d.get("label", ""))
+    return Event(
+        id=check_event_id(eid),
+        time=time,
+        latitude=float(d["latitude"]),
+        longitude=float(d["longitude"]),
+        depth_km=float(d["depth_km"]),
+        magnitude=float(d.get("magnitude", float("nan"))),
+        magnitude_type=str(d.get("magnitude_type", "")),
+        label=str(d.get("label", "")),
+    )
+
+
+def events_from_quakeml(path) -> list[Event]:
+    """Read events from a QuakeML file (preferred origin and magnitude)."""
+    from obspy import read_events
+
+    out = []
+    for ev in read_events(str(path)):
+        org = ev.preferred_origin() or ev.origins[0]
+        mag = ev.preferred_magnitude() or (ev.magnitudes[0] if ev.magnitudes else None)
+        label = ""
+        if ev.event_descriptions:
+            label = ev.event_descriptions[0].text or ""
+        rid = str(ev.resource_id.id) if ev.resource_id else ""
+        eid = rid[len(_RID_PREFIX) :] if rid.startswith(_RID_PREFIX) else None
+        out.append(
+            event_from_dict(
+                {
+                    "id": eid,
+                    "time": org.time,
+                    "latitude": org.latitude,
+                    "longitude": org.longitude,
+                    "depth_km": (org.depth or 0.0) / 1000.0,
+                    "magnitude": mag.mag if mag else float("nan"),
+                    "magnitude_type": (mag.magnitude_type or "") if mag else "",
+                    "label": label,
+                }
+            )
+        )
+    return out
+
+
+def to_obspy_event(event: Event):
+    """The event as an :class:`obspy.core.event.Event` (depth in m, as QuakeML requires).
+
+    The resource id carries the pipeline's event id, which
+    :func:`events_from_quakeml` reads back.
+    """
+    from obspy.core.event import Event as QEvent
+    from obspy.core.event import EventDescription, Magnitude, Origin, ResourceIdentifier
+
+    org = Origin(
+        time=UTCDateTime(event.time),
+        latitude=event.latitude,
+        longitude=event.longitude,
+        depth=event.depth_km * 1000.0,
+    )
+    qe = QEvent(resource_id=ResourceIdentifier(f"{_RID_PREFIX}{event.id}"))
+    qe.origins.append(org)
+    qe.preferred_origin_id = org.resource_id
+    if event.magnitude == event.magnitude:  # not NaN
+        mag = Magnitude(
+            mag=event.magnitude,
+            magnitude_type=event.magnitude_type or None,
+            origin_id=org.resource_id,
+        )
+        qe.magnitudes.append(mag)
+        qe.preferred_magnitude_id = mag.resource_id
+    if event.label:
+        qe.event_descriptions.append(EventDescription(text=event.label, type="region name"))
+    return qe
+
+
+def event_to_quakeml(event: Event, path) -> None:
+    """Write one event as QuakeML, atomically (see :func:`to_obspy_event`)."""
+    from obspy.core.event import Catalog
+
+    from corephase.io.files import atomic_path
+
+    with atomic_path(path) as tmp:
+        Catalog(events=[to_obspy_event(event)]).write(str(tmp), format="QUAKEML")

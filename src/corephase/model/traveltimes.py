@@ -1,0 +1,165 @@
+"""Theoretical travel times, slownesses and source-array geometry (TauP).
+
+Times are seconds after the event origin; slowness is horizontal slowness
+(ray parameter) in s/deg; back-azimuth is clockwise from north at the array,
+pointing to the source.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+from obspy.geodetics import gps2dist_azimuth, locations2degrees
+
+from corephase.model.geometry import KM_PER_DEG
+
+#: Earth models shipped with ObsPy's TauP that the pipeline accepts.
+MODELS = ("ak135", "iasp91", "prem")
+
+
+@lru_cache(maxsize=8)
+def taup_model(name: str = "ak135"):
+    """A cached :class:`obspy.taup.TauPyModel` for ``name`` (ak135, iasp91, prem)."""
+    from obspy.taup import TauPyModel
+
+    if name not in MODELS:
+        raise ValueError(f"earth model {name!r} is not one of {', '.join(MODELS)}")
+    return TauPyModel(model=name)
+
+
+@dataclass(frozen=True)
+class PhaseArrival:
+    """One theoretical arrival.
+
+    Attributes
+    ----------
+    phase : str
+        TauP phase name.
+    time : float
+        Travel time in s after origin.
+    slowness_s_deg : float
+        Horizontal slowness in s/deg.
+    incidence_deg : float
+        Incidence angle at the receiver, degrees from vertical.
+    """
+
+    phase: str
+    time: float
+    slowness_s_deg: float
+    incidence_deg: float
+
+    @property
+    def slowness_s_km(self) -> float:
+        """Horizontal slowness in s/km."""
+        return self.slowness_s_deg / KM_PER_DEG
+
+
+def distance_backazimuth(ev_lat, ev_lon, st_lat, st_lon) -> tuple[float, float, float]:
+    """Epicentral distance (deg), back-azimuth and azimuth (deg, clockwise from north).
+
+    Back-azimuth is measured at the station towards the event; azimuth at the
+    event towards the station. Distances are on the WGS84 ellipsoid via
+    :func:`obspy.geodetics.gps2dist_azimuth` for azimuths and on the sphere
+    (geocentric-free, as TauP expects) for the distance in degrees.
+    """
+    dist = locations2degrees(ev_lat, ev_lon, st_lat, st_lon)
+    _, az, baz = gps2dist_azimuth(ev_lat, ev_lon, st_lat, st_lon)
+    return float(dist), float(baz), float(az)
+
+
+def first_arrivals(
+    depth_km: float, distance_deg: float, phases, model: str = "ak135"
+) -> dict[str, PhaseArrival]:
+    """The first arrival of each requested phase (phases with no ray are omitted).
+
+    Parameters
+    ----------
+    depth_km : float
+        Source depth in km.
+    distance_deg : float
+        Epicentral distance in degrees.
+    phases : sequence of str
+        TauP phase names, e.g. ``["PcP", "ScP", "PKiKP"]``.
+    model : str
+        Earth model name (see :data:`MODELS`).
+    """
+    arrivals = taup_model(model).get_travel_times(
+        source_depth_in_km=max(float(depth_km), 0.0),
+        distance_in_degree=float(distance_deg),
+        phase_list=list(phases),
+    )
+    out: dict[str, PhaseArrival] = {}
+    for a in arrivals:
+        if a.name in out:
+            continue
+        out[a.name] = PhaseArrival(
+            a.name, float(a.time), float(a.ray_param_sec_degree), float(a.incident_angle)
+        )
+    return out
+
+
+def element_times(
+    depth_km: float, ev_lat: float, ev_lon: float, lat, lon, phase: str, model: str = "ak135"
+) -> np.ndarray:
+    """Travel time (s after origin) of ``phase`` at each element, from TauP.
+
+    Used for curved-wavefront alignment and synthetics over large apertures.
+    Elements where the phase does not exist get NaN. Distances are computed per
+    element; to keep this cheap the travel time is evaluated exactly at the
+    element distances closest to the array centre and linearly interpolated in
+    distance elsewhere (error below 1 ms for apertures under 10 deg).
+    """
+    lat = np.atleast_1d(np.asarray(lat, float))
+    lon = np.atleast_1d(np.asarray(lon, float))
+    dists = np.array(
+        [locations2degrees(ev_lat, ev_lon, a, b) for a, b in zip(lat, lon, strict=True)]
+    )
+    lo, hi = dists.min(), dists.max()
+    if hi - lo < 1e-6:
+        grid = np.array([lo])
+    else:
+        npts = int(np.clip(np.ceil((hi - lo) / 0.05) + 1, 3, 400))
+        grid = np.linspace(lo, hi, npts)
+    times = []
+    for d in grid:
+        arr = first_arrivals(depth_km, d, [phase], model)
+        times.append(arr[phase].time if phase in arr else np.nan)
+    times = np.array(times)
+    if grid.size == 1:
+        return np.full(dists.shape, times[0])
+    return np.interp(dists, grid, times)
+
+
+def record_window(arrivals: dict, window: dict) -> tuple[float, float]:
+    """Start and end of a record window defined by phases, in s after the origin.
+
+    Parameters
+    ----------
+    arrivals : dict
+        ``{phase: PhaseArrival}`` at the array reference point (times in s after
+        the origin).
+    window : dict
+        ``start_phase``, ``start_offset_s``, ``end_phase``, ``end_offset_s`` (the
+        config's ``window`` section). A phase without an arrival falls back to
+        the earliest (start) or latest (end) of ``arrivals``.
+
+    Returns
+    -------
+    (float, float)
+        Window start and end, s after the origin.
+
+    Raises
+    ------
+    ValueError
+        If ``arrivals`` is empty or the window is empty.
+    """
+    times = {k: v.time for k, v in arrivals.items()}
+    if not times:
+        raise ValueError("no theoretical arrivals to set the record window")
+    start = times.get(window["start_phase"], min(times.values())) + window["start_offset_s"]
+    end = times.get(window["end_phase"], max(times.values())) + window["end_offset_s"]
+    if end <= start:
+        raise ValueError(f"the record window is empty ({start:.1f} to {end:.1f} s after origin)")
+    return start, end

@@ -1,0 +1,209 @@
+"""Figures of the sub-array experiment (matplotlib Agg, written atomically).
+
+* :func:`plot_metric_grid`: a metric (SNR gain or detection probability)
+  against the number of stations, one panel per layout family and target
+  phase, one line per aperture (colour) and sub-array kind (solid:
+  extracted from the real geometry, dashed: theoretical layout).
+* :func:`plot_arf_best_worst`: station maps and array responses (slowness,
+  s/deg) of the best and worst layouts of the first target phase.
+* :func:`plot_roc`: ROC curves of the best and worst layouts per stack.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from corephase.io.files import atomic_path
+from corephase.model.geometry import KM_PER_DEG
+
+_LABELS = {"snr_gain": "SNR gain", "pd": "detection probability"}
+
+
+def _save(fig: Figure, path) -> None:
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=100)
+
+
+def _primary_stack(cfg) -> str:
+    return cfg["metrics"]["stacks"][0]
+
+
+def _size_col(df):
+    return (
+        "aperture_requested_km"
+        if df["aperture_requested_km"].notna().any()
+        else ("spacing_requested_km")
+    )
+
+
+def plot_metric_grid(metrics, column: str, path, cfg, title: str = "") -> None:
+    """Metric against station count per layout family and phase (first configured stack).
+
+    Parameters
+    ----------
+    metrics : pandas.DataFrame
+        Table of :func:`corephase.experiment.core.run_experiment`.
+    column : {"snr_gain", "pd"}
+    path : path
+        PNG file.
+    cfg : dict
+        Resolved experiment configuration.
+    """
+    stack = _primary_stack(cfg)
+    ok = metrics[(metrics["status"] == "ok") & (metrics["stack"] == stack)]
+    phases = list(dict.fromkeys(t["phase"] for t in cfg["targets"]))
+    kinds = list(cfg["layouts"]["kinds"])
+    fig = Figure(figsize=(3.0 * len(kinds) + 1, 2.6 * len(phases) + 0.8), layout="constrained")
+    axes = fig.subplots(len(phases), len(kinds), squeeze=False, sharey=True)
+    sizes = sorted(metrics[_size_col(metrics)].dropna().unique())
+    colors = {s: f"C{i % 10}" for i, s in enumerate(sizes)}
+    nmax = max(int(n) for n in cfg["layouts"]["n_stations"])
+    for i, ph in enumerate(phases):
+        for j, kind in enumerate(kinds):
+            ax = axes[i, j]
+            g = ok[(ok["phase"] == ph) & (ok["kind"] == kind)]
+            for (mode, size), gg in g.groupby(["mode", _size_col(g)]):
+                gg = gg.sort_values("n")
+                ax.plot(
+                    gg["n"],
+                    gg[column],
+                    marker="o",
+                    ms=3,
+                    color=colors.get(size, "k"),
+                    ls="-" if mode == "extracted" else "--",
+                    label=f"{size:g} km {mode[:5]}.",
+                )
+            if column == "snr_gain":
+                nn = np.linspace(2, nmax, 50)
+                ax.plot(nn, np.sqrt(nn), color="0.6", lw=0.8, label="√N")
+            if column == "pd":
+                ax.axhline(float(cfg["metrics"]["target_pd"]), color="0.6", lw=0.8)
+                ax.set_ylim(-0.03, 1.03)
+            ax.set_title(f"{ph} {kind}", fontsize=9)
+            if i == len(phases) - 1:
+                ax.set_xlabel("stations N")
+            if j == 0:
+                ax.set_ylabel(f"{_LABELS.get(column, column)} ({stack})")
+            ax.tick_params(labelsize=8)
+            if g.empty:
+                ax.text(
+                    0.5,
+                    0.5,
+                    "no feasible layout",
+                    ha="center",
+                    va="center",
+                    transform=ax.transAxes,
+                    fontsize=8,
+                )
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    for ax in axes.ravel():
+        h, lab = ax.get_legend_handles_labels()
+        if len(h) > len(handles):
+            handles, labels = h, lab
+    if handles:
+        fig.legend(handles, labels, loc="outside right upper", fontsize=7)
+    fig.suptitle(
+        f"{title}: {_LABELS.get(column, column)} vs N (solid extracted, dashed theoretical;"
+        f" pfa {cfg['metrics']['pfa']})",
+        fontsize=10,
+    )
+    _save(fig, path)
+
+
+def _best_worst(metrics, cfg):
+    stack = _primary_stack(cfg)
+    phase = cfg["targets"][0]["phase"]
+    ok = metrics[
+        (metrics["status"] == "ok") & (metrics["stack"] == stack) & (metrics["phase"] == phase)
+    ]
+    if ok.empty:
+        return phase, None, None
+    srt = ok.sort_values(["pd", "snr_gain", "n"], ascending=[False, False, True])
+    return phase, srt.iloc[0], srt.iloc[-1]
+
+
+def plot_arf_best_worst(metrics, subs_by_phase, scenarios, cfg, path) -> None:
+    """Station maps and slowness ARFs of the best and worst layouts (first phase)."""
+    from corephase.signal.array_analysis import array_response
+
+    phase, best, worst = _best_worst(metrics, cfg)
+    fig = Figure(figsize=(9, 8), layout="constrained")
+    axes = fig.subplots(2, 2, squeeze=False)
+    if best is None:
+        for ax in axes.ravel():
+            ax.set_axis_off()
+        fig.suptitle(f"{phase}: no feasible layout")
+        _save(fig, path)
+        return
+    subs = {s.layout_id: s for s in subs_by_phase[phase]}
+    sc = scenarios[phase]
+    freqs = cfg["metrics"].get("arf_freqs_hz") or [float(cfg["simulation"]["wavelet_hz"])]
+    lim = 4.0 / KM_PER_DEG
+    for row, (label, rec) in enumerate((("best", best), ("worst", worst))):
+        sub = subs[rec["layout_id"]]
+        x, y = sub.offsets_km()
+        ax = axes[row, 0]
+        ax.plot(
+            sub.ideal_east_km, sub.ideal_north_km, "o", mfc="none", mec="0.6", ms=7, label="ideal"
+        )
+        ax.plot(x, y, "^", color="C3", ms=6, label="station")
+        b = np.radians(sc.target.baz_deg)
+        r = 0.6 * max(np.max(np.hypot(x, y)), 1e-3)
+        ax.annotate(
+            "",
+            xy=(r * np.sin(b), r * np.cos(b)),
+            xytext=(0, 0),
+            arrowprops={"arrowstyle": "->", "color": "C0"},
+        )
+        ax.set_aspect("equal")
+        ax.set_xlabel("east (km)")
+        ax.set_ylabel("north (km)")
+        ax.legend(fontsize=7, loc="lower right")
+        ax.set_title(
+            f"{label}: {rec['layout_id']}\nN={rec['n']} aperture {rec['aperture_km']:.0f} km, "
+            f"pd {rec['pd']:.2f}, gain {rec['snr_gain']:.1f}",
+            fontsize=9,
+        )
+        gx, gy, arf = array_response(x, y, lim, lim / 60.0, freqs=freqs)
+        ax = axes[row, 1]
+        im = ax.pcolormesh(
+            gx * KM_PER_DEG, gy * KM_PER_DEG, arf.T, vmin=0, vmax=1, cmap="viridis", shading="auto"
+        )
+        ax.set_aspect("equal")
+        ax.set_xlabel("Δs east (s/deg)")
+        ax.set_ylabel("Δs north (s/deg)")
+        ax.set_title(
+            f"ARF at {', '.join(f'{f:g}' for f in freqs)} Hz; half-power "
+            f"{rec['slow_res_s_deg']:.2f} s/deg, sidelobe {rec['sidelobe']:.2f}",
+            fontsize=9,
+        )
+        fig.colorbar(im, ax=ax, shrink=0.8)
+    fig.suptitle(f"{phase}: best and worst layouts ({_primary_stack(cfg)} stack)")
+    _save(fig, path)
+
+
+def plot_roc(metrics, roc, path, cfg) -> None:
+    """ROC curves (pd against pfa) of the best and worst layouts, per stack."""
+    phase, best, worst = _best_worst(metrics, cfg)
+    fig = Figure(figsize=(7, 5), layout="constrained")
+    ax = fig.subplots()
+    if best is not None:
+        for ls, rec in (("-", best), (":", worst)):
+            for i, k in enumerate(cfg["metrics"]["stacks"]):
+                g = roc[
+                    (roc["phase"] == phase)
+                    & (roc["layout_id"] == rec["layout_id"])
+                    & (roc["stack"] == k)
+                ].sort_values("pfa")
+                ax.plot(g["pfa"], g["pd"], ls, color=f"C{i}", label=f"{k} {rec['layout_id']}")
+    ax.plot([1e-3, 1], [1e-3, 1], color="0.7", lw=0.8)
+    ax.axvline(float(cfg["metrics"]["pfa"]), color="0.6", lw=0.8)
+    ax.set_xscale("log")
+    ax.set_xlim(left=max(1.0 / int(cfg["trials"]), 1e-3))
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_xlabel("false-alarm probability")
+    ax.set_ylabel("detection probability")
+    ax.set_title(f"{phase}: ROC of the best (solid) and worst (dotted) layouts", fontsize=10)
+    ax.legend(fontsize=7)
+    _save(fig, path)

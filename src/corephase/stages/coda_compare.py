@@ -1,0 +1,64 @@
+"""Stage ``coda_compare``: PKiKP codas across nearby events and across arrays."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from corephase.io.files import (
+    read_json,
+    write_table,
+)
+from corephase.model.events import Event
+
+if TYPE_CHECKING:  # pandas is imported where used: it slows every job's start-up
+    pass
+
+
+def coda_comparisons(pair_jsons, coda_npz: dict, config: dict, out_table, out_figs: dict):
+    """Compare PKiKP codas across nearby events at one array and across arrays.
+
+    Events are clustered per array with :func:`corephase.analysis.clustering.cluster_events`
+    (``coda.cluster_distance_deg``, ``coda.cluster_depth_km``). Writes the
+    cluster table and, per band, one figure of cluster overlays (an array's
+    events in one cluster) and one of event overlays (one event at every
+    array that recorded it). ``coda_npz`` maps ``(array, event, band)`` to the
+    per-band arrays written by :func:`coda_pair`.
+    """
+    import pandas as pd
+
+    from corephase.analysis.clustering import cluster_events
+    from corephase.analysis.coda import load_coda_arrays
+    from corephase.plotting.coda import plot_overlay_panels
+
+    pairs = [read_json(p) for p in pair_jsons]
+    ccfg = config["coda"]
+    rows = []
+    by_array: dict[str, list] = {}
+    for p in pairs:
+        if p["status"] in ("ok", "partial"):
+            by_array.setdefault(p["array"], []).append(p)
+    for arr, plist in sorted(by_array.items()):
+        evs = [Event(**p["event"]) for p in plist]
+        ids = cluster_events(evs, ccfg["cluster_distance_deg"], ccfg["cluster_depth_km"])
+        for p, cid in zip(plist, ids, strict=True):
+            rows.append({"array": arr, "event": p["event"]["id"], "cluster": f"{arr}-{cid}"})
+    table = pd.DataFrame(rows, columns=["array", "event", "cluster"])
+    write_table(table, out_table)
+    phase = ccfg["main_phase"]
+    for band in config["bands"]:
+        name = band["name"]
+        cl_panels, ev_panels = [], []
+        for cid, grp in table.groupby("cluster"):
+            if len(grp) >= 2:
+                curves = [
+                    (e, load_coda_arrays(coda_npz[(a, e, name)]))
+                    for a, e in zip(grp["array"], grp["event"], strict=True)
+                ]
+                cl_panels.append((f"{grp['array'].iloc[0]}: events of cluster {cid}", curves))
+        for ev, grp in table.groupby("event"):
+            if len(grp) >= 2:
+                curves = [(a, load_coda_arrays(coda_npz[(a, ev, name)])) for a in grp["array"]]
+                ev_panels.append((f"event {ev} across arrays", curves))
+        synthetic = any(p["synthetic"] for p in pairs)
+        plot_overlay_panels(cl_panels, phase, name, out_figs[f"{name}/clusters"], synthetic)
+        plot_overlay_panels(ev_panels, phase, name, out_figs[f"{name}/events"], synthetic)

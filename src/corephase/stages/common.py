@@ -1,0 +1,122 @@
+"""Shared by the per-pair stages: pair geometry and arrivals, pair.json, status rows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from corephase.io.files import (
+    read_json,
+)
+from corephase.model.events import Event
+from corephase.model.geometry import ArrayGeometry
+from corephase.model.traveltimes import distance_backazimuth, first_arrivals
+
+if TYPE_CHECKING:  # pandas is imported where used: it slows every job's start-up
+    import pandas as pd
+
+
+#: Statuses a pair can have. Only "ok" pairs carry beams and measurements.
+STATUSES = ("ok", "partial", "no_data", "restricted", "too_few_elements", "error")
+
+
+def pair_geometry_info(arr: dict, event: Event, config: dict) -> dict:
+    """Distance, back-azimuth and theoretical arrivals at the array reference point."""
+    dist, baz, az = distance_backazimuth(
+        event.latitude, event.longitude, arr["ref_lat"], arr["ref_lon"]
+    )
+    phases = ["P", *config["phases"]]
+    for key in ("start_phase", "end_phase"):
+        if config["window"][key] not in phases:
+            phases.append(config["window"][key])
+    arrivals = first_arrivals(event.depth_km, dist, phases, config["model"])
+    return {"distance_deg": dist, "baz_deg": baz, "az_deg": az, "arrivals": arrivals}
+
+
+def arrivals_dict(arrivals: dict) -> dict:
+    """Theoretical arrivals as plain JSON (times s after origin, slowness s/deg)."""
+    return {
+        k: {"time_s": v.time, "slowness_s_deg": v.slowness_s_deg, "incidence_deg": v.incidence_deg}
+        for k, v in arrivals.items()
+    }
+
+
+def geometry_info_from_status(fstat: dict, config: dict) -> dict | None:
+    """The fetch stage's distance, back-azimuth and arrivals, if made with this model.
+
+    Saves a second TauP evaluation; returns None when the fetch status lacks
+    them or used another earth model or fewer phases.
+    """
+    from corephase.model.traveltimes import PhaseArrival
+
+    arr = fstat.get("arrivals")
+    if not arr or fstat.get("model") != config["model"] or "az_deg" not in fstat:
+        return None
+    if not set(config["phases"]) <= set(arr) | set(fstat.get("missing_phases", [])):
+        return None
+    return {
+        "distance_deg": fstat["distance_deg"],
+        "baz_deg": fstat["baz_deg"],
+        "az_deg": fstat["az_deg"],
+        "arrivals": {
+            k: PhaseArrival(k, v["time_s"], v["slowness_s_deg"], v["incidence_deg"])
+            for k, v in arr.items()
+        },
+    }
+
+
+def load_pair(pair_json) -> tuple[dict, Event, ArrayGeometry | None, dict]:
+    """Read ``pair.json``: (pair dict, Event, geometry or None, arrivals as PhaseArrival)."""
+    from corephase.model.traveltimes import PhaseArrival
+
+    pair = read_json(pair_json)
+    event = Event(**pair["event"])
+    g = pair["geometry"]
+    geom = None
+    if g is not None:
+        geom = ArrayGeometry(
+            pair["array"],
+            g["codes"],
+            g["lat"],
+            g["lon"],
+            g["elev_m"],
+            pair["ref_lat"],
+            pair["ref_lon"],
+        )
+    arrivals = {
+        k: PhaseArrival(k, v["time_s"], v["slowness_s_deg"], v["incidence_deg"])
+        for k, v in pair["arrivals"].items()
+    }
+    return pair, event, geom, arrivals
+
+
+def phase_windows(config: dict, phase: str) -> tuple[list, list]:
+    sc = config["stack"]
+    over = sc.get("phase_windows", {}).get(phase, {})
+    return over.get("signal_window_s", sc["signal_window_s"]), over.get(
+        "noise_window_s", sc["noise_window_s"]
+    )
+
+
+def read_curation_table(config: dict):
+    import pandas as pd
+
+    path = config.get("curation")
+    if not path:
+        return None
+    if not Path(path).exists():
+        raise FileNotFoundError(f"config key 'curation': file {path} does not exist")
+    return pd.read_csv(path)
+
+
+def with_status(table: pd.DataFrame, pair: dict) -> pd.DataFrame:
+    """Add pair status columns; an empty table gets one row saying why it is empty."""
+    import pandas as pd
+
+    if table.empty:
+        table = pd.DataFrame([{"event": pair["event"]["id"], "array": pair["array"]}])
+    table["pair_status"] = pair["status"]
+    table["pair_reason"] = pair["reason"]
+    table["synthetic"] = pair["synthetic"]
+    table["distance_deg"] = pair["distance_deg"]
+    return table

@@ -1,0 +1,33 @@
+"""Stage ``dense_plan``: the dense-network search planned from the IMS catalogue."""
+
+from __future__ import annotations
+
+import logging
+
+log = logging.getLogger("corephase")
+
+
+def dense_plan(catalogue_csv, networks: dict, fetch_cfg: dict, out_plan):
+    """Plan the second-stage search: stations per event x dense network.
+
+    Parameters
+    ----------
+    catalogue_csv : path
+        The stage-1 catalogue (``results/summary/catalogue.csv``).
+    networks : dict
+        The config's ``dense_networks`` section.
+    fetch_cfg : dict
+        The config's ``fetch`` section (station queries of networks without a table).
+    out_plan : path
+        ``plan.csv`` written atomically (see :func:`corephase.planning.dense.plan_dense`).
+    """
+    import pandas as pd
+
+    from corephase.planning.dense import plan_dense, write_plan
+
+    plan = plan_dense(pd.read_csv(catalogue_csv), networks, fetch_cfg=fetch_cfg)
+    write_plan(plan, out_plan)
+    log.info(
+        "dense plan: %d stations in %d pairs", len(plan), len(plan.groupby(["event", "network"]))
+    )
+    return plan

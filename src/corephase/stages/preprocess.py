@@ -1,0 +1,125 @@
+"""Stage ``preprocess``: QC, common grid and band-pass of one pair's records."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from obspy import Stream, read_inventory
+
+from corephase.io.files import (
+    read_json,
+    read_stream,
+    write_json,
+    write_stream,
+    write_table,
+)
+from corephase.io.stations import (
+    geometry_from_inventory,
+)
+from corephase.model.events import events_from_quakeml
+from corephase.signal.preprocess import bandpass, common_grid, qc_and_merge
+
+if TYPE_CHECKING:  # pandas is imported where used: it slows every job's start-up
+    pass
+
+from corephase.stages.common import arrivals_dict, geometry_info_from_status, pair_geometry_info
+
+
+def preprocess_pair(
+    array_name: str,
+    arr: dict,
+    config: dict,
+    raw_mseed,
+    stationxml,
+    quakeml,
+    fetch_status,
+    out_bands: dict,
+    out_qc,
+    out_pair,
+) -> dict:
+    """QC, resample and band-pass one pair's records for every configured band.
+
+    Writes one miniSEED per band (traces in the order of the pair geometry, one
+    common time grid), a QC table (one row per channel, kept or dropped with a
+    reason) and ``pair.json``: event, array, geometry, distance, back-azimuth,
+    theoretical arrivals (s after origin, slowness s/deg) and status.
+    """
+    import pandas as pd
+
+    event = events_from_quakeml(quakeml)[0]
+    fstat = read_json(fetch_status)
+    pcfg = config["preprocess"]
+    info = geometry_info_from_status(fstat, config) or pair_geometry_info(arr, event, config)
+    w0, w1 = fstat["window_s_after_origin"]
+    t0, t1 = event.origin + w0, event.origin + w1
+    status, reason = fstat.get("status", "error"), fstat.get("reason", "")
+    qc: list[dict] = []
+    geom = None
+    bands_out = {b["name"]: None for b in config["bands"]}
+    if status in ("ok", "partial"):
+        stream = read_stream(raw_mseed)
+        inv = read_inventory(str(stationxml))
+        stream, qc = qc_and_merge(stream, t0, t1, pcfg["max_gap_fraction"])
+        # keep only channels with coordinates
+        kept = []
+        for tr in stream:
+            try:
+                inv.get_coordinates(tr.id, tr.stats.starttime)
+                kept.append(tr)
+            except Exception:
+                qc = [q for q in qc if q["id"] != tr.id]
+                qc.append({"id": tr.id, "kept": False, "reason": "no coordinates in StationXML"})
+        stream.traces = kept
+        if pcfg["remove_response"] and len(stream):
+            stream.attach_response(inv)
+            stream.remove_response(output="VEL", pre_filt=None, water_level=60)
+        if len(stream) < pcfg["min_elements"]:
+            status = "too_few_elements"
+            reason = f"{len(stream)} usable elements, need {pcfg['min_elements']}"
+        else:
+            stream.sort(keys=["network", "station", "location", "channel"])
+            geom = geometry_from_inventory(
+                array_name, inv, stream, ref=(arr["ref_lat"], arr["ref_lon"]), time=t0
+            )
+            grid = common_grid(stream, pcfg["sampling_rate_hz"], t0, t1)
+            for band in config["bands"]:
+                bands_out[band["name"]] = bandpass(
+                    grid,
+                    band["fmin"],
+                    band["fmax"],
+                    pcfg["filter_corners"],
+                    pcfg["taper_fraction"],
+                )
+    for name, path in out_bands.items():
+        st = bands_out.get(name)
+        write_stream(st if st is not None else Stream(), path, dtype=np.float32)
+    write_table(pd.DataFrame(qc, columns=["id", "kept", "reason"]), out_qc)
+    pair = {
+        "array": array_name,
+        "event": event.to_dict(),
+        "status": status,
+        "reason": reason,
+        "synthetic": bool(fstat.get("synthetic", False)),
+        "source": fstat.get("source"),
+        "distance_deg": info["distance_deg"],
+        "baz_deg": info["baz_deg"],
+        "ref_lat": arr["ref_lat"],
+        "ref_lon": arr["ref_lon"],
+        "window_s_after_origin": [w0, w1],
+        "arrivals": arrivals_dict(info["arrivals"]),
+        "missing_phases": [p for p in config["phases"] if p not in info["arrivals"]],
+        "curved_wavefront": bool(arr.get("curved_wavefront", False)),
+        "geometry": None
+        if geom is None
+        else {
+            "codes": geom.codes,
+            "lat": geom.lat.tolist(),
+            "lon": geom.lon.tolist(),
+            "elev_m": geom.elev_m.tolist(),
+            "aperture_km": geom.aperture_km(),
+        },
+        "n_elements": 0 if geom is None else len(geom),
+    }
+    write_json(pair, out_pair)
+    return pair
