@@ -4,7 +4,7 @@
 #
 # Idempotent: packages already installed are left alone. Needs root and apt-get.
 # It installs packages only and starts NO daemon (the Debian postinst scripts are kept
-# from starting services). tests/slurm_cluster.py then runs a private cluster in a
+# from starting services). tests/support/slurm_cluster.py then runs a private cluster in a
 # temporary folder: its own slurm.conf (SLURM_CONF), munge key and socket, MariaDB data
 # folder on a free 127.0.0.1 port, slurmdbd, slurmctld and slurmd, all as root, and
 # stops every daemon afterwards. Nothing in /etc/slurm is written or needed.

@@ -4,7 +4,7 @@
 #
 #   python-cartopy-data  GSHHS coastlines under /usr/share/cartopy/data, read offline
 #                        by corephase.plotting.maps (cartopy's pre_existing_data_dir)
-#   chromium             headless browser that tests/report_check.py uses to check
+#   chromium             headless browser that tests/support/report_check.py uses to check
 #                        that the figures of the Snakemake HTML report load
 #
 # Each entry lists alternative names, first available wins (Debian renames packages).

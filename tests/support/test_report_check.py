@@ -1,4 +1,4 @@
-"""The headless-Chromium report checker (tests/report_check.py) on small pages."""
+"""The headless-Chromium report checker (tests/support/report_check.py) on small pages."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.image import imread
-from report_check import check_report_images, find_chromium, render_report_images
+
+from support.report_check import check_report_images, find_chromium, render_report_images
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,7 @@
 
 Import them explicitly into a test module::
 
-    from fdsnws.fixtures import fdsn_fixture, fdsn_services_fixture  # noqa: F401
+    from support.fdsnws.fixtures import fdsn_fixture, fdsn_services_fixture  # noqa: F401
 
 (the functions carry the fixture names ``fdsn`` and ``fdsn_services``).
 """

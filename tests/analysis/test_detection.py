@@ -482,7 +482,7 @@ def test_small_array_strong_phase_detected_within_its_slowness_precision():
     from corephase.signal.preprocess import bandpass
     from corephase.sources.synthetic import pair_seed, synthesize
 
-    root = __import__("pathlib").Path(__file__).resolve().parents[1]
+    root = __import__("pathlib").Path(__file__).resolve().parents[2]
     cfg = load_config(root / "config.yaml")
     ev = {e.id: e for e in configured_events(cfg)}["20140623_Aleutians"]
     arr = cfg["arrays"]["BCAR"]

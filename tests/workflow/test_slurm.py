@@ -1,7 +1,7 @@
 """The workflow through profiles/slurm on a real single-node SLURM cluster.
 
 Starts a private SLURM (munge, MariaDB + slurmdbd accounting, slurmctld, slurmd; see
-tests/slurm_cluster.py), runs a tiny synthetic configuration once locally and once with
+tests/support/slurm_cluster.py), runs a tiny synthetic configuration once locally and once with
 ``--workflow-profile profiles/slurm``, and requires identical summary tables, SLURM jobs
 that completed in the accounting database, and the per-pair rules of one array batched
 into one SLURM job.
@@ -16,18 +16,15 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
+from support.slurm_cluster import SlurmCluster, missing_programs
+from support.snakemake_run import run_snakemake
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from slurm_cluster import SlurmCluster, missing_programs
-from snakemake_run import run_snakemake
-
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PROFILE = ROOT / "profiles" / "slurm"
 IN_CI = os.environ.get("CI") == "true"
 RUN_TIMEOUT_S = 900

@@ -11,9 +11,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from snakemake_run import run_snakemake as _run
+from support.snakemake_run import run_snakemake as _run
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 
 SMALL = {
@@ -202,7 +202,7 @@ def test_real_yka_record_through_local_source(yka_dir, tmp_path):
 
 def test_html_report_renders_with_every_figure(small_run):
     """`snakemake --report` of the small run: every figure loads in headless Chromium."""
-    from report_check import check_report_images, find_chromium
+    from support.report_check import check_report_images, find_chromium
 
     if find_chromium() is None:
         if os.environ.get("CI") == "true":

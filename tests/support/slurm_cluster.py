@@ -319,7 +319,7 @@ class SlurmCluster:
         auth = f"AuthInfo=socket={self.munge_socket}"
         dbd = "\n".join(
             [
-                "# slurmdbd for the test cluster (written by tests/slurm_cluster.py)",
+                "# slurmdbd for the test cluster (written by tests/support/slurm_cluster.py)",
                 "AuthType=auth/munge",
                 auth,
                 "DbdHost=localhost",
@@ -342,7 +342,7 @@ class SlurmCluster:
         os.chmod(dbd_conf, 0o600)
         conf = "\n".join(
             [
-                "# Single-node test cluster (written by tests/slurm_cluster.py)",
+                "# Single-node test cluster (written by tests/support/slurm_cluster.py)",
                 f"ClusterName={CLUSTER_NAME}",
                 "SlurmctldHost=localhost(127.0.0.1)",
                 f"SlurmctldPort={p['ctld']}",

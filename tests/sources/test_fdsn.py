@@ -2,7 +2,7 @@
 
 dataselect is EarthScope's portable-fdsnws-dataselect over the real YKA
 miniSEED (indexed with mseedindex); station and event are served from the real
-StationXML and QuakeML by tests/fdsnws. ObsPy's FDSN client talks to them as
+StationXML and QuakeML by tests/support/fdsnws. ObsPy's FDSN client talks to them as
 to a data centre. Faults are injected at the front server, per test.
 """
 
@@ -16,10 +16,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from fdsnws.fixtures import fdsn_fixture, fdsn_services_fixture  # noqa: F401
-from fdsnws.front import Fault
 from obspy import UTCDateTime, read, read_inventory
 from obspy.clients.fdsn import Client
+from support.fdsnws.fixtures import fdsn_fixture, fdsn_services_fixture  # noqa: F401
+from support.fdsnws.front import Fault
 
 import corephase
 from corephase.model.events import Event, events_from_quakeml
@@ -27,7 +27,7 @@ from corephase.model.traveltimes import distance_backazimuth, first_arrivals
 from corephase.sources import fdsn as cf
 from corephase.sources.local import read_local
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 YKA_REF = (62.49308, -114.6061)  # YKA reference point (IMS site table)
 
 FAST = {"timeout_s": 5.0, "retries": 2, "backoff_s": 0.05, "pad_s": 2.0}

@@ -11,7 +11,7 @@ import yaml
 from corephase.config import DEFAULT_SCHEMA, ConfigError, validate_config
 from corephase.planning.pairs import configured_events, plan_pairs
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = DEFAULT_SCHEMA
 
 

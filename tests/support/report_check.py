@@ -2,7 +2,7 @@
 
 Usage from a test::
 
-    from report_check import check_report_images, find_chromium
+    from support.report_check import check_report_images, find_chromium
 
     results = check_report_images("results/report.html")  # AssertionError if any is broken
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from snakemake_run import run_snakemake
+from support.snakemake_run import run_snakemake
 
 from corephase.io.stations import geometry_from_config
 from corephase.planning.dense import (
@@ -24,7 +24,7 @@ from corephase.planning.dense import (
     write_plan,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TA_TABLE = resolve_stations("package:TA_stations.csv")
 
 EVENTS = {

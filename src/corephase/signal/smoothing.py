@@ -1,0 +1,72 @@
+"""The one running-mean smoother used by envelopes, coda curves and experiments."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.ndimage import correlate1d
+
+
+def boxcar_width(dt: float | None, length_s: float, what: str = "smoothing") -> int:
+    """Samples of a running mean over ``length_s`` seconds at interval ``dt`` (s).
+
+    ``max(round(length_s / dt), 1)``; 1 (no smoothing) for ``length_s <= 0``.
+
+    Raises
+    ------
+    ValueError
+        If smoothing is asked for without a positive ``dt``.
+    """
+    if not length_s or length_s <= 0:
+        return 1
+    if dt is None or dt <= 0:
+        raise ValueError(f"{what} over {length_s} s needs a positive sample interval dt")
+    return max(round(length_s / dt), 1)
+
+
+def boxcar(x, dt: float | None, length_s: float, what: str = "smoothing") -> np.ndarray:
+    """Centred running mean of ``x`` over ``length_s`` seconds, along the last axis.
+
+    Parameters
+    ----------
+    x : array_like
+        One trace or an array of traces (time on the last axis).
+    dt : float
+        Sample interval in s.
+    length_s : float
+        Window length in s; ``<= 0`` returns ``x`` unchanged.
+    what : str
+        Named in the error message.
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape as ``x`` (for windows no longer than the trace). The window
+        is that of ``np.convolve(row, ones(w) / w, "same")`` with
+        ``w = max(round(length_s / dt), 1)``, samples beyond the ends counting as 0.
+    """
+    w = boxcar_width(dt, length_s, what)
+    if w <= 1:
+        return x
+    a = np.asarray(x)
+    if w > a.shape[-1]:  # np.convolve(mode="same") returns w samples then; keep that
+        rows = a.reshape(-1, a.shape[-1])
+        out = np.vstack([np.convolve(r, np.ones(w) / w, mode="same") for r in rows])
+        return out.reshape((*a.shape[:-1], out.shape[-1]))
+    # same window as np.convolve(x, ones(w) / w, "same"): x[m - w // 2 .. m + (w - 1) // 2]
+    return correlate1d(a, np.full(w, 1.0 / w), axis=-1, mode="constant", cval=0.0)
+
+
+def masked_boxcar(x, mask, dt: float, length_s: float) -> np.ndarray:
+    """Running mean of ``x`` over the samples in ``mask`` only; 0 outside ``mask``.
+
+    Same window as :func:`boxcar`; each output sample is the mean of the masked
+    samples inside its window (gaps and excluded samples do not pull it down).
+    """
+    x = np.asarray(x, float)
+    m = np.asarray(mask, bool)
+    w = boxcar_width(dt, length_s)
+    if w <= 1:
+        return x * m
+    num = boxcar(x * m, dt, length_s) * w
+    den = boxcar(m.astype(float), dt, length_s) * w
+    return np.divide(num, den, out=np.zeros_like(num), where=(den > 0.5) & m)
