@@ -36,8 +36,9 @@ def _schema_node(path: str) -> dict:
         parts = parts[2:]
     else:
         node = SCHEMA
-    for p in parts:
-        node = _resolve(node)["properties"][p]
+    for p in parts:  # "*" steps into additionalProperties (e.g. "dense_networks.*.trigger")
+        node = _resolve(node)
+        node = node["additionalProperties"] if p == "*" else node["properties"][p]
     return _resolve(node)
 
 

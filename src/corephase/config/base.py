@@ -2,8 +2,9 @@
 
 Every settings class is registered with :func:`section` under the location of
 its section in the packaged JSON schema (``schema.yaml``): a dotted path of
-property names from the top level (``"stack"``, ``"stack.detection"``) or from
-a definition (``"$defs.synthetic"``). ``tests/config/test_settings.py`` checks,
+property names from the top level (``"stack"``, ``"stack.detection"``), from
+a definition (``"$defs.synthetic"``), with ``*`` for the entries of a mapping
+(``"dense_networks.*.trigger"``). ``tests/config/test_settings.py`` checks,
 field by field, that the schema knows every setting and that every default the
 schema declares equals the settings default; sections whose schema location
 must not fill defaults (because they are merged over another section, like an
