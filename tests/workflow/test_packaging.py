@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -40,3 +43,45 @@ def test_every_rule_script_exists_and_is_thin():
             path = ROOT / "workflow" / "scripts" / script
             assert path.exists(), script
             assert len(path.read_text().splitlines()) < 60, f"{script} is not thin"
+
+
+def test_every_rule_calls_the_script_and_stage_named_after_it():
+    """rule X -> workflow/scripts/X.py -> corephase.stages.X (one stage function)."""
+    for smk in (ROOT / "workflow" / "rules").glob("*.smk"):
+        for block in re.split(r"\n(?=rule )", smk.read_text())[1:]:
+            rule = block.split(":")[0].removeprefix("rule ").strip()
+            scripts = re.findall(r'"\.\./scripts/([\w.]+)\.py"', block)
+            assert scripts == [rule], f"{smk.name}: rule {rule} runs {scripts}"
+            text = (ROOT / "workflow" / "scripts" / f"{rule}.py").read_text()
+            stages = re.findall(r"^from corephase\.stages\.(\w+) import (\w+)$", text, re.M)
+            assert stages == [(rule, stages[0][1])] if stages else False, (
+                f"scripts/{rule}.py must import one function from corephase.stages.{rule}"
+            )
+
+
+def test_installed_wheel_checks_configs_without_the_source_tree(tmp_path):
+    """``pip install .`` ships the schema: check-config works outside the checkout."""
+    site = tmp_path / "site"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(site),
+         str(ROOT)],
+        check=True, capture_output=True, cwd=tmp_path,
+    )  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    where = subprocess.run(
+        [sys.executable, "-c", "import corephase; print(corephase.__file__)"],
+        capture_output=True, text=True, env=env, cwd=tmp_path, check=True,
+    )  # fmt: skip
+    assert where.stdout.strip().startswith(str(site)), where.stdout
+    cli = [str(site / "bin" / "corephase"), "check-config"]
+    ok = subprocess.run([*cli, str(ROOT / "config.yaml")], capture_output=True, text=True,
+                        env=env, cwd=tmp_path)  # fmt: skip
+    assert ok.returncode == 0, ok.stderr
+    assert "valid" in ok.stdout
+    bad = tmp_path / "bad.yaml"
+    cfg = yaml.safe_load((ROOT / "config.yaml").read_text())
+    cfg["stack"] = {**cfg.get("stack", {}), "pws_nuu": 2.0}
+    bad.write_text(yaml.safe_dump(cfg))
+    res = subprocess.run([*cli, str(bad)], capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert res.returncode == 1
+    assert "config key 'stack.pws_nuu': unknown key" in res.stderr
