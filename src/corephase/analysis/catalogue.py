@@ -336,6 +336,28 @@ def build_catalogue(
         Missing columns or keys, detection rows without pair metadata,
         conflicting or duplicate metadata, or duplicate catalogue keys.
     """
+    metas = _collect_metas(pair_meta_paths)
+    det = _with_empty_pairs(_collect_detections(detection_paths), metas)
+    df = _merge_meta(det, metas)
+    if bounce_points:
+        df = _add_bounce_points(df, model)
+    else:
+        df["bounce_lat"] = df["bounce_lon"] = df["bounce_depth_km"] = np.nan
+    df = _add_pkikp_pcp(df)
+
+    for c in ("status", "qc", "event_time", "amp_ratio_basis", "decided_by", "reason"):
+        df[c] = df[c].fillna("").astype("string")
+    df = df.sort_values(list(KEY), na_position="first", kind="stable").reset_index(drop=True)
+    df = df[list(CATALOGUE_COLUMNS)]
+    check_unique(df)
+    return df
+
+
+_STRING_COLUMNS = ("event", "array", "phase", "band", "stack", "decided_by", "reason")
+
+
+def _collect_metas(pair_meta_paths: Iterable) -> dict[tuple[str, str], dict]:
+    """Pair metadata records keyed by (event, array); duplicates are an error."""
     metas: dict[tuple[str, str], dict] = {}
     for src in pair_meta_paths:
         m = read_pair_meta(src)
@@ -343,10 +365,13 @@ def build_catalogue(
         if key in metas:
             raise ValueError(f"duplicate pair metadata for event {key[0]}, array {key[1]}")
         metas[key] = m
-
     if not metas:
         raise ValueError("no pair metadata given: the catalogue needs at least one pair")
+    return metas
 
+
+def _collect_detections(detection_paths: Iterable) -> pd.DataFrame:
+    """All detection rows with the catalogue's detection columns and types."""
     tables = []
     for src in detection_paths:
         t = _read_table(src)
@@ -363,57 +388,48 @@ def build_catalogue(
         det = pd.concat(tables, ignore_index=True)
     else:
         det = pd.DataFrame(columns=[*DETECTION_COLUMNS, AMPLITUDE_COLUMN])
-    for c in ("event", "array", "phase", "band", "stack", "decided_by", "reason"):
+    for c in _STRING_COLUMNS:
         det[c] = det[c].astype("string")
     det["reason"] = det["reason"].fillna("")
     det["decided_by"] = det["decided_by"].fillna("")
     det["detected"] = _as_bool(det["detected"], "column 'detected'")
     check_unique(det)
+    return det
 
+
+def _with_empty_pairs(det: pd.DataFrame, metas: dict) -> pd.DataFrame:
+    """One row with empty phase, band and stack for each pair without detection rows."""
     pairs_with_rows = set(zip(det["event"], det["array"], strict=True))
     orphan = sorted(pairs_with_rows - set(metas))
     if orphan:
         raise ValueError(f"detection rows without pair metadata for (event, array): {orphan[:5]}")
     empty_pairs = [k for k in metas if k not in pairs_with_rows]
-    if empty_pairs:
-        extra = pd.DataFrame(
-            {"event": [e for e, _ in empty_pairs], "array": [a for _, a in empty_pairs]}
-        )
-        extra["detected"] = False
-        extra = extra.reindex(columns=det.columns)
-        det = pd.concat([det, extra], ignore_index=True) if len(det) else extra
-        for c in ("event", "array", "phase", "band", "stack", "decided_by", "reason"):
-            det[c] = det[c].astype("string")
-        det["detected"] = det["detected"].astype(bool)
+    if not empty_pairs:
+        return det
+    extra = pd.DataFrame(
+        {"event": [e for e, _ in empty_pairs], "array": [a for _, a in empty_pairs]}
+    )
+    extra["detected"] = False
+    extra = extra.reindex(columns=det.columns)
+    det = pd.concat([det, extra], ignore_index=True) if len(det) else extra
+    for c in _STRING_COLUMNS:
+        det[c] = det[c].astype("string")
+    det["detected"] = det["detected"].astype(bool)
+    return det
 
+
+def _merge_meta(det: pd.DataFrame, metas: dict) -> pd.DataFrame:
+    """Detections joined with their pair metadata, numeric columns and residuals."""
     meta = pd.DataFrame(list(metas.values()), columns=[*META_REQUIRED, *META_OPTIONAL])
     meta["event"] = meta["event"].astype("string")
     meta["array"] = meta["array"].astype("string")
     df = det.merge(meta, on=["event", "array"], how="left", validate="many_to_one")
-
-    num = [
-        c
-        for c in DETECTION_COLUMNS
-        if c
-        not in ("event", "array", "phase", "band", "stack", "detected", "decided_by", "reason")
-    ]
+    num = [c for c in DETECTION_COLUMNS if c not in (*_STRING_COLUMNS, "detected")]
     for c in [*num, AMPLITUDE_COLUMN]:
         df[c] = pd.to_numeric(df[c], errors="raise").astype(float)
     df["t_resid_s"] = df["t_peak_s"] - df["t_theory_s"]
     df["slowness_resid_s_deg"] = df["slowness_obs_s_deg"] - df["slowness_theory_s_deg"]
     df["baz_resid_deg"] = _wrap180(df["baz_obs_deg"] - df["baz_theory_deg"])
-
-    if bounce_points:
-        df = _add_bounce_points(df, model)
-    else:
-        df["bounce_lat"] = df["bounce_lon"] = df["bounce_depth_km"] = np.nan
-    df = _add_pkikp_pcp(df)
-
-    for c in ("status", "qc", "event_time", "amp_ratio_basis", "decided_by", "reason"):
-        df[c] = df[c].fillna("").astype("string")
-    df = df.sort_values(list(KEY), na_position="first", kind="stable").reset_index(drop=True)
-    df = df[list(CATALOGUE_COLUMNS)]
-    check_unique(df)
     return df
 
 

@@ -45,8 +45,10 @@ def global_catalogue(pair_jsons, detection_tables, model: str, out_csv, out_parq
     dets = []
     for path in detection_tables:
         df = pd.read_csv(path)
-        # pairs without beams carry one status row with no phase: metadata covers them
-        dets.append(df[df["phase"].notna()] if "phase" in df else df.iloc[0:0])
+        # pairs without beams carry one status row with no phase: their metadata
+        # record alone puts them in the catalogue
+        if "phase" in df:
+            dets.append(df[df["phase"].notna()])
     cat = build_catalogue(dets, metas, model=model)
     write_catalogue(cat, out_csv, out_parquet)
     log.info("catalogue: %d rows from %d pairs", len(cat), len(metas))
