@@ -140,16 +140,8 @@ def bounce_point_full(
     return BouncePoint(lat, lon, float(row["depth"]), d_src, float(row["time"]))
 
 
-def bounce_point(
-    ev_lat: float,
-    ev_lon: float,
-    depth_km: float,
-    st_lat: float,
-    st_lon: float,
-    phase: str,
-    model: str = "ak135",
-) -> tuple[float, float, float]:
-    """Bounce point of ``phase`` as (lat_deg, lon_deg, depth_km).
+def bounce_point(ev_lat, ev_lon, depth_km, st_lat, st_lon, phase, model="ak135"):
+    """Bounce point of ``phase`` as a tuple (lat_deg, lon_deg, depth_km).
 
     PKiKP gives the point on the ICB, PcP/ScP the point on the CMB. See
     :func:`bounce_point_full` for parameters and errors.

@@ -93,33 +93,50 @@ def event_from_dict(d: dict) -> Event:
     )
 
 
+def event_from_obspy(ev) -> Event | None:
+    """An :class:`Event` from an ObsPy event (preferred origin and magnitude).
+
+    The id is kept when the event was written by corephase (resource id
+    ``smi:corephase/event/<id>``), else made by :func:`default_event_id`. Depth
+    in km (QuakeML stores metres). Returns None for an event without an origin
+    with coordinates.
+    """
+    org = ev.preferred_origin() or (ev.origins[0] if ev.origins else None)
+    if org is None or org.latitude is None or org.longitude is None:
+        return None
+    mag = ev.preferred_magnitude() or (ev.magnitudes[0] if ev.magnitudes else None)
+    label = (ev.event_descriptions[0].text or "") if ev.event_descriptions else ""
+    rid = str(ev.resource_id.id) if ev.resource_id else ""
+    return event_from_dict(
+        {
+            "id": rid[len(_RID_PREFIX) :] if rid.startswith(_RID_PREFIX) else None,
+            "time": org.time,
+            "latitude": org.latitude,
+            "longitude": org.longitude,
+            "depth_km": (org.depth or 0.0) / 1000.0,
+            "magnitude": mag.mag if mag else float("nan"),
+            "magnitude_type": (mag.magnitude_type or "") if mag else "",
+            "label": label,
+        }
+    )
+
+
 def events_from_quakeml(path) -> list[Event]:
-    """Read events from a QuakeML file (preferred origin and magnitude)."""
+    """Read the events of a QuakeML file (see :func:`event_from_obspy`).
+
+    Raises
+    ------
+    ValueError
+        For an event without an origin with coordinates.
+    """
     from obspy import read_events
 
     out = []
-    for ev in read_events(str(path)):
-        org = ev.preferred_origin() or ev.origins[0]
-        mag = ev.preferred_magnitude() or (ev.magnitudes[0] if ev.magnitudes else None)
-        label = ""
-        if ev.event_descriptions:
-            label = ev.event_descriptions[0].text or ""
-        rid = str(ev.resource_id.id) if ev.resource_id else ""
-        eid = rid[len(_RID_PREFIX) :] if rid.startswith(_RID_PREFIX) else None
-        out.append(
-            event_from_dict(
-                {
-                    "id": eid,
-                    "time": org.time,
-                    "latitude": org.latitude,
-                    "longitude": org.longitude,
-                    "depth_km": (org.depth or 0.0) / 1000.0,
-                    "magnitude": mag.mag if mag else float("nan"),
-                    "magnitude_type": (mag.magnitude_type or "") if mag else "",
-                    "label": label,
-                }
-            )
-        )
+    for i, ev in enumerate(read_events(str(path))):
+        event = event_from_obspy(ev)
+        if event is None:
+            raise ValueError(f"{path}: event {i} has no origin with coordinates")
+        out.append(event)
     return out
 
 
