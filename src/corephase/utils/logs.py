@@ -9,7 +9,9 @@ import sys
 def setup_job_logging(path, name: str = "corephase") -> logging.Logger:
     """Send the package's log records (INFO and up) to ``path`` and stderr.
 
-    Warnings from Python (e.g. ObsPy) are captured too.
+    Warnings from Python (e.g. ObsPy) are captured too, and an uncaught
+    exception is written to the log file with its full traceback before the
+    job fails (so that a cluster user finds it beside the job's other lines).
     """
     logger = logging.getLogger(name)
     logger.setLevel(logging.INFO)
@@ -24,4 +26,22 @@ def setup_job_logging(path, name: str = "corephase") -> logging.Logger:
     logger.addHandler(sh)
     logging.captureWarnings(True)
     logging.getLogger("py.warnings").addHandler(fh)
+    _log_uncaught_exceptions(logger)
     return logger
+
+
+def _log_uncaught_exceptions(logger: logging.Logger) -> None:
+    """Chain ``sys.excepthook`` so that an uncaught exception reaches the job's log."""
+    previous = sys.excepthook
+
+    def hook(exc_type, exc, tb):
+        if not issubclass(exc_type, KeyboardInterrupt):
+            for h in logger.handlers:
+                if isinstance(h, logging.FileHandler):
+                    record = logger.makeRecord(
+                        logger.name, logging.ERROR, "", 0, "job failed", None, (exc_type, exc, tb)
+                    )
+                    h.handle(record)
+        previous(exc_type, exc, tb)
+
+    sys.excepthook = hook
