@@ -1,9 +1,10 @@
 """The ``corephase`` command line (no Snakemake needed).
 
 ``corephase check-config FILE [FILE ...]`` validates configuration files against
-the packaged schema, as every workflow run does: exit status 0 when all are
-valid, 1 with a message naming the first bad key of each invalid file, 2 for a
-file that cannot be read.
+the packaged schema and checks the files they name (local array folders, the
+curation table; relative paths are relative to the current folder), as every
+workflow run does: exit status 0 when all are valid, 1 with a message naming
+the first bad key of each invalid file, 2 for a file that cannot be read.
 """
 
 from __future__ import annotations
@@ -17,12 +18,13 @@ from corephase import __version__
 
 
 def _check_config(paths: list[str]) -> int:
-    from corephase.config import ConfigError, load_config
+    from corephase.config import ConfigError, check_inputs, load_config
 
     status = 0
     for path in paths:
         try:
-            load_config(path)
+            for warning in check_inputs(load_config(path)):
+                print(f"{path}: warning: {warning}", file=sys.stderr)
         except ConfigError as err:
             print(f"{path}: invalid: {err}", file=sys.stderr)
             status = max(status, 1)

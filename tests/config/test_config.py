@@ -105,3 +105,44 @@ def test_duplicate_event_ids_rejected(demo_config):
     cfg = validate_config(demo_config, SCHEMA)
     with pytest.raises(ConfigError, match="duplicate event ids"):
         configured_events(cfg)
+
+
+def _local_config(demo_config, path, curation=None):
+    cfg = copy.deepcopy(demo_config)
+    cfg["arrays"] = {"LOC": {"source": "local", "path": str(path), "ref_lat": 0.0, "ref_lon": 0.0}}
+    if curation:
+        cfg["curation"] = str(curation)
+    return validate_config(cfg, SCHEMA)
+
+
+def test_check_inputs_names_a_missing_local_folder(demo_config, tmp_path):
+    from corephase.config import check_inputs
+
+    cfg = _local_config(demo_config, tmp_path / "nowhere")
+    with pytest.raises(ConfigError, match=r"'arrays\.LOC\.path': .*nowhere does not exist"):
+        check_inputs(cfg)
+    (tmp_path / "nowhere").mkdir()
+    assert check_inputs(cfg) == []
+
+
+def test_check_inputs_warns_about_curation_rows_that_cannot_apply(demo_config, tmp_path):
+    from corephase.config import check_inputs
+
+    cur = tmp_path / "curation.csv"
+    cur.write_text(
+        "event,array,phase,accept,reason\n"
+        "ev1,LOC,PKiKP,true,ok\n"
+        "ev1,NOPE,PKiKP,false,typo in array\n"
+        "ev9,LOC,PcP,true,event not in study\n"
+    )
+    cfg = _local_config(demo_config, tmp_path, cur)
+    warnings = check_inputs(cfg, event_ids=["ev1"])
+    assert len(warnings) == 2
+    assert "line 3: array 'NOPE' is not configured" in warnings[0]
+    assert "line 4: event 'ev9' is not planned" in warnings[1]
+    cur.write_text("event,array\nev1,LOC\n")
+    with pytest.raises(ConfigError, match=r"'curation': .* lacks the columns"):
+        check_inputs(cfg)
+    cfg["curation"] = str(tmp_path / "missing.csv")
+    with pytest.raises(ConfigError, match=r"'curation': file .*missing.csv does not exist"):
+        check_inputs(cfg)

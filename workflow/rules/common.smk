@@ -10,7 +10,7 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
-from corephase.config import ConfigError, validate_config
+from corephase.config import ConfigError, check_inputs, validate_config
 from corephase.planning.pairs import configured_events, plan_pairs
 
 try:
@@ -42,6 +42,13 @@ if config["events"].get("catalog"):
         EVENTS.setdefault(ev.id, ev)
 
 PAIRS = plan_pairs(config, list(EVENTS.values()))
+
+# Files the config names are checked before the first job runs.
+try:
+    for _warning in check_inputs(config, EVENTS):
+        logger.warning(f"curation: {_warning} (row ignored)")
+except ConfigError as err:
+    raise WorkflowError(f"invalid configuration: {err}") from None
 
 # Second stage (workflow/rules/dense.smk): the dense-network pairs of the plan that
 # rule dense_plan made in an earlier run; none until results/dense/plan.csv exists.

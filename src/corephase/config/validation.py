@@ -131,3 +131,62 @@ def load_config(path, schema_path=None) -> dict:
     with open(path) as fh:
         config = yaml.safe_load(fh) or {}
     return validate_config(config, schema_path)
+
+
+def check_inputs(config: dict, event_ids=None, base_dir: str | Path = ".") -> list[str]:
+    """Checks of the files a validated config names, made before the first job runs.
+
+    Parameters
+    ----------
+    config : dict
+        A validated configuration.
+    event_ids : iterable of str, optional
+        The planned events; curation rows naming other events are reported.
+    base_dir : path
+        Folder that relative paths are relative to (the workflow's working directory).
+
+    Returns
+    -------
+    list of str
+        Warnings: curation rows that name an array or event the study does not have
+        (those rows can never apply).
+
+    Raises
+    ------
+    ConfigError
+        A local array's ``path`` or the ``curation`` file does not exist, or the
+        curation file lacks its columns; the message names the key and the path.
+    """
+    base = Path(base_dir)
+    for name, arr in config.get("arrays", {}).items():
+        if arr.get("source") == "local" and not (base / arr["path"]).exists():
+            raise ConfigError(
+                f"config key 'arrays.{name}.path': {arr['path']} does not exist "
+                f"(relative paths are relative to {base.resolve()})"
+            )
+    cur = config.get("curation")
+    if not cur:
+        return []
+    path = base / cur
+    if not path.is_file():
+        raise ConfigError(f"config key 'curation': file {cur} does not exist")
+    import csv
+
+    with open(path, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    need = {"event", "array", "phase", "accept"}
+    have = set(rows[0]) if rows else need
+    if not need <= have:
+        raise ConfigError(
+            f"config key 'curation': {cur} lacks the columns {sorted(need - have)} "
+            "(expected event, array, phase, accept, reason)"
+        )
+    arrays = set(config.get("arrays", {})) | set(config.get("dense_networks") or {})
+    events = None if event_ids is None else set(event_ids)
+    warnings = []
+    for i, row in enumerate(rows, start=2):
+        if row["array"] not in arrays:
+            warnings.append(f"{cur} line {i}: array {row['array']!r} is not configured")
+        elif events is not None and row["event"] not in events:
+            warnings.append(f"{cur} line {i}: event {row['event']!r} is not planned")
+    return warnings
