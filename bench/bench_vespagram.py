@@ -25,7 +25,7 @@ from scipy.signal import butter, sosfiltfilt
 from stackmaster.core import pws as stackmaster_pws
 
 from corephase.signal.alignment import plane_wave_delays
-from corephase.signal.array_analysis import vespagram_nfft, vespagram_stacks
+from corephase.signal.vespagram import vespagram_nfft, vespagram_stacks
 from corephase.signal.stacking import envelope_stack
 
 DT = 0.05
