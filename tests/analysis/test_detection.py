@@ -45,9 +45,17 @@ def detect_phases(st, geom, ev, arrivals, band, cfg, curation=None, **kw):
     cfg = dict(cfg)
     band_hz, seed = cfg.pop("band_hz", None), cfg.pop("seed", 0)
     return _detect_phases(
-        st, geom, ev, arrivals, band, settings_from(cfg), curation,
-        band_hz=band_hz, seed=seed, **kw,
-    )  # fmt: skip
+        st,
+        geom,
+        ev,
+        arrivals,
+        band,
+        settings_from(cfg),
+        curation,
+        band_hz=band_hz,
+        seed=seed,
+        **kw,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -160,7 +168,7 @@ def test_bad_inputs_and_windows_outside_data(yka):
     st, geom, ev, arrivals, _ = yka
     with pytest.raises(ValueError, match="codes in order"):
         detect_phases(st[::-1], geom, ev, {"ScP": arrivals["ScP"]}, "b", CFG)
-    with pytest.raises(ValueError, match="stack.types"):
+    with pytest.raises(ValueError, match=r"stack\.types"):
         detect_phases(st, geom, ev, {"ScP": arrivals["ScP"]}, "b", dict(CFG, types=["x"]))
     late = PhaseArrival("PKIIKP", 5000.0, 1.0, 5.0)
     df = detect_phases(st, geom, ev, {"PKIIKP": late}, "b", dict(CFG, bootstrap=0))
@@ -463,11 +471,7 @@ def test_per_stack_thresholds_keep_false_alarms_rare_on_noise():
     )
     flat = detect_phases(st, geom, ev, arrivals, "1-2Hz", {**base, "snr_threshold": 3.0})
     over = {
-        k: float(
-            np.mean(
-                cal[cal["stack"] == k]["snr"] >= NOISE_CALIBRATED_THRESHOLDS[k]
-            )
-        )
+        k: float(np.mean(cal[cal["stack"] == k]["snr"] >= NOISE_CALIBRATED_THRESHOLDS[k]))
         for k in STACK_TYPES
     }
     assert max(over.values()) <= 0.1, over
@@ -525,3 +529,28 @@ def test_small_array_strong_phase_detected_within_its_slowness_precision():
     assert 1.0 < off <= 2.0 * wide["slowness_err_s_deg"]
     assert bool(wide["detected"]) and not bool(tight["detected"])
     assert "slowness" in tight["reason"]
+
+
+def test_library_defaults_are_the_workflow_defaults():
+    """Called from Python without settings, detect_phases uses the workflow's stacks and
+    per-stack thresholds (a library PWS threshold of 3 passed ~45 % of noise windows)."""
+    from corephase.config import validate_config
+    from corephase.model.events import Event
+
+    workflow = validate_config(
+        {
+            "arrays": {"A": {"source": "local", "path": "x", "ref_lat": 0, "ref_lon": 0}},
+            "events": {"list": []},
+        }
+    )["stack"]
+    assert StackSettings() == StackSettings.from_dict(workflow)
+    assert StackSettings().snr_threshold == workflow["snr_threshold"]
+    assert workflow["snr_threshold"] == NOISE_CALIBRATED_THRESHOLDS
+    assert NOISE_CALIBRATED_THRESHOLDS["pws"] == 10.0
+    ev = Event("pw", "2020-01-01T00:00:00", 10.0, 70.0, 33.0, 6.0, "mb", "pw")
+    st, geom, _ = _plane_wave_stream(n_el=8)
+    arr = {"X": PhaseArrival("X", 200.0, 6.0, 20.0)}
+    default = _detect_phases(st, geom, ev, arr, "b")
+    configured = _detect_phases(st, geom, ev, arr, "b", StackSettings.from_dict(workflow))
+    assert list(default["stack"]) == ["linear", "pws", "nthroot", "envelope"]
+    pd.testing.assert_frame_equal(default, configured)

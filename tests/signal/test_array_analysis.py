@@ -18,8 +18,8 @@ from corephase.model.geometry import parametric_layout
 from corephase.signal.alignment import plane_wave_delays, shift_traces
 from corephase.signal.fk import fk_peak, fk_power, sliding_fk
 from corephase.signal.response import array_response
-from corephase.signal.vespagram import vespagram, vespagram_nfft, vespagram_stacks
 from corephase.signal.stacking import envelope_stack, nth_root_stack
+from corephase.signal.vespagram import vespagram, vespagram_nfft, vespagram_stacks
 
 DT = 0.05
 

@@ -27,7 +27,9 @@ RESAMPLINGS = ("jackknife", "bootstrap", "none")
 
 def _check_window(where: str, w) -> None:
     if w is not None and (len(w) != 2 or not w[0] < w[1]):
-        raise ConfigError(f"config key '{where}': must be [start, end] with start < end (s), got {w}")
+        raise ConfigError(
+            f"config key '{where}': must be [start, end] with start < end (s), got {w}"
+        )
 
 
 @section("stack.detection")
@@ -78,11 +80,14 @@ class DetectionSettings(Settings):
                 f"got {self.resampling!r}"
             )
         if int(self.bootstrap) < 0:
-            raise ConfigError(f"config key '{where}.bootstrap': must be >= 0, got {self.bootstrap}")
+            raise ConfigError(
+                f"config key '{where}.bootstrap': must be >= 0, got {self.bootstrap}"
+            )
         v = self.vespagram_slowness_s_deg
         if len(v) != 3 or v[2] <= 0 or v[1] <= v[0]:
             raise ConfigError(
-                f"config key '{where}.vespagram_slowness_s_deg': must be [min, max, step>0], got {v}"
+                f"config key '{where}.vespagram_slowness_s_deg': "
+                f"must be [min, max, step>0] (s/deg), got {v}"
             )
 
 
@@ -151,7 +156,9 @@ class StackSettings(Settings):
                     f"config key '{where}.snr_threshold': no value for stack {missing[0]!r}"
                 )
         windows = {
-            p: w if isinstance(w, PhaseWindows) else PhaseWindows.from_dict(w, where=f"{where}.{p}")
+            p: w
+            if isinstance(w, PhaseWindows)
+            else PhaseWindows.from_dict(w, where=f"{where}.{p}")
             for p, w in self.phase_windows.items()
         }
         object.__setattr__(self, "phase_windows", windows)

@@ -60,10 +60,19 @@ def stack_pair(pair_json, band_paths: dict, config: dict, out_table, out_beams) 
             arrays[f"{band['name']}/time"] = t
             for ph in phases:
                 det = detect_phase(
-                    data, dt, t_start, geom, event, ph, arrivals[ph], band["name"], settings,
-                    band_hz=(band["fmin"], band["fmax"]), rng=np.random.default_rng(seed),
+                    data,
+                    dt,
+                    t_start,
+                    geom,
+                    event,
+                    ph,
+                    arrivals[ph],
+                    band["name"],
+                    settings,
+                    band_hz=(band["fmin"], band["fmax"]),
+                    rng=np.random.default_rng(seed),
                     earth_model=config["model"],
-                )  # fmt: skip
+                )
                 for k, v in det.beams.items():
                     arrays[f"{band['name']}/{ph}/{k}"] = v.astype(np.float32)
                 sig = arrivals[ph].time + np.asarray(settings.windows(ph)[0])

@@ -129,11 +129,22 @@ def detect_phases(
     rng = np.random.default_rng(int(seed))
     tables = [
         detect_phase(
-            data, dt, float(t0 - event.origin), geometry, event, phase, arr, band_label,
-            settings, band_hz=band_hz, rng=rng, earth_model=earth_model, method=method,
+            data,
+            dt,
+            float(t0 - event.origin),
+            geometry,
+            event,
+            phase,
+            arr,
+            band_label,
+            settings,
+            band_hz=band_hz,
+            rng=rng,
+            earth_model=earth_model,
+            method=method,
         ).table
         for phase, arr in arrivals.items()
-    ]  # fmt: skip
+    ]
     if not tables:
         return pd.DataFrame(columns=COLUMNS)
     return curate(pd.concat(tables, ignore_index=True), cur)
@@ -207,9 +218,16 @@ def detect_phase(
     det = settings.detection
     p_km = float(arrival.slowness_s_km)
     delays = element_delays(
-        geometry, p_km, baz, curved=bool(det.curved_wavefront), event=event, phase=phase,
-        model=earth_model, v_surface_km_s=det.v_surface_km_s, statics=det.statics,
-    )  # fmt: skip
+        geometry,
+        p_km,
+        baz,
+        curved=bool(det.curved_wavefront),
+        event=event,
+        phase=phase,
+        model=earth_model,
+        v_surface_km_s=det.v_surface_km_s,
+        statics=det.statics,
+    )
     aligned = align(data, delays, dt)
     ph = _phase_data(
         data, aligned, dt, t_start_s, geometry, phase, arrival, baz, delays, settings, band_hz
@@ -236,14 +254,24 @@ def detect_phase(
         )
         rows.append(
             dict(
-                base, stack=kind, snr=float(snr), snr_lo=snr_lo, snr_hi=snr_hi,
-                slowness_obs_s_deg=s_obs, slowness_err_s_deg=s_err,
-                baz_obs_deg=float(res[0].baz_fk), baz_err_deg=b_err,
-                slowness_fk_s_deg=float(res[0].s_fk), fk_relpow=res[0].relpow,
-                t_peak_s=float(t_start_s + kpk * dt), coherence=coh,
-                detected=bool(detected), decided_by="auto", reason=reason,
+                base,
+                stack=kind,
+                snr=float(snr),
+                snr_lo=snr_lo,
+                snr_hi=snr_hi,
+                slowness_obs_s_deg=s_obs,
+                slowness_err_s_deg=s_err,
+                baz_obs_deg=float(res[0].baz_fk),
+                baz_err_deg=b_err,
+                slowness_fk_s_deg=float(res[0].s_fk),
+                fk_relpow=res[0].relpow,
+                t_peak_s=float(t_start_s + kpk * dt),
+                coherence=coh,
+                detected=bool(detected),
+                decided_by="auto",
+                reason=reason,
             )
-        )  # fmt: skip
+        )
     return PhaseDetection(_table(rows), beams)
 
 

@@ -121,9 +121,17 @@ def measure_loop(ph: PhaseData, sels) -> tuple[list[Measurement], dict]:
     for sel in sels:
         x, y, seg = ph.east[sel], ph.north[sel], ph.seg[sel]
         vesp = vespagram_stacks(
-            seg, ph.dt, x, y, ph.s_km, ph.baz, ph.stacks, static_s=ph.residual[sel],
-            precision="double", **ph.stack_kw,
-        )  # fmt: skip
+            seg,
+            ph.dt,
+            x,
+            y,
+            ph.s_km,
+            ph.baz,
+            ph.stacks,
+            static_s=ph.residual[sel],
+            precision="double",
+            **ph.stack_kw,
+        )
         per = {}
         for kind in ph.stacks:
             res = stack(ph.aligned[sel], kind, ph.dt, **ph.stack_kw)
@@ -184,9 +192,19 @@ def _vespagram_peaks(ph: PhaseData, wts) -> dict:
         samples["envelope"] = (e0, e1)
     vmax = {k: np.empty((wts.shape[0], ph.s_km.size)) for k in ph.stacks}
     chunks = weighted_vespagram_stacks(
-        ph.seg, ph.dt, ph.east, ph.north, ph.s_km, ph.baz, wts, ph.stacks,
-        static_s=ph.residual, samples=samples, precision="double", **ph.stack_kw,
-    )  # fmt: skip
+        ph.seg,
+        ph.dt,
+        ph.east,
+        ph.north,
+        ph.s_km,
+        ph.baz,
+        wts,
+        ph.stacks,
+        static_s=ph.residual,
+        samples=samples,
+        precision="double",
+        **ph.stack_kw,
+    )
     for j0, j1, res in chunks:
         for kind in ph.stacks:
             v = res[kind]
