@@ -74,6 +74,13 @@ def _band_bins(nfft: int, dt: float, fmin: float, fmax: float) -> tuple[int, int
     return lo, hi
 
 
+def _band_freqs(nsamp: int, dt: float, fmin: float, fmax: float) -> np.ndarray:
+    """Frequencies (Hz) of the band's bins for windows of ``nsamp`` samples."""
+    nfft = 1 << int(np.ceil(np.log2(nsamp)))
+    lo, hi = _band_bins(nfft, dt, fmin, fmax)
+    return np.arange(lo, hi + 1) / (nfft * dt)
+
+
 def _window_spectra(data, starts, nsamp, dt, fmin, fmax, taper):
     """Demeaned, tapered window spectra in the band: (n_win, n_el, n_f), freqs (Hz)."""
     nfft = 1 << int(np.ceil(np.log2(nsamp)))
@@ -349,6 +356,18 @@ def _best_bartlett(spec, steer, freqs, gx, gy, x, y):
     return bi, pa, rel, p / dpow[:, None]
 
 
+def _window_starts(ntot, dt, win_len_s, win_frac, t0_idx, t1_idx) -> tuple[np.ndarray, int]:
+    """First samples and length (samples) of the sliding windows (ObsPy's windowing)."""
+    t1_idx = ntot if t1_idx is None else int(t1_idx)
+    nsamp = int(win_len_s / dt)
+    nstep = int(nsamp * win_frac)
+    if nsamp < 4 or nstep < 1:
+        raise ValueError(f"window of {win_len_s} s with step fraction {win_frac} is too short")
+    if not 0 <= t0_idx and t0_idx + nsamp <= min(t1_idx, ntot):
+        raise ValueError(f"no complete {win_len_s} s window in samples {t0_idx}..{t1_idx}")
+    return np.arange(t0_idx, min(t1_idx, ntot) - nsamp + 1, nstep), nsamp
+
+
 def sliding_fk(
     data,
     dt: float,
@@ -401,29 +420,18 @@ def sliding_fk(
     chunk : int
         Windows processed together (bounds memory).
     return_maps : bool
-        Keep the relative-power map of every window.
+        Keep the relative-power map of every window (``relpow_maps``).
 
     Returns
     -------
     SlidingFK
     """
     data, x, y = check_traces(data, east_km, north_km)
-    ntot = data.shape[1]
-    t1_idx = ntot if t1_idx is None else int(t1_idx)
-    nsamp = int(win_len_s / dt)
-    nstep = int(nsamp * win_frac)
-    if nsamp < 4 or nstep < 1:
-        raise ValueError(f"window of {win_len_s} s with step fraction {win_frac} is too short")
-    if not 0 <= t0_idx and t0_idx + nsamp <= min(t1_idx, ntot):
-        raise ValueError(f"no complete {win_len_s} s window in samples {t0_idx}..{t1_idx}")
-    starts = np.arange(t0_idx, min(t1_idx, ntot) - nsamp + 1, nstep)
+    starts, nsamp = _window_starts(data.shape[1], dt, win_len_s, win_frac, t0_idx, t1_idx)
     sx = slowness_grid(smax_s_km, step_s_km)
     sy = sx.copy()
-    gx, gy = np.meshgrid(sx, sy, indexing="ij")
-    gx, gy = gx.ravel(), gy.ravel()
-    nfft = 1 << int(np.ceil(np.log2(nsamp)))
-    lo, hi = _band_bins(nfft, dt, fmin, fmax)
-    freqs = np.arange(lo, hi + 1) / (nfft * dt)
+    gx, gy = (g.ravel() for g in np.meshgrid(sx, sy, indexing="ij"))
+    freqs = _band_freqs(nsamp, dt, fmin, fmax)
     steer = _steering(x, y, sx, sy, freqs, np.complex64)
     nw = starts.size
     best = np.zeros(nw, int)

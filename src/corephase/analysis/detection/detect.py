@@ -172,8 +172,8 @@ def detect_phase(
     (plane wave at the theoretical slowness and back-azimuth, or TauP times per
     element with ``settings.detection.curved_wavefront``, plus elevation and
     station statics) and :func:`corephase.signal.alignment.align`; the stacks
-    of this alignment are measured and returned as the beams. The vespagram
-    uses the same statics and curvature relative to each trial plane wave.
+    of this alignment are measured and returned as the beams (the vespagram
+    adds the same statics and curvature to each trial plane wave).
 
     Parameters
     ----------
@@ -194,7 +194,7 @@ def detect_phase(
     Returns
     -------
     PhaseDetection
-        No curation applied (see :func:`corephase.analysis.detection.curate`).
+        Without curation (:func:`corephase.analysis.detection.curate` applies it).
     """
     if method not in METHODS:
         raise ValueError(f"method must be 'batched' or 'loop', got {method!r}")
@@ -245,34 +245,38 @@ def detect_phase(
     # back-azimuth of a (near-vertical) arrival is not constrained and is not tested
     baz_res = 1.0 / (0.5 * (fmin + fmax) * max(geometry.aperture_km(), 1e-3))
     jackknife = det.resampling == "jackknife" and nel > 3
-    rows = []
-    for kind in settings.types:
-        snr, s_obs, kpk, coh = res[0].per[kind]
-        snr_lo, snr_hi, s_err, b_err = uncertainties(kind, snr, res[1:], jackknife)
-        detected, reason = decide(
-            kind, snr, s_obs, s_err, res[0].baz_fk, b_err, arrival, baz, baz_res, settings
-        )
-        rows.append(
-            dict(
-                base,
-                stack=kind,
-                snr=float(snr),
-                snr_lo=snr_lo,
-                snr_hi=snr_hi,
-                slowness_obs_s_deg=s_obs,
-                slowness_err_s_deg=s_err,
-                baz_obs_deg=float(res[0].baz_fk),
-                baz_err_deg=b_err,
-                slowness_fk_s_deg=float(res[0].s_fk),
-                fk_relpow=res[0].relpow,
-                t_peak_s=float(t_start_s + kpk * dt),
-                coherence=coh,
-                detected=bool(detected),
-                decided_by="auto",
-                reason=reason,
-            )
-        )
+    rows = [
+        _row(base, kind, res, jackknife, arrival, baz, baz_res, settings, t_start_s, dt)
+        for kind in settings.types
+    ]
     return PhaseDetection(_table(rows), beams)
+
+
+def _row(base, kind, res, jackknife, arrival, baz, baz_res, settings, t_start_s, dt) -> dict:
+    """The table row of one stack: full-array measurement, uncertainties, decision."""
+    snr, s_obs, kpk, coh = res[0].per[kind]
+    snr_lo, snr_hi, s_err, b_err = uncertainties(kind, snr, res[1:], jackknife)
+    detected, reason = decide(
+        kind, snr, s_obs, s_err, res[0].baz_fk, b_err, arrival, baz, baz_res, settings
+    )
+    return dict(
+        base,
+        stack=kind,
+        snr=float(snr),
+        snr_lo=snr_lo,
+        snr_hi=snr_hi,
+        slowness_obs_s_deg=s_obs,
+        slowness_err_s_deg=s_err,
+        baz_obs_deg=float(res[0].baz_fk),
+        baz_err_deg=b_err,
+        slowness_fk_s_deg=float(res[0].s_fk),
+        fk_relpow=res[0].relpow,
+        t_peak_s=float(t_start_s + kpk * dt),
+        coherence=coh,
+        detected=bool(detected),
+        decided_by="auto",
+        reason=reason,
+    )
 
 
 def _phase_data(
