@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from corephase.analysis.detection import detect_phases
+from corephase.config.stack import DetectionSettings, StackSettings
 from corephase.model.events import Event
 from corephase.model.geometry import ArrayGeometry, local_km_to_latlon, parametric_layout
 from corephase.model.traveltimes import distance_backazimuth, first_arrivals
@@ -40,17 +41,8 @@ from corephase.sources.synthetic import synthesize
 
 PHASES = ["PcP", "ScP", "PKiKP", "PKIIKP", "PKJKP"]
 BANDS = [(1.0, 2.0), (2.0, 3.0)]
-CFG = {
-    "stacks": ["linear", "pws", "nthroot", "envelope"],
-    "pws_nu": 2.0,
-    "pws_gate_s": 0.0,
-    "nthroot_n": 4.0,
-    "envelope_smooth_s": 0.5,
-    "signal_window_s": [-2.0, 8.0],
-    "noise_window_s": [-40.0, -5.0],
-    "bootstrap": 20,
-    "seed": 20140623,
-}
+SETTINGS = StackSettings(detection=DetectionSettings(resampling="bootstrap", bootstrap=20))
+SEED = 20140623
 NUMERIC = [
     "snr",
     "snr_lo",
@@ -91,8 +83,19 @@ def run(geom, event, arrivals, bands, method):
     tables = []
     for label, (st, fmin, fmax) in bands.items():
         for ph, arr in arrivals.items():
-            cfg = dict(CFG, band_hz=[fmin, fmax])
-            tables.append(detect_phases(st, geom, event, {ph: arr}, label, cfg, method=method))
+            tables.append(
+                detect_phases(
+                    st,
+                    geom,
+                    event,
+                    {ph: arr},
+                    label,
+                    SETTINGS,
+                    band_hz=(fmin, fmax),
+                    seed=SEED,
+                    method=method,
+                )
+            )
     return pd.concat(tables, ignore_index=True)
 
 
@@ -103,7 +106,7 @@ def main():
         f"{len(geom)} elements, aperture {geom.aperture_km():.1f} km, {dist:.1f} deg, "
         f"{st0[0].stats.npts} samples at {st0[0].stats.sampling_rate:g} Hz; "
         f"{len(bands)} bands x {len(arrivals)} phases ({', '.join(arrivals)}) x "
-        f"{len(CFG['stacks'])} stacks, bootstrap {CFG['bootstrap']}, "
+        f"{len(SETTINGS.types)} stacks, bootstrap {SETTINGS.detection.bootstrap}, "
         f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}"
     )
     run(geom, event, arrivals, bands, "batched")  # warm-up (TauP, FFT plans)
@@ -131,8 +134,17 @@ def main():
     ph, arr = next(iter(arrivals.items()))
     for method in ("batched", "loop"):
         tracemalloc.start()
-        cfg = dict(CFG, band_hz=[fmin, fmax])
-        detect_phases(st, geom, event, {ph: arr}, "b", cfg, method=method)
+        detect_phases(
+            st,
+            geom,
+            event,
+            {ph: arr},
+            "b",
+            SETTINGS,
+            band_hz=(fmin, fmax),
+            seed=SEED,
+            method=method,
+        )
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         print(f"peak traced memory of one {method} call ({ph}): {peak / 1e6:.0f} MB")

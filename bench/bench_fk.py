@@ -24,7 +24,7 @@ from obspy.signal.array_analysis import array_processing
 from scipy.signal import butter, sosfiltfilt
 
 from corephase.signal.alignment import plane_wave_delays, shift_traces
-from corephase.signal.array_analysis import sliding_fk
+from corephase.signal.fk import sliding_fk
 
 DT = 0.05
 

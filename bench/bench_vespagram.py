@@ -25,8 +25,8 @@ from scipy.signal import butter, sosfiltfilt
 from stackmaster.core import pws as stackmaster_pws
 
 from corephase.signal.alignment import plane_wave_delays
-from corephase.signal.array_analysis import vespagram_nfft, vespagram_stacks
 from corephase.signal.stacking import envelope_stack
+from corephase.signal.vespagram import vespagram_nfft, vespagram_stacks
 
 DT = 0.05
 NTR, NS, NSLOW = 700, 4000, 201

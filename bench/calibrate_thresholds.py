@@ -4,7 +4,7 @@ Synthesises noise-only records (Peterson noise, level from config.yaml) at
 the demo geometries of BCAR, YKA and ILAR, measures the detection SNR of each
 stack type at windows with random slownesses (0.3-4 s/deg) where no phase
 arrives, and prints the percentiles. The 99th percentiles set
-``corephase.analysis.detection.NOISE_CALIBRATED_THRESHOLDS``.
+``corephase.config.stack.NOISE_CALIBRATED_THRESHOLDS``.
 
 Run: ``OPENBLAS_NUM_THREADS=1 .venv/bin/python bench/calibrate_thresholds.py``
 """
@@ -17,19 +17,21 @@ import numpy as np
 import pandas as pd
 
 from corephase.analysis.detection import detect_phases
+from corephase.config.stack import StackSettings
 from corephase.config.validation import load_config
 from corephase.io.stations import geometry_from_config
 from corephase.model.traveltimes import PhaseArrival
 from corephase.planning.pairs import configured_events
 from corephase.signal.preprocess import bandpass
 from corephase.sources.synthetic import synthesize
-from corephase.stages.stack import detection_config
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def main(arrays=("BCAR", "YKA", "ILAR"), seeds=range(3), n_windows=8) -> pd.DataFrame:
     cfg = load_config(ROOT / "config.yaml")
+    stack = StackSettings.from_dict(cfg["stack"])
+    settings = stack.replace(detection=stack.detection.replace(resampling="none"))
     ev = {e.id: e for e in configured_events(cfg)}["20140623_Aleutians"]
     rows = []
     for name in arrays:
@@ -46,10 +48,18 @@ def main(arrays=("BCAR", "YKA", "ILAR"), seeds=range(3), n_windows=8) -> pd.Data
                 for k, (t, s) in enumerate(zip(times, slows, strict=True))
             }
             for band in cfg["bands"]:
-                c = detection_config(cfg, "PKiKP", band, seed)
-                c["resampling"] = "none"
                 bp = bandpass(st, band["fmin"], band["fmax"])
-                df = detect_phases(bp, geom, ev, arrivals, band["name"], c)
+                df = detect_phases(
+                    bp,
+                    geom,
+                    ev,
+                    arrivals,
+                    band["name"],
+                    settings,
+                    band_hz=(band["fmin"], band["fmax"]),
+                    seed=seed,
+                    earth_model=cfg["model"],
+                )
                 rows.append(df[["array", "band", "stack", "snr"]])
     return pd.concat(rows, ignore_index=True)
 

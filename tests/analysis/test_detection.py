@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from corephase.analysis.detection import COLUMNS, detect_phases
+from corephase.analysis.detection import COLUMNS
+from corephase.analysis.detection import detect_phases as _detect_phases
+from corephase.config.stack import NOISE_CALIBRATED_THRESHOLDS, DetectionSettings, StackSettings
 from corephase.model.events import events_from_quakeml
 from corephase.model.geometry import ArrayGeometry
 from corephase.model.traveltimes import PhaseArrival, distance_backazimuth, first_arrivals
 from corephase.signal.alignment import plane_wave_delays, shift_traces
 
 CFG = {
-    "stacks": ["linear", "pws"],
+    "types": ["linear", "pws"],
+    "snr_threshold": 3.0,
     "band_hz": [1.0, 3.0],
     "resampling": "bootstrap",
     "bootstrap": 10,
@@ -22,6 +27,35 @@ CFG = {
     "fk_slowness_max_s_km": 0.1,
     "fk_step_s_km": 0.0025,
 }
+
+
+_DETECTION_KEYS = {f.name for f in dataclasses.fields(DetectionSettings)}
+
+
+def settings_from(cfg: dict) -> StackSettings:
+    """Settings from a flat dict of stack and detection keys."""
+    stack = {k: v for k, v in cfg.items() if k not in _DETECTION_KEYS}
+    return StackSettings.from_dict(
+        {**stack, "detection": {k: v for k, v in cfg.items() if k in _DETECTION_KEYS}}
+    )
+
+
+def detect_phases(st, geom, ev, arrivals, band, cfg, curation=None, **kw):
+    """``detect_phases`` with the settings, FK band and seed of a flat test dict."""
+    cfg = dict(cfg)
+    band_hz, seed = cfg.pop("band_hz", None), cfg.pop("seed", 0)
+    return _detect_phases(
+        st,
+        geom,
+        ev,
+        arrivals,
+        band,
+        settings_from(cfg),
+        curation,
+        band_hz=band_hz,
+        seed=seed,
+        **kw,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +133,7 @@ def _noise_with_injection(yka, amplitude):
 def test_injected_pkikp_detected_by_pws_at_stated_amplitude_only(yka):
     """Peak amplitude 1.0 x the RMS of the 1-3 Hz noise: detected; 0.1 x: not."""
     _, geom, ev, arrivals, _ = yka
-    cfg = dict(CFG, stacks=["pws"])
+    cfg = dict(CFG, types=["pws"])
     arr = {"PKiKP": arrivals["PKiKP"]}
     strong = detect_phases(_noise_with_injection(yka, 1.0), geom, ev, arr, "1-3Hz", cfg)
     weak = detect_phases(_noise_with_injection(yka, 0.1), geom, ev, arr, "1-3Hz", cfg)
@@ -134,8 +168,8 @@ def test_bad_inputs_and_windows_outside_data(yka):
     st, geom, ev, arrivals, _ = yka
     with pytest.raises(ValueError, match="codes in order"):
         detect_phases(st[::-1], geom, ev, {"ScP": arrivals["ScP"]}, "b", CFG)
-    with pytest.raises(ValueError, match="stacks"):
-        detect_phases(st, geom, ev, {"ScP": arrivals["ScP"]}, "b", dict(CFG, stacks=["x"]))
+    with pytest.raises(ValueError, match=r"stack\.types"):
+        detect_phases(st, geom, ev, {"ScP": arrivals["ScP"]}, "b", dict(CFG, types=["x"]))
     late = PhaseArrival("PKIIKP", 5000.0, 1.0, 5.0)
     df = detect_phases(st, geom, ev, {"PKIIKP": late}, "b", dict(CFG, bootstrap=0))
     assert not df["detected"].any()
@@ -196,7 +230,7 @@ def _assert_same_table(new, ref):
 )
 def test_batched_bootstrap_reproduces_loop_on_yka(yka, extra):
     st, geom, ev, arrivals, _ = yka
-    cfg = dict(CFG, stacks=ALL_STACKS, bootstrap=5, seed=3, **extra)
+    cfg = dict(CFG, types=ALL_STACKS, bootstrap=5, seed=3, **extra)
     arr = {"ScP": arrivals["ScP"], "PKiKP": arrivals["PKiKP"]}
     new = detect_phases(st, geom, ev, arr, "1-3Hz", cfg)
     ref = detect_phases(st, geom, ev, arr, "1-3Hz", cfg, method="loop")
@@ -251,7 +285,7 @@ def test_batched_bootstrap_reproduces_loop_on_plane_wave():
     arr = {"X": PhaseArrival("X", 200.0, 6.0, 20.0)}
     cfg = dict(
         CFG,
-        stacks=ALL_STACKS,
+        types=ALL_STACKS,
         bootstrap=8,
         seed=1,
         band_hz=[1.0, 2.5],
@@ -277,7 +311,7 @@ def test_method_and_stack_parameters_are_checked(yka):
     with pytest.raises(ValueError, match="nu must be >= 0"):
         detect_phases(st, geom, ev, arr, "b", dict(CFG, pws_nu=-1.0))
     with pytest.raises(ValueError, match="nth-root order"):
-        detect_phases(st, geom, ev, arr, "b", dict(CFG, stacks=["nthroot"], nthroot_n=0.5))
+        detect_phases(st, geom, ev, arr, "b", dict(CFG, types=["nthroot"], nthroot_n=0.5))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -293,7 +327,7 @@ def _selections(n_el, n_sel, seed):
 @pytest.mark.parametrize("precision,rtol", [("double", 1e-10), ("single", 2e-5)])
 def test_weighted_vespagram_stacks_equal_vespagram_per_selection(precision, rtol):
     from corephase.model.geometry import KM_PER_DEG
-    from corephase.signal.array_analysis import (
+    from corephase.signal.vespagram import (
         vespagram_nfft,
         vespagram_stacks,
         weighted_vespagram_stacks,
@@ -357,7 +391,7 @@ def test_weighted_vespagram_stacks_equal_vespagram_per_selection(precision, rtol
 
 
 def test_weighted_vespagram_checks_arguments():
-    from corephase.signal.array_analysis import weighted_vespagram_stacks
+    from corephase.signal.vespagram import weighted_vespagram_stacks
 
     d = np.random.default_rng(0).standard_normal((3, 100))
     x, y = np.array([0.0, 1.0, 2.0]), np.zeros(3)
@@ -370,7 +404,7 @@ def test_weighted_vespagram_checks_arguments():
 
 
 def test_weighted_fk_power_equals_fk_power_per_selection():
-    from corephase.signal.array_analysis import fk_peak, fk_power, weighted_fk_power
+    from corephase.signal.fk import fk_peak, fk_power, weighted_fk_power
 
     st, geom, _ = _plane_wave_stream(n_el=12, slowness_s_deg=6.0, baz=250.0)
     data = np.vstack([tr.data for tr in st])
@@ -395,7 +429,6 @@ def test_per_stack_thresholds_keep_false_alarms_rare_on_noise():
     while one linear-style threshold of 3 lets the nonlinear stacks fire often."""
     from obspy import Stream, Trace, UTCDateTime
 
-    from corephase.analysis.detection import NOISE_CALIBRATED_THRESHOLDS, snr_threshold_for
     from corephase.model.events import Event
     from corephase.model.geometry import ArrayGeometry, local_km_to_latlon, parametric_layout
     from corephase.model.traveltimes import PhaseArrival
@@ -432,17 +465,13 @@ def test_per_stack_thresholds_keep_false_alarms_rare_on_noise():
             zip(np.linspace(760.0, 1280.0, 30), rng.uniform(0.3, 4.0, 30), strict=True)
         )
     }
-    base = {"stacks": list(STACK_TYPES), "resampling": "none", "band_hz": [1.0, 2.0]}
+    base = {"types": list(STACK_TYPES), "resampling": "none", "band_hz": [1.0, 2.0]}
     cal = detect_phases(
         st, geom, ev, arrivals, "1-2Hz", {**base, "snr_threshold": NOISE_CALIBRATED_THRESHOLDS}
     )
     flat = detect_phases(st, geom, ev, arrivals, "1-2Hz", {**base, "snr_threshold": 3.0})
     over = {
-        k: float(
-            np.mean(
-                cal[cal["stack"] == k]["snr"] >= snr_threshold_for(NOISE_CALIBRATED_THRESHOLDS, k)
-            )
-        )
+        k: float(np.mean(cal[cal["stack"] == k]["snr"] >= NOISE_CALIBRATED_THRESHOLDS[k]))
         for k in STACK_TYPES
     }
     assert max(over.values()) <= 0.1, over
@@ -492,7 +521,7 @@ def test_small_array_strong_phase_detected_within_its_slowness_precision():
     st = bandpass(st, 1.0, 2.0)
     dist, _, _ = distance_backazimuth(ev.latitude, ev.longitude, arr["ref_lat"], arr["ref_lon"])
     pcp = first_arrivals(ev.depth_km, dist, ["PcP"])
-    base = dict(CFG, stacks=["linear"], band_hz=[1.0, 2.0], resampling="jackknife")
+    base = dict(CFG, types=["linear"], band_hz=[1.0, 2.0], resampling="jackknife")
     wide = detect_phases(st, geom, ev, pcp, "1-2Hz", base).iloc[0]
     tight = detect_phases(st, geom, ev, pcp, "1-2Hz", dict(base, tolerance_sigma=0.0)).iloc[0]
     off = abs(wide["slowness_obs_s_deg"] - wide["slowness_theory_s_deg"])
@@ -500,3 +529,28 @@ def test_small_array_strong_phase_detected_within_its_slowness_precision():
     assert 1.0 < off <= 2.0 * wide["slowness_err_s_deg"]
     assert bool(wide["detected"]) and not bool(tight["detected"])
     assert "slowness" in tight["reason"]
+
+
+def test_library_defaults_are_the_workflow_defaults():
+    """Called from Python without settings, detect_phases uses the workflow's stacks and
+    per-stack thresholds (a library PWS threshold of 3 passed ~45 % of noise windows)."""
+    from corephase.config import validate_config
+    from corephase.model.events import Event
+
+    workflow = validate_config(
+        {
+            "arrays": {"A": {"source": "local", "path": "x", "ref_lat": 0, "ref_lon": 0}},
+            "events": {"list": []},
+        }
+    )["stack"]
+    assert StackSettings() == StackSettings.from_dict(workflow)
+    assert StackSettings().snr_threshold == workflow["snr_threshold"]
+    assert workflow["snr_threshold"] == NOISE_CALIBRATED_THRESHOLDS
+    assert NOISE_CALIBRATED_THRESHOLDS["pws"] == 10.0
+    ev = Event("pw", "2020-01-01T00:00:00", 10.0, 70.0, 33.0, 6.0, "mb", "pw")
+    st, geom, _ = _plane_wave_stream(n_el=8)
+    arr = {"X": PhaseArrival("X", 200.0, 6.0, 20.0)}
+    default = _detect_phases(st, geom, ev, arr, "b")
+    configured = _detect_phases(st, geom, ev, arr, "b", StackSettings.from_dict(workflow))
+    assert list(default["stack"]) == ["linear", "pws", "nthroot", "envelope"]
+    pd.testing.assert_frame_equal(default, configured)

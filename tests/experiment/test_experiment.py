@@ -22,7 +22,7 @@ from corephase.experiment.core import (
 from corephase.experiment.subarray import ideal_layout, make_subarray
 from corephase.model.geometry import KM_PER_DEG
 from corephase.signal import stacking
-from corephase.signal.array_analysis import array_response
+from corephase.signal.response import array_response
 
 GEOM = {
     "source": "theoretical",

@@ -1,4 +1,7 @@
-"""Vespagram, FK and array response against ObsPy, stackmaster and known plane waves."""
+"""Vespagram, FK and array response (signal.vespagram, fk, response) against references.
+
+References: ObsPy, stackmaster and known plane waves.
+"""
 
 from __future__ import annotations
 
@@ -13,16 +16,10 @@ from stackmaster.core import pws as stackmaster_pws
 
 from corephase.model.geometry import parametric_layout
 from corephase.signal.alignment import plane_wave_delays, shift_traces
-from corephase.signal.array_analysis import (
-    array_response,
-    fk_peak,
-    fk_power,
-    sliding_fk,
-    vespagram,
-    vespagram_nfft,
-    vespagram_stacks,
-)
+from corephase.signal.fk import fk_peak, fk_power, sliding_fk
+from corephase.signal.response import array_response
 from corephase.signal.stacking import envelope_stack, nth_root_stack
+from corephase.signal.vespagram import vespagram, vespagram_nfft, vespagram_stacks
 
 DT = 0.05
 

@@ -607,7 +607,7 @@ def analytic_traces(spec, n: int, workers: int = 1) -> np.ndarray:
 
 
 def _smooth(x, dt, length_s):
-    """Centred running mean along the last axis (as :func:`corephase.signal.stacking.boxcar`)."""
+    """Centred running mean along the last axis (as :func:`corephase.signal.smoothing.boxcar`)."""
     if not length_s or length_s <= 0:
         return x
     w = max(round(length_s / dt), 1)
@@ -678,7 +678,7 @@ def arf_slowness(east_km, north_km, sx_s_km, sy_s_km, freqs_hz) -> np.ndarray:
 
     ``R(s) = mean_f |sum_i exp(i 2 pi f (sx x_i + sy y_i))|^2 / N^2`` (1 at
     the origin), the frequency-averaged response of
-    :func:`corephase.signal.array_analysis.array_response`.
+    :func:`corephase.signal.response.array_response`.
 
     Parameters
     ----------
@@ -780,7 +780,7 @@ def _rms(a, idx):
 
 def _fk_estimates(z_real, sim, idx, x, y, align, scenario, met):
     """Bartlett FK peak (slowness s/km, baz deg) of each trial in window ``idx``."""
-    from corephase.signal.array_analysis import cosine_taper
+    from corephase.signal.fk import cosine_taper
 
     tg = scenario.target
     seg = z_real[..., idx]

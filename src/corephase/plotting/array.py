@@ -11,7 +11,8 @@ from matplotlib.figure import Figure
 
 from corephase.model.geometry import KM_PER_DEG
 from corephase.plotting.pair import _save, _title
-from corephase.signal.array_analysis import fk_peak, fk_power, vespagram
+from corephase.signal.fk import fk_peak, fk_power
+from corephase.signal.vespagram import vespagram
 
 
 def plot_vespagram(

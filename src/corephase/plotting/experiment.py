@@ -125,7 +125,7 @@ def _best_worst(metrics, cfg):
 
 def plot_arf_best_worst(metrics, subs_by_phase, scenarios, cfg, path) -> None:
     """Station maps and slowness ARFs of the best and worst layouts (first phase)."""
-    from corephase.signal.array_analysis import array_response
+    from corephase.signal.response import array_response
 
     phase, best, worst = _best_worst(metrics, cfg)
     fig = Figure(figsize=(9, 8), layout="constrained")

@@ -1,4 +1,4 @@
-"""The one conversion of an array's stream into a data matrix."""
+"""Data matrices of an array: the one stream-to-matrix conversion and the kernels' checks."""
 
 from __future__ import annotations
 
@@ -68,3 +68,53 @@ def stream_to_matrix(stream, geometry, min_elements: int = 1):
     if not np.all(np.isfinite(data)):
         raise ValueError("stream contains NaN or infinite samples (gaps must be handled first)")
     return data, dt, t0
+
+
+def check_traces(data, east_km, north_km):
+    """Validated ``(data, east_km, north_km)`` of the array-analysis kernels.
+
+    ``data`` becomes a float ``(n_elements, n_samples)`` matrix and the offsets
+    (km) flat float arrays of ``n_elements`` values.
+
+    Raises
+    ------
+    ValueError
+        If ``data`` is not 2-D, the offsets do not match its rows, or it holds
+        NaN or infinite samples.
+    """
+    data = np.asarray(data, float)
+    if data.ndim != 2:
+        raise ValueError(f"data must be 2-D (n_elements, n_samples), got shape {data.shape}")
+    x = np.asarray(east_km, float).reshape(-1)
+    y = np.asarray(north_km, float).reshape(-1)
+    if x.size != data.shape[0] or y.size != data.shape[0]:
+        raise ValueError(
+            f"{data.shape[0]} traces but {x.size} east and {y.size} north offsets; they must match"
+        )
+    if not np.all(np.isfinite(data)):
+        raise ValueError("data contain NaN or infinite samples")
+    return data, x, y
+
+
+def check_weights(weights, n_elements: int) -> np.ndarray:
+    """Element weights of many selections as ``(n_sel, n_elements)`` floats.
+
+    One row per selection (a 1-D array is one selection): finite, non-negative,
+    with a positive sum (bootstrap counts, or 0/1 for leave-one-out).
+
+    Raises
+    ------
+    ValueError
+        For a wrong shape, negative or non-finite weights, or an all-zero row.
+    """
+    wts = np.asarray(weights, float)
+    if wts.ndim == 1:
+        wts = wts[None, :]
+    if wts.ndim != 2 or wts.shape[1] != n_elements:
+        raise ValueError(f"weights must have shape (n_sel, {n_elements}), got {np.shape(weights)}")
+    if not np.all(np.isfinite(wts)) or np.any(wts < 0):
+        raise ValueError("weights must be finite and non-negative")
+    wsum = wts.sum(axis=1)
+    if np.any(wsum <= 0):
+        raise ValueError(f"weight rows {np.flatnonzero(wsum <= 0).tolist()} are all zero")
+    return wts

@@ -19,6 +19,8 @@ import numpy as np
 import scipy.fft as sfft
 from scipy.fft import next_fast_len
 
+from corephase.signal.smoothing import boxcar
+
 STACK_TYPES = ("linear", "pws", "nthroot", "envelope")
 
 
@@ -49,18 +51,6 @@ def analytic_signal(x, axis: int = -1) -> np.ndarray:
     shape[axis] = n
     a = sfft.ifft(sfft.fft(x, n, axis=axis) * h.reshape(shape), axis=axis)
     return np.take(a, np.arange(m), axis=axis)
-
-
-def boxcar(x, dt: float | None, length_s: float, what: str = "smoothing") -> np.ndarray:
-    """Centred running mean of ``x`` over ``length_s`` seconds (``dt`` in s)."""
-    if not length_s or length_s <= 0:
-        return x
-    if dt is None or dt <= 0:
-        raise ValueError(f"{what} over {length_s} s needs a positive sample interval dt")
-    w = max(round(length_s / dt), 1)
-    if w <= 1:
-        return x
-    return np.convolve(x, np.ones(w) / w, mode="same")
 
 
 def linear_stack(aligned) -> np.ndarray:

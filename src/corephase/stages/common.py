@@ -90,14 +90,6 @@ def load_pair(pair_json) -> tuple[dict, Event, ArrayGeometry | None, dict]:
     return pair, event, geom, arrivals
 
 
-def phase_windows(config: dict, phase: str) -> tuple[list, list]:
-    sc = config["stack"]
-    over = sc.get("phase_windows", {}).get(phase, {})
-    return over.get("signal_window_s", sc["signal_window_s"]), over.get(
-        "noise_window_s", sc["noise_window_s"]
-    )
-
-
 def read_curation_table(config: dict):
     import pandas as pd
 

@@ -1,0 +1,245 @@
+"""Measure one phase on the full array and its element resamples (the detection's step 1).
+
+Every stack is a weighted mean over elements of a per-element quantity (aligned
+trace, unit analytic signal, signed root, envelope) that does not depend on the
+resample, so these are formed once per phase and each resample is one row of a
+matrix product (:func:`measure_batched`); :func:`measure_loop` re-stacks every
+resample from scratch and is the reference. Both measure the aligned stacks on
+the whole record aligned on the phase (the one alignment whose full-array
+beams the stack stage saves), the vespagram and FK on the unaligned segment
+around the phase windows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from corephase.model.geometry import KM_PER_DEG
+from corephase.signal.fk import fk_peak, fk_power, weighted_fk_power
+from corephase.signal.smoothing import boxcar
+from corephase.signal.stacking import analytic_signal, stack
+from corephase.signal.vespagram import vespagram_stacks, weighted_vespagram_stacks
+
+
+@dataclass
+class PhaseData:
+    """What the measurement of one phase needs.
+
+    ``aligned`` is the whole record aligned on the phase; ``seg`` the unaligned
+    samples ``i0:i0 + seg.shape[1]`` of the record holding both windows with
+    room for the vespagram's shifts. ``sig`` and ``noi`` are the signal and
+    noise windows as slices of the segment.
+    """
+
+    aligned: np.ndarray  # (n_el, n_record) aligned on the phase
+    seg: np.ndarray  # (n_el, n_samples) unaligned segment
+    i0: int  # first record sample of the segment
+    dt: float  # s
+    east: np.ndarray  # km
+    north: np.ndarray  # km
+    residual: np.ndarray  # s, alignment minus the plane wave (curvature + statics)
+    s_km: np.ndarray  # vespagram slownesses, s/km
+    s_deg: np.ndarray  # the same in s/deg
+    baz: float  # theoretical back-azimuth, deg
+    sig: slice  # signal window (segment samples)
+    noi: slice  # noise window
+    stacks: tuple
+    stack_kw: dict  # nu, gate_s, n, smooth_s
+    fk: tuple  # (smax s/km, step s/km, fmin Hz, fmax Hz)
+
+    def record(self, w: slice) -> slice:
+        """A window of the segment as a slice of the record."""
+        return slice(w.start + self.i0, w.stop + self.i0)
+
+
+@dataclass
+class Measurement:
+    """One selection of elements measured.
+
+    ``per[stack] = (snr, slowness_obs_s_deg, k_peak, coherence)`` with ``k_peak``
+    the record sample of the peak; ``s_fk`` (s/deg), ``baz_fk`` (deg) and
+    ``relpow`` (0..1) from the FK maximum in the signal window.
+    """
+
+    per: dict
+    s_fk: float
+    baz_fk: float
+    relpow: float
+
+
+def cf_snr(kind: str, cf, sig: slice, noi: slice) -> tuple[float, int]:
+    """SNR and peak index (within the signal slice) of a characteristic function.
+
+    The peak in ``sig`` over the RMS in ``noi``; the envelope stack's
+    characteristic function is first lowered by its noise-window median.
+    """
+    c = cf
+    if kind == "envelope":
+        c = cf - np.median(cf[noi])
+    rms = float(np.sqrt(np.mean(c[noi] ** 2)))
+    k = int(np.argmax(c[sig]))
+    peak = float(c[sig][k])
+    snr = peak / rms if rms > 0 else float("inf") if peak > 0 else float("nan")
+    return snr, k
+
+
+def _peak_coherence(coherence, k: int, sig: slice, dt: float) -> tuple[int, float]:
+    """Record sample of the peak (``k`` within ``sig``) and the mean coherence within 0.5 s."""
+    kpk = sig.start + k
+    h = max(1, round(0.5 / dt))
+    return kpk, float(np.mean(coherence[max(kpk - h, 0) : kpk + h + 1]))
+
+
+def _fk_measurement(per: dict, sx, sy, prel) -> Measurement:
+    s_fk, baz_fk, _, _ = fk_peak(sx, sy, prel)
+    return Measurement(per, s_fk * KM_PER_DEG, baz_fk, float(prel.max()))
+
+
+def full_array_beams(aligned, dt: float, stacks, stack_kw: dict) -> dict:
+    """``{stack: beam}`` of aligned traces (plus ``"coherence"`` with PWS), by
+    :func:`corephase.signal.stacking.stack`."""
+    beams = {}
+    for kind in stacks:
+        res = stack(aligned, kind, dt, **stack_kw)
+        beams[kind] = res.beam
+        if kind == "pws":
+            beams["coherence"] = res.coherence
+    return beams
+
+
+def measure_loop(ph: PhaseData, sels) -> tuple[list[Measurement], dict]:
+    """Every selection stacked, vespagrammed and FK-analysed from scratch (the reference).
+
+    Returns the measurements and the beams of the first selection (the full
+    array): ``{stack: beam}`` on the record's samples, plus ``"coherence"``
+    with PWS.
+    """
+    sig, noi = ph.record(ph.sig), ph.record(ph.noi)
+    out = []
+    for sel in sels:
+        x, y, seg = ph.east[sel], ph.north[sel], ph.seg[sel]
+        vesp = vespagram_stacks(
+            seg,
+            ph.dt,
+            x,
+            y,
+            ph.s_km,
+            ph.baz,
+            ph.stacks,
+            static_s=ph.residual[sel],
+            precision="double",
+            **ph.stack_kw,
+        )
+        per = {}
+        for kind in ph.stacks:
+            res = stack(ph.aligned[sel], kind, ph.dt, **ph.stack_kw)
+            snr, k = cf_snr(kind, res.cf, sig, noi)
+            v = vesp[kind] if kind == "envelope" else np.abs(vesp[kind])
+            if kind == "envelope":
+                v = v - np.median(v[:, ph.noi], axis=1, keepdims=True)
+            ks = int(np.argmax(v[:, ph.sig].max(axis=1)))
+            per[kind] = (snr, float(ph.s_deg[ks]), *_peak_coherence(res.coherence, k, sig, ph.dt))
+        smax, step, fmin, fmax = ph.fk
+        sx, sy, _, prel = fk_power(
+            seg, ph.dt, x, y, ph.sig.start, ph.sig.stop, smax, step, fmin, fmax
+        )
+        out.append(_fk_measurement(per, sx, sy, prel))
+    return out, full_array_beams(ph.aligned, ph.dt, ph.stacks, ph.stack_kw)
+
+
+def aligned_stacks(ph: PhaseData, wts) -> tuple[dict, np.ndarray]:
+    """Beams and (gated) coherence of every weighted selection of the aligned record.
+
+    Row *r* equals :func:`corephase.signal.stacking.stack` on the aligned traces
+    repeated ``wts[r, i]`` times: the aligned traces, their unit analytic
+    signals, signed roots and envelopes are formed once and every selection's
+    stack is a weighted mean of them.
+    """
+    kw = ph.stack_kw
+    w = wts / wts.sum(axis=1, keepdims=True)
+    u = ph.aligned
+    a = analytic_signal(u, axis=-1)
+    mag = np.abs(a)
+    unit = np.divide(a, mag, out=np.zeros_like(a), where=mag > 0)
+    c = np.abs((w @ unit.view(np.float64)).view(complex))
+    coh = boxcar(c, ph.dt, kw["gate_s"], "a phase-coherence gate")
+    lin = w @ u
+    beams = {}
+    for kind in ph.stacks:
+        if kind == "linear":
+            beams[kind] = lin
+        elif kind == "pws":
+            beams[kind] = lin * coh ** kw["nu"]
+        elif kind == "nthroot":
+            r = w @ (np.sign(u) * np.abs(u) ** (1.0 / kw["n"]))
+            beams[kind] = np.sign(r) * np.abs(r) ** kw["n"]
+        else:  # envelope stack: its own characteristic function
+            beams[kind] = boxcar(w @ mag, ph.dt, kw["smooth_s"], "envelope smoothing")
+    return beams, coh
+
+
+def _vespagram_peaks(ph: PhaseData, wts) -> dict:
+    """Index of the vespagram slowness with the largest peak in the signal window, per
+    stack and selection (the envelope stack lowered by its noise-window median)."""
+    m = ph.seg.shape[1]
+    s0, s1, _ = ph.sig.indices(m)
+    n0, n1, _ = ph.noi.indices(m)
+    e0, e1 = min(s0, n0), max(s1, n1)
+    samples = {k: (s0, s1) for k in ph.stacks}
+    if "envelope" in ph.stacks:
+        samples["envelope"] = (e0, e1)
+    vmax = {k: np.empty((wts.shape[0], ph.s_km.size)) for k in ph.stacks}
+    chunks = weighted_vespagram_stacks(
+        ph.seg,
+        ph.dt,
+        ph.east,
+        ph.north,
+        ph.s_km,
+        ph.baz,
+        wts,
+        ph.stacks,
+        static_s=ph.residual,
+        samples=samples,
+        precision="double",
+        **ph.stack_kw,
+    )
+    for j0, j1, res in chunks:
+        for kind in ph.stacks:
+            v = res[kind]
+            if kind == "envelope":
+                med = np.median(v[..., n0 - e0 : n1 - e0], axis=-1, keepdims=True)
+                v = v[..., s0 - e0 : s1 - e0] - med
+            else:
+                v = np.abs(v)
+            vmax[kind][:, j0:j1] = v.max(axis=-1)
+    return {k: np.argmax(v, axis=1) for k, v in vmax.items()}
+
+
+def measure_batched(ph: PhaseData, sels) -> tuple[list[Measurement], dict]:
+    """As :func:`measure_loop`, with all selections measured together as weighted sums."""
+    nel = ph.seg.shape[0]
+    wts = np.array([np.bincount(sel, minlength=nel) for sel in sels], float)
+    beams, coh = aligned_stacks(ph, wts)
+    cfs = {
+        k: b if k == "envelope" else np.abs(analytic_signal(b, axis=-1)) for k, b in beams.items()
+    }
+    ks = _vespagram_peaks(ph, wts)
+    smax, step, fmin, fmax = ph.fk
+    sx, sy, _, prel = weighted_fk_power(
+        ph.seg, ph.dt, ph.east, ph.north, ph.sig.start, ph.sig.stop, smax, step, fmin, fmax, wts
+    )
+    sig, noi = ph.record(ph.sig), ph.record(ph.noi)
+    out = []
+    for r in range(wts.shape[0]):
+        per = {}
+        for kind in ph.stacks:
+            snr, k = cf_snr(kind, cfs[kind][r], sig, noi)
+            pk = _peak_coherence(coh[r], k, sig, ph.dt)
+            per[kind] = (snr, float(ph.s_deg[ks[kind][r]]), *pk)
+        out.append(_fk_measurement(per, sx, sy, prel[r]))
+    full = {k: b[0] for k, b in beams.items()}
+    if "pws" in ph.stacks:
+        full["coherence"] = coh[0]
+    return out, full

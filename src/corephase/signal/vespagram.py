@@ -1,0 +1,523 @@
+"""Vespagrams: beams versus trial slowness and time at a fixed back-azimuth.
+
+Conventions
+-----------
+- Element offsets ``east_km``, ``north_km`` in km from the reference point.
+- Slowness in s/km inside these kernels (divide s/deg by
+  :data:`corephase.model.geometry.KM_PER_DEG`).
+- Back-azimuth in degrees clockwise from north, from the array to the source.
+- The delay of element *i* at trial slowness ``s`` is the plane-wave delay of
+  :func:`corephase.signal.alignment.plane_wave_delays` plus a per-element
+  ``static_s`` (the rest of :func:`corephase.signal.alignment.element_delays`:
+  curvature, elevation and station statics); each trace is advanced by it as
+  :func:`corephase.signal.alignment.shift_traces` does (no wrap-around).
+- Sample indices and times are relative to the first sample of ``data``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.fft as sfft
+
+from corephase.signal.alignment import plane_wave_delays
+from corephase.signal.matrix import check_traces, check_weights
+from corephase.signal.smoothing import boxcar
+from corephase.signal.stacking import STACK_TYPES
+
+#: Trial slownesses between exact recomputations of the phase ramp on a uniform grid
+#: (between them the ramp is advanced by one step, so single-precision round-off cannot grow).
+REANCHOR = 16
+
+
+def vespagram_nfft(
+    n_samples: int, dt: float, east_km, north_km, slowness_s_km, baz_deg, static_s=None
+):
+    """FFT length used by :func:`vespagram_stacks` (5-smooth, no wrap-around).
+
+    ``next_fast_len(n_samples + ceil(max|tau| / dt) + 1)`` over all trial
+    slownesses, so the largest shift never wraps around. Shifting each trace
+    with :func:`corephase.signal.alignment.shift_traces` and ``pad_to`` equal to this
+    length gives the same fractional shifts as the vespagram.
+    """
+    q = plane_wave_delays(east_km, north_km, 1.0, baz_deg)
+    st = 0.0 if static_s is None else float(np.max(np.abs(static_s)))
+    maxshift = float(np.max(np.abs(slowness_s_km))) * float(np.max(np.abs(q))) + st
+    return int(sfft.next_fast_len(int(n_samples) + int(np.ceil(maxshift / dt)) + 1, real=True))
+
+
+def _check_args(data, dt, east_km, north_km, slowness_s_km, stacks, static_s, precision):
+    """Validated data, offsets, slownesses, stack names and statics of the vespagram kernels."""
+    data, x, y = check_traces(data, east_km, north_km)
+    s = np.atleast_1d(np.asarray(slowness_s_km, float))
+    if s.ndim != 1 or s.size == 0:
+        raise ValueError("slowness_s_km must be a non-empty 1-D array")
+    stacks = tuple(dict.fromkeys(stacks))
+    bad = [k for k in stacks if k not in STACK_TYPES]
+    if bad or not stacks:
+        raise ValueError(f"unknown stack(s) {bad}; expected some of {', '.join(STACK_TYPES)}")
+    if dt <= 0:
+        raise ValueError(f"sample interval must be positive, got {dt}")
+    if precision not in ("single", "double"):
+        raise ValueError(f"precision must be 'single' or 'double', got {precision!r}")
+    ntr = data.shape[0]
+    st = np.zeros(ntr) if static_s is None else np.asarray(static_s, float).reshape(-1)
+    if st.size != ntr:
+        raise ValueError(f"static_s has {st.size} values for {ntr} traces")
+    return data, x, y, s, stacks, st
+
+
+def _analytic_weights(nfft: int) -> np.ndarray:
+    """Weights of the one-sided spectrum whose inverse FFT is the analytic signal."""
+    w = np.full(nfft // 2 + 1, 2.0)
+    w[0] = 1.0
+    if nfft % 2 == 0:
+        w[-1] = 1.0
+    return w
+
+
+def _is_uniform(s) -> bool:
+    ds = np.diff(s)
+    return s.size > 1 and bool(np.allclose(ds, ds[0], rtol=1e-9, atol=1e-12))
+
+
+def _dtypes(precision: str):
+    """(complex, real) dtypes of the inverse FFTs."""
+    return (np.complex64, np.float32) if precision == "single" else (np.complex128, np.float64)
+
+
+def _terms_needed(stacks) -> tuple[str, ...]:
+    """Per-trace terms the stacks are means of: shifted trace, unit analytic signal,
+    signed root, envelope."""
+    need = {
+        "lin": "linear" in stacks or "pws" in stacks,
+        "unit": "pws" in stacks,
+        "root": "nthroot" in stacks,
+        "env": "envelope" in stacks,
+    }
+    return tuple(k for k, v in need.items() if v)
+
+
+def _finish(means: dict, stacks, dt, nu, gate_s, n, smooth_s, parts=None) -> dict:
+    """Stacks from the means over traces of the per-trace terms (time on the last axis).
+
+    ``parts[(stack, term)]`` is the slice of a term's samples that makes the
+    output of that stack (default: all); gates and smoothing see the whole term.
+    """
+    parts = parts or {}
+    out = {}
+    if "linear" in stacks:
+        out["linear"] = means["lin"][..., parts.get(("linear", "lin"), slice(None))]
+    if "pws" in stacks:
+        c = boxcar(np.abs(means["unit"]), dt, gate_s, "a PWS gate")
+        c = c[..., parts.get(("pws", "unit"), slice(None))]
+        out["coherence"] = c
+        out["pws"] = means["lin"][..., parts.get(("pws", "lin"), slice(None))] * c**nu
+    if "nthroot" in stacks:
+        r = means["root"]
+        out["nthroot"] = np.sign(r) * np.abs(r) ** n
+    if "envelope" in stacks:
+        e = boxcar(means["env"], dt, smooth_s, "envelope smoothing")
+        out["envelope"] = e[..., parts.get(("envelope", "env"), slice(None))]
+    return out
+
+
+def vespagram_stacks(
+    data,
+    dt: float,
+    east_km,
+    north_km,
+    slowness_s_km,
+    baz_deg: float,
+    stacks=("linear",),
+    *,
+    nu: float = 2.0,
+    gate_s: float = 0.0,
+    n: float = 4.0,
+    smooth_s: float = 0.0,
+    static_s=None,
+    precision: str = "single",
+    block: int = 64,
+    workers: int = 1,
+) -> dict[str, np.ndarray]:
+    """Vespagrams of several stack types in one pass over the data.
+
+    For each trial slowness ``s`` every trace is advanced by its delay
+    ``tau_i(s) = -s (x_i sin baz + y_i cos baz) + static_i`` with a phase ramp
+    on its zero-padded spectrum, exactly as
+    :func:`corephase.signal.alignment.shift_traces` does (no wrap-around), and
+    the aligned traces are stacked. The rFFT of the data is taken once; per
+    slowness the ramp is applied to the one-sided spectrum and a single inverse
+    FFT gives the analytic signal of every shifted trace, whose real part is the
+    shifted trace, whose phase feeds the PWS and whose modulus the envelope
+    stack. Work is done in blocks of ``block`` traces so memory stays bounded
+    (about ``block * nfft * 16`` bytes plus the outputs).
+
+    Parameters
+    ----------
+    data : array_like, shape (n_elements, n_samples)
+        Traces sharing the sample interval and start time.
+    dt : float
+        Sample interval in s.
+    east_km, north_km : array_like, shape (n_elements,)
+        Element offsets in km.
+    slowness_s_km : array_like, shape (n_slow,)
+        Trial horizontal slownesses in s/km (uniform steps are fastest).
+    baz_deg : float
+        Back-azimuth in degrees clockwise from north.
+    stacks : sequence of str
+        Any of ``"linear"``, ``"pws"``, ``"nthroot"``, ``"envelope"``.
+    nu : float
+        PWS power.
+    gate_s : float
+        Boxcar length (s) smoothing the PWS coherence; 0 for none.
+    n : float
+        nth-root order.
+    smooth_s : float
+        Boxcar length (s) smoothing the envelope stack; 0 for none.
+    static_s : array_like, optional
+        Extra per-element delay in s added to the plane-wave delay (elevation
+        or station statics, curvature corrections).
+    precision : {"single", "double"}
+        Floating-point precision of the inverse FFTs (single is about twice as
+        fast; relative differences are ~1e-6). Sums are accumulated in double.
+    block : int
+        Number of traces per block.
+    workers : int
+        Threads for :mod:`scipy.fft`.
+
+    Returns
+    -------
+    dict
+        ``{stack: ndarray (n_slow, n_samples)}``; for ``"pws"`` also
+        ``"coherence"`` (n_slow, n_samples), the (gated) phase coherence 0..1.
+
+    Notes
+    -----
+    The analytic signal here is that of the shifted, zero-padded trace; the
+    reference :func:`corephase.signal.stacking.pws` takes the Hilbert transform of
+    the truncated trace. They agree except within the Hilbert transform's
+    reach of the trace ends.
+    """
+    data, x, y, s, stacks, st = _check_args(
+        data, dt, east_km, north_km, slowness_s_km, stacks, static_s, precision
+    )
+    ntr, nsamp = data.shape
+    nfft = vespagram_nfft(nsamp, dt, x, y, s, baz_deg, st)
+    acc = {
+        k: np.zeros((s.size, nsamp), complex if k == "unit" else float)
+        for k in _terms_needed(stacks)
+    }
+    q = plane_wave_delays(x, y, 1.0, baz_deg)  # tau_i(s) = s * q_i + st_i
+    for r0 in range(0, ntr, block):
+        r1 = min(r0 + block, ntr)
+        _accumulate_block(
+            data[r0:r1], q[r0:r1], st[r0:r1], s, dt, nfft, n, precision, acc, workers
+        )
+    means = {k: v / ntr for k, v in acc.items()}
+    return _finish(means, stacks, dt, nu, gate_s, n, smooth_s)
+
+
+def _accumulate_block(data, q, st, s, dt, nfft, n, precision, acc, workers) -> None:
+    """Add the per-trace terms of one block of traces, summed over traces, to ``acc``."""
+    nb, nsamp = data.shape
+    nf = nfft // 2 + 1
+    cdt, rdt = _dtypes(precision)
+    tiny = np.finfo(rdt).tiny
+    tw = 2j * np.pi * np.fft.rfftfreq(nfft, dt)[None, :]
+    xw = np.fft.rfft(data, nfft, axis=-1) * _analytic_weights(nfft)
+    qb, sb = q[:, None], st[:, None]
+    bb = np.zeros((nb, nfft), cdt)
+    head = bb[:, :nf]
+    uniform = _is_uniform(s)
+    step = np.exp(tw * (s[1] - s[0]) * qb).astype(cdt) if uniform else None
+    for j in range(s.size):
+        if not uniform or j % REANCHOR == 0:
+            np.multiply(xw, np.exp(tw * (s[j] * qb + sb)), out=head, casting="same_kind")
+        else:
+            head *= step
+        if nfft % 2 == 0:
+            # the shifted real trace keeps only the real part of the Nyquist bin (irfft)
+            head[:, -1] = (xw[:, -1] * np.exp(tw[0, -1] * (s[j] * qb[:, 0] + sb[:, 0]))).real
+        zf = sfft.ifft(bb, axis=-1, workers=workers)
+        if "lin" in acc:
+            acc["lin"][j] += zf.real.sum(axis=0)[:nsamp]
+        if "root" in acc:
+            re = zf.real[:, :nsamp]
+            acc["root"][j] += (np.sign(re) * np.abs(re) ** (1.0 / n)).sum(axis=0)
+        if "env" in acc or "unit" in acc:
+            mag = np.abs(zf)
+            if "env" in acc:
+                acc["env"][j] += mag.sum(axis=0)[:nsamp]
+            if "unit" in acc:
+                np.maximum(mag, tiny, out=mag)
+                np.reciprocal(mag, out=mag)
+                zf *= mag
+                acc["unit"][j] += zf.sum(axis=0)[:nsamp]
+
+
+def vespagram(
+    data, dt: float, east_km, north_km, slowness_s_km, baz_deg: float, stack="linear", **kw
+) -> np.ndarray:
+    """Vespagram: stack amplitude versus trial slowness and time at a fixed back-azimuth.
+
+    Parameters
+    ----------
+    data : array_like, shape (n_elements, n_samples)
+    dt : float
+        Sample interval in s.
+    east_km, north_km : array_like
+        Element offsets in km.
+    slowness_s_km : array_like, shape (n_slow,)
+        Trial horizontal slownesses in s/km.
+    baz_deg : float
+        Back-azimuth in degrees clockwise from north.
+    stack : {"linear", "pws", "nthroot", "envelope"}
+    **kw
+        Passed to :func:`vespagram_stacks` (``nu``, ``gate_s``, ``n``,
+        ``smooth_s``, ``static_s``, ``precision``, ``block``, ``workers``).
+
+    Returns
+    -------
+    numpy.ndarray, shape (n_slow, n_samples)
+        Row *k* is the beam for ``slowness_s_km[k]``; sample *j* is at
+        ``j * dt`` after the first sample of ``data``.
+    """
+    return vespagram_stacks(data, dt, east_km, north_km, slowness_s_km, baz_deg, (stack,), **kw)[
+        stack
+    ]
+
+
+def weighted_vespagram_stacks(
+    data,
+    dt: float,
+    east_km,
+    north_km,
+    slowness_s_km,
+    baz_deg: float,
+    weights,
+    stacks=("linear",),
+    *,
+    nu: float = 2.0,
+    gate_s: float = 0.0,
+    n: float = 4.0,
+    smooth_s: float = 0.0,
+    static_s=None,
+    samples=None,
+    precision: str = "double",
+    max_bytes: int = 16 * 2**20,
+    workers: int = 1,
+):
+    """Vespagrams of many weighted trace selections at once (e.g. bootstrap resamples).
+
+    Row *r* of ``weights`` selects the traces of one vespagram: the result for
+    that row equals :func:`vespagram_stacks` called on the traces repeated
+    ``weights[r, i]`` times (for integer weights; in general the weighted mean
+    over traces replaces the mean), including the FFT length, which
+    :func:`vespagram_nfft` takes from the traces with non-zero weight.
+
+    Every stack is a weighted mean of a per-trace quantity that does not
+    depend on the selection: the shifted trace (linear, and the PWS beam), its
+    unit analytic signal (PWS coherence), its signed root (nth-root) and its
+    envelope (envelope stack). These are computed once per trial slowness
+    (and distinct FFT length) and all selections follow from one matrix
+    product per quantity, ``weights @ terms``; the nonlinear steps (coherence
+    modulus and power, nth power, boxcar smoothing) are applied afterwards.
+
+    Parameters
+    ----------
+    data, dt, east_km, north_km, slowness_s_km, baz_deg, stacks, nu, gate_s, n, smooth_s, \
+static_s, workers
+        As for :func:`vespagram_stacks`: traces (n_elements, n_samples),
+        sample interval in s, offsets in km, slowness in s/km, back-azimuth in
+        degrees clockwise from north, gate and smoothing lengths in s, static
+        delays in s.
+    weights : array_like, shape (n_sel, n_elements) or (n_elements,)
+        Non-negative weights (counts for a bootstrap); every row needs a
+        positive sum.
+    samples : (int, int) or dict, optional
+        Sample range ``[start, stop)`` of the output, relative to the first
+        sample of ``data`` (default: all), or ``{stack: (start, stop)}`` per
+        stack (``"coherence"`` follows ``"pws"``). Only these samples are
+        computed; smoothing still sees the neighbouring samples, so the
+        values do not depend on the range.
+    precision : {"double", "single"}
+        Precision of the inverse FFTs (see :func:`vespagram_stacks`).
+    max_bytes : int
+        Approximate bound (bytes) of the work arrays; slownesses are processed
+        in chunks that fit (at least one slowness per chunk).
+
+    Returns
+    -------
+    iterator of (int, int, dict)
+        ``(j0, j1, out)`` per chunk of trial slownesses ``j0:j1``; ``out[stack]``
+        has shape ``(n_sel, j1 - j0, stop - start)`` and equals rows ``j0:j1``
+        of :func:`vespagram_stacks` for each selection; with ``"pws"`` also
+        ``out["coherence"]``, the (gated) phase coherence 0..1. Arguments are
+        checked when this function is called, before the first chunk.
+    """
+    data, x, y, s, stacks, st = _check_args(
+        data, dt, east_km, north_km, slowness_s_km, stacks, static_s, precision
+    )
+    wts = check_weights(weights, data.shape[0])
+    params = dict(nu=nu, gate_s=gate_s, n=n, smooth_s=smooth_s)
+    plan = _WeightedPlan(data, dt, x, y, s, baz_deg, wts, stacks, st, params, samples)
+    return plan.chunks(precision, max_bytes, workers)
+
+
+def _output_ranges(stacks, samples, nsamp: int) -> dict:
+    """``{stack: (start, stop)}`` sample range of each output."""
+    out = {}
+    for k in stacks:
+        r = samples.get(k, (0, nsamp)) if isinstance(samples, dict) else samples
+        a, b = (0, nsamp) if r is None else (int(r[0]), int(r[1]))
+        if not 0 <= a < b <= nsamp:
+            raise ValueError(f"samples [{a}, {b}) for {k} are outside the data (0..{nsamp})")
+        out[k] = (a, b)
+    return out
+
+
+def _padded(rng, length_s: float, dt: float, nsamp: int) -> tuple[int, int]:
+    """A sample range widened by a smoothing window of ``length_s`` s on both sides."""
+    a, b = rng
+    h = round(length_s / dt) if length_s and length_s > 0 else 0
+    lo, hi = max(0, a - h), min(nsamp, b + h)
+    return (0, nsamp) if h > hi - lo else (lo, hi)
+
+
+def _weighted_mean(w, t, den):
+    """Weights (n_g, n_act) and terms (n_act, nj, nt) -> weighted means (n_g, nj, nt)."""
+    na, nj, nt = t.shape
+    if np.iscomplexobj(t):
+        r = (w @ t.reshape(na, nj * nt).view(np.float64)).view(complex)
+    else:
+        r = w @ t.reshape(na, nj * nt)
+    return r.reshape(w.shape[0], nj, nt) / den[:, None, None]
+
+
+class _WeightedPlan:
+    """What :func:`weighted_vespagram_stacks` computes: sample ranges, FFT groups, terms."""
+
+    def __init__(self, data, dt, x, y, s, baz_deg, wts, stacks, st, params, samples):
+        self.data, self.dt, self.s, self.st, self.wts = data, dt, s, st, wts
+        self.stacks, self.params = stacks, params
+        nsamp = data.shape[1]
+        self.out_rng = _output_ranges(stacks, samples, nsamp)
+        # range of each per-trace term: its users' outputs, with the smoothing halo
+        term_rng = {}
+        lin_users = [self.out_rng[k] for k in ("linear", "pws") if k in stacks]
+        if lin_users:
+            term_rng["lin"] = (min(r[0] for r in lin_users), max(r[1] for r in lin_users))
+        if "pws" in stacks:
+            term_rng["unit"] = _padded(self.out_rng["pws"], params["gate_s"], dt, nsamp)
+        if "nthroot" in stacks:
+            term_rng["root"] = self.out_rng["nthroot"]
+        if "envelope" in stacks:
+            term_rng["env"] = _padded(self.out_rng["envelope"], params["smooth_s"], dt, nsamp)
+        self.term_rng = term_rng
+        self.lo = min(r[0] for r in term_rng.values())
+        self.hi = max(r[1] for r in term_rng.values())
+        # one FFT length per selection, as vespagram_stacks takes it on the selected traces
+        self.groups: dict[int, list[int]] = {}
+        for r in range(wts.shape[0]):
+            act = wts[r] > 0
+            nf_r = vespagram_nfft(nsamp, dt, x[act], y[act], s, baz_deg, st[act])
+            self.groups.setdefault(nf_r, []).append(r)
+        self.q = plane_wave_delays(x, y, 1.0, baz_deg)
+        self.spectra: dict = {}
+        term = {"linear": "lin", "pws": "lin", "nthroot": "root", "envelope": "env"}
+        self.parts = {
+            (k, term[k]): self._part(k, term[k]) for k in stacks
+        }  # output samples within each term's samples
+        if "pws" in stacks:
+            self.parts[("pws", "unit")] = self._part("pws", "unit")
+
+    def _part(self, kind: str, term: str) -> slice:
+        a, b = self.out_rng[kind]
+        t0 = self.term_rng[term][0]
+        return slice(a - t0, b - t0)
+
+    def chunks(self, precision: str, max_bytes: int, workers: int):
+        """Iterator of ``(j0, j1, out)`` over chunks of trial slownesses (see the caller)."""
+        ntr, nsel = self.data.shape[0], self.wts.shape[0]
+        per_slow = sum(
+            (hi - lo) * (ntr + nsel) * (16 if k == "unit" else 8)
+            for k, (lo, hi) in self.term_rng.items()
+        )
+        per_slow += sum(nsel * 8 * (b - a) for a, b in self.out_rng.values())
+        ns = self.s.size
+        chunk = int(min(ns, max(1, max_bytes // max(per_slow, 1))))
+        if REANCHOR <= chunk < ns:
+            chunk -= chunk % REANCHOR  # chunks start where vespagram_stacks re-anchors its ramps
+        for j0 in range(0, ns, chunk):
+            j1 = min(j0 + chunk, ns)
+            yield j0, j1, self._chunk(j0, j1, precision, max_bytes, workers)
+
+    def _chunk(self, j0, j1, precision, max_bytes, workers) -> dict:
+        nsel = self.wts.shape[0]
+        res = {k: np.empty((nsel, j1 - j0, b - a)) for k, (a, b) in self.out_rng.items()}
+        if "pws" in self.stacks:
+            res["coherence"] = np.empty_like(res["pws"])
+        wsum = self.wts.sum(axis=1)
+        for nfft, rows in self.groups.items():
+            act = np.any(self.wts[rows] > 0, axis=0)
+            terms = self._terms(nfft, act, j0, j1, precision, max_bytes, workers)
+            w, den = self.wts[rows][:, act], wsum[rows]
+            means = {k: _weighted_mean(w, t, den) for k, t in terms.items()}
+            out = _finish(means, self.stacks, self.dt, **self.params, parts=self.parts)
+            for k, v in out.items():
+                res[k][rows] = v
+        return res
+
+    def _terms(self, nfft, act, j0, j1, precision, max_bytes, workers) -> dict:
+        """Per-trace terms of the active traces for slownesses j0:j1, each on its range."""
+        cdt, rdt = _dtypes(precision)
+        tiny = np.finfo(rdt).tiny
+        n = self.params["n"]
+        nf = nfft // 2 + 1
+        key = (nfft, act.tobytes())
+        if key not in self.spectra:  # one-sided spectra weighted for the analytic signal
+            self.spectra[key] = np.fft.rfft(self.data[act], nfft, axis=-1) * _analytic_weights(
+                nfft
+            )
+        xw = self.spectra[key]
+        tw = 2j * np.pi * np.fft.rfftfreq(nfft, self.dt)[None, :]
+        qb, sb = self.q[act, None], self.st[act, None]
+        na = int(act.sum())
+        out = {
+            k: np.empty((na, j1 - j0, hi - lo), complex if k == "unit" else float)
+            for k, (lo, hi) in self.term_rng.items()
+        }
+        cut = {k: slice(lo - self.lo, hi - self.lo) for k, (lo, hi) in self.term_rng.items()}
+        nblk = int(min(REANCHOR, max(1, max_bytes // (4 * na * nfft * 16))))
+        buf = np.zeros((na, nblk, nfft), cdt)
+        s = self.s
+        step = np.exp(tw * (s[1] - s[0]) * qb).astype(cdt) if _is_uniform(s) else None
+        for b0 in range(j0, j1, nblk):
+            b1 = min(b0 + nblk, j1)
+            nb, o0 = b1 - b0, b0 - j0
+            bb = buf[:, :nb]
+            head = bb[..., :nf]
+            # shifted spectra; as in vespagram_stacks, on a uniform grid the ramp is advanced
+            # by one step per slowness and recomputed exactly every REANCHOR slownesses
+            for jj, j in enumerate(range(b0, b1)):
+                if step is None or jj == 0 or j % REANCHOR == 0:
+                    ramp = np.exp(tw * (s[j] * qb + sb))
+                    np.multiply(xw, ramp, out=head[:, jj], casting="same_kind")
+                else:
+                    np.multiply(head[:, jj - 1], step, out=head[:, jj])
+            if nfft % 2 == 0:
+                # the shifted real trace keeps only the real part of the Nyquist bin (irfft)
+                sj = s[b0:b1][None, :]
+                head[..., -1] = (xw[:, None, -1] * np.exp(tw[0, -1] * (sj * qb + sb))).real
+            zf = sfft.ifft(bb, axis=-1, workers=workers)[..., self.lo : self.hi]
+            if "lin" in out:
+                out["lin"][:, o0 : o0 + nb] = zf.real[..., cut["lin"]]
+            if "root" in out:
+                re = zf.real[..., cut["root"]]
+                out["root"][:, o0 : o0 + nb] = np.sign(re) * np.abs(re) ** (1.0 / n)
+            if "env" in out:
+                out["env"][:, o0 : o0 + nb] = np.abs(zf[..., cut["env"]])
+            if "unit" in out:
+                z = zf[..., cut["unit"]]
+                out["unit"][:, o0 : o0 + nb] = z / np.maximum(np.abs(z), tiny)
+        return out
