@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from corephase.analysis.coda.beams import BeamAlignment, bootstrap_weights, envelope_beams
+from corephase.analysis.coda.beams import BeamAlignment, envelope_beams
 from corephase.analysis.coda.measure import CI_KEYS, Record, measure_envelope
 from corephase.analysis.coda.resampling import Draws, bootstrap_ci, safe_ratio
 from corephase.analysis.coda.vespagram import coda_vespagram
@@ -34,8 +34,6 @@ class _Job:
     settings: CodaSettings
     alignment: BeamAlignment
     draws: Draws
-    weights: np.ndarray  # (1 + n_boot, n_elements): all elements, then each draw
-    edge_s: float  # kept clear of the record ends (envelope and shift edge effects)
 
 
 def analyse_coda(
@@ -103,17 +101,26 @@ def analyse_coda(
         When the stream does not match the geometry, the band is invalid, or
         the noise window holds less than ``min_noise_s`` of data.
     """
-    job = _make_job(
-        stream,
-        geometry,
-        event,
-        arrivals,
-        band_label,
-        band_hz,
-        settings or CodaSettings(),
-        seed,
-        alignment or BeamAlignment(),
+    s = settings or CodaSettings()
+    f1, f2 = (float(x) for x in band_hz)
+    if not 0 < f1 < f2:
+        raise ValueError(f"band {band_label!r}: corners must satisfy 0 < f1 < f2, got {band_hz}")
+    data, dt, t0 = stream_to_matrix(stream, geometry, min_elements=2)
+    t_orig = (t0 - event.origin) + dt * np.arange(data.shape[1])
+    _, baz, _ = distance_backazimuth(
+        event.latitude, event.longitude, geometry.ref_lat, geometry.ref_lon
     )
+    edge = max(2.0, s.envelope_smooth_s, s.coda_smooth_s)
+    noise_mask = _noise_mask(t_orig, dt, arrivals, s, edge)
+    rec = Record(t_orig, dt, noise_mask, f1, f2, edge)
+    draws = Draws.make(seed, int(s.bootstrap), data.shape[0])
+    alignment = alignment or BeamAlignment()
+    job = _Job(data, rec, geometry, event, arrivals, band_label, float(baz), s, alignment, draws)
+    return _measure_all(job)
+
+
+def _measure_all(job: _Job) -> tuple[pd.DataFrame, dict]:
+    """Every phase, the ratios and the coda vespagram: the table and the plot arrays."""
     s = job.settings
     rows: dict[str, dict] = {}
     curves: dict[str, dict] = {}
@@ -127,17 +134,25 @@ def analyse_coda(
     main = rows[s.main_phase]
     _add_ratios(main, rows, boots, s)
     vespa = None
-    marr = arrivals.get(s.main_phase)
+    marr = job.arrivals.get(s.main_phase)
     if marr is not None and not main.get("qc"):
         vespa, vres = coda_vespagram(
-            job.data, job.rec, geometry, event, marr, job.baz, s, job.alignment, job.weights
+            job.data,
+            job.rec,
+            job.geometry,
+            job.event,
+            marr,
+            job.baz,
+            s,
+            job.alignment,
+            job.draws.weights,
         )
         main.update(vres)
     table = pd.DataFrame([rows[ph] for ph in s.phases])
     meta = {
-        "array": geometry.name,
-        "event_id": event.id,
-        "band_label": band_label,
+        "array": job.geometry.name,
+        "event_id": job.event.id,
+        "band_label": job.band_label,
         "band_hz": [job.rec.fmin_hz, job.rec.fmax_hz],
         "main_phase": s.main_phase,
         "baz_deg": job.baz,
@@ -145,35 +160,6 @@ def analyse_coda(
         "confidence": float(s.confidence),
     }
     return table, {"meta": meta, "phases": curves, "vespagram": vespa}
-
-
-def _make_job(stream, geometry, event, arrivals, band_label, band_hz, s, seed, alignment) -> _Job:
-    """Data matrix, time axis, back-azimuth, noise window and bootstrap draws."""
-    f1, f2 = (float(x) for x in band_hz)
-    if not 0 < f1 < f2:
-        raise ValueError(f"band {band_label!r}: corners must satisfy 0 < f1 < f2, got {band_hz}")
-    data, dt, t0 = stream_to_matrix(stream, geometry, min_elements=2)
-    t_orig = (t0 - event.origin) + dt * np.arange(data.shape[1])
-    _, baz, _ = distance_backazimuth(
-        event.latitude, event.longitude, geometry.ref_lat, geometry.ref_lon
-    )
-    edge = max(2.0, s.envelope_smooth_s, s.coda_smooth_s)
-    noise_mask = _noise_mask(t_orig, dt, arrivals, s, edge)
-    draws = Draws.make(seed, int(s.bootstrap), data.shape[0])
-    return _Job(
-        data=data,
-        rec=Record(t_orig, dt, noise_mask, f1, f2),
-        geometry=geometry,
-        event=event,
-        arrivals=arrivals,
-        band_label=band_label,
-        baz=float(baz),
-        settings=s,
-        alignment=alignment,
-        draws=draws,
-        weights=bootstrap_weights(draws.elements, data.shape[0]),
-        edge_s=edge,
-    )
 
 
 def _noise_mask(t_orig, dt, arrivals, s: CodaSettings, edge) -> np.ndarray:
@@ -216,7 +202,7 @@ def _analyse_phase(job: _Job, ph: str):
         row["qc"] = f"no alignment delays for {ph}: {exc}"
         return row, None, None
     aligned = align(job.data, tau, rec.dt)
-    env = envelope_beams(aligned, job.weights, rec.dt, s.beam_type, s.envelope_smooth_s)
+    env = envelope_beams(aligned, job.draws.weights, rec.dt, s.beam_type, s.envelope_smooth_s)
     meas, cur = measure_envelope(env[0], rec, arr.time, s)
     row.update(meas)
     if cur is not None:
@@ -252,8 +238,8 @@ def _contaminating(arrivals, ph, s: CodaSettings) -> str:
 def _window_qc(job: _Job, ph: str, phase_time: float) -> str:
     """Why the windows of ``ph`` cannot be measured, or ``""``."""
     s, t_orig = job.settings, job.rec.t_orig
-    lo = phase_time + s.prephase_window_s[0] - job.edge_s
-    hi = phase_time + s.coda_window_s[1] + job.edge_s
+    lo = phase_time + s.prephase_window_s[0] - job.rec.edge_s
+    hi = phase_time + s.coda_window_s[1] + job.rec.edge_s
     if lo < t_orig[0] or hi > t_orig[-1]:
         return (
             f"windows of {ph} ({lo:.1f}..{hi:.1f} s after origin) outside the record "

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from corephase.io.files import atomic_path
+from corephase.io.files import atomic_path, jsonable
 
 
 def aggregate_coda_tables(paths) -> pd.DataFrame:
@@ -83,7 +83,7 @@ def save_coda_arrays(arrays: dict, path) -> None:
             if isinstance(v, np.ndarray):
                 flat[f"phases/{ph}/{k}"] = v
             else:
-                scalars["phases"][ph][k] = _jsonable(v)
+                scalars["phases"][ph][k] = jsonable(v)
     ves = arrays.get("vespagram")
     if ves is not None:
         scalars["vespagram"] = {}
@@ -91,8 +91,8 @@ def save_coda_arrays(arrays: dict, path) -> None:
             if isinstance(v, np.ndarray):
                 flat[f"vespagram/{k}"] = v
             else:
-                scalars["vespagram"][k] = _jsonable(v)
-    flat["__json__"] = np.array(json.dumps(_jsonable(scalars)))
+                scalars["vespagram"][k] = jsonable(v)
+    flat["__json__"] = np.array(json.dumps(jsonable(scalars)))
     with atomic_path(path) as tmp, open(tmp, "wb") as fh:
         np.savez_compressed(fh, **flat)
 
@@ -110,15 +110,3 @@ def load_coda_arrays(path) -> dict:
             else:
                 out["vespagram"][parts[1]] = z[key]
     return out
-
-
-def _jsonable(v):
-    if isinstance(v, dict):
-        return {str(k): _jsonable(x) for k, x in v.items()}
-    if isinstance(v, list | tuple):
-        return [_jsonable(x) for x in v]
-    if isinstance(v, np.generic):
-        v = v.item()
-    if isinstance(v, float) and not np.isfinite(v):
-        return None
-    return v

@@ -74,31 +74,6 @@ class BeamAlignment:
         )
 
 
-def bootstrap_weights(draws: np.ndarray, n_elements: int) -> np.ndarray:
-    """Element weights of the full array (row 0) and of each bootstrap draw.
-
-    Every beam is a weighted mean of the aligned elements: row 0 weighs all
-    elements equally, row ``k`` the elements of draw ``k - 1`` by how often
-    they were drawn. All beams are then one matrix product.
-
-    Parameters
-    ----------
-    draws : numpy.ndarray, shape (n_draws, n_elements)
-        Element indices drawn with replacement.
-    n_elements : int
-
-    Returns
-    -------
-    numpy.ndarray, shape (1 + n_draws, n_elements)
-        Rows summing to 1.
-    """
-    weights = np.empty((1 + len(draws), n_elements))
-    weights[0] = 1.0 / n_elements
-    for k, d in enumerate(draws, start=1):
-        weights[k] = np.bincount(d, minlength=n_elements) / len(d)
-    return weights
-
-
 def envelope_beams(aligned, weights, dt: float, beam_type: str, smooth_s: float) -> np.ndarray:
     """Smoothed envelope beams of the aligned traces, one per row of ``weights``.
 
@@ -107,7 +82,7 @@ def envelope_beams(aligned, weights, dt: float, beam_type: str, smooth_s: float)
     aligned : numpy.ndarray, shape (n_elements, n_samples)
         Traces aligned on the beam (:func:`corephase.signal.alignment.align`).
     weights : numpy.ndarray, shape (n_beams, n_elements)
-        Element weights of each beam (:func:`bootstrap_weights`).
+        Element weights of each beam (:attr:`corephase.analysis.coda.resampling.Draws.weights`).
     dt : float
         Sample interval, s.
     beam_type : str

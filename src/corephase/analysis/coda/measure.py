@@ -43,6 +43,8 @@ class Record:
         Samples of the noise window.
     fmin_hz, fmax_hz : float
         Band corners, Hz.
+    edge_s : float
+        Length (s) kept clear of the record ends (envelope and shift edge effects).
     """
 
     t_orig: np.ndarray
@@ -50,6 +52,7 @@ class Record:
     noise_mask: np.ndarray
     fmin_hz: float
     fmax_hz: float
+    edge_s: float = 0.0
 
     @property
     def centre_hz(self) -> float:

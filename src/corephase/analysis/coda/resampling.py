@@ -19,10 +19,14 @@ class Draws:
         Element indices drawn with replacement, one row per replicate.
     trend_seeds : numpy.ndarray, shape (n_boot,)
         Seed of each replicate's time-block resampling.
+    weights : numpy.ndarray, shape (1 + n_boot, n_elements)
+        Element weights of the full-array beam and of each draw
+        (:func:`bootstrap_weights`).
     """
 
     elements: np.ndarray
     trend_seeds: np.ndarray
+    weights: np.ndarray
 
     @classmethod
     def make(cls, seed: int, n_boot: int, n_elements: int) -> Draws:
@@ -34,11 +38,36 @@ class Draws:
         rng = component_rng(seed)
         elements = rng.integers(0, n_elements, size=(n_boot, n_elements))
         trend_seeds = rng.integers(0, 2**63 - 1, size=n_boot)
-        return cls(elements, trend_seeds)
+        return cls(elements, trend_seeds, bootstrap_weights(elements, n_elements))
 
     def trend_rngs(self) -> list[np.random.Generator]:
         """Fresh time-block generators, one per replicate (the same for every phase)."""
         return [component_rng(int(s)) for s in self.trend_seeds]
+
+
+def bootstrap_weights(draws: np.ndarray, n_elements: int) -> np.ndarray:
+    """Element weights of the full array (row 0) and of each bootstrap draw.
+
+    Every beam is a weighted mean of the aligned elements: row 0 weighs all
+    elements equally, row ``k`` the elements of draw ``k - 1`` by how often
+    they were drawn. All beams are then one matrix product.
+
+    Parameters
+    ----------
+    draws : numpy.ndarray, shape (n_draws, n_elements)
+        Element indices drawn with replacement.
+    n_elements : int
+
+    Returns
+    -------
+    numpy.ndarray, shape (1 + n_draws, n_elements)
+        Rows summing to 1.
+    """
+    weights = np.empty((1 + len(draws), n_elements))
+    weights[0] = 1.0 / n_elements
+    for k, d in enumerate(draws, start=1):
+        weights[k] = np.bincount(d, minlength=n_elements) / len(d)
+    return weights
 
 
 def block_resample(x: np.ndarray, rng, block_s: float, dt: float) -> np.ndarray:

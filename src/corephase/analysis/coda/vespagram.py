@@ -47,8 +47,8 @@ def coda_vespagram(
         every slowness's plane-wave delays.
     weights : numpy.ndarray, shape (1 + n_boot, n_elements)
         Element weights of the full-array beam and of each station bootstrap
-        draw (:func:`corephase.analysis.coda.beams.bootstrap_weights`; the
-        same draws as the phases').
+        draw (:attr:`corephase.analysis.coda.resampling.Draws.weights`;
+        the same draws as the phases').
 
     Returns
     -------
