@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from corephase.config.coda import CodaSettings
 from corephase.io.files import read_stream, write_table
 from corephase.stages.common import load_pair, with_status
 
@@ -48,6 +47,7 @@ def coda_pair(pair_json, band_paths: dict, config: dict, out_table, out_arrays: 
     import pandas as pd
 
     from corephase.analysis.coda import analyse_coda, save_coda_arrays
+    from corephase.config.coda import CodaSettings
     from corephase.sources.synthetic import pair_seed
 
     settings = CodaSettings.from_dict(config["coda"])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from corephase.config.coda import CodaSettings
 from corephase.io.files import read_json, write_table
 from corephase.model.events import Event
 
@@ -21,6 +20,7 @@ def coda_comparisons(pair_jsons, coda_npz: dict, config: dict, out_table, out_fi
 
     from corephase.analysis.clustering import cluster_events
     from corephase.analysis.coda import load_coda_arrays
+    from corephase.config.coda import CodaSettings
     from corephase.plotting.coda import plot_overlay_panels
 
     pairs = [read_json(p) for p in pair_jsons]
