@@ -8,14 +8,15 @@ import pytest
 from obspy import Stream, Trace, UTCDateTime
 
 from corephase.analysis.coda import (
-    DEFAULT_CODA_CFG,
+    BeamAlignment,
     aggregate_coda_tables,
     analyse_coda,
-    coda_config,
     load_coda_arrays,
     save_coda_arrays,
     write_coda_table,
 )
+from corephase.config import ConfigError
+from corephase.config.coda import CodaSettings
 from corephase.model.events import Event
 from corephase.model.geometry import (
     KM_PER_DEG,
@@ -24,7 +25,12 @@ from corephase.model.geometry import (
     parametric_layout,
 )
 from corephase.model.traveltimes import PhaseArrival, distance_backazimuth
-from corephase.signal.alignment import plane_wave_delays, shift_traces
+from corephase.signal.alignment import (
+    curved_wavefront_delays,
+    element_delays,
+    plane_wave_delays,
+    shift_traces,
+)
 
 FS = 20.0
 DT = 1.0 / FS
@@ -38,7 +44,7 @@ ARRIVALS = {
     "ScP": PhaseArrival("ScP", 330.0, 4.3, 12.0),
     "PKiKP": PhaseArrival("PKiKP", 440.0, 1.5, 4.0),
 }
-FAST = {"bootstrap": 40}
+FAST = CodaSettings(bootstrap=40)
 
 
 def make_geometry(n=10, aperture_km=25.0, kind="rings"):
@@ -131,11 +137,16 @@ def bandpass(st, band):
     return st
 
 
-def run(st, geom, band=(1.0, 2.0), seed=0, **cfg):
-    c = dict(FAST)
-    c.update(cfg)
+def run(st, geom, band=(1.0, 2.0), seed=0, **settings):
     return analyse_coda(
-        bandpass(st, band), geom, EVENT, ARRIVALS, f"{band[0]:g}-{band[1]:g}Hz", band, c, seed
+        bandpass(st, band),
+        geom,
+        EVENT,
+        ARRIVALS,
+        f"{band[0]:g}-{band[1]:g}Hz",
+        band,
+        FAST.replace(**settings),
+        seed,
     )
 
 
@@ -289,21 +300,25 @@ def test_bootstrap_deterministic_with_seed(geom):
 
 def test_input_errors(geom):
     st = make_record(1, geom)
-    with pytest.raises(ValueError, match="ordered like geometry"):
+    with pytest.raises(ValueError, match="match geometry SYN codes in order"):
         analyse_coda(st[::-1], geom, EVENT, ARRIVALS, "b", (1, 2), FAST)
-    with pytest.raises(ValueError, match="traces but geometry"):
+    with pytest.raises(ValueError, match="3 traces for 10 elements"):
         analyse_coda(st[:3], geom, EVENT, ARRIVALS, "b", (1, 2), FAST)
     with pytest.raises(ValueError, match="noise window"):
-        analyse_coda(st, geom, EVENT, ARRIVALS, "b", (1, 2), {"noise_window_s": [-500, -400]})
-    with pytest.raises(ValueError, match="unknown key"):
-        coda_config({"bogus": 1})
-    with pytest.raises(ValueError, match="trend_model"):
-        coda_config({"trend_model": "cubic"})
-    with pytest.raises(ValueError, match="main_phase"):
-        coda_config({"phases": ["PcP"]})
+        analyse_coda(
+            st, geom, EVENT, ARRIVALS, "b", (1, 2), CodaSettings(noise_window_s=(-500, -400))
+        )
+    with pytest.raises(ConfigError, match=r"'coda\.bogus': unknown key"):
+        CodaSettings.from_dict({"bogus": 1})
+    with pytest.raises(ConfigError, match=r"coda\.trend_model"):
+        CodaSettings(trend_model="cubic")
+    with pytest.raises(ConfigError, match=r"coda\.main_phase"):
+        CodaSettings.from_dict({"phases": ["PcP"]})
+    with pytest.raises(ConfigError, match=r"coda\.prephase_window_s"):
+        CodaSettings(prephase_window_s=(-10.0, 5.0))
     bad = st.copy()
     bad[2].stats.starttime += 1.0
-    with pytest.raises(ValueError, match="common start"):
+    with pytest.raises(ValueError, match="start at different times"):
         analyse_coda(bad, geom, EVENT, ARRIVALS, "b", (1, 2), FAST)
 
 
@@ -323,7 +338,7 @@ def test_tables_and_arrays_roundtrip(tmp_path, coda_run):
         write_coda_table(table, tmp_path / f"t{suffix}")
     agg = aggregate_coda_tables(sorted(tmp_path.glob("t.*")))
     assert len(agg) == 3 * len(table)
-    assert set(agg["phase"]) == set(DEFAULT_CODA_CFG["phases"])
+    assert set(agg["phase"]) == set(CodaSettings().phases)
     np.testing.assert_allclose(
         agg.loc[agg.phase == "PKiKP", "coda_excess"].to_numpy(),
         pk(table)["coda_excess"],
@@ -373,3 +388,110 @@ def test_plots_written_atomically(tmp_path, coda_run):
     with pytest.raises(ValueError, match="no phase"):
         plot_phase_envelopes({"phases": {}}, tmp_path / "x.png")
     assert not (tmp_path / "x.png").exists()
+
+
+def _shifted(st, delays_s):
+    """The stream with element ``i`` recording ``delays_s[i]`` s later."""
+    out = st.copy()
+    data = shift_traces(np.array([tr.data for tr in st]), -np.asarray(delays_s), DT)
+    for tr, d in zip(out, data, strict=True):
+        tr.data = d
+    return out
+
+
+def _coda_numbers(result, phase="PKiKP"):
+    table, arrays = result
+    r = pk(table, phase)
+    keys = ["peak_snr", "coda_excess", "duration_s", "decay_rate_per_s", "coda_peak_delay_s"]
+    return np.array([r[k] for k in keys], float), arrays
+
+
+def _assert_same_curves(arrays, ref_arrays, atol=1e-4):
+    """Same PKiKP envelope (amplitude) and coda vespagram (normalised power)."""
+    cur, cur_ref = arrays["phases"]["PKiKP"], ref_arrays["phases"]["PKiKP"]
+    win = cur["prephase_mask"] | cur["coda_mask"]
+    np.testing.assert_allclose(
+        10 ** cur["log10_env"][win], 10 ** cur_ref["log10_env"][win], atol=atol
+    )
+    np.testing.assert_allclose(
+        10 ** arrays["vespagram"]["log10_power"],
+        10 ** ref_arrays["vespagram"]["log10_power"],
+        atol=atol,
+    )
+
+
+@pytest.fixture(scope="module")
+def align_record(geom):
+    st = make_record(71, geom, coda={"amp": 0.8, "rate": 0.06, "duration": 40.0}, pcoda_amp=0.1)
+    return bandpass(st, (1.0, 2.0))
+
+
+def _analyse(st, geom, alignment=None):
+    s = CodaSettings(bootstrap=0, trend_model="loglinear")
+    return analyse_coda(st, geom, EVENT, ARRIVALS, "1-2Hz", (1.0, 2.0), s, 0, alignment)
+
+
+def test_coda_beams_honour_station_statics(geom, align_record):
+    """Large station statics: the coda beam aligned with them equals the static-free one."""
+    statics = dict(
+        zip(geom.codes, np.random.default_rng(3).normal(0.0, 0.3, len(geom)), strict=True)
+    )
+    late = _shifted(align_record, [statics[c] for c in geom.codes])
+    ref, ref_arrays = _coda_numbers(_analyse(align_record, geom))
+    fixed, fixed_arrays = _coda_numbers(_analyse(late, geom, BeamAlignment(statics=statics)))
+    plane, _ = _coda_numbers(_analyse(late, geom))
+    # equal up to the edge effects of shifting the records back and forth
+    np.testing.assert_allclose(fixed, ref, rtol=1e-3)
+    _assert_same_curves(fixed_arrays, ref_arrays)
+    # a plane-wave beam of the late records loses the coherent PKiKP pulse
+    assert plane[0] < 0.7 * ref[0]
+
+
+def test_coda_beams_honour_curved_wavefront(geom, align_record):
+    """The coda beam of a curved PKiKP wavefront, aligned on it, equals the plane-wave one."""
+    _, baz, _ = distance_backazimuth(EVENT.latitude, EVENT.longitude, *REF)
+    e, n = geom.offsets_km()
+    curvature = curved_wavefront_delays(geom, EVENT, "PKiKP") - plane_wave_delays(
+        e, n, ARRIVALS["PKiKP"].slowness_s_km, baz
+    )
+    curved_rec = _shifted(align_record, curvature)
+    ref, ref_arrays = _coda_numbers(_analyse(align_record, geom))
+    fixed, fixed_arrays = _coda_numbers(_analyse(curved_rec, geom, BeamAlignment(curved=True)))
+    _, plane_arrays = _coda_numbers(_analyse(curved_rec, geom))
+    np.testing.assert_allclose(fixed, ref, rtol=1e-3)
+    _assert_same_curves(fixed_arrays, ref_arrays)
+    with pytest.raises(AssertionError):
+        _assert_same_curves(plane_arrays, ref_arrays)
+
+
+def test_beam_alignment_is_the_detection_alignment(geom):
+    """Phase delays are element_delays; a slowness sweep carries statics and curvature."""
+    geom_z = ArrayGeometry(
+        geom.name,
+        geom.codes,
+        geom.lat,
+        geom.lon,
+        np.linspace(0.0, 900.0, len(geom)),
+        ref_lat=REF[0],
+        ref_lon=REF[1],
+    )
+    statics = {geom.codes[1]: 0.4, "S03": -0.2}
+    al = BeamAlignment(curved=True, v_surface_km_s=5.8, statics=statics)
+    p_km = ARRIVALS["PKiKP"].slowness_s_km
+    tau = al.phase_delays(geom_z, EVENT, "PKiKP", p_km, 40.0)
+    expected = element_delays(
+        geom_z,
+        p_km,
+        40.0,
+        curved=True,
+        event=EVENT,
+        phase="PKiKP",
+        v_surface_km_s=5.8,
+        statics=statics,
+    )
+    np.testing.assert_array_equal(tau, expected)
+    sweep = al.slowness_delays(geom_z, EVENT, "PKiKP", p_km, [0.0, p_km, 0.05], 40.0)
+    assert sweep.shape == (3, len(geom))
+    np.testing.assert_allclose(sweep[1], tau, atol=1e-12)
+    plain = BeamAlignment().slowness_delays(geom_z, EVENT, "PKiKP", p_km, [0.0, p_km], 40.0)
+    np.testing.assert_array_equal(plain[0], np.zeros(len(geom)))

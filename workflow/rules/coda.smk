@@ -17,7 +17,17 @@ rule coda:
     conda:
         "../../envs/corephase.yaml"
     params:
-        settings=shared_settings(("seed", "bands", "coda")),
+        # model and the detection's alignment keys: coda beams align as the detection does
+        settings={
+            **shared_settings(("model", "seed", "bands", "coda")),
+            "stack": {
+                "detection": {
+                    k: v
+                    for k, v in config["stack"]["detection"].items()
+                    if k in ("curved_wavefront", "v_surface_km_s", "statics")
+                }
+            },
+        },
         band_names=BANDS,
     script:
         "../scripts/coda.py"

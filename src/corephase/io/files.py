@@ -40,24 +40,25 @@ def atomic_path(path):
         raise
 
 
+def jsonable(o):
+    """``o`` made JSON-ready: string keys, lists, Python scalars, non-finite floats as None."""
+    if isinstance(o, dict):
+        return {str(k): jsonable(v) for k, v in o.items()}
+    if isinstance(o, list | tuple):
+        return [jsonable(v) for v in o]
+    if isinstance(o, np.generic):
+        o = o.item()
+    if isinstance(o, float) and not np.isfinite(o):
+        return None
+    if isinstance(o, UTCDateTime):
+        return str(o)
+    return o
+
+
 def write_json(obj, path) -> None:
     """Write JSON atomically (sorted keys, NaN as null)."""
-
-    def clean(o):
-        if isinstance(o, dict):
-            return {str(k): clean(v) for k, v in o.items()}
-        if isinstance(o, list | tuple):
-            return [clean(v) for v in o]
-        if isinstance(o, np.generic):
-            o = o.item()
-        if isinstance(o, float) and not np.isfinite(o):
-            return None
-        if isinstance(o, UTCDateTime):
-            return str(o)
-        return o
-
     with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(clean(obj), indent=2, sort_keys=True) + "\n")
+        tmp.write_text(json.dumps(jsonable(obj), indent=2, sort_keys=True) + "\n")
 
 
 def read_json(path) -> dict:

@@ -5,17 +5,34 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from corephase.io.files import (
-    read_stream,
-    write_table,
-)
-
-if TYPE_CHECKING:  # pandas is imported where used: it slows every job's start-up
-    pass
-
+from corephase.io.files import read_stream, write_table
 from corephase.stages.common import load_pair, with_status
 
+if TYPE_CHECKING:  # imported where used: they slow every job's start-up
+    import pandas as pd
+
+    from corephase.analysis.coda import BeamAlignment
+
 log = logging.getLogger("corephase")
+
+
+def coda_alignment(config: dict, pair: dict) -> BeamAlignment:
+    """The coda beams' alignment: the detection's (``stack.detection``) for this pair.
+
+    Curved wavefront when the pair asks for it (dense networks) or
+    ``stack.detection.curved_wavefront`` is set, in the earth model
+    ``config["model"]``; elevation statics with ``stack.detection.v_surface_km_s``
+    (km/s) and station statics ``stack.detection.statics`` ({code: s}).
+    """
+    from corephase.analysis.coda import BeamAlignment
+
+    det = config.get("stack", {}).get("detection", {})
+    return BeamAlignment(
+        curved=bool(pair.get("curved_wavefront") or det.get("curved_wavefront")),
+        model=config.get("model", "ak135"),
+        v_surface_km_s=det.get("v_surface_km_s"),
+        statics=det.get("statics"),
+    )
 
 
 def coda_pair(pair_json, band_paths: dict, config: dict, out_table, out_arrays: dict):
@@ -24,23 +41,35 @@ def coda_pair(pair_json, band_paths: dict, config: dict, out_table, out_arrays: 
     Writes a coda table (one row per phase x band, with bootstrap intervals)
     and, per band, an ``.npz`` with the normalised envelope beams, trend fits
     and coda vespagram used by the figures (``out_arrays`` maps band -> path).
+    ``config`` needs ``seed``, ``bands`` and ``coda``; ``model`` and
+    ``stack.detection`` set the alignment (:func:`coda_alignment`).
     """
     import pandas as pd
 
     from corephase.analysis.coda import analyse_coda, save_coda_arrays
+    from corephase.config.coda import CodaSettings
     from corephase.sources.synthetic import pair_seed
 
+    settings = CodaSettings.from_dict(config["coda"])
     pair, event, geom, arrivals = load_pair(pair_json)
-    tables = []
+    tables: list[pd.DataFrame] = []
     ok = pair["status"] in ("ok", "partial") and geom is not None
+    alignment = coda_alignment(config, pair)
     for band in config["bands"]:
         plot: dict = {"meta": {"status": pair["status"], "reason": pair["reason"]}}
         if ok:
             st = read_stream(band_paths[band["name"]])
             seed = pair_seed(config["seed"], pair["array"], event.id)
-            ccfg = {k: v for k, v in config["coda"].items() if not k.startswith("cluster_")}
             df, plot = analyse_coda(
-                st, geom, event, arrivals, band["name"], (band["fmin"], band["fmax"]), ccfg, seed
+                st,
+                geom,
+                event,
+                arrivals,
+                band["name"],
+                (band["fmin"], band["fmax"]),
+                settings,
+                seed,
+                alignment,
             )
             tables.append(df)
             log.info("coda %s: %d phases measured", band["name"], len(df))

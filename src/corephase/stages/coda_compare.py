@@ -2,16 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from corephase.io.files import (
-    read_json,
-    write_table,
-)
+from corephase.io.files import read_json, write_table
 from corephase.model.events import Event
-
-if TYPE_CHECKING:  # pandas is imported where used: it slows every job's start-up
-    pass
 
 
 def coda_comparisons(pair_jsons, coda_npz: dict, config: dict, out_table, out_figs: dict):
@@ -28,10 +20,11 @@ def coda_comparisons(pair_jsons, coda_npz: dict, config: dict, out_table, out_fi
 
     from corephase.analysis.clustering import cluster_events
     from corephase.analysis.coda import load_coda_arrays
+    from corephase.config.coda import CodaSettings
     from corephase.plotting.coda import plot_overlay_panels
 
     pairs = [read_json(p) for p in pair_jsons]
-    ccfg = config["coda"]
+    settings = CodaSettings.from_dict(config["coda"])
     rows = []
     by_array: dict[str, list] = {}
     for p in pairs:
@@ -39,12 +32,12 @@ def coda_comparisons(pair_jsons, coda_npz: dict, config: dict, out_table, out_fi
             by_array.setdefault(p["array"], []).append(p)
     for arr, plist in sorted(by_array.items()):
         evs = [Event(**p["event"]) for p in plist]
-        ids = cluster_events(evs, ccfg["cluster_distance_deg"], ccfg["cluster_depth_km"])
+        ids = cluster_events(evs, settings.cluster_distance_deg, settings.cluster_depth_km)
         for p, cid in zip(plist, ids, strict=True):
             rows.append({"array": arr, "event": p["event"]["id"], "cluster": f"{arr}-{cid}"})
     table = pd.DataFrame(rows, columns=["array", "event", "cluster"])
     write_table(table, out_table)
-    phase = ccfg["main_phase"]
+    phase = settings.main_phase
     for band in config["bands"]:
         name = band["name"]
         cl_panels, ev_panels = [], []

@@ -1,0 +1,325 @@
+"""The coda analysis of one event, array and band: :func:`analyse_coda`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from corephase.analysis.coda.beams import BeamAlignment, envelope_beams
+from corephase.analysis.coda.measure import CI_KEYS, Record, measure_envelope
+from corephase.analysis.coda.resampling import Draws, bootstrap_ci, safe_ratio
+from corephase.analysis.coda.vespagram import coda_vespagram
+from corephase.config.coda import CodaSettings
+from corephase.model.traveltimes import distance_backazimuth
+from corephase.signal.alignment import align
+from corephase.signal.matrix import stream_to_matrix
+
+# Energy-balance quantities whose interval follows ``ci_method`` (others: percentile).
+_CENTRED_KEYS = ("coda_excess", "coda_slowness_fraction")
+
+
+@dataclass(frozen=True)
+class _Job:
+    """Everything one analysis shares between its phases."""
+
+    data: np.ndarray  # (n_elements, n_samples), band-passed traces
+    rec: Record
+    geometry: object
+    event: object
+    arrivals: dict
+    band_label: str
+    baz: float
+    settings: CodaSettings
+    alignment: BeamAlignment
+    draws: Draws
+
+
+def analyse_coda(
+    stream,
+    geometry,
+    event,
+    arrivals,
+    band_label,
+    band_hz,
+    settings: CodaSettings | None = None,
+    seed: int = 0,
+    alignment: BeamAlignment | None = None,
+):
+    """Coda excess, shape and slowness of core phases for one event, array and band.
+
+    Parameters
+    ----------
+    stream : obspy.Stream
+        Traces preprocessed (e.g. band-passed) for one band, one per array
+        element, ordered like ``geometry.codes``, common start time, sampling
+        rate and length.
+    geometry : corephase.model.geometry.ArrayGeometry
+        Element coordinates; the beams are referred to ``ref_lat, ref_lon``.
+    event : corephase.model.events.Event
+        Origin time, epicentre (for the back-azimuth) and id.
+    arrivals : dict of str to corephase.model.traveltimes.PhaseArrival
+        Theoretical arrivals at the array reference point (time in s after
+        origin, slowness in s/deg). Must contain the configured phases; may
+        contain more (e.g. ``"P"``): the earliest of all defines the noise
+        reference when ``noise_reference="first_arrival"``, and any of them
+        inside a phase's pre-phase or coda window is listed in
+        ``contaminating_phases``.
+    band_label : str
+        Band name used in the table (e.g. ``"1-2Hz"``).
+    band_hz : (float, float)
+        Band corners in Hz; the coda Qc uses the arithmetic centre.
+    settings : CodaSettings, optional
+        Windows, beams, trend and statistics (defaults: the workflow's).
+    seed : int
+        Seed of the station and time-block bootstrap.
+    alignment : BeamAlignment, optional
+        Wavefront and statics of the beams (default: plane wave, no statics);
+        give the detection's so that coda beams and detections agree.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        One row per configured phase with the measurements, their bootstrap
+        intervals (``*_lo``, ``*_hi``), ``coda_significant`` and a ``qc``
+        column (empty when fine, else the reason the row has NaNs). The
+        main-phase row also holds the coda-slowness results and the ratios
+        ``duration_ratio_<ref>`` and ``decay_ratio_<ref>`` (main over
+        reference phase, paired bootstrap intervals).
+    arrays : dict
+        Curves for plotting (see :mod:`corephase.plotting.coda`): ``"meta"``;
+        ``"phases"`` -> phase -> ``t`` (s relative to the theoretical phase
+        time), ``log10_env`` (normalised, noise-corrected), ``log10_env_smooth``,
+        ``log10_trend`` (fit and extrapolation), window limits, decay fit and
+        the key numbers; ``"vespagram"`` -> ``slowness_s_deg``, ``t``,
+        ``log10_power`` (normalised coda power of each slowness beam).
+
+    Raises
+    ------
+    ValueError
+        When the stream does not match the geometry, the band is invalid, or
+        the noise window holds less than ``min_noise_s`` of data.
+    """
+    s = settings or CodaSettings()
+    f1, f2 = (float(x) for x in band_hz)
+    if not 0 < f1 < f2:
+        raise ValueError(f"band {band_label!r}: corners must satisfy 0 < f1 < f2, got {band_hz}")
+    data, dt, t0 = stream_to_matrix(stream, geometry, min_elements=2)
+    t_orig = (t0 - event.origin) + dt * np.arange(data.shape[1])
+    _, baz, _ = distance_backazimuth(
+        event.latitude, event.longitude, geometry.ref_lat, geometry.ref_lon
+    )
+    edge = max(2.0, s.envelope_smooth_s, s.coda_smooth_s)
+    noise_mask = _noise_mask(t_orig, dt, arrivals, s, edge)
+    rec = Record(t_orig, dt, noise_mask, f1, f2, edge)
+    draws = Draws.make(seed, int(s.bootstrap), data.shape[0])
+    alignment = alignment or BeamAlignment()
+    job = _Job(data, rec, geometry, event, arrivals, band_label, float(baz), s, alignment, draws)
+    return _measure_all(job)
+
+
+def _measure_all(job: _Job) -> tuple[pd.DataFrame, dict]:
+    """Every phase, the ratios and the coda vespagram: the table and the plot arrays."""
+    s = job.settings
+    rows: dict[str, dict] = {}
+    curves: dict[str, dict] = {}
+    boots: dict[str, dict[str, np.ndarray]] = {}
+    for ph in s.phases:
+        rows[ph], cur, reps = _analyse_phase(job, ph)
+        if cur is not None:
+            curves[ph] = cur
+        if reps is not None:
+            boots[ph] = reps
+    main = rows[s.main_phase]
+    _add_ratios(main, rows, boots, s)
+    vespa = None
+    marr = job.arrivals.get(s.main_phase)
+    if marr is not None and not main.get("qc"):
+        vespa, vres = coda_vespagram(
+            job.data,
+            job.rec,
+            job.geometry,
+            job.event,
+            marr,
+            job.baz,
+            s,
+            job.alignment,
+            job.draws.weights,
+        )
+        main.update(vres)
+    table = pd.DataFrame([rows[ph] for ph in s.phases])
+    meta = {
+        "array": job.geometry.name,
+        "event_id": job.event.id,
+        "band_label": job.band_label,
+        "band_hz": [job.rec.fmin_hz, job.rec.fmax_hz],
+        "main_phase": s.main_phase,
+        "baz_deg": job.baz,
+        "trend_model": s.trend_model,
+        "confidence": float(s.confidence),
+    }
+    return table, {"meta": meta, "phases": curves, "vespagram": vespa}
+
+
+def _noise_mask(t_orig, dt, arrivals, s: CodaSettings, edge) -> np.ndarray:
+    """Samples of the noise window (``noise_window_s`` after ``noise_reference``)."""
+    if s.noise_reference == "first_arrival":
+        if not arrivals:
+            raise ValueError("no arrivals given: cannot place the noise window")
+        ref = min(a.time for a in arrivals.values())
+    else:
+        ref = 0.0
+    nw = (ref + s.noise_window_s[0], ref + s.noise_window_s[1])
+    mask = (t_orig >= nw[0]) & (t_orig <= nw[1])
+    mask &= (t_orig >= t_orig[0] + edge) & (t_orig <= t_orig[-1] - edge)
+    if mask.sum() * dt < s.min_noise_s:
+        raise ValueError(
+            f"noise window {nw[0]:.1f}..{nw[1]:.1f} s after origin holds "
+            f"{mask.sum() * dt:.1f} s of the record ({t_orig[0]:.1f}..{t_orig[-1]:.1f} s); "
+            f"need at least min_noise_s={s.min_noise_s} s"
+        )
+    return mask
+
+
+def _analyse_phase(job: _Job, ph: str):
+    """Row, plot curves (or None) and bootstrap replicates (or None) of one phase."""
+    s, rec = job.settings, job.rec
+    row = _base_row(job, ph)
+    arr = job.arrivals.get(ph)
+    if arr is None:
+        row["qc"] = f"no theoretical arrival for {ph}"
+        return row, None, None
+    row["phase_time_s"] = float(arr.time)
+    row["slowness_s_deg"] = float(arr.slowness_s_deg)
+    row["contaminating_phases"] = _contaminating(job.arrivals, ph, s)
+    row["qc"] = _window_qc(job, ph, arr.time)
+    if row["qc"]:
+        return row, None, None
+    try:
+        tau = job.alignment.phase_delays(job.geometry, job.event, ph, arr.slowness_s_km, job.baz)
+    except ValueError as exc:  # e.g. no curved-wavefront time at some element
+        row["qc"] = f"no alignment delays for {ph}: {exc}"
+        return row, None, None
+    aligned = align(job.data, tau, rec.dt)
+    env = envelope_beams(aligned, job.draws.weights, rec.dt, s.beam_type, s.envelope_smooth_s)
+    meas, cur = measure_envelope(env[0], rec, arr.time, s)
+    row.update(meas)
+    if cur is not None:
+        cur.update(
+            phase_time_s=float(arr.time),
+            prephase_window_s=list(s.prephase_window_s),
+            coda_window_s=list(s.coda_window_s),
+            log10_noise_level=meas.get("log10_noise_level", np.nan),
+            coda_excess=meas["coda_excess"],
+            duration_s=meas["duration_s"],
+            decay_rate_per_s=meas["decay_rate_per_s"],
+        )
+    if meas.get("qc"):
+        return row, cur, None
+    reps = _replicates(env[1:], rec, arr.time, s, job.draws)
+    _add_intervals(row, reps, s)
+    if cur is not None:
+        cur["coda_excess_ci"] = (row["coda_excess_lo"], row["coda_excess_hi"])
+        cur["coda_significant"] = row["coda_significant"]
+    return row, cur, reps
+
+
+def _contaminating(arrivals, ph, s: CodaSettings) -> str:
+    """Other arrivals inside the pre-phase or coda window of ``ph`` (``name@+dt s``)."""
+    t_ph = arrivals[ph].time
+    return ",".join(
+        f"{k}@{a.time - t_ph:+.1f}s"
+        for k, a in sorted(arrivals.items(), key=lambda kv: kv[1].time)
+        if k != ph and s.prephase_window_s[0] <= a.time - t_ph <= s.coda_window_s[1]
+    )
+
+
+def _window_qc(job: _Job, ph: str, phase_time: float) -> str:
+    """Why the windows of ``ph`` cannot be measured, or ``""``."""
+    s, t_orig = job.settings, job.rec.t_orig
+    lo = phase_time + s.prephase_window_s[0] - job.rec.edge_s
+    hi = phase_time + s.coda_window_s[1] + job.rec.edge_s
+    if lo < t_orig[0] or hi > t_orig[-1]:
+        return (
+            f"windows of {ph} ({lo:.1f}..{hi:.1f} s after origin) outside the record "
+            f"({t_orig[0]:.1f}..{t_orig[-1]:.1f} s)"
+        )
+    if phase_time + s.prephase_window_s[0] <= 0 and s.trend_model == "powerlaw":
+        return f"pre-phase window of {ph} starts before the origin (powerlaw trend)"
+    return ""
+
+
+def _replicates(envs, rec: Record, phase_time, s: CodaSettings, draws: Draws) -> dict:
+    """Bootstrap replicates of the ``CI_KEYS`` from the resampled envelope beams."""
+    reps = {k: np.full(len(envs), np.nan) for k in CI_KEYS}
+    block_s = s.trend_block_length(rec.bandwidth_hz)
+    # same time-block streams for every phase (paired replicates)
+    for ib, rng in enumerate(draws.trend_rngs()):
+        m, _ = measure_envelope(envs[ib], rec, phase_time, s, rng=rng, block_s=block_s)
+        for k in CI_KEYS:
+            reps[k][ib] = m.get(k, np.nan)
+    return reps
+
+
+def _add_intervals(row: dict, reps: dict, s: CodaSettings) -> None:
+    """Bootstrap intervals, valid-replicate count and significance of one phase row."""
+    for k in CI_KEYS:
+        how = s.ci_method if k in _CENTRED_KEYS else "percentile"
+        row[f"{k}_lo"], row[f"{k}_hi"] = bootstrap_ci(reps[k], row[k], s.confidence, how)
+    row["bootstrap_valid"] = int(np.isfinite(reps["coda_excess"]).sum())
+    row["coda_significant"] = bool(row["coda_excess_lo"] > 1.0)
+
+
+def _add_ratios(mrow: dict, rows: dict, boots: dict, s: CodaSettings) -> None:
+    """Duration and decay ratios main / reference phase, with paired bootstrap intervals."""
+    main = s.main_phase
+    for ph in s.phases:
+        if ph == main:
+            continue
+        for name, key in (("duration_ratio", "duration_s"), ("decay_ratio", "decay_rate_per_s")):
+            col = f"{name}_{ph}"
+            mrow[col] = safe_ratio(mrow.get(key, np.nan), rows[ph].get(key, np.nan))
+            if main in boots and ph in boots:
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    r = boots[main][key] / boots[ph][key]
+                mrow[f"{col}_lo"], mrow[f"{col}_hi"] = bootstrap_ci(
+                    r, mrow[col], s.confidence, "percentile"
+                )
+            else:
+                mrow[f"{col}_lo"] = mrow[f"{col}_hi"] = np.nan
+
+
+def _base_row(job: _Job, phase: str) -> dict:
+    """A table row of ``phase`` with every column, measurements NaN."""
+    s = job.settings
+    row = {
+        "array": job.geometry.name,
+        "event_id": job.event.id,
+        "band": job.band_label,
+        "fmin_hz": job.rec.fmin_hz,
+        "fmax_hz": job.rec.fmax_hz,
+        "phase": phase,
+        "is_main_phase": phase == s.main_phase,
+        "phase_time_s": np.nan,
+        "slowness_s_deg": np.nan,
+        "baz_deg": job.baz,
+        "n_elements": int(job.data.shape[0]),
+        "beam_type": s.beam_type,
+        "trend_model": s.trend_model,
+        "confidence": float(s.confidence),
+        "bootstrap": int(s.bootstrap),
+        "bootstrap_valid": 0,
+        "noise_power": np.nan,
+        "log10_noise_level": np.nan,
+        "peak_snr": np.nan,
+        "trend_slope": np.nan,
+        "coda_significant": False,
+        "coda_detected": False,
+        "duration_censored": False,
+        "contaminating_phases": "",
+        "qc": "",
+    }
+    for k in CI_KEYS:
+        row[k] = row[f"{k}_lo"] = row[f"{k}_hi"] = np.nan
+    return row
