@@ -120,9 +120,16 @@ def select_dense_stations(
     return df.sort_values(["distance_deg", "network", "station"]).reset_index(drop=True)
 
 
-def _unit_vectors(lat, lon) -> np.ndarray:
+def unit_vectors(lat, lon) -> np.ndarray:
+    """Unit vectors (x, y, z) of points on the sphere, stacked on a new last axis.
+
+    Parameters
+    ----------
+    lat, lon : array_like
+        Geographic coordinates in degrees (same shape).
+    """
     la, lo = np.radians(np.asarray(lat, float)), np.radians(np.asarray(lon, float))
-    return np.column_stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)])
+    return np.stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)], axis=-1)
 
 
 def even_subset(lat, lon, n: int) -> np.ndarray:
@@ -151,7 +158,7 @@ def even_subset(lat, lon, n: int) -> np.ndarray:
         raise ValueError(f"max_stations must be at least 1, got {n}")
     if m <= n:
         return np.arange(m)
-    v = _unit_vectors(lat, lon)
+    v = unit_vectors(lat, lon)
     c = v.mean(axis=0)
     first = int(np.argmax(v @ c))
     chosen = [first]
@@ -189,7 +196,7 @@ def densest_disc(lat, lon, diameter_km: float) -> np.ndarray:
     m = len(lat)
     if m == 0:
         return np.arange(0)
-    v = _unit_vectors(lat, lon)
+    v = unit_vectors(lat, lon)
     cos_r = math.cos(min(math.pi, 0.5 * diameter_km / 6371.0))
     best, best_n = 0, -1
     for start in range(0, m, 512):  # blocks keep memory at 512 x m

@@ -367,6 +367,19 @@ def _to_stream(data: np.ndarray, ids, fs: float, starttime: UTCDateTime) -> Stre
     return st
 
 
+def _element_provenance(pt: _PhaseTimes, ids) -> dict:
+    """Skipped phases and per-element ids, times, statics and amplitude factors (JSON)."""
+    return {
+        "skipped": pt.skipped,
+        "element_ids": [".".join(i) for i in ids],
+        "element_times_s": {
+            ph: [float(v) if np.isfinite(v) else None for v in pt.times[ph]] for ph in pt.phases
+        },
+        "statics_s": [float(v) for v in pt.statics],
+        "amplitude_factors": [float(v) for v in pt.jitter],
+    }
+
+
 def synthesize(
     geometry,
     event,
@@ -454,13 +467,7 @@ def synthesize(
         "p_amplitude_nm_s": float(a_p),
         "noise_level": settings.noise_level if settings.noise else None,
         "phases": phase_info,
-        "skipped": pt.skipped,
-        "element_ids": [".".join(i) for i in ids],
-        "element_times_s": {
-            ph: [float(v) if np.isfinite(v) else None for v in pt.times[ph]] for ph in pt.phases
-        },
-        "statics_s": [float(v) for v in pt.statics],
-        "amplitude_factors": [float(v) for v in pt.jitter],
+        **_element_provenance(pt, ids),
         "starttime": str(starttime),
         "sampling_rate_hz": fs,
         "npts": n,
