@@ -5,7 +5,8 @@ one catalogue -> the dense plan -> M dense pairs through the SAME per-pair rules
 dense summary; every job only touches its outputs) are timed in child processes:
 
   second-pass  the plan is an ordinary rule; the Snakefile reads results/dense/plan.csv
-               at parse time (as common.smk does with corephase.planning.dense.dense_pairs) and
+               at parse time (as common.smk does with
+               corephase.planning.dense_pairs.dense_pairs) and
                adds the dense pairs to the per-pair targets;
   checkpoint   the plan is a checkpoint; the summary's input function reads it
                (checkpoints.dense_plan.get()) and returns the dense pairs' outputs.
@@ -15,8 +16,8 @@ Measured for each, with every output already present (the plan lists M pairs):
   replan   a real run after the catalogue is touched (a stage-1 result changed): only
            the plan and the summary run, the rest is up to date; for the checkpoint
            this includes Snakemake's DAG update after the checkpoint job.
-It also times :func:`corephase.planning.dense.dense_pairs` on a plan of M pairs x S stations (the
-parse-time cost the real workflow adds).
+It also times :func:`corephase.planning.dense_pairs.dense_pairs` on a plan of M pairs x S
+stations (the parse-time cost the real workflow adds).
 
 Example::
 
@@ -40,7 +41,8 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from corephase.planning.dense import PLAN_COLUMNS, dense_pairs  # noqa: E402
+from corephase.planning.dense import PLAN_COLUMNS  # noqa: E402
+from corephase.planning.dense_pairs import dense_pairs  # noqa: E402
 
 COMMON = """
 import csv, os

@@ -34,9 +34,11 @@ import pandas as pd
 
 from corephase.analysis.detection import detect_phases
 from corephase.config.stack import DetectionSettings, StackSettings
+from corephase.config.fetch import WindowSettings
+from corephase.config.synthetic import SyntheticSettings
 from corephase.model.events import Event
 from corephase.model.geometry import ArrayGeometry, local_km_to_latlon, parametric_layout
-from corephase.model.traveltimes import distance_backazimuth, first_arrivals
+from corephase.model.traveltimes import distance_backazimuth, first_arrivals, record_window
 from corephase.sources.synthetic import synthesize
 
 PHASES = ["PcP", "ScP", "PKiKP", "PKIIKP", "PKJKP"]
@@ -66,10 +68,17 @@ def make_pair():
     codes = [f"SY.B{i:02d}..SHZ" for i in range(east.size)]
     geom = ArrayGeometry("SYN18", codes, lat, lon, np.full(east.size, 300.0), ref_lat, ref_lon)
     event = Event("bench", "2012-08-14T02:59:38", 49.8, 145.06, 583.0, 7.7, "Mw", "bench")
-    stream, _ = synthesize(
-        geom, event, {"amplitudes": {"P": 1.0, "PcP": 0.12, "ScP": 0.2, "PKiKP": 0.02}}, seed=1
-    )
     dist, _, _ = distance_backazimuth(event.latitude, event.longitude, ref_lat, ref_lon)
+    window = WindowSettings().to_dict()
+    limits = first_arrivals(event.depth_km, dist, [window["start_phase"], window["end_phase"]])
+    amplitudes = {"P": 1.0, "PcP": 0.12, "ScP": 0.2, "PKiKP": 0.02}
+    stream, _ = synthesize(
+        geom,
+        event,
+        record_window(limits, window),
+        SyntheticSettings(amplitudes=amplitudes),
+        seed=1,
+    )
     arrivals = first_arrivals(event.depth_km, dist, PHASES)
     bands = {}
     for fmin, fmax in BANDS:

@@ -18,12 +18,14 @@ import pandas as pd
 
 from corephase.analysis.detection import detect_phases
 from corephase.config.stack import StackSettings
+from corephase.config.synthetic import SyntheticSettings
 from corephase.config.validation import load_config
 from corephase.io.stations import geometry_from_config
-from corephase.model.traveltimes import PhaseArrival
+from corephase.model.traveltimes import PhaseArrival, record_window
 from corephase.planning.pairs import configured_events
 from corephase.signal.preprocess import bandpass
 from corephase.sources.synthetic import synthesize
+from corephase.stages.common import pair_geometry_info
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -36,10 +38,11 @@ def main(arrays=("BCAR", "YKA", "ILAR"), seeds=range(3), n_windows=8) -> pd.Data
     rows = []
     for name in arrays:
         geom = geometry_from_config(name, cfg["arrays"][name])
+        limits = pair_geometry_info(cfg["arrays"][name], ev, cfg)["arrivals"]
+        window = record_window(limits, cfg["window"])
+        syn = SyntheticSettings.merged(cfg["synthetic"], {"amplitudes": {"P": 0.0}})
         for seed in seeds:
-            syn = {**cfg["synthetic"], "amplitudes": {"P": 0.0}, "model": cfg["model"]}
-            syn["window"] = dict(cfg["window"])
-            st, _ = synthesize(geom, ev, syn, seed)
+            st, _ = synthesize(geom, ev, window, syn, seed=seed, model=cfg["model"])
             rng = np.random.default_rng(seed)
             times = np.linspace(900.0, 1300.0, n_windows)
             slows = rng.uniform(0.3, 4.0, n_windows)

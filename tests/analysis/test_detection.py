@@ -504,20 +504,23 @@ def test_small_array_strong_phase_detected_within_its_slowness_precision():
     """A 4 km array at 1-2 Hz cannot pin PcP's slowness to 1 s/deg (site statics of
     0.03 s alone move it by about 0.8 s/deg): the tolerance widens to two standard
     errors, so the strong PcP is detected; without that it is rejected."""
+    from corephase.config.synthetic import SyntheticSettings
     from corephase.config.validation import load_config
     from corephase.io.stations import geometry_from_config
-    from corephase.model.traveltimes import distance_backazimuth
+    from corephase.model.traveltimes import distance_backazimuth, record_window
     from corephase.planning.pairs import configured_events
     from corephase.signal.preprocess import bandpass
     from corephase.sources.synthetic import pair_seed, synthesize
+    from corephase.stages.common import pair_geometry_info
 
     root = __import__("pathlib").Path(__file__).resolve().parents[2]
     cfg = load_config(root / "config.yaml")
     ev = {e.id: e for e in configured_events(cfg)}["20140623_Aleutians"]
     arr = cfg["arrays"]["BCAR"]
     geom = geometry_from_config("BCAR", arr)
-    syn = {**cfg["synthetic"], "model": "ak135", "window": dict(cfg["window"])}
-    st, _ = synthesize(geom, ev, syn, pair_seed(cfg["seed"], "BCAR", ev.id))
+    window = record_window(pair_geometry_info(arr, ev, cfg)["arrivals"], cfg["window"])
+    syn = SyntheticSettings.merged(cfg["synthetic"])
+    st, _ = synthesize(geom, ev, window, syn, seed=pair_seed(cfg["seed"], "BCAR", ev.id))
     st = bandpass(st, 1.0, 2.0)
     dist, _, _ = distance_backazimuth(ev.latitude, ev.longitude, arr["ref_lat"], arr["ref_lon"])
     pcp = first_arrivals(ev.depth_km, dist, ["PcP"])

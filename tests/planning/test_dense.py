@@ -13,16 +13,9 @@ import yaml
 from support.snakemake_run import run_snakemake
 
 from corephase.io.stations import geometry_from_config
-from corephase.planning.dense import (
-    dense_array_config,
-    dense_pairs,
-    densest_disc,
-    even_subset,
-    plan_dense,
-    read_plan,
-    resolve_stations,
-    write_plan,
-)
+from corephase.planning.dense import plan_dense, read_plan, write_plan
+from corephase.planning.dense_pairs import dense_array_config, dense_pairs
+from corephase.planning.stations import densest_disc, even_subset, resolve_stations
 
 ROOT = Path(__file__).resolve().parents[2]
 TA_TABLE = resolve_stations("package:TA_stations.csv")

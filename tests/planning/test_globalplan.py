@@ -9,17 +9,15 @@ import yaml
 from corephase.config.validation import ConfigError, validate_config
 from corephase.model.events import event_from_dict
 from corephase.planning.globalplan import (
-    BELTS,
-    belt_points,
     count_pairs,
     global_config,
     ims_arrays,
     main,
     select_batch,
-    synthetic_catalogue,
     write_config,
 )
 from corephase.planning.pairs import plan_pairs
+from corephase.planning.seismicity import BELTS, belt_points, synthetic_catalogue
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +80,7 @@ def test_epicentres_follow_the_belts(catalogue):
 
 def test_belt_points_scatter_about_the_polyline():
     """A belt along the equator: latitudes have the belt's width, longitudes its span."""
-    from corephase.planning.globalplan import Belt
+    from corephase.planning.seismicity import Belt
 
     belt = Belt("test", 1.0, "ridge", 0.5, ((0.0, 10.0), (0.0, 40.0)))
     lat, lon = belt_points(belt, 20000, np.random.default_rng(3))

@@ -22,8 +22,9 @@ from support.fdsnws.fixtures import fdsn_fixture, fdsn_services_fixture  # noqa:
 from support.fdsnws.front import Fault
 
 import corephase
+from corephase.config.fetch import FetchSettings
 from corephase.model.events import Event, events_from_quakeml
-from corephase.model.traveltimes import distance_backazimuth, first_arrivals
+from corephase.model.traveltimes import distance_backazimuth, first_arrivals, record_window
 from corephase.sources import fdsn as cf
 from corephase.sources.local import read_local
 
@@ -31,6 +32,8 @@ ROOT = Path(__file__).resolve().parents[2]
 YKA_REF = (62.49308, -114.6061)  # YKA reference point (IMS site table)
 
 FAST = {"timeout_s": 5.0, "retries": 2, "backoff_s": 0.05, "pad_s": 2.0}
+#: The record window of these tests (s after the phases' theoretical times).
+WINDOW = {"start_phase": "PcP", "start_offset_s": -120, "end_phase": "PKiKP", "end_offset_s": 300}
 
 
 # --------------------------------------------------------------------------- helpers
@@ -44,8 +47,13 @@ def event(yka_dir) -> Event:
 @pytest.fixture(scope="module")
 def phases_times(event) -> dict:
     dist, _, _ = distance_backazimuth(event.latitude, event.longitude, *YKA_REF)
-    arr = first_arrivals(event.depth_km, dist, ["PcP", "ScP", "PKiKP"], "ak135")
-    return {k: v.time for k, v in arr.items()}
+    return first_arrivals(event.depth_km, dist, ["PcP", "ScP", "PKiKP"], "ak135")
+
+
+def window_of(event, arrivals) -> tuple:
+    """The absolute record window, as the fetch stage computes it."""
+    w0, w1 = record_window(arrivals, WINDOW)
+    return event.origin + w0, event.origin + w1
 
 
 def factory_for(front):
@@ -74,8 +82,8 @@ def run(front, tmp_path, event, phases_times, name="YKA", station="YK*", fetch=N
         name,
         array_cfg(station),
         event,
-        {**FAST, **(fetch or {})},
-        phases_times,
+        window_of(event, phases_times),
+        FetchSettings.from_dict({**FAST, **(fetch or {})}),
         out / "data.mseed",
         out / "stations.xml",
         client_factory=factory_for(front),
@@ -115,8 +123,8 @@ def assert_clean_pair(res, mseed, yka_dir, station_glob):
 def test_fetch_equals_local_source(fdsn, tmp_path, yka_dir, event, phases_times):
     res, mseed, sxml = run(fdsn, tmp_path, event, phases_times)
     assert res["status"] == "ok", res["reason"]
-    t0 = event.origin + phases_times["PcP"] - 120
-    t1 = event.origin + phases_times["PKiKP"] + 300
+    t0 = event.origin + phases_times["PcP"].time - 120
+    t1 = event.origin + phases_times["PKiKP"].time + 300
     assert UTCDateTime(res["window"]["start"]) == t0
     assert UTCDateTime(res["window"]["end"]) == t1
 
@@ -309,8 +317,8 @@ def test_no_matching_channel_gives_no_data(fdsn, tmp_path, event, phases_times):
         "YKA",
         array_cfg(channels=("BHZ", "HHZ")),
         event,
-        FAST,
-        phases_times,
+        window_of(event, phases_times),
+        FetchSettings.from_dict(FAST),
         out / "d.mseed",
         out / "s.xml",
         client_factory=factory_for(fdsn),
@@ -320,17 +328,6 @@ def test_no_matching_channel_gives_no_data(fdsn, tmp_path, event, phases_times):
 
 
 # --------------------------------------------------------------------------- units
-
-
-def test_fetch_window_needs_the_phases(event):
-    with pytest.raises(ValueError, match="PKiKP"):
-        cf.fetch_window(event.origin, {"PcP": 500.0}, {})
-    with pytest.raises(ValueError, match="empty"):
-        cf.fetch_window(
-            event.origin,
-            {"PcP": 500.0, "PKiKP": 900.0},
-            {"start_offset_s": 0, "end_phase": "PcP", "end_offset_s": -10},
-        )
 
 
 def test_channel_priority(yka_dir):
@@ -429,76 +426,13 @@ def test_user_csv_merges_with_fdsn(fdsn, tmp_path, event):
     assert evs[0] == event  # the first catalog listed wins
 
 
-# --------------------------------------------------------------------------- dense networks
+# --------------------------------------------------------------------------- real config
 
 
 def _haversine_deg(lat1, lon1, lat2, lon2):
     p1, p2, dl = np.radians(lat1), np.radians(lat2), np.radians(np.asarray(lon2) - lon1)
     a = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
     return np.degrees(2 * np.arcsin(np.sqrt(a)))
-
-
-def test_select_dense_stations_open_and_in_range(shared_dir, event):
-    ta = shared_dir / "dense-networks" / "TA_stations.csv"
-    sel = cf.select_dense_stations(ta, event, 60.0, 80.0, ["HHZ", "BHZ"])
-    raw = pd.read_csv(ta, dtype=str)
-    day = event.time[:10]
-    open_ = (raw["start"] <= day) & (raw["end"] >= day)
-    d = _haversine_deg(
-        event.latitude,
-        event.longitude,
-        raw["latitude"].astype(float),
-        raw["longitude"].astype(float),
-    )
-    expect = raw[open_ & (d >= 60.0) & (d <= 80.0)]
-    assert 50 < len(sel) < len(raw)
-    assert sorted(sel["station"]) == sorted(expect["station"])
-    assert sel["distance_deg"].is_monotonic_increasing
-    assert set(sel["channel"]) <= {"HHZ", "BHZ"}
-    # every station listing HHZ got HHZ (priority)
-    has_hh = sel["channels"].str.split().apply(lambda c: "HHZ" in c)
-    assert (sel.loc[has_hh, "channel"] == "HHZ").all()
-    assert (sel.loc[~has_hh, "channel"] == "BHZ").all()
-
-
-def test_select_dense_stations_from_stationxml(yka_dir, event):
-    sel = cf.select_dense_stations(yka_dir / "CN.YKA.stationxml", event, 10, 70, ["SHZ"])
-    assert len(sel) == 18
-    dist, baz, _ = distance_backazimuth(event.latitude, event.longitude, *YKA_REF)
-    assert sel["distance_deg"].mean() == pytest.approx(dist, abs=0.1)
-    assert sel["backazimuth_deg"].mean() == pytest.approx(baz, abs=0.3)
-
-
-def test_plan_dense_search(shared_dir, event):
-    other = Event("quiet", "2012-09-01T00:00:00", 10.0, 120.0, 50.0, 6.0)
-    det = pd.DataFrame(
-        [
-            {"event_id": event.id, "array": "YKA", "phase": "PKiKP", "snr": 5.0},
-            {"event_id": event.id, "array": "ILAR", "phase": "PKiKP", "snr": 4.0},
-            {"event_id": event.id, "array": "TXAR", "phase": "PcP", "snr": 9.0},
-            {"event_id": "quiet", "array": "YKA", "phase": "PKiKP", "snr": 2.0},
-        ]
-    )
-    dn = shared_dir / "dense-networks"
-    cfg = {
-        "TA": {"network": "TA", "stations": str(dn / "TA_stations.csv"), "channels": ["BHZ"]},
-        "AK": {"network": "AK", "stations": str(dn / "AK_stations.csv"), "channels": ["BHZ"]},
-        "OLD": {"network": "XX", "active": {"start": "2000-01-01", "end": "2005-01-01"}},
-    }
-    plan = cf.plan_dense_search(det, cfg, [event, other], min_snr=3.0)
-    assert list(plan["network"]) == ["AK", "TA"]
-    assert set(plan["event_id"]) == {event.id}
-    assert (plan["n_detections"] == 2).all() and (plan["arrays"] == "ILAR,YKA").all()
-    assert (plan["best_snr"] == 5.0).all()
-    for _, row in plan.iterrows():
-        n = len(cf.select_dense_stations(cfg[row["network"]]["stations"], event, 10, 70, ["BHZ"]))
-        assert row["n_stations"] == n > 0
-    assert cf.plan_dense_search(det, cfg, [event, other], min_snr=3.0, min_detections=3).empty
-    with pytest.raises(ValueError, match="snr"):
-        cf.plan_dense_search(det.drop(columns="snr"), cfg, [event])
-
-
-# --------------------------------------------------------------------------- real config
 
 
 def test_real_data_config_is_complete(shared_dir):

@@ -14,6 +14,9 @@ from obspy.taup import TauPyModel
 from scipy.integrate import quad
 from scipy.signal import hilbert, welch
 
+from corephase.config import ConfigError
+from corephase.config.fetch import WindowSettings
+from corephase.config.synthetic import SyntheticSettings
 from corephase.model.events import Event
 from corephase.model.geometry import (
     KM_PER_DEG,
@@ -21,9 +24,9 @@ from corephase.model.geometry import (
     local_km_to_latlon,
     parametric_layout,
 )
-from corephase.model.traveltimes import distance_backazimuth
+from corephase.model.traveltimes import distance_backazimuth, first_arrivals, record_window
 from corephase.sources.noise import peterson_psd
-from corephase.sources.synthetic import DEFAULTS, pair_seed, synthesize
+from corephase.sources.synthetic import pair_seed, synthesize
 
 REF_LAT, REF_LON = 62.49, -114.61
 QUIET = {"noise": False, "coda": {"ratio": 0.0}, "p_amplitude_nm_s": 1000.0}
@@ -39,6 +42,23 @@ def _geometry(aperture_km=20.0, n=21, kind="rings"):
 def _event(dist_deg=40.0, depth_km=15.0, mag=6.0):
     # Due south of the array along its meridian: back-azimuth 180 degrees.
     return Event("ev", "2012-08-14T02:59:38", REF_LAT - dist_deg, REF_LON, depth_km, mag, "mb")
+
+
+def _synth(geometry, event, cfg=None, seed=0):
+    """synthesize() as the fetch stage calls it: settings from a config section
+    (plus ``window`` and ``model`` keys) and the record window of record_window."""
+    cfg = dict(cfg or {})
+    window = WindowSettings.from_dict(cfg.pop("window", None)).to_dict()
+    model = cfg.pop("model", "ak135")
+    settings = SyntheticSettings.merged(cfg)
+    dist, _, _ = distance_backazimuth(
+        event.latitude, event.longitude, geometry.ref_lat, geometry.ref_lon
+    )
+    phases = [*settings.amplitudes, window["start_phase"], window["end_phase"]]
+    arrivals = first_arrivals(event.depth_km, dist, [p for p in phases if p], model)
+    return synthesize(
+        geometry, event, record_window(arrivals, window), settings, seed=seed, model=model
+    )
 
 
 def _peak_times(st, info, t_guess, half_window_s=1.0):
@@ -63,7 +83,7 @@ def _peak_times(st, info, t_guess, half_window_s=1.0):
 def test_arrival_times_match_taup_at_each_element():
     g = _geometry(aperture_km=150.0)  # wide enough for wavefront curvature to matter
     ev = _event(40.0)
-    st, info = synthesize(g, ev, {**QUIET, "amplitudes": {"PcP": 1.0}}, seed=4)
+    st, info = _synth(g, ev, {**QUIET, "amplitudes": {"PcP": 1.0}}, seed=4)
     model = TauPyModel("ak135")
     expected = []
     for lat, lon, static in zip(g.lat, g.lon, info["statics_s"], strict=True):
@@ -83,7 +103,7 @@ def test_plane_wave_moveout_gives_taup_slowness_and_backazimuth():
     g = _geometry(aperture_km=40.0)
     ev = _event(40.0)
     cfg = {**QUIET, "amplitudes": {"PcP": 1.0}, "statics_std_s": 0.0}
-    st, info = synthesize(g, ev, cfg, seed=1)
+    st, info = _synth(g, ev, cfg, seed=1)
     t_ref = info["phases"]["PcP"]["time_s"]
     picked, _ = _peak_times(st, info, t_ref)
     east, north = g.offsets_km()
@@ -102,7 +122,7 @@ def test_relative_amplitudes_and_polarities():
     g = _geometry()
     ev = _event(40.0, depth_km=300.0)
     cfg = {**QUIET, "amplitudes": {"PcP": 0.12, "PKiKP": 0.012, "pP": 0.4}}
-    st, info = synthesize(g, ev, cfg, seed=2)
+    st, info = _synth(g, ev, cfg, seed=2)
     _, pcp = _peak_times(st, info, np.array(info["element_times_s"]["PcP"]))
     _, pkikp = _peak_times(st, info, np.array(info["element_times_s"]["PKiKP"]))
     _, pp = _peak_times(st, info, np.array(info["element_times_s"]["pP"]))
@@ -116,13 +136,13 @@ def test_relative_amplitudes_and_polarities():
 def test_depth_phases_only_for_deep_events():
     g = _geometry(n=5, kind="cross")
     amps = {"P": 1.0, "pP": 0.4, "sP": 0.3}
-    deep_st, deep = synthesize(g, _event(60.0, 200.0), {**QUIET, "amplitudes": amps}, seed=0)
+    deep_st, deep = _synth(g, _event(60.0, 200.0), {**QUIET, "amplitudes": amps}, seed=0)
     assert {"P", "pP", "sP"} <= set(deep["phases"])
     assert not deep["skipped"]
     _, pp = _peak_times(deep_st, deep, np.array(deep["element_times_s"]["pP"]))
     assert np.all(pp < -0.3 * 1000.0 * 0.7)  # negative polarity, amplitude ~0.4 of P
 
-    shallow_st, shallow = synthesize(g, _event(60.0, 30.0), {**QUIET, "amplitudes": amps}, seed=0)
+    shallow_st, shallow = _synth(g, _event(60.0, 30.0), {**QUIET, "amplitudes": amps}, seed=0)
     assert set(shallow["phases"]) == {"P"}
     assert "depth_phase_min_km" in shallow["skipped"]["pP"]
     # Nothing at the (independently computed) pP time of the shallow event.
@@ -134,7 +154,7 @@ def test_depth_phases_only_for_deep_events():
 
 
 def test_phase_without_ray_is_skipped_and_recorded():
-    st, info = synthesize(_geometry(n=4, kind="line"), _event(40.0), {"noise": False}, seed=0)
+    st, info = _synth(_geometry(n=4, kind="line"), _event(40.0), {"noise": False}, seed=0)
     assert "PKJKP" not in info["phases"]
     assert "no ak135 TauP ray" in info["skipped"]["PKJKP"]
     assert len(st) == 4
@@ -142,7 +162,7 @@ def test_phase_without_ray_is_skipped_and_recorded():
 
 def test_window_sampling_ids_and_provenance():
     g = _geometry(n=6, kind="line")
-    st, info = synthesize(g, _event(40.0), {"noise_level": 0.2}, seed=9)
+    st, info = _synth(g, _event(40.0), {"noise_level": 0.2}, seed=9)
     assert [tr.id for tr in st] == g.codes
     assert len({tr.stats.starttime.ns for tr in st}) == 1
     assert len({tr.stats.npts for tr in st}) == 1
@@ -161,7 +181,7 @@ def test_window_sampling_ids_and_provenance():
 
 def test_end_phase_falls_back_to_latest_phase():
     cfg = {"noise": False, "amplitudes": {"P": 1.0, "PcP": 0.1}, "window": {"end_phase": None}}
-    _, info = synthesize(_geometry(n=3, kind="line"), _event(40.0), cfg, seed=0)
+    _, info = _synth(_geometry(n=3, kind="line"), _event(40.0), cfg, seed=0)
     assert info["window"]["end_s"] == pytest.approx(
         info["phases"]["PcP"]["time_s"] + 180, abs=0.05
     )
@@ -169,9 +189,9 @@ def test_end_phase_falls_back_to_latest_phase():
 
 def test_same_seed_is_bit_identical_other_seed_differs():
     g = _geometry(n=7)
-    a, ia = synthesize(g, _event(40.0), {}, seed=123)
-    b, ib = synthesize(g, _event(40.0), {}, seed=123)
-    c, _ = synthesize(g, _event(40.0), {}, seed=124)
+    a, ia = _synth(g, _event(40.0), {}, seed=123)
+    b, ib = _synth(g, _event(40.0), {}, seed=123)
+    c, _ = _synth(g, _event(40.0), {}, seed=124)
     assert all(np.array_equal(x.data, y.data) for x, y in zip(a, b, strict=True))
     assert json.dumps(ia, sort_keys=True) == json.dumps(ib, sort_keys=True)
     assert not np.array_equal(a[0].data, c[0].data)
@@ -195,7 +215,7 @@ def test_pair_seed_is_stable_across_interpreters():
 def test_noise_in_synthetic_has_peterson_psd_in_nm_per_s():
     g = _geometry(n=12)
     cfg = {"p_amplitude_nm_s": 0.0, "noise_level": 0.7}
-    st, _ = synthesize(g, _event(40.0), cfg, seed=5)
+    st, _ = _synth(g, _event(40.0), cfg, seed=5)
     x = np.array([tr.data for tr in st], float)
     f, pxx = welch(x, fs=20.0, nperseg=1024, axis=-1)
     band = (f >= 0.2) & (f <= 5.0)
@@ -205,7 +225,7 @@ def test_noise_in_synthetic_has_peterson_psd_in_nm_per_s():
 
 def test_realistic_snr_for_m6_at_40_degrees():
     g = _geometry(n=10)
-    st, info = synthesize(g, _event(40.0, 15.0, 6.0), {}, seed=3)
+    st, info = _synth(g, _event(40.0, 15.0, 6.0), {}, seed=3)
     bp = st.copy().filter("bandpass", freqmin=0.5, freqmax=3.0, corners=4, zerophase=True)
     t0 = info["window"]["start_s"]
     k_p = int((info["phases"]["P"]["time_s"] - t0) * 20)
@@ -227,7 +247,7 @@ def test_coda_has_configured_level_and_decay():
         "coda": {"ratio": 0.5, "decay_s": 15.0},
         "window": {"end_phase": "P", "end_offset_s": 120.0},
     }
-    st, info = synthesize(g, _event(40.0), cfg, seed=6)
+    st, info = _synth(g, _event(40.0), cfg, seed=6)
     x = np.array([tr.data for tr in st], float)
     t = info["window"]["start_s"] + np.arange(x.shape[1]) / 20.0
     lag = t - info["phases"]["P"]["time_s"]
@@ -252,7 +272,7 @@ def test_tstar_lowers_peak_like_the_attenuated_ricker_spectrum():
         "tstar": {"PKiKP": tstar},
         "amplitude_jitter": 0.0,
     }
-    st, info = synthesize(g, _event(40.0), cfg, seed=0)
+    st, info = _synth(g, _event(40.0), cfg, seed=0)
     _, p = _peak_times(st, info, np.array(info["element_times_s"]["P"]))
     tk, k = _peak_times(st, info, np.array(info["element_times_s"]["PKiKP"]))
     np.testing.assert_allclose(p, 1000.0, rtol=1e-3)  # unattenuated P keeps the mb amplitude
@@ -271,8 +291,8 @@ def test_elevation_correction_delays_high_elements():
     g = _geometry(n=3, kind="line")
     g.elev_m = np.array([0.0, 1000.0, 0.0])
     base = {**QUIET, "amplitudes": {"P": 1.0}, "statics_std_s": 0.0}
-    _, off = synthesize(g, _event(40.0), base, seed=0)
-    _, on = synthesize(g, _event(40.0), {**base, "elevation_correction": True}, seed=0)
+    _, off = _synth(g, _event(40.0), base, seed=0)
+    _, on = _synth(g, _event(40.0), {**base, "elevation_correction": True}, seed=0)
     p_km = on["phases"]["P"]["slowness_s_km"]
     extra = np.array(on["element_times_s"]["P"]) - np.array(off["element_times_s"]["P"])
     np.testing.assert_allclose(extra, [0.0, np.sqrt(5.8**-2 - p_km**2), 0.0], atol=1e-9)
@@ -290,27 +310,49 @@ def test_elevation_correction_delays_high_elements():
         ({"amplitudes": {"PcP": -1.0}}, "amplitudes.PcP"),
         ({"statics_std_s": -0.01}, "statics_std_s"),
         ({"tstar": -1.0}, "tstar"),
-        ({"model": "iasp92"}, "model"),
         ({"noise_levle": 0.5}, "noise_levle"),
         ({"window": {"start_offset": 3}}, "start_offset"),
         ({"sampling_rate_hz": 0}, "sampling_rate_hz"),
     ],
 )
 def test_bad_cfg_raises_naming_the_key(cfg, key):
-    with pytest.raises(ValueError, match=key):
-        synthesize(_geometry(n=3, kind="line"), _event(40.0), cfg, seed=0)
+    with pytest.raises(ConfigError, match=key):
+        _synth(_geometry(n=3, kind="line"), _event(40.0), cfg, seed=0)
+
+
+def test_unknown_model_and_empty_window_raise():
+    g, ev = _geometry(n=3, kind="line"), _event(40.0)
+    with pytest.raises(ValueError, match="model 'iasp92'"):
+        synthesize(g, ev, (500.0, 900.0), model="iasp92")
+    with pytest.raises(ValueError, match="empty"):
+        synthesize(g, ev, (900.0, 500.0))
+
+
+def test_record_window_is_taken_as_given():
+    st, info = synthesize(_geometry(n=3, kind="line"), _event(40.0), (400.0, 1000.0), seed=1)
+    assert info["window"]["start_s"] == pytest.approx(400.0, abs=0.05)
+    assert info["window"]["start_s"] <= 400.0 <= info["window"]["end_s"]
+    assert info["window"]["end_s"] == pytest.approx(1000.0, abs=0.05)
+    assert st[0].stats.starttime.ns % 50_000_000 == 0
 
 
 def test_missing_magnitude_needs_explicit_amplitude():
     ev = Event("ev", "2012-08-14T02:59:38", REF_LAT - 40, REF_LON, 15.0)
     with pytest.raises(ValueError, match="p_amplitude_nm_s"):
-        synthesize(_geometry(n=3, kind="line"), ev, {"noise": False}, seed=0)
+        _synth(_geometry(n=3, kind="line"), ev, {"noise": False}, seed=0)
 
 
-def test_defaults_are_not_mutated():
-    before = json.dumps(DEFAULTS, sort_keys=True)
-    synthesize(_geometry(n=3, kind="line"), _event(40.0), {"coda": {"ratio": 0.1}}, seed=0)
-    assert json.dumps(DEFAULTS, sort_keys=True) == before
+def test_settings_layers_merge_key_by_key():
+    glob = {"coda": {"ratio": 0.1}, "amplitudes": {"P": 1.0, "PcP": 0.1}, "noise_level": 0.2}
+    arr = {"coda": {"decay_s": 5.0}, "polarities": {"PcP": -1}, "amplitudes": {"P": 1.0}}
+    s = SyntheticSettings.merged(glob, arr)
+    assert (s.coda.ratio, s.coda.decay_s, s.coda.coherence) == (0.1, 5.0, 0.0)
+    assert dict(s.polarities) == {"pP": -1, "sP": -1, "PcP": -1}
+    assert dict(s.amplitudes) == {"P": 1.0}  # the set of phases is replaced, not merged
+    assert s.noise_level == 0.2
+    assert SyntheticSettings.merged() == SyntheticSettings()
+    with pytest.raises(ConfigError, match=r"synthetic\.coda\.rate"):
+        SyntheticSettings.merged({"coda": {"rate": 1.0}})
 
 
 def test_fully_coherent_coda_is_identical_after_alignment():
@@ -326,7 +368,7 @@ def test_fully_coherent_coda_is_identical_after_alignment():
         "coda": {"ratio": 0.5, "decay_s": 15.0, "coherence": 1.0},
         "window": {"end_phase": "P", "end_offset_s": 100.0},
     }
-    st, info = synthesize(g, _event(40.0), cfg, seed=6)
+    st, info = _synth(g, _event(40.0), cfg, seed=6)
     x = np.array([tr.data for tr in st], float)
     times = np.array(info["element_times_s"]["P"])
     aligned = shift_traces(x, times - info["phases"]["P"]["time_s"], 0.05)
@@ -335,7 +377,7 @@ def test_fully_coherent_coda_is_identical_after_alignment():
     ref = aligned[0, sel]
     assert np.max(np.abs(aligned[:, sel] - ref)) < 0.01 * np.max(np.abs(ref))
     # Incoherent coda (default) is not identical after alignment.
-    st0, _ = synthesize(g, _event(40.0), {**cfg, "coda": {"coherence": 0.0}}, seed=6)
+    st0, _ = _synth(g, _event(40.0), {**cfg, "coda": {"coherence": 0.0}}, seed=6)
     x0 = shift_traces(np.array([tr.data for tr in st0], float), times - times[0], 0.05)
     assert np.corrcoef(x0[0, sel], x0[1, sel])[0, 1] < 0.5
 
@@ -345,7 +387,7 @@ def test_noise_coherence_correlates_neighbouring_elements():
     base = {"p_amplitude_nm_s": 0.0, "noise_slowness_s_km": [0.1, 0.3]}
 
     def mean_corr(coh):
-        st, _ = synthesize(g, _event(40.0), {**base, "noise_coherence": coh}, seed=2)
+        st, _ = _synth(g, _event(40.0), {**base, "noise_coherence": coh}, seed=2)
         bp = st.filter("bandpass", freqmin=0.1, freqmax=0.5, zerophase=True)
         c = np.corrcoef(np.array([tr.data for tr in bp], float))
         return c[np.triu_indices(len(st), 1)].mean()

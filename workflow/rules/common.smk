@@ -52,7 +52,7 @@ except ConfigError as err:
 
 # Second stage (workflow/rules/dense.smk): the dense-network pairs of the plan that
 # rule dense_plan made in an earlier run; none until results/dense/plan.csv exists.
-from corephase.planning.dense import dense_pairs
+from corephase.planning.dense_pairs import dense_pairs
 
 try:
     DENSE_ARRAYS, DENSE_PAIRS, DENSE_PAIR_ARRAYS = dense_pairs(

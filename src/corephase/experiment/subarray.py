@@ -504,7 +504,7 @@ def dense_geometry(cfg: dict, name: str = "DENSE") -> ArrayGeometry:
         Reference point: ``center_lat``/``center_lon`` if given, else the
         centroid (for ``theoretical`` its ``ref_lat``/``ref_lon``).
     """
-    from corephase.io.stations import elements_from_csv
+    from corephase.io.stations import elements_from_csv, load_station_table
     from corephase.sources import fdsn
 
     src = cfg.get("source")
@@ -519,7 +519,7 @@ def dense_geometry(cfg: dict, name: str = "DENSE") -> ArrayGeometry:
             name,
         )
     if src in ("csv", "stationxml"):
-        return _geometry_from_table(fdsn.load_station_table(cfg["path"]), name, cfg)
+        return _geometry_from_table(load_station_table(cfg["path"]), name, cfg)
     if src == "fdsn":
         from obspy import UTCDateTime
 
@@ -531,7 +531,7 @@ def dense_geometry(cfg: dict, name: str = "DENSE") -> ArrayGeometry:
             t = UTCDateTime(cfg["date"])
             query.update(starttime=t, endtime=t + 86400)
         inv = client.get_stations(level="channel", **query)
-        return _geometry_from_table(fdsn.load_station_table(inv), name, cfg)
+        return _geometry_from_table(load_station_table(inv), name, cfg)
     if src == "ims":
         rows = elements_from_csv(cfg.get("path", "ims_array_elements.csv"), cfg["array"])
         codes = [f"IM.{r['station']}..SHZ" for r in rows]

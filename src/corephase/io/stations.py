@@ -10,7 +10,7 @@ import csv
 from importlib import resources
 from pathlib import Path
 
-from obspy import Inventory, Stream, UTCDateTime
+from obspy import Inventory, Stream, UTCDateTime, read_inventory
 from obspy.core.inventory import Channel, Network, Site, Station
 
 from corephase.model.geometry import ArrayGeometry, local_km_to_latlon, parametric_layout
@@ -173,3 +173,79 @@ def geometry_from_inventory(
         elev.append(coords["elevation"])
     ref_lat, ref_lon = ref if ref is not None else (None, None)
     return ArrayGeometry(name, codes, lat, lon, elev, ref_lat, ref_lon)
+
+
+# --------------------------------------------------------------------------- station tables
+
+#: Columns of a station table (plus ``start`` and ``end``, see :func:`load_station_table`).
+STATION_TABLE_COLUMNS = ["network", "station", "latitude", "longitude", "elevation_m", "channels"]
+
+
+def _inventory_rows(inv: Inventory) -> list[dict]:
+    return [
+        {
+            "network": net.code,
+            "station": sta.code,
+            "latitude": sta.latitude,
+            "longitude": sta.longitude,
+            "elevation_m": sta.elevation,
+            "channels": " ".join(sorted({c.code for c in sta.channels})),
+            "start": sta.start_date,
+            "end": sta.end_date,
+        }
+        for net in inv
+        for sta in net
+    ]
+
+
+def _epoch_time(v, is_end: bool) -> UTCDateTime | None:
+    """A table's start/end value as UTCDateTime; None if open (empty, NaN, year >= 2599).
+
+    An end given as a date (``YYYY-MM-DD``) is open through that day.
+    """
+    if v is None or (isinstance(v, float) and v != v) or v == "":
+        return None
+    t = UTCDateTime(v)
+    if is_end and t.year >= 2599:
+        return None
+    if is_end and len(str(v)) == 10:
+        t = t + 86400 - 1e-6
+    return t
+
+
+def load_station_table(source):
+    """Stations of a network as a table, one row per station epoch.
+
+    Parameters
+    ----------
+    source : path, Inventory or DataFrame
+        A CSV with columns network, station, latitude, longitude, elevation_m,
+        channels (space separated), start, end (dates; ``2599-12-31`` or
+        empty means open), or a StationXML file, or an Inventory, or such a
+        DataFrame.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns network, station, latitude, longitude (degrees), elevation_m,
+        channels, start, end (``start``/``end`` as UTCDateTime, None if open).
+    """
+    import pandas as pd
+
+    if isinstance(source, pd.DataFrame):
+        df = source.copy()
+    elif isinstance(source, Inventory) or str(source).lower().endswith((".xml", ".stationxml")):
+        inv = source if isinstance(source, Inventory) else read_inventory(str(source))
+        df = pd.DataFrame(_inventory_rows(inv), columns=[*STATION_TABLE_COLUMNS, "start", "end"])
+    else:
+        df = pd.read_csv(source, dtype={"station": str, "network": str, "channels": str})
+    missing = {"network", "station", "latitude", "longitude"} - set(df.columns)
+    if missing:
+        raise ValueError(f"station table lacks columns {sorted(missing)}")
+    for col, default in (("elevation_m", 0.0), ("channels", ""), ("start", None), ("end", None)):
+        if col not in df.columns:
+            df[col] = default
+    df["start"] = [_epoch_time(v, False) for v in df["start"]]
+    df["end"] = [_epoch_time(v, True) for v in df["end"]]
+    df["channels"] = df["channels"].fillna("").astype(str)
+    return df.reset_index(drop=True)

@@ -16,11 +16,11 @@ array element for one event:
   their PZ calibration table (0, 100, 300, 700 km; 20-100 degrees, bilinear,
   clamped outside), good to about 0.1-0.2 magnitude units. The displacement
   is converted to peak velocity at the wavelet frequency, ``2 pi f A``. Other
-  phases have amplitudes relative to P (``cfg["amplitudes"]``) and a
-  polarity (``cfg["polarities"]``). Each element has a log-normal site
+  phases have amplitudes relative to P (``settings.amplitudes``) and a
+  polarity (``settings.polarities``). Each element has a log-normal site
   amplification common to all phases.
 * **Wavelet**: zero-phase Ricker or Gabor of dominant frequency
-  ``cfg["wavelet_hz"]``, optionally broadened by attenuation
+  ``settings.wavelet_hz``, optionally broadened by attenuation
   ``exp(-pi f t*)`` applied in the frequency domain as a *zero-phase*
   filter (no dispersion, so the peak stays at the TauP time). Relative
   amplitudes are defined before differential attenuation: after filtering,
@@ -28,10 +28,10 @@ array element for one event:
   equals the magnitude-derived P amplitude.
 * **Coda**: after each phase, band-limited Gaussian noise with the
   phase's amplitude spectrum, whose RMS envelope starts at
-  ``coda["ratio"]`` times the phase peak amplitude and decays as
-  ``exp(-(t - t_phase) / coda["decay_s"])`` (amplitude decay time), with a
+  ``settings.coda.ratio`` times the phase peak amplitude and decays as
+  ``exp(-(t - t_phase) / settings.coda.decay_s)`` (amplitude decay time), with a
   half-cosine onset ramp of one dominant period. A fraction
-  ``coda["coherence"]`` of the coda power is coherent across the array
+  ``settings.coda.coherence`` of the coda power is coherent across the array
   (same waveform, moved out with the phase's element delays).
 * **Noise**: Peterson-model background noise
   (:func:`corephase.sources.noise.peterson_noise`), optionally partly coherent plane
@@ -52,59 +52,20 @@ USGS Open-File Report 93-322.
 
 from __future__ import annotations
 
-import copy
 import zlib
+from dataclasses import dataclass
 
 import numpy as np
 from obspy import Stream, Trace, UTCDateTime
 
+from corephase.config.synthetic import SyntheticCodaSettings, SyntheticSettings
 from corephase.model.traveltimes import MODELS, distance_backazimuth, element_times, first_arrivals
 from corephase.sources.noise import coherent_noise, peterson_noise
+from corephase.utils.random import component_rng
 
-#: Default configuration of :func:`synthesize` (keys of ``cfg``).
-DEFAULTS: dict = {
-    "model": "ak135",
-    "amplitudes": {
-        "P": 1.0,
-        "pP": 0.4,
-        "sP": 0.3,
-        "PcP": 0.12,
-        "ScP": 0.2,
-        "PKiKP": 0.012,
-        "PKIIKP": 0.006,
-        "PKJKP": 0.0015,
-    },
-    "polarities": {"pP": -1, "sP": -1},
-    "depth_phase_min_km": 40.0,
-    "wavelet": "ricker",
-    "wavelet_hz": 1.5,
-    "tstar": None,
-    "magnitude_period_s": 1.0,
-    "mb_max": 6.5,
-    "p_amplitude_nm_s": None,
-    "coda": {"ratio": 0.3, "decay_s": 20.0, "coherence": 0.0},
-    "statics_std_s": 0.03,
-    "amplitude_jitter": 0.1,
-    "elevation_correction": False,
-    "surface_velocity_km_s": 5.8,
-    "noise": True,
-    "noise_level": 0.5,
-    "noise_coherence": 0.0,
-    "noise_slowness_s_km": [0.1, 0.3],
-    "sampling_rate_hz": 20.0,
-    "window": {
-        "start_phase": "P",
-        "start_offset_s": -120.0,
-        "end_phase": "PKIIKP",
-        "end_offset_s": 180.0,
-    },
-    "network": "SY",
-    "location": "",
-    "channel": "SHZ",
-}
+#: Trace id (network, location, channel) given to an element with a bare station code.
+BARE_CODE_ID = ("SY", "", "SHZ")
 
-_NESTED = ("coda", "window", "polarities")
-_WAVELETS = ("ricker", "gabor")
 _GABOR_GAMMA = 4.0
 
 # Gutenberg & Richter (1956) Q(Delta, h) for vertical short-period P (PZ),
@@ -165,124 +126,6 @@ def pair_seed(base_seed: int, array_name: str, event_id: str) -> int:
     return zlib.crc32(key) & 0xFFFFFFFF
 
 
-def resolve_config(cfg: dict | None) -> dict:
-    """Merge ``cfg`` over :data:`DEFAULTS` and validate it.
-
-    ``coda``, ``window`` and ``polarities`` are merged key by key;
-    ``amplitudes`` replaces the default set entirely (it selects the phases).
-
-    Raises
-    ------
-    ValueError
-        Naming the offending key for unknown keys or invalid values.
-    """
-    out = copy.deepcopy(DEFAULTS)
-    cfg = dict(cfg or {})
-    for key, val in cfg.items():
-        if key not in DEFAULTS:
-            raise ValueError(f"unknown synthetic cfg key {key!r}")
-        if key in _NESTED:
-            if not isinstance(val, dict):
-                raise ValueError(f"cfg[{key!r}] must be a mapping, got {val!r}")
-            for sub in val:
-                if key != "polarities" and sub not in DEFAULTS[key]:
-                    raise ValueError(f"unknown synthetic cfg key {key}.{sub!r}")
-            out[key].update(copy.deepcopy(val))
-        else:
-            out[key] = copy.deepcopy(val)
-    _validate(out)
-    return out
-
-
-def _num(cfg, key, lo=None, hi=None, lo_open=False, name=None):
-    name = name or key
-    try:
-        v = float(cfg[key])
-    except (TypeError, ValueError):
-        raise ValueError(f"cfg[{name!r}] must be a number, got {cfg[key]!r}") from None
-    if not np.isfinite(v):
-        raise ValueError(f"cfg[{name!r}] must be finite, got {v}")
-    if lo is not None and (v < lo or (lo_open and v == lo)):
-        rel = ">" if lo_open else ">="
-        raise ValueError(f"cfg[{name!r}] must be {rel} {lo}, got {v}")
-    if hi is not None and v > hi:
-        raise ValueError(f"cfg[{name!r}] must be <= {hi}, got {v}")
-    cfg[key] = v
-    return v
-
-
-def _validate(cfg: dict) -> None:
-    if cfg["model"] not in MODELS:
-        raise ValueError(f"cfg['model'] {cfg['model']!r} is not one of {', '.join(MODELS)}")
-    if cfg["wavelet"] not in _WAVELETS:
-        raise ValueError(f"cfg['wavelet'] {cfg['wavelet']!r} is not one of {', '.join(_WAVELETS)}")
-    amps = cfg["amplitudes"]
-    if not isinstance(amps, dict) or not amps:
-        raise ValueError("cfg['amplitudes'] must be a non-empty mapping phase -> amplitude")
-    for ph in list(amps):
-        _num(amps, ph, lo=0.0, name=f"amplitudes.{ph}")
-    for ph, pol in cfg["polarities"].items():
-        if pol not in (-1, 1):
-            raise ValueError(f"cfg['polarities.{ph}'] must be +1 or -1, got {pol!r}")
-    _num(cfg, "depth_phase_min_km")
-    fs = _num(cfg, "sampling_rate_hz", lo=0.0, lo_open=True)
-    fw = _num(cfg, "wavelet_hz", lo=0.0, lo_open=True)
-    if fw >= fs / 2.0:
-        raise ValueError(
-            f"cfg['wavelet_hz'] = {fw} must be below the Nyquist frequency {fs / 2.0} Hz"
-        )
-    ts = cfg["tstar"]
-    if ts is not None:
-        if isinstance(ts, dict):
-            for ph in list(ts):
-                _num(ts, ph, lo=0.0, name=f"tstar.{ph}")
-        else:
-            _num(cfg, "tstar", lo=0.0)
-    _num(cfg, "magnitude_period_s", lo=0.0, lo_open=True)
-    _num(cfg, "mb_max")
-    if cfg["p_amplitude_nm_s"] is not None:
-        _num(cfg, "p_amplitude_nm_s", lo=0.0)
-    coda = cfg["coda"]
-    _num(coda, "ratio", lo=0.0, name="coda.ratio")
-    _num(coda, "decay_s", lo=0.0, lo_open=True, name="coda.decay_s")
-    _num(coda, "coherence", lo=0.0, hi=1.0, name="coda.coherence")
-    _num(cfg, "statics_std_s", lo=0.0)
-    _num(cfg, "amplitude_jitter", lo=0.0)
-    _num(cfg, "surface_velocity_km_s", lo=0.0, lo_open=True)
-    for key in ("noise", "elevation_correction"):
-        if not isinstance(cfg[key], bool):
-            raise ValueError(f"cfg[{key!r}] must be true or false, got {cfg[key]!r}")
-    _num(cfg, "noise_level", lo=0.0, hi=1.0)
-    _num(cfg, "noise_coherence", lo=0.0, hi=1.0)
-    sr = cfg["noise_slowness_s_km"]
-    if (
-        not isinstance(sr, list | tuple)
-        or len(sr) != 2
-        or not all(isinstance(v, int | float) for v in sr)
-        or not 0 <= sr[0] <= sr[1]
-    ):
-        raise ValueError(
-            f"cfg['noise_slowness_s_km'] must be [min, max] s/km with 0 <= min <= max, got {sr!r}"
-        )
-    win = cfg["window"]
-    for key in ("start_phase", "end_phase"):
-        if win[key] is not None and not isinstance(win[key], str):
-            raise ValueError(f"cfg['window.{key}'] must be a phase name or null")
-    if win["start_phase"] is None:
-        raise ValueError("cfg['window.start_phase'] must be a phase name")
-    _num(win, "start_offset_s", name="window.start_offset_s")
-    _num(win, "end_offset_s", name="window.end_offset_s")
-
-
-def _rng(seed: int, name: str) -> np.random.Generator:
-    """Independent generator for one named component of the synthetic."""
-    return np.random.default_rng(np.random.SeedSequence([int(seed), zlib.crc32(name.encode())]))
-
-
-def _is_depth_phase(phase: str) -> bool:
-    return phase[:1] in ("p", "s")
-
-
 def _base_wavelet(kind: str, f: float, t: np.ndarray) -> np.ndarray:
     if kind == "ricker":
         a = (np.pi * f * t) ** 2
@@ -322,9 +165,9 @@ def _place(data, t0, dt, times, amps, tw, w):
     data[rows[valid], ks[valid]] += vals[valid]
 
 
-def _coda(rng, t0, dt, n, times, amps, tw, w, f_w, coda_cfg):
+def _coda(rng, t0, dt, n, times, amps, tw, w, f_w, coda: SyntheticCodaSettings):
     """Coda of one phase for all elements (n_el, n), or None if negligible."""
-    ratio, decay, coh = coda_cfg["ratio"], coda_cfg["decay_s"], coda_cfg["coherence"]
+    ratio, decay, coh = coda.ratio, coda.decay_s, coda.coherence
     n_el = times.size
     span = decay * np.log(1e4)
     s0 = max(int(np.floor((times.min() - t0) / dt)), 0)
@@ -353,108 +196,52 @@ def _coda(rng, t0, dt, n, times, amps, tw, w, f_w, coda_cfg):
     return ratio * np.abs(amps)[:, None] * env * x, s0
 
 
-def _ids(geometry, cfg) -> list[tuple[str, str, str, str]]:
+def _ids(geometry) -> list[tuple[str, str, str, str]]:
+    """(network, station, location, channel) of each element (see :data:`BARE_CODE_ID`)."""
     out = []
+    net, loc, cha = BARE_CODE_ID
     for code in geometry.codes:
         parts = str(code).split(".")
         if len(parts) == 4:
             out.append(tuple(parts))
         elif len(parts) == 1:
-            out.append((cfg["network"], parts[0], cfg["location"], cfg["channel"]))
+            out.append((net, parts[0], loc, cha))
         else:
             raise ValueError(f"element code {code!r} is neither NET.STA.LOC.CHA nor a station")
     return out
 
 
-def synthesize(geometry, event, cfg: dict | None = None, seed: int = 0):
-    """Synthetic vertical velocity recordings of one event on one array.
+@dataclass
+class _PhaseTimes:
+    """Where and when each synthesised phase arrives (times s after origin)."""
 
-    Parameters
-    ----------
-    geometry : corephase.model.geometry.ArrayGeometry
-        Element coordinates; ``codes`` give the trace ids (``NET.STA.LOC.CHA``,
-        or a bare station code completed with ``cfg["network"]``,
-        ``cfg["location"]``, ``cfg["channel"]``).
-    event : corephase.model.events.Event
-        Source; ``magnitude`` is used as mb (capped at ``cfg["mb_max"]``)
-        unless ``cfg["p_amplitude_nm_s"]`` is set.
-    cfg : dict, optional
-        Overrides of :data:`DEFAULTS`:
+    distance_deg: float
+    backazimuth_deg: float
+    ref: dict  # phase -> PhaseArrival at the array reference point
+    phases: list[str]  # phases synthesised, in the order of ``amplitudes``
+    skipped: dict[str, str]  # phase -> why it is not synthesised
+    statics: np.ndarray  # per-element static shift, s
+    jitter: np.ndarray  # per-element amplitude factor
+    times: dict[str, np.ndarray]  # phase -> per-element arrival times (NaN: no ray)
 
-        ``model`` (ak135) TauP model; ``amplitudes`` phase -> peak amplitude
-        relative to P (selects the phases); ``polarities`` phase -> +1/-1
-        (default +1, pP and sP -1); ``depth_phase_min_km`` (40) depth phases
-        (names starting with lower-case p or s) only for deeper events;
-        ``wavelet`` ("ricker" | "gabor"); ``wavelet_hz`` (1.5) dominant
-        frequency, Hz; ``tstar`` (None) t* in s, one value or phase -> value;
-        ``magnitude_period_s`` (1.0) T in the mb relation; ``mb_max`` (6.5)
-        mb saturation cap; ``p_amplitude_nm_s`` (None) explicit P peak
-        velocity overriding the magnitude; ``coda`` {``ratio`` 0.3,
-        ``decay_s`` 20 s, ``coherence`` 0}; ``statics_std_s`` (0.03) std of
-        per-element static shifts, s; ``amplitude_jitter`` (0.1) std of the
-        natural log of the per-element amplitude factor;
-        ``elevation_correction`` (False) delay elements by
-        ``elev * sqrt(1/v^2 - p^2)`` with ``surface_velocity_km_s`` (5.8);
-        ``noise`` (True); ``noise_level`` (0.5, 0 = NLNM, 1 = NHNM);
-        ``noise_coherence`` (0) fraction of noise power in plane waves with
-        slowness in ``noise_slowness_s_km`` ([0.1, 0.3]);
-        ``sampling_rate_hz`` (20); ``window`` {``start_phase`` "P",
-        ``start_offset_s`` -120, ``end_phase`` "PKIIKP", ``end_offset_s``
-        180}: seconds relative to the phases' TauP times at the array
-        reference point (a missing start/end phase falls back to the
-        earliest/latest synthesised phase); ``network`` "SY", ``location``
-        "", ``channel`` "SHZ".
-    seed : int
-        Non-negative seed; the same seed gives bit-identical output.
 
-    Returns
-    -------
-    stream : obspy.Stream
-        One float32 trace per element in nm/s (ground velocity), all with the
-        same start time (on the sample grid of the sampling rate) and length;
-        each ``tr.stats.synthetic`` is True (lost when written to miniSEED).
-    info : dict
-        JSON-serialisable provenance: ``source`` "synthetic", ``seed``,
-        resolved ``cfg``, ``event``, ``array``, ``distance_deg``,
-        ``backazimuth_deg``, ``mb`` and ``mb_q``, ``p_amplitude_nm_s``,
-        ``phases`` (per phase: TauP time after origin, slowness s/deg and
-        s/km, incidence, relative amplitude, polarity, peak amplitude nm/s before site factors,
-        t*), ``skipped`` (phase -> reason), ``element_times_s`` (phase ->
-        per-element times after origin actually used, including statics;
-        None where the phase has no ray), ``statics_s``,
-        ``amplitude_factors``, ``starttime``, ``npts``, ``window``.
-
-    Raises
-    ------
-    ValueError
-        For invalid ``cfg`` values (naming the key), a negative seed, no
-        magnitude without ``p_amplitude_nm_s``, or no phase with a ray.
-    """
-    cfg = resolve_config(cfg)
-    if not isinstance(seed, int | np.integer) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    seed = int(seed)
-    ids = _ids(geometry, cfg)
-    n_el = len(geometry)
-    model = cfg["model"]
+def _phase_times(geometry, event, settings: SyntheticSettings, seed: int, model: str):
+    """Step 1: the phases that exist and their per-element times (TauP + statics)."""
     depth = float(event.depth_km)
     dist, baz, _ = distance_backazimuth(
         event.latitude, event.longitude, geometry.ref_lat, geometry.ref_lon
     )
-    win = cfg["window"]
-    wanted = list(cfg["amplitudes"])
     skipped: dict[str, str] = {}
     phases = []
-    for ph in wanted:
-        if _is_depth_phase(ph) and depth <= cfg["depth_phase_min_km"]:
+    for ph in settings.amplitudes:
+        if ph[:1] in ("p", "s") and depth <= settings.depth_phase_min_km:
             skipped[ph] = (
                 f"depth phase skipped: depth {depth:g} km <= depth_phase_min_km "
-                f"{cfg['depth_phase_min_km']:g}"
+                f"{settings.depth_phase_min_km:g}"
             )
         else:
             phases.append(ph)
-    extra = [p for p in (win["start_phase"], win["end_phase"]) if p]
-    ref = first_arrivals(depth, dist, list(dict.fromkeys(phases + extra)), model)
+    ref = first_arrivals(depth, dist, phases, model)
     for ph in list(phases):
         if ph not in ref:
             skipped[ph] = f"no {model} TauP ray at {dist:.2f} deg, depth {depth:g} km"
@@ -464,108 +251,110 @@ def synthesize(geometry, event, cfg: dict | None = None, seed: int = 0):
             f"no configured phase exists at {dist:.2f} deg, depth {depth:g} km "
             f"(skipped: {skipped})"
         )
-
-    # Per-element arrival times: TauP (curved wavefront) + statics (+ elevation).
-    statics = _rng(seed, "statics").normal(0.0, cfg["statics_std_s"], n_el)
-    jitter = np.exp(_rng(seed, "amplitude_jitter").normal(0.0, cfg["amplitude_jitter"], n_el))
+    n_el = len(geometry)
+    statics = component_rng(seed, "statics").normal(0.0, settings.statics_std_s, n_el)
+    jitter = np.exp(
+        component_rng(seed, "amplitude_jitter").normal(0.0, settings.amplitude_jitter, n_el)
+    )
     times = {}
     for ph in phases:
         t = element_times(
             depth, event.latitude, event.longitude, geometry.lat, geometry.lon, ph, model
         )
-        if cfg["elevation_correction"]:
+        if settings.elevation_correction:
             p_km = ref[ph].slowness_s_km
-            q = np.sqrt(max(cfg["surface_velocity_km_s"] ** -2 - p_km**2, 0.0))
+            q = np.sqrt(max(settings.surface_velocity_km_s**-2 - p_km**2, 0.0))
             t = t + geometry.elev_m / 1000.0 * q
         times[ph] = np.where(np.isfinite(t), t + statics, np.nan)
+    return _PhaseTimes(dist, baz, ref, phases, skipped, statics, jitter, times)
 
-    # Time window relative to origin, on the absolute sample grid.
-    fs = cfg["sampling_rate_hz"]
-    dt = 1.0 / fs
-    t_start_phase = win["start_phase"] if win["start_phase"] in ref else None
-    t_end_phase = win["end_phase"] if win["end_phase"] in ref else None
-    t_first = min(ref[p].time for p in phases)
-    t_last = max(ref[p].time for p in phases)
-    t_start = (ref[t_start_phase].time if t_start_phase else t_first) + win["start_offset_s"]
-    t_end = (ref[t_end_phase].time if t_end_phase else t_last) + win["end_offset_s"]
+
+def _sample_grid(origin: UTCDateTime, window_s, fs: float) -> tuple[int, int, float]:
+    """Step 2: first sample (ns, on the absolute grid of ``fs``), sample count, and the
+    first sample in s after the origin, for a window ``(start, end)`` in s after origin."""
+    t_start, t_end = (float(v) for v in window_s)
     if t_end <= t_start:
-        raise ValueError(f"cfg['window'] gives an empty window ({t_start:.1f} to {t_end:.1f} s)")
-    origin = event.origin
+        raise ValueError(f"the record window is empty ({t_start:.1f} to {t_end:.1f} s)")
     dt_ns = round(1e9 / fs)
     start_ns = ((origin.ns + round(t_start * 1e9)) // dt_ns) * dt_ns
     end_ns = origin.ns + round(t_end * 1e9)
     n = int((end_ns - start_ns) // dt_ns) + 1
-    t0 = (start_ns - origin.ns) * 1e-9  # first sample, s after origin
+    return start_ns, n, (start_ns - origin.ns) * 1e-9
 
-    # Absolute P amplitude.
-    fw = cfg["wavelet_hz"]
-    mb = None
-    q_val = mb_q(dist, depth)
-    if cfg["p_amplitude_nm_s"] is not None:
-        a_p = cfg["p_amplitude_nm_s"]
-    else:
-        mag = float(event.magnitude)
-        if not np.isfinite(mag):
-            raise ValueError(
-                f"event {event.id} has no magnitude; set cfg['p_amplitude_nm_s'] instead"
-            )
-        mb = min(mag, cfg["mb_max"])
-        a_p = p_velocity_amplitude_nm_s(mb, dist, depth, fw, cfg["magnitude_period_s"])
 
-    # Wavelets (with t*) and their common normalisation on the attenuated P peak.
-    def tstar_of(ph):
-        ts = cfg["tstar"]
-        if ts is None:
-            return 0.0
-        return float(ts.get(ph, 0.0)) if isinstance(ts, dict) else float(ts)
+def _p_amplitude(event, settings: SyntheticSettings, distance_deg: float):
+    """Step 3: peak P velocity (nm/s) and the mb it came from (None if set explicitly)."""
+    if settings.p_amplitude_nm_s is not None:
+        return settings.p_amplitude_nm_s, None
+    mag = float(event.magnitude)
+    if not np.isfinite(mag):
+        raise ValueError(
+            f"event {event.id} has no magnitude; set the synthetic setting 'p_amplitude_nm_s'"
+        )
+    mb = min(mag, settings.mb_max)
+    a_p = p_velocity_amplitude_nm_s(
+        mb, distance_deg, float(event.depth_km), settings.wavelet_hz, settings.magnitude_period_s
+    )
+    return a_p, mb
 
-    wavelets = {ph: _wavelet(cfg["wavelet"], fw, tstar_of(ph), dt) for ph in phases}
+
+def _phase_signals(pt: _PhaseTimes, settings: SyntheticSettings, seed, a_p, t0, dt, n):
+    """Step 4: wavelets and codas of every phase, (n_el, n) in nm/s, and per-phase info.
+
+    Wavelets (with t*) share one normalisation: the attenuated P peak is ``a_p``.
+    """
+    fw = settings.wavelet_hz
+    wavelets = {ph: _wavelet(settings.wavelet, fw, settings.tstar_of(ph), dt) for ph in pt.phases}
     norm = 1.0 / np.max(np.abs(wavelets["P"][1])) if "P" in wavelets else 1.0
-
+    n_el = pt.statics.size
     signal = np.zeros((n_el, n))
     coda = np.zeros((n_el, n))
     phase_info = {}
-    for ph in phases:
+    for ph in pt.phases:
         tw, w, _ = wavelets[ph]
-        pol = int(cfg["polarities"].get(ph, 1))
-        rel = cfg["amplitudes"][ph]
-        amps = a_p * rel * pol * norm * jitter
-        ok = np.isfinite(times[ph])
+        pol = settings.polarity_of(ph)
+        rel = settings.amplitudes[ph]
+        amps = a_p * rel * pol * norm * pt.jitter
+        ok = np.isfinite(pt.times[ph])
         if not ok.any():
-            skipped[ph] = "no TauP ray at any element"
+            pt.skipped[ph] = "no TauP ray at any element"
             continue
         part = np.zeros((int(ok.sum()), n))
-        _place(part, t0, dt, times[ph][ok], amps[ok], tw, w)
+        _place(part, t0, dt, pt.times[ph][ok], amps[ok], tw, w)
         signal[ok] += part
         peaks = amps[ok] * np.max(np.abs(w))
-        c, s0 = _coda(
-            _rng(seed, f"coda:{ph}"), t0, dt, n, times[ph][ok], peaks, tw, w, fw, cfg["coda"]
-        )
+        rng = component_rng(seed, f"coda:{ph}")
+        c, s0 = _coda(rng, t0, dt, n, pt.times[ph][ok], peaks, tw, w, fw, settings.coda)
         if c is not None:
             coda[np.flatnonzero(ok), s0 : s0 + c.shape[1]] += c
+        arr = pt.ref[ph]
         phase_info[ph] = {
-            "time_s": ref[ph].time,
-            "slowness_s_deg": ref[ph].slowness_s_deg,
-            "slowness_s_km": ref[ph].slowness_s_km,
-            "incidence_deg": ref[ph].incidence_deg,
+            "time_s": arr.time,
+            "slowness_s_deg": arr.slowness_s_deg,
+            "slowness_s_km": arr.slowness_s_km,
+            "incidence_deg": arr.incidence_deg,
             "relative_amplitude": rel,
             "polarity": pol,
             "peak_amplitude_nm_s": float(a_p * rel * norm * np.max(np.abs(w))),
-            "tstar_s": tstar_of(ph),
+            "tstar_s": settings.tstar_of(ph),
         }
-    data = signal + coda
+    return signal + coda, phase_info
 
-    if cfg["noise"]:
-        lvl, coh = cfg["noise_level"], cfg["noise_coherence"]
-        noise = peterson_noise(n_el, n, dt, lvl, _rng(seed, "noise"))
-        if coh > 0:
-            east, north = geometry.offsets_km()
-            slow = tuple(cfg["noise_slowness_s_km"])
-            cn, _ = coherent_noise(east, north, n, dt, lvl, _rng(seed, "coherent_noise"), slow)
-            noise = np.sqrt(1.0 - coh) * noise + np.sqrt(coh) * cn
-        data += noise * 1e9  # m/s -> nm/s
 
-    starttime = UTCDateTime(ns=int(start_ns))
+def _noise(geometry, settings: SyntheticSettings, seed: int, n: int, dt: float) -> np.ndarray:
+    """Step 5: Peterson-model noise, partly coherent plane waves if configured (nm/s)."""
+    lvl, coh = settings.noise_level, settings.noise_coherence
+    noise = peterson_noise(len(geometry), n, dt, lvl, component_rng(seed, "noise"))
+    if coh > 0:
+        east, north = geometry.offsets_km()
+        rng = component_rng(seed, "coherent_noise")
+        cn, _ = coherent_noise(east, north, n, dt, lvl, rng, settings.noise_slowness_s_km)
+        noise = np.sqrt(1.0 - coh) * noise + np.sqrt(coh) * cn
+    return noise * 1e9  # m/s -> nm/s
+
+
+def _to_stream(data: np.ndarray, ids, fs: float, starttime: UTCDateTime) -> Stream:
+    """Step 6: one float32 trace per element, all starting at ``starttime``."""
     st = Stream()
     for i, (net, sta, loc, cha) in enumerate(ids):
         tr = Trace(data=data[i].astype(np.float32))
@@ -575,7 +364,93 @@ def synthesize(geometry, event, cfg: dict | None = None, seed: int = 0):
         tr.stats.starttime = starttime
         tr.stats.synthetic = True
         st.append(tr)
+    return st
 
+
+def _element_provenance(pt: _PhaseTimes, ids) -> dict:
+    """Skipped phases and per-element ids, times, statics and amplitude factors (JSON)."""
+    return {
+        "skipped": pt.skipped,
+        "element_ids": [".".join(i) for i in ids],
+        "element_times_s": {
+            ph: [float(v) if np.isfinite(v) else None for v in pt.times[ph]] for ph in pt.phases
+        },
+        "statics_s": [float(v) for v in pt.statics],
+        "amplitude_factors": [float(v) for v in pt.jitter],
+    }
+
+
+def synthesize(
+    geometry,
+    event,
+    window_s: tuple[float, float],
+    settings: SyntheticSettings | None = None,
+    *,
+    seed: int = 0,
+    model: str = "ak135",
+):
+    """Synthetic vertical velocity recordings of one event on one array.
+
+    Parameters
+    ----------
+    geometry : corephase.model.geometry.ArrayGeometry
+        Element coordinates; ``codes`` give the trace ids (``NET.STA.LOC.CHA``,
+        or a bare station code completed with :data:`BARE_CODE_ID`).
+    event : corephase.model.events.Event
+        Source; ``magnitude`` is used as mb (capped at ``settings.mb_max``)
+        unless ``settings.p_amplitude_nm_s`` is set.
+    window_s : (float, float)
+        Record window, start and end in s after the origin (the pair's window
+        from :func:`corephase.model.traveltimes.record_window`). The first
+        sample is on the absolute sample grid at or before the start.
+    settings : corephase.config.synthetic.SyntheticSettings, optional
+        Phases, amplitudes, wavelet, coda, site terms, noise and sampling rate
+        (defaults if omitted).
+    seed : int
+        Non-negative seed; the same seed gives bit-identical output.
+    model : str
+        TauP earth model (:data:`corephase.model.traveltimes.MODELS`).
+
+    Returns
+    -------
+    stream : obspy.Stream
+        One float32 trace per element in nm/s (ground velocity), all with the
+        same start time and length; each ``tr.stats.synthetic`` is True (lost
+        when written to miniSEED).
+    info : dict
+        JSON-serialisable provenance: ``source`` "synthetic", ``seed``,
+        ``settings``, ``event``, ``array``, ``model``, ``distance_deg``,
+        ``backazimuth_deg``, ``mb`` and ``mb_q``, ``p_amplitude_nm_s``,
+        ``phases`` (per phase: TauP time after origin, slowness s/deg and s/km,
+        incidence, relative amplitude, polarity, peak amplitude nm/s before site
+        factors, t*), ``skipped`` (phase -> reason), ``element_times_s`` (phase
+        -> per-element times after origin actually used, including statics; None
+        where the phase has no ray), ``statics_s``, ``amplitude_factors``,
+        ``starttime``, ``npts``, ``window`` (``start_s``, ``end_s``: first and
+        last sample, s after origin).
+
+    Raises
+    ------
+    ValueError
+        For an unknown model, a negative seed, an empty window, no magnitude
+        without ``p_amplitude_nm_s``, or no phase with a ray.
+    """
+    settings = settings if settings is not None else SyntheticSettings()
+    if model not in MODELS:
+        raise ValueError(f"model {model!r} is not one of {', '.join(MODELS)}")
+    if not isinstance(seed, int | np.integer) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    seed = int(seed)
+    ids = _ids(geometry)
+    pt = _phase_times(geometry, event, settings, seed, model)
+    fs = settings.sampling_rate_hz
+    dt = 1.0 / fs
+    start_ns, n, t0 = _sample_grid(event.origin, window_s, fs)
+    a_p, mb = _p_amplitude(event, settings, pt.distance_deg)
+    data, phase_info = _phase_signals(pt, settings, seed, a_p, t0, dt, n)
+    if settings.noise:
+        data += _noise(geometry, settings, seed, n, dt)
+    starttime = UTCDateTime(ns=int(start_ns))
     info = {
         "source": "synthetic",
         "generator": "corephase.sources.synthetic.synthesize",
@@ -585,29 +460,18 @@ def synthesize(geometry, event, cfg: dict | None = None, seed: int = 0):
         "array": geometry.name,
         "event": event.to_dict(),
         "model": model,
-        "distance_deg": dist,
-        "backazimuth_deg": baz,
+        "distance_deg": pt.distance_deg,
+        "backazimuth_deg": pt.backazimuth_deg,
         "mb": mb,
-        "mb_q": q_val,
+        "mb_q": mb_q(pt.distance_deg, float(event.depth_km)),
         "p_amplitude_nm_s": float(a_p),
-        "noise_level": cfg["noise_level"] if cfg["noise"] else None,
+        "noise_level": settings.noise_level if settings.noise else None,
         "phases": phase_info,
-        "skipped": skipped,
-        "element_ids": [".".join(i) for i in ids],
-        "element_times_s": {
-            ph: [float(v) if np.isfinite(v) else None for v in times[ph]] for ph in phases
-        },
-        "statics_s": [float(v) for v in statics],
-        "amplitude_factors": [float(v) for v in jitter],
+        **_element_provenance(pt, ids),
         "starttime": str(starttime),
         "sampling_rate_hz": fs,
         "npts": n,
-        "window": {
-            "start_s": t0,
-            "end_s": t0 + (n - 1) * dt,
-            "start_reference": t_start_phase or "earliest phase",
-            "end_reference": t_end_phase or "latest phase",
-        },
-        "cfg": cfg,
+        "window": {"start_s": t0, "end_s": t0 + (n - 1) * dt},
+        "settings": settings.to_dict(),
     }
-    return st, info
+    return _to_stream(data, ids, fs, starttime), info

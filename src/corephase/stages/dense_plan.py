@@ -23,9 +23,11 @@ def dense_plan(catalogue_csv, networks: dict, fetch_cfg: dict, out_plan):
     """
     import pandas as pd
 
+    from corephase.config.fetch import FetchSettings
     from corephase.planning.dense import plan_dense, write_plan
 
-    plan = plan_dense(pd.read_csv(catalogue_csv), networks, fetch_cfg=fetch_cfg)
+    fetch = FetchSettings.from_dict(fetch_cfg, where="fetch")
+    plan = plan_dense(pd.read_csv(catalogue_csv), networks, fetch=fetch)
     write_plan(plan, out_plan)
     log.info(
         "dense plan: %d stations in %d pairs", len(plan), len(plan.groupby(["event", "network"]))

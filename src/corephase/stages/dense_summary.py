@@ -8,9 +8,10 @@ log = logging.getLogger("corephase")
 
 
 def dense_summary(plan_csv, pair_jsons, detection_tables, out_summary):
-    """Summarise the dense pairs (see :func:`corephase.planning.dense.summarise_dense`)."""
+    """Summarise the dense pairs (see :func:`corephase.planning.dense_pairs.summarise_dense`)."""
     from corephase.io.files import write_table
-    from corephase.planning.dense import read_plan, summarise_dense
+    from corephase.planning.dense import read_plan
+    from corephase.planning.dense_pairs import summarise_dense
 
     table = summarise_dense(read_plan(plan_csv), pair_jsons, detection_tables)
     write_table(table, out_summary)

@@ -4,27 +4,15 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import TYPE_CHECKING
 
 from obspy import Inventory, UTCDateTime
 
 from corephase import __version__
-from corephase.io.files import (
-    write_inventory,
-    write_json,
-    write_stream,
-)
-from corephase.io.stations import (
-    geometry_from_config,
-    geometry_to_inventory,
-)
+from corephase.io.files import write_inventory, write_json, write_stream
+from corephase.io.stations import geometry_from_config, geometry_to_inventory
 from corephase.model.events import Event, event_to_quakeml
-from corephase.sources.local import read_local
-
-if TYPE_CHECKING:  # pandas is imported where used: it slows every job's start-up
-    pass
-
 from corephase.model.traveltimes import record_window
+from corephase.sources.local import read_local
 from corephase.stages.common import arrivals_dict, pair_geometry_info
 
 log = logging.getLogger("corephase")
@@ -42,11 +30,15 @@ def fetch_pair(
 ) -> dict:
     """Get the records of one event x array pair from the array's source.
 
-    Sources: ``synthetic`` (made here, see :mod:`corephase.sources.synthetic`),
+    The record window (s after origin, stored as ``window_s_after_origin``) is
+    computed here once, by :func:`corephase.model.traveltimes.record_window` on
+    the config's ``window``, and handed to the source. Sources: ``synthetic``
+    (made here, see :mod:`corephase.sources.synthetic`; the global ``synthetic``
+    section with the array's ``synthetic`` entry merged over it key by key),
     ``local`` (miniSEED + StationXML folder or SDS archive), ``fdsn`` (see
-    :mod:`corephase.sources.fdsn`). Writes miniSEED, StationXML, QuakeML and a JSON
-    status with provenance. Missing data give status ``no_data`` and empty
-    outputs rather than an exception.
+    :mod:`corephase.sources.fdsn`, with the ``fetch`` settings). Writes miniSEED,
+    StationXML, QuakeML and a JSON status with provenance. Missing data give
+    status ``no_data`` and empty outputs rather than an exception.
     """
     t_start = time.time()
     info = pair_geometry_info(arr, event, config)
@@ -68,14 +60,15 @@ def fetch_pair(
     }
     src = arr["source"]
     if src == "synthetic":
+        from corephase.config.synthetic import SyntheticSettings
         from corephase.sources.synthetic import pair_seed, synthesize
 
         geom = geometry_from_config(array_name, arr)
-        syn_cfg = {**config.get("synthetic", {}), **(arr.get("synthetic") or {})}
-        syn_cfg["window"] = dict(config["window"])
-        syn_cfg["model"] = config["model"]
+        settings = SyntheticSettings.merged(config.get("synthetic"), arr.get("synthetic"))
         seed = pair_seed(config["seed"], array_name, event.id)
-        stream, syn_info = synthesize(geom, event, syn_cfg, seed)
+        stream, syn_info = synthesize(
+            geom, event, (w0, w1), settings, seed=seed, model=config["model"]
+        )
         inv = geometry_to_inventory(geom, stream[0].stats.sampling_rate if len(stream) else 20.0)
         status.update(status="ok", reason="", synthetic=True, synthetic_info=syn_info)
     elif src == "local":
@@ -87,11 +80,11 @@ def fetch_pair(
         status["synthetic"] = False
         status["path"] = str(arr["path"])
     elif src == "fdsn":
+        from corephase.config.fetch import FetchSettings
         from corephase.sources.fdsn import fetch_pair as fdsn_fetch
 
-        times = {k: v.time for k, v in info["arrivals"].items()}
-        fetch_cfg = {**config.get("fetch", {}), "window": config["window"]}
-        res = fdsn_fetch(array_name, arr, event, fetch_cfg, times, out_mseed, out_stationxml)
+        settings = FetchSettings.from_dict(config.get("fetch"), where="fetch")
+        res = fdsn_fetch(array_name, arr, event, (t0, t1), settings, out_mseed, out_stationxml)
         status.update(res)
         status["synthetic"] = False
         event_to_quakeml(event, out_quakeml)

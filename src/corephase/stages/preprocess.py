@@ -2,28 +2,42 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 from obspy import Stream, read_inventory
 
-from corephase.io.files import (
-    read_json,
-    read_stream,
-    write_json,
-    write_stream,
-    write_table,
-)
-from corephase.io.stations import (
-    geometry_from_inventory,
-)
+from corephase.config.preprocess import PreprocessSettings
+from corephase.io.files import read_json, read_stream, write_json, write_stream, write_table
+from corephase.io.stations import geometry_from_inventory
 from corephase.model.events import events_from_quakeml
 from corephase.signal.preprocess import bandpass, common_grid, qc_and_merge
-
-if TYPE_CHECKING:  # pandas is imported where used: it slows every job's start-up
-    pass
-
 from corephase.stages.common import arrivals_dict, geometry_info_from_status, pair_geometry_info
+
+
+def _with_coordinates(stream: Stream, inv, qc: list[dict]) -> tuple[Stream, list[dict]]:
+    """Only the channels with coordinates in the StationXML; the others are QC drops."""
+    kept = []
+    for tr in stream:
+        try:
+            inv.get_coordinates(tr.id, tr.stats.starttime)
+            kept.append(tr)
+        except Exception:  # obspy raises plain Exception when a channel is absent
+            qc = [q for q in qc if q["id"] != tr.id]
+            qc.append({"id": tr.id, "kept": False, "reason": "no coordinates in StationXML"})
+    stream.traces = kept
+    return stream, qc
+
+
+def _geometry_dict(geom) -> dict | None:
+    """The pair geometry as plain JSON (degrees, metres, aperture km)."""
+    if geom is None:
+        return None
+    return {
+        "codes": geom.codes,
+        "lat": geom.lat.tolist(),
+        "lon": geom.lon.tolist(),
+        "elev_m": geom.elev_m.tolist(),
+        "aperture_km": geom.aperture_km(),
+    }
 
 
 def preprocess_pair(
@@ -49,7 +63,7 @@ def preprocess_pair(
 
     event = events_from_quakeml(quakeml)[0]
     fstat = read_json(fetch_status)
-    pcfg = config["preprocess"]
+    pcfg = PreprocessSettings.from_dict(config.get("preprocess"), where="preprocess")
     info = geometry_info_from_status(fstat, config) or pair_geometry_info(arr, event, config)
     w0, w1 = fstat["window_s_after_origin"]
     t0, t1 = event.origin + w0, event.origin + w1
@@ -60,36 +74,27 @@ def preprocess_pair(
     if status in ("ok", "partial"):
         stream = read_stream(raw_mseed)
         inv = read_inventory(str(stationxml))
-        stream, qc = qc_and_merge(stream, t0, t1, pcfg["max_gap_fraction"])
-        # keep only channels with coordinates
-        kept = []
-        for tr in stream:
-            try:
-                inv.get_coordinates(tr.id, tr.stats.starttime)
-                kept.append(tr)
-            except Exception:
-                qc = [q for q in qc if q["id"] != tr.id]
-                qc.append({"id": tr.id, "kept": False, "reason": "no coordinates in StationXML"})
-        stream.traces = kept
-        if pcfg["remove_response"] and len(stream):
+        stream, qc = qc_and_merge(stream, t0, t1, pcfg.max_gap_fraction)
+        stream, qc = _with_coordinates(stream, inv, qc)
+        if pcfg.remove_response and len(stream):
             stream.attach_response(inv)
             stream.remove_response(output="VEL", pre_filt=None, water_level=60)
-        if len(stream) < pcfg["min_elements"]:
+        if len(stream) < pcfg.min_elements:
             status = "too_few_elements"
-            reason = f"{len(stream)} usable elements, need {pcfg['min_elements']}"
+            reason = f"{len(stream)} usable elements, need {pcfg.min_elements}"
         else:
             stream.sort(keys=["network", "station", "location", "channel"])
             geom = geometry_from_inventory(
                 array_name, inv, stream, ref=(arr["ref_lat"], arr["ref_lon"]), time=t0
             )
-            grid = common_grid(stream, pcfg["sampling_rate_hz"], t0, t1)
+            grid = common_grid(stream, pcfg.sampling_rate_hz, t0, t1)
             for band in config["bands"]:
                 bands_out[band["name"]] = bandpass(
                     grid,
                     band["fmin"],
                     band["fmax"],
-                    pcfg["filter_corners"],
-                    pcfg["taper_fraction"],
+                    pcfg.filter_corners,
+                    pcfg.taper_fraction,
                 )
     for name, path in out_bands.items():
         st = bands_out.get(name)
@@ -110,15 +115,7 @@ def preprocess_pair(
         "arrivals": arrivals_dict(info["arrivals"]),
         "missing_phases": [p for p in config["phases"] if p not in info["arrivals"]],
         "curved_wavefront": bool(arr.get("curved_wavefront", False)),
-        "geometry": None
-        if geom is None
-        else {
-            "codes": geom.codes,
-            "lat": geom.lat.tolist(),
-            "lon": geom.lon.tolist(),
-            "elev_m": geom.elev_m.tolist(),
-            "aperture_km": geom.aperture_km(),
-        },
+        "geometry": _geometry_dict(geom),
         "n_elements": 0 if geom is None else len(geom),
     }
     write_json(pair, out_pair)

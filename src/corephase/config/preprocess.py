@@ -1,0 +1,27 @@
+"""Settings of the preprocessing stage (QC, common grid, band-pass)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from corephase.config.base import Settings, section
+
+
+@section("preprocess")
+@dataclass(frozen=True)
+class PreprocessSettings(Settings):
+    """QC, resampling and filtering of one pair's records.
+
+    ``sampling_rate_hz``: common rate after resampling; ``taper_fraction`` and
+    ``filter_corners`` of the zero-phase Butterworth band-pass;
+    ``min_elements``: fewer usable elements give status ``too_few_elements``;
+    ``max_gap_fraction``: channels with more of the window missing are dropped;
+    ``remove_response``: deconvolve the StationXML response to velocity.
+    """
+
+    sampling_rate_hz: float = 20.0
+    taper_fraction: float = 0.05
+    filter_corners: int = 4
+    min_elements: int = 3
+    max_gap_fraction: float = 0.05
+    remove_response: bool = False
