@@ -58,13 +58,14 @@ characteristic function (CF) is the envelope of the beam (linear, PWS,
 nth-root) or the envelope stack itself.
 
 * ``snr_single``, ``snr_beam``: output SNR as a deflection
-  (:func:`~corephase.experiment.metrics.deflection_snr`): mean over trials
-  of the stack at ``t = 0`` with the target, minus the mean, over the
-  standard deviation, of the same quantity without the target (same
-  trials, search window); for single traces the mean peak amplitude of
-  the target over the noise standard deviation. For linear stacks this is peak amplitude over noise RMS, unbiased
-  at any SNR; ``snr_gain`` is their ratio and ``gain_over_sqrt_n``
-  ``snr_gain / sqrt(N)`` (1 for an ideal linear stack in incoherent noise).
+  (:func:`~corephase.experiment.metrics.deflection_snr`): mean over trials of
+  the stack at ``t = 0`` with the target, minus the mean, over the standard
+  deviation, of the same quantity without the target (same trials, search
+  window); for single traces the mean peak amplitude of the target over the
+  noise standard deviation. For linear stacks this is peak amplitude over noise
+  RMS, unbiased at any SNR; ``snr_gain`` is their ratio and
+  ``gain_over_sqrt_n`` ``snr_gain / sqrt(N)`` (1 for an ideal linear stack in
+  incoherent noise).
 * ``pd``: detection probability at the false-alarm rate ``pfa``. The
   detection statistic is the CF maximum within ``+-search_s`` of ``t = 0``
   over its noise-window RMS; the threshold is the ``1 - pfa`` quantile of the
