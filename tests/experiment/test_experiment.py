@@ -269,3 +269,13 @@ def test_real_counterpart_on_yka_noise(shared_dir, tmp_path):
     # stacking real YKA noise helps, and less than or about as much as in theory
     assert np.all(lin["real"] > 1.0)
     assert np.all(lin["real"] < 1.3 * lin["theory"])
+
+
+def test_explicit_interferer_needs_no_taup_name():
+    """An interferer with time_s and slowness_s_deg is placed there, whatever its name."""
+    coda = {"phase": "coda_PKP", "time_s": -20.0, "slowness_s_deg": 2.0, "snr": 4.0}
+    cfg = _clean_cfg(interferers=[coda, {"phase": "PcP", "snr": 2.0}])
+    sc = build_scenario(cfg, cfg.targets[0], 36.0, 138.0)
+    assert [a.phase for a in sc.interferers] == ["coda_PKP", "PcP"]
+    assert sc.interferers[0].time_s == -20.0
+    assert sc.interferers[0].slowness_s_km * KM_PER_DEG == pytest.approx(2.0)
