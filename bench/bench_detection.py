@@ -33,8 +33,8 @@ import numpy as np
 import pandas as pd
 
 from corephase.analysis.detection import detect_phases
-from corephase.config.stack import DetectionSettings, StackSettings
 from corephase.config.fetch import WindowSettings
+from corephase.config.stack import DetectionSettings, StackSettings
 from corephase.config.synthetic import SyntheticSettings
 from corephase.model.events import Event
 from corephase.model.geometry import ArrayGeometry, local_km_to_latlon, parametric_layout

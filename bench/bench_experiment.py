@@ -1,6 +1,6 @@
 """Benchmark of the sub-array experiment (not a test): trials per second.
 
-Runs the Monte Carlo of :mod:`corephase.experiment.core` (4 stacks, FK bias, ARF
+Runs the Monte Carlo of :mod:`corephase.experiment` (4 stacks, FK bias, ARF
 metrics, detection ROC; noise, P/PcP/ScP interferers with codas, statics,
 amplitude jitter) on theoretical layouts of 8-24 stations, first at smaller
 sizes to show that the cost grows linearly with layouts x trials, then for
@@ -17,14 +17,12 @@ import time
 
 import numpy as np
 
-from corephase.experiment.core import (
-    Simulator,
-    _rng,
-    build_scenario,
-    evaluate_layout,
-    resolve_config,
-)
+from corephase.config.experiment import ExperimentSettings
+from corephase.experiment.layouts import evaluate_layout
+from corephase.experiment.scenario import build_scenario
+from corephase.experiment.simulate import Simulator
 from corephase.experiment.subarray import LAYOUT_KINDS, make_subarray
+from corephase.utils.random import component_rng
 
 
 def layouts(count: int):
@@ -45,7 +43,7 @@ def layouts(count: int):
 
 
 def run(n_layouts: int, trials: int, workers: int) -> float:
-    cfg = resolve_config(
+    cfg = ExperimentSettings.from_dict(
         {
             "geometry": {
                 "source": "theoretical",
@@ -58,14 +56,14 @@ def run(n_layouts: int, trials: int, workers: int) -> float:
             "targets": [{"phase": "PKiKP", "snr": 1.0}],
             "trials": trials,
         }
-    )
-    sim = Simulator(cfg["simulation"], workers=workers)
-    sc = build_scenario(cfg, cfg["targets"][0], 36.0, 138.0)
+    ).check()
+    sim = Simulator(cfg.simulation, workers=workers)
+    sc = build_scenario(cfg, cfg.targets[0], 36.0, 138.0)
     subs = layouts(n_layouts)
     sc.travel_times([35.0, 37.0], [136.0, 140.0])  # TauP curve once, outside the timing
     t0 = time.perf_counter()
     for sub in subs:
-        evaluate_layout(sub, sc, sim, cfg, _rng(0, "bench", sub.layout_id))
+        evaluate_layout(sub, sc, sim, cfg, component_rng(0, "bench", sub.layout_id))
     return time.perf_counter() - t0
 
 

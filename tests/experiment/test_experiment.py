@@ -6,19 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from corephase.experiment.core import (
-    Simulator,
-    analytic_traces,
-    arf_metrics,
-    arf_slowness,
-    batch_stacks,
-    build_scenario,
-    default_outputs,
-    evaluate_layout,
-    resolve_config,
-    roc_curve,
-    run_experiment,
-)
+from corephase.config.experiment import ExperimentSettings
+from corephase.experiment.layouts import evaluate_layout
+from corephase.experiment.metrics import batch_stacks, roc_curve
+from corephase.experiment.response import arf_metrics, arf_slowness
+from corephase.experiment.run import default_outputs, run_experiment
+from corephase.experiment.scenario import build_scenario
+from corephase.experiment.simulate import Simulator, analytic_traces
 from corephase.experiment.subarray import ideal_layout, make_subarray
 from corephase.model.geometry import KM_PER_DEG
 from corephase.signal import stacking
@@ -51,7 +45,11 @@ def _clean_cfg(**over):
         },
     }
     cfg.update(over)
-    return resolve_config(cfg)
+    return _settings(cfg)
+
+
+def _settings(cfg: dict) -> ExperimentSettings:
+    return ExperimentSettings.from_dict(cfg).check()
 
 
 def _theoretical(kind, n, aperture, baz=200.0):
@@ -60,8 +58,8 @@ def _theoretical(kind, n, aperture, baz=200.0):
 
 def test_linear_gain_follows_sqrt_n_in_incoherent_noise():
     cfg = _clean_cfg()
-    sim = Simulator(cfg["simulation"])
-    sc = build_scenario(cfg, cfg["targets"][0], 36.0, 138.0)
+    sim = Simulator(cfg.simulation)
+    sc = build_scenario(cfg, cfg.targets[0], 36.0, 138.0)
     for n in (4, 9, 16, 36):
         sub = _theoretical("random", n, 30.0)
         rows, _, _ = evaluate_layout(sub, sc, sim, cfg, np.random.default_rng(n))
@@ -72,9 +70,9 @@ def test_linear_gain_follows_sqrt_n_in_incoherent_noise():
 def test_misalignment_costs_gain():
     """Static shifts of a good fraction of a period decorrelate the stack."""
     cfg = _clean_cfg()
-    cfg["simulation"]["statics_std_s"] = 0.25
-    sim = Simulator(cfg["simulation"])
-    sc = build_scenario(cfg, cfg["targets"][0], 36.0, 138.0)
+    cfg = cfg.replace(simulation=cfg.simulation.replace(statics_std_s=0.25))
+    sim = Simulator(cfg.simulation)
+    sc = build_scenario(cfg, cfg.targets[0], 36.0, 138.0)
     rows, _, _ = evaluate_layout(
         _theoretical("ring", 16, 20.0), sc, sim, cfg, np.random.default_rng(0)
     )
@@ -84,7 +82,7 @@ def test_misalignment_costs_gain():
 
 
 def test_batch_stacks_equal_the_stacking_module():
-    sim = Simulator(resolve_config({"geometry": GEOM})["simulation"])
+    sim = Simulator(_settings({"geometry": GEOM}).simulation)
     rng = np.random.default_rng(1)
     data = rng.standard_normal((3, 7, sim.n))
     z = analytic_traces(np.fft.rfft(data, axis=-1), sim.n)
@@ -148,15 +146,15 @@ def test_ring_main_lobe_matches_bessel_theory():
 
 def test_known_plane_wave_is_recovered():
     cfg = _clean_cfg(targets=[{"phase": "PKiKP", "snr": 3.0}], trials=40)
-    sim = Simulator(cfg["simulation"])
-    sc = build_scenario(cfg, cfg["targets"][0], 36.0, 138.0)
+    sim = Simulator(cfg.simulation)
+    sc = build_scenario(cfg, cfg.targets[0], 36.0, 138.0)
     assert sc.target.slowness_s_km * KM_PER_DEG == pytest.approx(0.86, abs=0.02)
     assert sc.target.baz_deg == pytest.approx(200.0, abs=0.5)
     rows, _, stats = evaluate_layout(
         _theoretical("random", 16, 60.0), sc, sim, cfg, np.random.default_rng(3)
     )
     lin = next(r for r in rows if r["stack"] == "linear")
-    step = cfg["metrics"]["fk_step_s_deg"]
+    step = cfg.metrics.fk_step_s_deg
     assert abs(lin["slow_bias_s_deg"]) <= step
     assert abs(lin["baz_bias_deg"]) < 5.0
     assert lin["pd"] == 1.0
@@ -172,15 +170,17 @@ def test_curved_alignment_restores_large_aperture_gain():
         event={"distance_deg": 15.0, "baz_deg": 200.0, "depth_km": 100.0},
         trials=60,
     )
-    cfg["simulation"]["curved_wavefront"] = True
-    cfg["metrics"]["fk"] = False
-    sc = build_scenario(cfg, cfg["targets"][0], 36.0, 138.0)
+    cfg = cfg.replace(
+        simulation=cfg.simulation.replace(curved_wavefront=True),
+        metrics=cfg.metrics.replace(fk=False),
+    )
+    sc = build_scenario(cfg, cfg.targets[0], 36.0, 138.0)
     sub = _theoretical("line_along", 16, 1500.0)
     gains = {}
     for align in ("plane", "curved"):
-        cfg["simulation"]["alignment"] = align
+        cfg = cfg.replace(simulation=cfg.simulation.replace(alignment=align))
         rows, _, _ = evaluate_layout(
-            sub, sc, Simulator(cfg["simulation"]), cfg, np.random.default_rng(0)
+            sub, sc, Simulator(cfg.simulation), cfg, np.random.default_rng(0)
         )
         gains[align] = next(r for r in rows if r["stack"] == "linear")["gain_over_sqrt_n"]
     assert gains["curved"] == pytest.approx(1.0, abs=0.12)
@@ -194,14 +194,18 @@ def test_roc_curve_and_pfa_checks():
     assert np.all(np.diff(pd_) >= 0) and pd_[-1] > 0.95
     np.testing.assert_allclose(roc_curve(noise, noise, [0.1, 0.5]), [0.1, 0.5], atol=0.01)
     with pytest.raises(ValueError, match="pfa"):
-        resolve_config({"geometry": GEOM, "trials": 10, "metrics": {"pfa": 0.01}})
+        _settings({"geometry": GEOM, "trials": 10, "metrics": {"pfa": 0.01}})
     with pytest.raises(ValueError, match="geometry"):
-        resolve_config({})
+        _settings({})
     with pytest.raises(ValueError, match="stacks"):
-        resolve_config({"geometry": GEOM, "metrics": {"stacks": ["median"]}})
+        _settings({"geometry": GEOM, "metrics": {"stacks": ["median"]}})
+    with pytest.raises(ValueError, match=r"targets\.0\.snr"):
+        _settings({"geometry": GEOM, "targets": [{"phase": "PKiKP"}]})
+    with pytest.raises(ValueError, match=r"interferers\.0\.snrr"):
+        _settings({"geometry": GEOM, "interferers": [{"phase": "P", "snrr": 1}]})
 
 
-SMALL = {
+SMALL_CFG = {
     "geometry": GEOM,
     "event": {"distance_deg": 40, "baz_deg": 200, "depth_km": 100},
     "targets": [{"phase": "PKiKP", "snr": 1.0}],
@@ -209,6 +213,7 @@ SMALL = {
     "trials": 30,
     "metrics": {"pfa": 0.1},
 }
+SMALL = ExperimentSettings.from_dict(SMALL_CFG)
 
 
 def test_seeded_experiment_is_reproducible(tmp_path):
@@ -253,7 +258,7 @@ def test_real_counterpart_on_yka_noise(shared_dir, tmp_path):
         },
     }
     out = default_outputs(tmp_path)
-    metrics = run_experiment("yka", cfg, out, seed=1)
+    metrics = run_experiment("yka", ExperimentSettings.from_dict(cfg), out, seed=1)
     assert (metrics["status"] == "ok").any()
     real = pd.read_csv(out["real"])
     assert set(real["source"]) == {"real", "theory"}
@@ -264,3 +269,13 @@ def test_real_counterpart_on_yka_noise(shared_dir, tmp_path):
     # stacking real YKA noise helps, and less than or about as much as in theory
     assert np.all(lin["real"] > 1.0)
     assert np.all(lin["real"] < 1.3 * lin["theory"])
+
+
+def test_explicit_interferer_needs_no_taup_name():
+    """An interferer with time_s and slowness_s_deg is placed there, whatever its name."""
+    coda = {"phase": "coda_PKP", "time_s": -20.0, "slowness_s_deg": 2.0, "snr": 4.0}
+    cfg = _clean_cfg(interferers=[coda, {"phase": "PcP", "snr": 2.0}])
+    sc = build_scenario(cfg, cfg.targets[0], 36.0, 138.0)
+    assert [a.phase for a in sc.interferers] == ["coda_PKP", "PcP"]
+    assert sc.interferers[0].time_s == -20.0
+    assert sc.interferers[0].slowness_s_km * KM_PER_DEG == pytest.approx(2.0)

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from obspy import UTCDateTime
 
+from corephase.config.experiment import GeometrySettings
 from corephase.experiment.subarray import (
     LAYOUT_KINDS,
     dense_geometry,
@@ -120,7 +121,7 @@ def test_ta_stations_open_on_a_date(shared_dir):
         "center_lon": -98.0,
         "radius_km": 500.0,
     }
-    geom = dense_geometry(cfg, "TA")
+    geom = dense_geometry(GeometrySettings.from_dict(cfg), "TA")
     table = pd.read_csv(path, dtype={"station": str})
     t = UTCDateTime("2010-06-01")
     rows = table.set_index("station").loc[[c.split(".")[1] for c in geom.codes]]
@@ -139,7 +140,7 @@ def test_ta_stations_open_on_a_date(shared_dir):
 
 
 def test_ims_geometry_from_package_data():
-    geom = dense_geometry({"source": "ims", "array": "YKA"})
+    geom = dense_geometry(GeometrySettings(source="ims", array="YKA"))
     assert len(geom) >= 18
     assert 15.0 < geom.aperture_km() < 30.0
     e, n = latlon_to_local_km(geom.lat, geom.lon, geom.ref_lat, geom.ref_lon)
@@ -148,4 +149,4 @@ def test_ims_geometry_from_package_data():
 
 def test_dense_geometry_rejects_unknown_source():
     with pytest.raises(ValueError, match="geometry source 'ftp'"):
-        dense_geometry({"source": "ftp"})
+        dense_geometry(GeometrySettings(source="ftp"))

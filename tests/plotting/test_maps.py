@@ -10,20 +10,16 @@ import numpy as np
 import pandas as pd
 import pytest
 from cartopy.io import DownloadWarning
-from matplotlib.figure import Figure
 from matplotlib.image import imread
 
 from corephase.analysis.catalogue import build_catalogue
 from corephase.model.traveltimes import distance_backazimuth, first_arrivals
-from corephase.plotting.maps import (
-    SYSTEM_DATA_DIRS,
-    find_coastline_data,
+from corephase.plotting.catalogue import (
     pkikp_pcp_prediction,
     plot_detection_histogram,
-    plot_map,
     plot_pkikp_pcp,
-    save_figure,
 )
+from corephase.plotting.maps import SYSTEM_DATA_DIRS, find_coastline_data, plot_map
 
 # array reference points (mean element position of the IMS arrays)
 ARRAYS = {
@@ -302,13 +298,3 @@ def test_pkikp_pcp_figure_recovers_noise(cat, tmp_path):
     # the prediction is the difference of independent TauP calls
     a = first_arrivals(109.0, 40.0, ["PKiKP", "PcP"])
     assert pkikp_pcp_prediction([40.0], 109.0)[0] == pytest.approx(a["PKiKP"].time - a["PcP"].time)
-
-
-def test_save_figure_atomic(tmp_path):
-    fig = Figure()
-    fig.add_subplot(1, 1, 1).plot([0, 1], [0, 1])
-    p = save_figure(fig, tmp_path / "ok.svg")
-    assert p.read_text().lstrip().startswith("<?xml")
-    with pytest.raises(ValueError):
-        save_figure(fig, tmp_path / "bad.notaformat")
-    assert sorted(x.name for x in tmp_path.iterdir()) == ["ok.svg"]

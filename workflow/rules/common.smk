@@ -11,6 +11,7 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
 from corephase.config import ConfigError, check_inputs, validate_config
+from corephase.experiment.run import OUTPUTS as EXPERIMENT_OUTPUTS
 from corephase.planning.pairs import configured_events, plan_pairs
 
 try:
@@ -180,21 +181,7 @@ def all_targets():
     return targets
 
 
-# Sub-array experiments (rule experiment in experiments.smk).
-EXPERIMENT_OUTPUTS = {
-    "metrics": "metrics.csv",
-    "layouts": "layouts.csv",
-    "roc": "roc.csv",
-    "recommendation": "recommendation.csv",
-    "real": "real_vs_theory.csv",
-    "summary": "summary.json",
-    "fig_gain": "figures/snr_gain.png",
-    "fig_detection": "figures/detection.png",
-    "fig_arf": "figures/arf_best_worst.png",
-    "fig_roc": "figures/roc.png",
-}
-
-
+# Sub-array experiments (rule experiment in experiments.smk; output names from the package).
 def experiment_settings(wildcards):
     return config["experiments"][wildcards.experiment]
 

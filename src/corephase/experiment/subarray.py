@@ -1,7 +1,7 @@
 """Sub-array layouts: ideal geometries, extraction from dense networks, dense geometries.
 
 Two kinds of sub-array are built for the sub-array experiment
-(:mod:`corephase.experiment.core`):
+(:mod:`corephase.experiment`):
 
 * **theoretical** layouts: the ideal element positions of a layout family
   (:func:`ideal_layout`), placed around a centre point;
@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from corephase.config.experiment import GeometrySettings
 from corephase.model.geometry import (
     ArrayGeometry,
     aperture_km,
@@ -435,21 +436,21 @@ def theoretical_dense_geometry(
     return ArrayGeometry(name, codes, lat, lon, None, ref_lat, ref_lon)
 
 
-def _geometry_from_table(df, name: str, cfg: dict) -> ArrayGeometry:
-    """Stations of a station table open on ``cfg['date']`` and inside the region."""
+def _geometry_from_table(df, name: str, spec: GeometrySettings) -> ArrayGeometry:
+    """Stations of a station table open on ``spec.date`` and inside the region."""
     from obspy import UTCDateTime
 
-    if cfg.get("networks"):
-        df = df[df["network"].isin(list(cfg["networks"]))]
-    if cfg.get("date"):
-        t = UTCDateTime(cfg["date"])
+    if spec.networks:
+        df = df[df["network"].isin(list(spec.networks))]
+    if spec.date:
+        t = UTCDateTime(spec.date)
         open_ = [
             (s is None or s <= t) and (e is None or e >= t)
             for s, e in zip(df["start"], df["end"], strict=True)
         ]
         df = df[np.asarray(open_, dtype=bool)]
     if df.empty:
-        raise ValueError(f"dense geometry {name}: no station open on {cfg.get('date')}")
+        raise ValueError(f"dense geometry {name}: no station open on {spec.date}")
     lat = df["latitude"].to_numpy(float)
     lon = df["longitude"].to_numpy(float)
     codes = [
@@ -457,11 +458,11 @@ def _geometry_from_table(df, name: str, cfg: dict) -> ArrayGeometry:
         for a, b, c in zip(df["network"], df["station"], df["channels"], strict=True)
     ]
     geom = ArrayGeometry(name, codes, lat, lon, df["elevation_m"].to_numpy(float))
-    if cfg.get("center_lat") is not None and cfg.get("center_lon") is not None:
-        geom.ref_lat, geom.ref_lon = float(cfg["center_lat"]), float(cfg["center_lon"])
-    if cfg.get("radius_km"):
+    if spec.center_lat is not None and spec.center_lon is not None:
+        geom.ref_lat, geom.ref_lon = float(spec.center_lat), float(spec.center_lon)
+    if spec.radius_km:
         e, n = geom.offsets_km()
-        keep = np.flatnonzero(np.hypot(e, n) <= float(cfg["radius_km"]))
+        keep = np.flatnonzero(np.hypot(e, n) <= float(spec.radius_km))
         if keep.size == 0:
             raise ValueError(f"dense geometry {name}: no station within radius_km of the centre")
         geom = geom.subset(keep)
@@ -473,13 +474,13 @@ def _geometry_from_table(df, name: str, cfg: dict) -> ArrayGeometry:
     return geom
 
 
-def dense_geometry(cfg: dict, name: str = "DENSE") -> ArrayGeometry:
+def dense_geometry(spec: GeometrySettings, name: str = "DENSE") -> ArrayGeometry:
     """The geometry that sub-arrays are taken from, from an experiment's ``geometry`` entry.
 
     Parameters
     ----------
-    cfg : dict
-        ``source`` is one of :data:`GEOMETRY_SOURCES`:
+    spec : GeometrySettings
+        An experiment's ``geometry`` section; ``source`` is one of :data:`GEOMETRY_SOURCES`:
 
         - ``theoretical``: ``ref_lat``, ``ref_lon``, ``extent_km``,
           ``spacing_km``, optional ``jitter_km``, ``seed``
@@ -507,42 +508,42 @@ def dense_geometry(cfg: dict, name: str = "DENSE") -> ArrayGeometry:
     from corephase.io.stations import elements_from_csv, load_station_table
     from corephase.sources import fdsn
 
-    src = cfg.get("source")
+    src = spec.source
     if src == "theoretical":
         return theoretical_dense_geometry(
-            cfg["ref_lat"],
-            cfg["ref_lon"],
-            cfg["extent_km"],
-            cfg["spacing_km"],
-            cfg.get("jitter_km", 0.0),
-            cfg.get("seed", 0),
+            spec.ref_lat,
+            spec.ref_lon,
+            spec.extent_km,
+            spec.spacing_km,
+            spec.jitter_km,
+            spec.seed,
             name,
         )
     if src in ("csv", "stationxml"):
-        return _geometry_from_table(load_station_table(cfg["path"]), name, cfg)
+        return _geometry_from_table(load_station_table(spec.path), name, spec)
     if src == "fdsn":
         from obspy import UTCDateTime
 
-        client = fdsn.make_client(cfg["data_centre"], cfg.get("timeout_s", 60.0))
+        client = fdsn.make_client(spec.data_centre, spec.timeout_s)
         keys = ("network", "station", "channel", "location")
         keys += ("minlatitude", "maxlatitude", "minlongitude", "maxlongitude")
-        query = {k: cfg[k] for k in keys if cfg.get(k) is not None}
-        if cfg.get("date"):
-            t = UTCDateTime(cfg["date"])
+        query = {k: getattr(spec, k) for k in keys if getattr(spec, k) is not None}
+        if spec.date:
+            t = UTCDateTime(spec.date)
             query.update(starttime=t, endtime=t + 86400)
         inv = client.get_stations(level="channel", **query)
-        return _geometry_from_table(load_station_table(inv), name, cfg)
+        return _geometry_from_table(load_station_table(inv), name, spec)
     if src == "ims":
-        rows = elements_from_csv(cfg.get("path", "ims_array_elements.csv"), cfg["array"])
+        rows = elements_from_csv(spec.path or "ims_array_elements.csv", spec.array)
         codes = [f"IM.{r['station']}..SHZ" for r in rows]
         geom = ArrayGeometry(
-            cfg["array"],
+            spec.array,
             codes,
             [r["latitude"] for r in rows],
             [r["longitude"] for r in rows],
             [r["elevation_m"] for r in rows],
         )
-        if cfg.get("center_lat") is not None and cfg.get("center_lon") is not None:
-            geom.ref_lat, geom.ref_lon = float(cfg["center_lat"]), float(cfg["center_lon"])
+        if spec.center_lat is not None and spec.center_lon is not None:
+            geom.ref_lat, geom.ref_lon = float(spec.center_lat), float(spec.center_lon)
         return geom
     raise ValueError(f"geometry source {src!r} is not one of {', '.join(GEOMETRY_SOURCES)}")

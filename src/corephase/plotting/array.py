@@ -10,7 +10,8 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from corephase.model.geometry import KM_PER_DEG
-from corephase.plotting.pair import _save, _title
+from corephase.plotting.pair import _title
+from corephase.plotting.style import save_figure
 from corephase.signal.fk import fk_peak, fk_power
 from corephase.signal.vespagram import vespagram
 
@@ -99,7 +100,7 @@ def plot_vespagram(
         fontsize=9,
     )
     fig.subplots_adjust(left=0.06, right=0.91, bottom=0.14, top=0.82, wspace=0.25)
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def plot_fk_maps(
@@ -160,4 +161,4 @@ def plot_fk_maps(
             ax.set_ylabel("north slowness (s/°)")
     fig.suptitle(f"{_title(pair, band['name'])}   FK, relative power", fontsize=9)
     fig.subplots_adjust(left=0.08, right=0.98, bottom=0.14, top=0.78, wspace=0.35)
-    _save(fig, path)
+    save_figure(fig, path)

@@ -2,8 +2,8 @@
 
 All functions take the ``arrays`` dict returned by
 :func:`corephase.analysis.coda.analyse_coda` (or loaded with
-:func:`corephase.analysis.coda.load_coda_arrays`) and write a PNG atomically (temporary
-file in the target folder, then ``os.replace``). Times are seconds relative to
+:func:`corephase.analysis.coda.load_coda_arrays`) and write a figure with
+:func:`corephase.plotting.style.save_figure`. Times are seconds relative to
 each phase's theoretical arrival; amplitudes are log10 of the noise-corrected
 envelope normalised at the phase peak. Each function returns the
 :class:`matplotlib.figure.Figure` it wrote.
@@ -11,13 +11,10 @@ envelope normalised at the phase peak. Each function returns the
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from corephase.io.files import atomic_path
+from corephase.plotting.style import save_figure
 
 _COLORS = {"PcP": "tab:blue", "ScP": "tab:green", "PKiKP": "tab:red"}
 
@@ -31,14 +28,6 @@ def _title(arrays, what, synthetic):
     m = arrays.get("meta", {})
     t = f"{what}: {m.get('array', '?')} {m.get('event_id', '?')} {m.get('band_label', '')}"
     return ("[synthetic] " + t) if synthetic else t
-
-
-def _save(fig: Figure, path) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    FigureCanvasAgg(fig)
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=100)
 
 
 def _window(cur, key):
@@ -72,7 +61,7 @@ def plot_phase_envelopes(arrays: dict, path, synthetic: bool = False, xlim=(-70.
     ax.legend(loc="upper right", fontsize=8)
     ax.set_title(_title(arrays, "Envelope beams", synthetic), fontsize=10)
     fig.tight_layout()
-    _save(fig, path)
+    save_figure(fig, path)
     return fig
 
 
@@ -136,7 +125,7 @@ def plot_coda_fit(arrays: dict, path, phase: str | None = None, synthetic: bool 
     ax.legend(loc="lower left", fontsize=7, ncol=2)
     ax.set_title(_title(arrays, f"{phase} coda", synthetic), fontsize=10)
     fig.tight_layout()
-    _save(fig, path)
+    save_figure(fig, path)
     return fig
 
 
@@ -191,7 +180,7 @@ def plot_overlay_panels(panels, phase: str, band_name: str, path, synthetic: boo
             ax.axis("off")
     syn = "SYNTHETIC  " if synthetic else ""
     fig.suptitle(f"{syn}{phase} coda comparison, {band_name}", fontsize=10)
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def plot_cluster_overlay(
@@ -232,7 +221,7 @@ def plot_cluster_overlay(
     t = f"{phase} cluster overlay: {m0.get('array', '?')} {m0.get('band_label', '')}, {n} events"
     ax.set_title(("[synthetic] " + t) if synthetic else t, fontsize=10)
     fig.tight_layout()
-    _save(fig, path)
+    save_figure(fig, path)
     return fig
 
 
@@ -259,5 +248,5 @@ def plot_coda_vespagram(arrays: dict, path, synthetic: bool = False):
         fontsize=10,
     )
     fig.tight_layout()
-    _save(fig, path)
+    save_figure(fig, path)
     return fig

@@ -14,19 +14,14 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
-from corephase.io.files import atomic_path
 from corephase.model.geometry import KM_PER_DEG
+from corephase.plotting.style import save_figure
 
 _LABELS = {"snr_gain": "SNR gain", "pd": "detection probability"}
 
 
-def _save(fig: Figure, path) -> None:
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=100)
-
-
-def _primary_stack(cfg) -> str:
-    return cfg["metrics"]["stacks"][0]
+def _primary_stack(settings) -> str:
+    return settings.metrics.stacks[0]
 
 
 def _size_col(df):
@@ -37,28 +32,27 @@ def _size_col(df):
     )
 
 
-def plot_metric_grid(metrics, column: str, path, cfg, title: str = "") -> None:
+def plot_metric_grid(metrics, column: str, path, settings, title: str = "") -> None:
     """Metric against station count per layout family and phase (first configured stack).
 
     Parameters
     ----------
     metrics : pandas.DataFrame
-        Table of :func:`corephase.experiment.core.run_experiment`.
+        Table of :func:`corephase.experiment.run.run_experiment`.
     column : {"snr_gain", "pd"}
     path : path
-        PNG file.
-    cfg : dict
-        Resolved experiment configuration.
+        Image file (format from the suffix).
+    settings : corephase.config.experiment.ExperimentSettings
     """
-    stack = _primary_stack(cfg)
+    stack = _primary_stack(settings)
     ok = metrics[(metrics["status"] == "ok") & (metrics["stack"] == stack)]
-    phases = list(dict.fromkeys(t["phase"] for t in cfg["targets"]))
-    kinds = list(cfg["layouts"]["kinds"])
+    phases = list(dict.fromkeys(t.phase for t in settings.targets))
+    kinds = list(settings.layouts.kinds)
     fig = Figure(figsize=(3.0 * len(kinds) + 1, 2.6 * len(phases) + 0.8), layout="constrained")
     axes = fig.subplots(len(phases), len(kinds), squeeze=False, sharey=True)
     sizes = sorted(metrics[_size_col(metrics)].dropna().unique())
     colors = {s: f"C{i % 10}" for i, s in enumerate(sizes)}
-    nmax = max(int(n) for n in cfg["layouts"]["n_stations"])
+    nmax = max(int(n) for n in settings.layouts.n_stations)
     for i, ph in enumerate(phases):
         for j, kind in enumerate(kinds):
             ax = axes[i, j]
@@ -78,7 +72,7 @@ def plot_metric_grid(metrics, column: str, path, cfg, title: str = "") -> None:
                 nn = np.linspace(2, nmax, 50)
                 ax.plot(nn, np.sqrt(nn), color="0.6", lw=0.8, label="√N")
             if column == "pd":
-                ax.axhline(float(cfg["metrics"]["target_pd"]), color="0.6", lw=0.8)
+                ax.axhline(float(settings.metrics.target_pd), color="0.6", lw=0.8)
                 ax.set_ylim(-0.03, 1.03)
             ax.set_title(f"{ph} {kind}", fontsize=9)
             if i == len(phases) - 1:
@@ -105,15 +99,15 @@ def plot_metric_grid(metrics, column: str, path, cfg, title: str = "") -> None:
         fig.legend(handles, labels, loc="outside right upper", fontsize=7)
     fig.suptitle(
         f"{title}: {_LABELS.get(column, column)} vs N (solid extracted, dashed theoretical;"
-        f" pfa {cfg['metrics']['pfa']})",
+        f" pfa {settings.metrics.pfa})",
         fontsize=10,
     )
-    _save(fig, path)
+    save_figure(fig, path)
 
 
-def _best_worst(metrics, cfg):
-    stack = _primary_stack(cfg)
-    phase = cfg["targets"][0]["phase"]
+def _best_worst(metrics, settings):
+    stack = _primary_stack(settings)
+    phase = settings.targets[0].phase
     ok = metrics[
         (metrics["status"] == "ok") & (metrics["stack"] == stack) & (metrics["phase"] == phase)
     ]
@@ -123,22 +117,22 @@ def _best_worst(metrics, cfg):
     return phase, srt.iloc[0], srt.iloc[-1]
 
 
-def plot_arf_best_worst(metrics, subs_by_phase, scenarios, cfg, path) -> None:
+def plot_arf_best_worst(metrics, subs_by_phase, scenarios, settings, path) -> None:
     """Station maps and slowness ARFs of the best and worst layouts (first phase)."""
     from corephase.signal.response import array_response
 
-    phase, best, worst = _best_worst(metrics, cfg)
+    phase, best, worst = _best_worst(metrics, settings)
     fig = Figure(figsize=(9, 8), layout="constrained")
     axes = fig.subplots(2, 2, squeeze=False)
     if best is None:
         for ax in axes.ravel():
             ax.set_axis_off()
         fig.suptitle(f"{phase}: no feasible layout")
-        _save(fig, path)
+        save_figure(fig, path)
         return
     subs = {s.layout_id: s for s in subs_by_phase[phase]}
     sc = scenarios[phase]
-    freqs = cfg["metrics"].get("arf_freqs_hz") or [float(cfg["simulation"]["wavelet_hz"])]
+    freqs = settings.metrics.arf_freqs_hz or [float(settings.simulation.wavelet_hz)]
     lim = 4.0 / KM_PER_DEG
     for row, (label, rec) in enumerate((("best", best), ("worst", worst))):
         sub = subs[rec["layout_id"]]
@@ -179,18 +173,18 @@ def plot_arf_best_worst(metrics, subs_by_phase, scenarios, cfg, path) -> None:
             fontsize=9,
         )
         fig.colorbar(im, ax=ax, shrink=0.8)
-    fig.suptitle(f"{phase}: best and worst layouts ({_primary_stack(cfg)} stack)")
-    _save(fig, path)
+    fig.suptitle(f"{phase}: best and worst layouts ({_primary_stack(settings)} stack)")
+    save_figure(fig, path)
 
 
-def plot_roc(metrics, roc, path, cfg) -> None:
+def plot_roc(metrics, roc, path, settings) -> None:
     """ROC curves (pd against pfa) of the best and worst layouts, per stack."""
-    phase, best, worst = _best_worst(metrics, cfg)
+    phase, best, worst = _best_worst(metrics, settings)
     fig = Figure(figsize=(7, 5), layout="constrained")
     ax = fig.subplots()
     if best is not None:
         for ls, rec in (("-", best), (":", worst)):
-            for i, k in enumerate(cfg["metrics"]["stacks"]):
+            for i, k in enumerate(settings.metrics.stacks):
                 g = roc[
                     (roc["phase"] == phase)
                     & (roc["layout_id"] == rec["layout_id"])
@@ -198,12 +192,12 @@ def plot_roc(metrics, roc, path, cfg) -> None:
                 ].sort_values("pfa")
                 ax.plot(g["pfa"], g["pd"], ls, color=f"C{i}", label=f"{k} {rec['layout_id']}")
     ax.plot([1e-3, 1], [1e-3, 1], color="0.7", lw=0.8)
-    ax.axvline(float(cfg["metrics"]["pfa"]), color="0.6", lw=0.8)
+    ax.axvline(float(settings.metrics.pfa), color="0.6", lw=0.8)
     ax.set_xscale("log")
-    ax.set_xlim(left=max(1.0 / int(cfg["trials"]), 1e-3))
+    ax.set_xlim(left=max(1.0 / int(settings.trials), 1e-3))
     ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel("false-alarm probability")
     ax.set_ylabel("detection probability")
     ax.set_title(f"{phase}: ROC of the best (solid) and worst (dotted) layouts", fontsize=10)
     ax.legend(fontsize=7)
-    _save(fig, path)
+    save_figure(fig, path)

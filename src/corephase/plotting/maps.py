@@ -14,13 +14,9 @@ data the map is drawn without coastlines and a warning is logged, unless
 ``allow_download=True``, in which case cartopy may fetch Natural Earth
 coastlines (failures are logged and the map is drawn without them).
 
-Summary figures (matplotlib): number of arrays with a detection vs epicentral
-distance, and PKiKP-PcP differential times (with the TauP prediction) and
-amplitude ratios (observed only) vs distance.
-
-All figures are :class:`matplotlib.figure.Figure` objects on the Agg canvas,
-written atomically (temporary file in the target folder, then ``os.replace``).
-Distances in degrees, times in s.
+The summary figures of the catalogue are in :mod:`corephase.plotting.catalogue`.
+Maps are :class:`matplotlib.figure.Figure` objects on the Agg canvas, written
+with :func:`corephase.plotting.style.save_figure`. Positions in degrees.
 """
 
 from __future__ import annotations
@@ -32,11 +28,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from corephase.io.files import atomic_path
 from corephase.model.bounce import bounce_point
+from corephase.plotting.style import save_figure
 
 log = logging.getLogger(__name__)
 
@@ -68,28 +63,6 @@ PHASE_STYLE = {
     "PKiKP": {"marker": "o", "color": "#c0392b", "label": "PKiKP bounce (ICB)"},
     "PcP": {"marker": "s", "color": "#2471a3", "label": "PcP bounce (CMB)"},
 }
-
-
-# --------------------------------------------------------------------------- output
-
-
-def save_figure(fig: Figure, path, dpi: int = 150, tight: bool = False) -> Path:
-    """Write ``fig`` to ``path`` atomically (format from the suffix, e.g. .png, .pdf, .svg).
-
-    ``tight=True`` crops the canvas to the drawn artists (``bbox_inches="tight"``).
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if fig.canvas is None or not isinstance(fig.canvas, FigureCanvasAgg):
-        FigureCanvasAgg(fig)
-    with atomic_path(path) as tmp:
-        fig.savefig(
-            tmp,
-            dpi=dpi,
-            format=path.suffix.lstrip(".") or "png",
-            bbox_inches="tight" if tight else None,
-        )
-    return path
 
 
 # --------------------------------------------------------------------------- coastlines
@@ -275,6 +248,125 @@ def select_region(mt: pd.DataFrame, region: str | dict) -> pd.DataFrame:
 # --------------------------------------------------------------------------- map
 
 
+def _map_data(cat, spec: dict, region, phases, arrays, model):
+    """Map table of the region, its events, arrays (with the extra ones) and source-array pairs."""
+    mt = select_region(map_table(cat, phases, model), spec)
+    extra = None
+    if arrays is not None:
+        missing = [c for c in ("array", "lat", "lon") if c not in arrays.columns]
+        if missing:
+            raise ValueError(f"arrays table lacks columns {missing}")
+        extra = arrays
+        if spec.get("arrays"):
+            extra = extra[extra["array"].isin(list(spec["arrays"]))]
+    if mt.empty and (extra is None or extra.empty):
+        raise ValueError(f"nothing to map for region {region!r}")
+    ev = mt.groupby("event", sort=True)[["event_lat", "event_lon"]].first()
+    ar = mt.groupby("array", sort=True)[["array_lat", "array_lon"]].first()
+    ar = ar.rename(columns={"array_lat": "lat", "array_lon": "lon"})
+    if extra is not None:
+        ex = extra.groupby("array")[["lat", "lon"]].first()
+        ar = pd.concat([ar, ex[~ex.index.isin(ar.index)]])
+    return mt, ev, ar, mt.drop_duplicates(["event", "array"])
+
+
+def _map_view(spec: dict, mt, ev, ar):
+    """Projection, extent (lon0, lon1, lat0, lat1 or None for global) and figure size (in)."""
+    import cartopy.crs as ccrs
+
+    if spec.get("global", False):
+        return ccrs.Robinson(central_longitude=150.0), None, (11.0, 6.0)
+    all_lon = np.concatenate([ev["event_lon"], ar["lon"], mt["bounce_lon"].dropna()])
+    all_lat = np.concatenate([ev["event_lat"], ar["lat"], mt["bounce_lat"].dropna()])
+    centre = _circular_mean_lon(all_lon)
+    lons = _unwrap(all_lon, centre)
+    pad = 5.0
+    extent = (
+        float(lons.min() - pad),
+        float(lons.max() + pad),
+        float(max(all_lat.min() - pad, -89.0)),
+        float(min(all_lat.max() + pad, 89.0)),
+    )
+    aspect = (extent[1] - extent[0]) / max(extent[3] - extent[2], 1.0)
+    figsize = (10.0, float(np.clip(10.0 / aspect + 0.8, 4.0, 11.0)))
+    return ccrs.PlateCarree(central_longitude=centre), extent, figsize
+
+
+def _draw_bounces(ax, mt, phases) -> tuple[dict, dict]:
+    """Bounce points per phase (filled: detected); returns counts drawn and detected."""
+    import cartopy.crs as ccrs
+
+    n_bounce, n_detected = {}, {}
+    # later phases are drawn smaller and on top so that coincident points stay visible
+    for k, ph in enumerate(reversed(list(phases))):
+        st = PHASE_STYLE.get(ph, {"marker": "D", "color": "k", "label": f"{ph} bounce"})
+        sub = mt[(mt["phase"] == ph) & mt["bounce_lat"].notna()]
+        n_bounce[ph] = len(sub)
+        n_detected[ph] = int(sub["detected"].sum())
+        d, nd = sub[sub["detected"]], sub[~sub["detected"]]
+        size = 70.0 / (1 + 1.2 * k)
+        for part, det in ((nd, False), (d, True)):
+            if part.empty:
+                continue
+            ax.scatter(
+                part["bounce_lon"],
+                part["bounce_lat"],
+                marker=st["marker"],
+                s=size,
+                facecolors=st["color"] if det else "white",
+                edgecolors="k" if det else st["color"],
+                linewidths=0.6 if det else 1.0,
+                transform=ccrs.PlateCarree(),
+                zorder=4 + k,
+                label=f"{st['label']}, {'detected' if det else 'not detected'} ({len(part)})",
+            )
+    return n_bounce, n_detected
+
+
+def _draw_sites(ax, ev, ar, pairs) -> None:
+    """Great-circle paths, events (stars) and labelled arrays (triangles)."""
+    import cartopy.crs as ccrs
+
+    geo, pc = ccrs.Geodetic(), ccrs.PlateCarree()
+    for p in pairs.itertuples(index=False):
+        glat, glon = great_circle_track(p.event_lat, p.event_lon, p.array_lat, p.array_lon)
+        ax.plot(glon, glat, color="0.55", lw=0.6, alpha=0.7, transform=geo, zorder=2)
+    common = {"edgecolors": "k", "linewidths": 0.7, "transform": pc, "zorder": 8}
+    ax.scatter(
+        ev["event_lon"],
+        ev["event_lat"],
+        marker="*",
+        s=180,
+        c="gold",
+        label=f"events ({len(ev)})",
+        **common,
+    )
+    ax.scatter(
+        ar["lon"], ar["lat"], marker="^", s=90, c="#1e8449", label=f"arrays ({len(ar)})", **common
+    )
+    for name, r in ar.iterrows():
+        ax.annotate(
+            str(name),
+            xy=(r["lon"], r["lat"]),
+            xycoords=pc._as_mpl_transform(ax),
+            xytext=(4, 4),
+            textcoords="offset points",
+            fontsize=7,
+            zorder=7,
+        )
+
+
+def _save_map(fig, path) -> None:
+    """Save a map, silencing pyshp's warnings about hole-only GSHHS rings (harmless)."""
+    shp_log = logging.getLogger("shapefile")
+    level = shp_log.level
+    shp_log.setLevel(logging.ERROR)
+    try:
+        save_figure(fig, path, tight=True)
+    finally:
+        shp_log.setLevel(level)
+
+
 def plot_map(
     cat: pd.DataFrame,
     path,
@@ -285,7 +377,6 @@ def plot_map(
     coastline_dirs: Sequence | None = None,
     allow_download: bool = False,
     title: str | None = None,
-    dpi: int = 150,
 ) -> dict:
     """Draw a map of events, arrays, ray paths and bounce points and write it to ``path``.
 
@@ -319,51 +410,9 @@ def plot_map(
     spec = REGIONS.get(region) if isinstance(region, str) else region
     if spec is None:
         raise ValueError(f"unknown region {region!r}; known: {sorted(REGIONS)}")
-    mt = select_region(map_table(cat, phases, model), spec)
-    extra = None
-    if arrays is not None:
-        missing = [c for c in ("array", "lat", "lon") if c not in arrays.columns]
-        if missing:
-            raise ValueError(f"arrays table lacks columns {missing}")
-        extra = arrays
-        if spec.get("arrays"):
-            extra = extra[extra["array"].isin(list(spec["arrays"]))]
-    if mt.empty and (extra is None or extra.empty):
-        raise ValueError(f"nothing to map for region {region!r}")
-
-    ev = mt.groupby("event", sort=True)[["event_lat", "event_lon"]].first()
-    ar = mt.groupby("array", sort=True)[["array_lat", "array_lon"]].first()
-    ar = ar.rename(columns={"array_lat": "lat", "array_lon": "lon"})
-    if extra is not None:
-        ex = extra.groupby("array")[["lat", "lon"]].first()
-        ar = pd.concat([ar, ex[~ex.index.isin(ar.index)]])
-    pairs = mt.drop_duplicates(["event", "array"])
-
-    all_lon = np.concatenate([ev["event_lon"], ar["lon"], mt["bounce_lon"].dropna()])
-    all_lat = np.concatenate([ev["event_lat"], ar["lat"], mt["bounce_lat"].dropna()])
-    if spec.get("global", False):
-        centre = 150.0
-        proj = ccrs.Robinson(central_longitude=centre)
-        extent = None
-    else:
-        centre = _circular_mean_lon(all_lon)
-        lons = _unwrap(all_lon, centre)
-        pad = 5.0
-        extent = (
-            float(lons.min() - pad),
-            float(lons.max() + pad),
-            float(max(all_lat.min() - pad, -89.0)),
-            float(min(all_lat.max() + pad, 89.0)),
-        )
-        proj = ccrs.PlateCarree(central_longitude=centre)
-
-    if extent is None:
-        figsize = (11.0, 6.0)
-    else:
-        aspect = (extent[1] - extent[0]) / max(extent[3] - extent[2], 1.0)
-        figsize = (10.0, float(np.clip(10.0 / aspect + 0.8, 4.0, 11.0)))
+    mt, ev, ar, pairs = _map_data(cat, spec, region, phases, arrays, model)
+    proj, extent, figsize = _map_view(spec, mt, ev, ar)
     fig = Figure(figsize=figsize)
-    FigureCanvasAgg(fig)
     ax = fig.add_subplot(1, 1, 1, projection=proj)
     if extent is None:
         ax.set_global()
@@ -373,69 +422,8 @@ def plot_map(
     gl = ax.gridlines(draw_labels=extent is not None, linewidth=0.3, color="0.7")
     if extent is not None:
         gl.top_labels = gl.right_labels = False
-
-    geo, pc = ccrs.Geodetic(), ccrs.PlateCarree()
-    for p in pairs.itertuples(index=False):
-        glat, glon = great_circle_track(p.event_lat, p.event_lon, p.array_lat, p.array_lon)
-        ax.plot(glon, glat, color="0.55", lw=0.6, alpha=0.7, transform=geo, zorder=2)
-    n_bounce, n_detected = {}, {}
-    # later phases are drawn smaller and on top so that coincident points stay visible
-    for k, ph in enumerate(reversed(list(phases))):
-        st = PHASE_STYLE.get(ph, {"marker": "D", "color": "k", "label": f"{ph} bounce"})
-        sub = mt[(mt["phase"] == ph) & mt["bounce_lat"].notna()]
-        n_bounce[ph] = len(sub)
-        n_detected[ph] = int(sub["detected"].sum())
-        d, nd = sub[sub["detected"]], sub[~sub["detected"]]
-        size = 70.0 / (1 + 1.2 * k)
-        for part, det in ((nd, False), (d, True)):
-            if part.empty:
-                continue
-            ax.scatter(
-                part["bounce_lon"],
-                part["bounce_lat"],
-                marker=st["marker"],
-                s=size,
-                facecolors=st["color"] if det else "white",
-                edgecolors="k" if det else st["color"],
-                linewidths=0.6 if det else 1.0,
-                transform=pc,
-                zorder=4 + k,
-                label=f"{st['label']}, {'detected' if det else 'not detected'} ({len(part)})",
-            )
-    ax.scatter(
-        ev["event_lon"],
-        ev["event_lat"],
-        marker="*",
-        s=180,
-        c="gold",
-        edgecolors="k",
-        linewidths=0.7,
-        transform=pc,
-        zorder=8,
-        label=f"events ({len(ev)})",
-    )
-    ax.scatter(
-        ar["lon"],
-        ar["lat"],
-        marker="^",
-        s=90,
-        c="#1e8449",
-        edgecolors="k",
-        linewidths=0.7,
-        transform=pc,
-        zorder=8,
-        label=f"arrays ({len(ar)})",
-    )
-    for name, r in ar.iterrows():
-        ax.annotate(
-            str(name),
-            xy=(r["lon"], r["lat"]),
-            xycoords=pc._as_mpl_transform(ax),
-            xytext=(4, 4),
-            textcoords="offset points",
-            fontsize=7,
-            zorder=7,
-        )
+    n_bounce, n_detected = _draw_bounces(ax, mt, phases)
+    _draw_sites(ax, ev, ar, pairs)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.05), ncol=3, fontsize=7, frameon=False)
     name = region if isinstance(region, str) else spec.get("name", "custom")
     ax.set_title(title or f"Core-phase bounce points ({name}, {model})", fontsize=10)
@@ -450,14 +438,7 @@ def plot_map(
             fontsize=7,
             color="0.4",
         )
-    # pyshp warns about each hole-only ring of the GSHHS polygons; harmless for outlines
-    shp_log = logging.getLogger("shapefile")
-    level = shp_log.level
-    shp_log.setLevel(logging.ERROR)
-    try:
-        save_figure(fig, path, dpi=dpi, tight=True)
-    finally:
-        shp_log.setLevel(level)
+    _save_map(fig, path)
     return {
         "coastlines": coast,
         "n_events": len(ev),
@@ -467,165 +448,3 @@ def plot_map(
         "n_detected": n_detected,
         "extent": extent,
     }
-
-
-# --------------------------------------------------------------------------- summary plots
-
-
-def plot_detection_histogram(
-    cat: pd.DataFrame, path, phase: str = "PKiKP", bin_width_deg: float = 5.0, dpi: int = 150
-) -> dict:
-    """Histogram of the number of arrays with a ``phase`` detection vs epicentral distance.
-
-    Each (event, array) pair counts once (detected in any band or stack). Bars:
-    pairs with a detection; outline: all pairs analysed. Returns ``bins`` (deg),
-    ``detected`` and ``total`` counts per bin.
-    """
-    from corephase.analysis.catalogue import detections_per_pair
-
-    if bin_width_deg <= 0:
-        raise ValueError(f"bin_width_deg must be positive, got {bin_width_deg}")
-    per = detections_per_pair(cat, phase)
-    if per.empty:
-        raise ValueError("catalogue has no (event, array) pairs")
-    hi = max(180.0, float(np.ceil(per["distance_deg"].max() / bin_width_deg) * bin_width_deg))
-    bins = np.arange(0.0, hi + bin_width_deg / 2, bin_width_deg)
-    total, _ = np.histogram(per["distance_deg"], bins)
-    det, _ = np.histogram(per.loc[per["detected"], "distance_deg"], bins)
-    fig = Figure(figsize=(7, 4))
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot(1, 1, 1)
-    ax.bar(
-        bins[:-1],
-        det,
-        width=bin_width_deg,
-        align="edge",
-        color="#c0392b",
-        edgecolor="k",
-        linewidth=0.4,
-        label=f"{phase} detected ({det.sum()})",
-    )
-    ax.stairs(total, bins, color="k", linewidth=1.0, label=f"pairs analysed ({total.sum()})")
-    ax.set_xlabel("Epicentral distance (deg)")
-    ax.set_ylabel("Number of arrays (event-array pairs)")
-    ax.set_xlim(0, min(hi, 180.0))
-    ax.yaxis.get_major_locator().set_params(integer=True)
-    ax.legend(fontsize=8)
-    ax.set_title(f"{phase} detections vs distance ({bin_width_deg:g} deg bins)", fontsize=10)
-    save_figure(fig, path, dpi=dpi)
-    return {"bins": bins, "detected": det, "total": total}
-
-
-def pkikp_pcp_prediction(distances_deg, depth_km: float, model: str = "ak135") -> np.ndarray:
-    """TauP PKiKP minus PcP travel time (s) at each distance; NaN where either is missing."""
-    from corephase.model.traveltimes import first_arrivals
-
-    out = []
-    for d in np.atleast_1d(np.asarray(distances_deg, float)):
-        a = first_arrivals(depth_km, d, ["PKiKP", "PcP"], model)
-        out.append(a["PKiKP"].time - a["PcP"].time if len(a) == 2 else np.nan)
-    return np.array(out)
-
-
-def plot_pkikp_pcp(
-    cat: pd.DataFrame, path, model: str = "ak135", dpi: int = 150, max_distance_deg: float = 100.0
-) -> dict:
-    """PKiKP-PcP differential times and amplitude ratios vs distance.
-
-    Left: observed t(PKiKP) - t(PcP) (s) beside the TauP ``model`` curve for the
-    median source depth (dashed: shallowest and deepest event). Middle:
-    observed minus predicted differential time, each point against the
-    prediction for its own source depth and distance. Right: observed amplitude
-    ratios (or SNR ratios, as labelled) on a log axis; no model prediction of
-    the ratio is drawn (it needs ICB/CMB reflection coefficients, geometric
-    spreading and attenuation, which this figure does not model).
-
-    Returns
-    -------
-    dict
-        ``n`` (points plotted), ``depths_km`` (depths of the curves),
-        ``rms_resid_s`` (RMS observed minus predicted, NaN when nothing plotted).
-    """
-    from corephase.analysis.catalogue import pkikp_pcp_table
-
-    tab = pkikp_pcp_table(cat)
-    fig = Figure(figsize=(14, 4.2), layout="constrained")
-    FigureCanvasAgg(fig)
-    ax1, ax2, ax3 = (fig.add_subplot(1, 3, i) for i in (1, 2, 3))
-    depths = tab["event_depth_km"] if not tab.empty else cat["event_depth_km"].dropna()
-    dmed = float(np.median(depths)) if len(depths) else 0.0
-    curve_depths = [dmed]
-    if len(depths) and depths.max() - depths.min() > 50:
-        curve_depths += sorted({float(depths.min()), float(depths.max())} - {dmed})
-    grid = np.arange(1.0, max_distance_deg + 0.5, 1.0)
-    for k, d in enumerate(curve_depths):
-        ax1.plot(
-            grid,
-            pkikp_pcp_prediction(grid, d, model),
-            "-" if k == 0 else "--",
-            color="k",
-            lw=1,
-            label=f"{model}, depth {d:.0f} km",
-        )
-    rms = np.nan
-    bases: set = set()
-    if not tab.empty:
-        pred = np.array(
-            [
-                pkikp_pcp_prediction([r.distance_deg], r.event_depth_km, model)[0]
-                for r in tab.itertuples()
-            ]
-        )
-        resid = tab["dt_obs_s"].to_numpy() - pred
-        rms = float(np.sqrt(np.nanmean(resid**2)))
-        style = {
-            "c": tab["event_depth_km"],
-            "cmap": "viridis",
-            "s": 22,
-            "edgecolors": "k",
-            "linewidths": 0.3,
-            "zorder": 3,
-        }
-        if len(depths):
-            style["vmin"], style["vmax"] = float(depths.min()), float(depths.max()) + 1e-6
-        sc = ax1.scatter(tab["distance_deg"], tab["dt_obs_s"], label="observed", **style)
-        ax2.scatter(tab["distance_deg"], resid, **style)
-        ax2.axhline(0.0, color="k", lw=0.8)
-        pos = (tab["amp_ratio"] > 0).to_numpy()
-        ax3.scatter(
-            tab.loc[pos, "distance_deg"],
-            tab.loc[pos, "amp_ratio"],
-            **{**style, "c": tab.loc[pos, "event_depth_km"]},
-        )
-        ax3.set_yscale("log")
-        bases = set(tab["amp_ratio_basis"]) - {""}
-        fig.colorbar(sc, ax=[ax1, ax2, ax3], label="Source depth (km)", shrink=0.9)
-        ax2.set_title(f"Observed − {model} (RMS {rms:.2f} s, n = {len(tab)})", fontsize=10)
-    else:
-        for a in (ax1, ax2, ax3):
-            a.text(
-                0.5,
-                0.5,
-                "no pair with both PKiKP and PcP detected",
-                transform=a.transAxes,
-                ha="center",
-                fontsize=9,
-            )
-        ax2.set_title(f"Observed − {model}", fontsize=10)
-    for a in (ax1, ax2, ax3):
-        a.set_xlabel("Epicentral distance (deg)")
-        a.set_xlim(0, max_distance_deg)
-    ax1.set_ylabel("t(PKiKP) − t(PcP) (s)")
-    ax1.legend(fontsize=7)
-    ax1.set_title("PKiKP−PcP differential time", fontsize=10)
-    ax2.set_ylabel("Differential-time residual (s)")
-    if bases == {"amplitude"}:
-        ylab = "PKiKP/PcP amplitude ratio"
-    elif bases == {"snr"}:
-        ylab = "PKiKP/PcP SNR ratio"
-    else:
-        ylab = "PKiKP/PcP amplitude (or SNR) ratio"
-    ax3.set_ylabel(ylab + " (dimensionless)")
-    ax3.set_title("Observed ratios (no model prediction)", fontsize=10)
-    save_figure(fig, path, dpi=dpi)
-    return {"n": len(tab), "depths_km": curve_depths, "rms_resid_s": rms}

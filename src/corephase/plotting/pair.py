@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
-from corephase.io.files import atomic_path
+from corephase.plotting.style import save_figure
 
 STACK_LABELS = {
     "linear": "linear beam",
@@ -29,18 +29,13 @@ def _title(pair: dict, band_name: str) -> str:
     )
 
 
-def _save(fig: Figure, path) -> None:
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=95)
-
-
 def plot_message(text: str, path) -> None:
     """A figure holding only ``text`` (for outputs that have nothing to show)."""
     fig = Figure(figsize=(8, 2.5))
     ax = fig.add_subplot()
     ax.axis("off")
     ax.text(0.5, 0.5, text, ha="center", va="center", wrap=True)
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def plot_status(pair: dict, band_name: str, path) -> None:
@@ -113,4 +108,4 @@ def plot_pair_band(pair, arrivals, stream, beams, band, config, path, half_windo
                         axes[i, j].text(dtp, len(seg) - 0.5, other, fontsize=7, color="C1")
         axes[-1, j].set_xlabel(f"time after {ph} (s)")
     fig.suptitle(_title(pair, name), fontsize=10)
-    _save(fig, path)
+    save_figure(fig, path)

@@ -8,13 +8,31 @@ log = logging.getLogger("corephase")
 
 
 def experiment(name: str, settings: dict, outputs: dict, seed: int, workers: int = 1):
-    """Run the experiment ``name`` (see :func:`corephase.experiment.core.run_experiment`).
+    """Run the experiment ``name`` (see :func:`corephase.experiment.run.run_experiment`).
 
-    ``settings`` is the experiment's config entry, ``outputs`` maps the keys of
-    :data:`corephase.experiment.core.OUTPUTS` to paths.
+    Parameters
+    ----------
+    name : str
+        Experiment name (a key of the config's ``experiments``).
+    settings : dict
+        The experiment's config entry; turned into
+        :class:`corephase.config.experiment.ExperimentSettings` here.
+    outputs : dict
+        Paths keyed as :data:`corephase.experiment.run.OUTPUTS`.
+    seed : int
+        The config's base seed.
+    workers : int
+        Threads for the FFTs.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The metrics table.
     """
-    from corephase.experiment.core import run_experiment
+    from corephase.config.experiment import ExperimentSettings
+    from corephase.experiment.run import run_experiment
 
-    metrics = run_experiment(name, settings, outputs, seed=seed, workers=workers)
+    exp = ExperimentSettings.from_dict(settings, where=f"experiments.{name}")
+    metrics = run_experiment(name, exp, outputs, seed=seed, workers=workers)
     log.info("experiment %s: %d metric rows", name, len(metrics))
     return metrics

@@ -21,7 +21,8 @@ def global_figures(catalogue_csv, arrays_cfg: dict, model: str, out: dict, regio
     import pandas as pd
 
     from corephase.analysis.catalogue import read_catalogue
-    from corephase.plotting.maps import plot_detection_histogram, plot_map, plot_pkikp_pcp
+    from corephase.plotting.catalogue import plot_detection_histogram, plot_pkikp_pcp
+    from corephase.plotting.maps import plot_map
     from corephase.plotting.pair import plot_message
 
     cat = read_catalogue(catalogue_csv)

@@ -1,0 +1,186 @@
+"""Summary figures of the global detection catalogue (matplotlib, Agg canvas).
+
+Number of arrays with a detection against epicentral distance, and PKiKP-PcP
+differential times (with the TauP prediction) and amplitude ratios (observed
+only) against distance. Distances in degrees, times in s; written with
+:func:`corephase.plotting.style.save_figure`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from corephase.plotting.style import save_figure
+
+
+def plot_detection_histogram(
+    cat: pd.DataFrame, path, phase: str = "PKiKP", bin_width_deg: float = 5.0
+) -> dict:
+    """Histogram of the number of arrays with a ``phase`` detection vs epicentral distance.
+
+    Each (event, array) pair counts once (detected in any band or stack). Bars:
+    pairs with a detection; outline: all pairs analysed. Returns ``bins`` (deg),
+    ``detected`` and ``total`` counts per bin.
+    """
+    from corephase.analysis.catalogue import detections_per_pair
+
+    if bin_width_deg <= 0:
+        raise ValueError(f"bin_width_deg must be positive, got {bin_width_deg}")
+    per = detections_per_pair(cat, phase)
+    if per.empty:
+        raise ValueError("catalogue has no (event, array) pairs")
+    hi = max(180.0, float(np.ceil(per["distance_deg"].max() / bin_width_deg) * bin_width_deg))
+    bins = np.arange(0.0, hi + bin_width_deg / 2, bin_width_deg)
+    total, _ = np.histogram(per["distance_deg"], bins)
+    det, _ = np.histogram(per.loc[per["detected"], "distance_deg"], bins)
+    fig = Figure(figsize=(7, 4))
+    ax = fig.add_subplot(1, 1, 1)
+    ax.bar(
+        bins[:-1],
+        det,
+        width=bin_width_deg,
+        align="edge",
+        color="#c0392b",
+        edgecolor="k",
+        linewidth=0.4,
+        label=f"{phase} detected ({det.sum()})",
+    )
+    ax.stairs(total, bins, color="k", linewidth=1.0, label=f"pairs analysed ({total.sum()})")
+    ax.set_xlabel("Epicentral distance (deg)")
+    ax.set_ylabel("Number of arrays (event-array pairs)")
+    ax.set_xlim(0, min(hi, 180.0))
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.legend(fontsize=8)
+    ax.set_title(f"{phase} detections vs distance ({bin_width_deg:g} deg bins)", fontsize=10)
+    save_figure(fig, path)
+    return {"bins": bins, "detected": det, "total": total}
+
+
+def pkikp_pcp_prediction(distances_deg, depth_km: float, model: str = "ak135") -> np.ndarray:
+    """TauP PKiKP minus PcP travel time (s) at each distance; NaN where either is missing."""
+    from corephase.model.traveltimes import first_arrivals
+
+    out = []
+    for d in np.atleast_1d(np.asarray(distances_deg, float)):
+        a = first_arrivals(depth_km, d, ["PKiKP", "PcP"], model)
+        out.append(a["PKiKP"].time - a["PcP"].time if len(a) == 2 else np.nan)
+    return np.array(out)
+
+
+def _curve_depths(tab, cat) -> tuple[pd.Series, list]:
+    """Source depths of the points, and the depths (km) of the predicted curves."""
+    depths = tab["event_depth_km"] if not tab.empty else cat["event_depth_km"].dropna()
+    dmed = float(np.median(depths)) if len(depths) else 0.0
+    curve_depths = [dmed]
+    if len(depths) and depths.max() - depths.min() > 50:
+        curve_depths += sorted({float(depths.min()), float(depths.max())} - {dmed})
+    return depths, curve_depths
+
+
+def _observed_panels(fig, axes, tab, depths, model: str) -> tuple[float, set]:
+    """Observed times, residuals and ratios coloured by depth; returns RMS residual and bases."""
+    ax1, ax2, ax3 = axes
+    pred = np.array(
+        [
+            pkikp_pcp_prediction([r.distance_deg], r.event_depth_km, model)[0]
+            for r in tab.itertuples()
+        ]
+    )
+    resid = tab["dt_obs_s"].to_numpy() - pred
+    rms = float(np.sqrt(np.nanmean(resid**2)))
+    style = {
+        "c": tab["event_depth_km"],
+        "cmap": "viridis",
+        "s": 22,
+        "edgecolors": "k",
+        "linewidths": 0.3,
+        "zorder": 3,
+    }
+    if len(depths):
+        style["vmin"], style["vmax"] = float(depths.min()), float(depths.max()) + 1e-6
+    sc = ax1.scatter(tab["distance_deg"], tab["dt_obs_s"], label="observed", **style)
+    ax2.scatter(tab["distance_deg"], resid, **style)
+    ax2.axhline(0.0, color="k", lw=0.8)
+    pos = (tab["amp_ratio"] > 0).to_numpy()
+    ax3.scatter(
+        tab.loc[pos, "distance_deg"],
+        tab.loc[pos, "amp_ratio"],
+        **{**style, "c": tab.loc[pos, "event_depth_km"]},
+    )
+    ax3.set_yscale("log")
+    fig.colorbar(sc, ax=list(axes), label="Source depth (km)", shrink=0.9)
+    ax2.set_title(f"Observed − {model} (RMS {rms:.2f} s, n = {len(tab)})", fontsize=10)
+    return rms, set(tab["amp_ratio_basis"]) - {""}
+
+
+def _ratio_label(bases: set) -> str:
+    if bases == {"amplitude"}:
+        return "PKiKP/PcP amplitude ratio (dimensionless)"
+    if bases == {"snr"}:
+        return "PKiKP/PcP SNR ratio (dimensionless)"
+    return "PKiKP/PcP amplitude (or SNR) ratio (dimensionless)"
+
+
+def plot_pkikp_pcp(
+    cat: pd.DataFrame, path, model: str = "ak135", max_distance_deg: float = 100.0
+) -> dict:
+    """PKiKP-PcP differential times and amplitude ratios vs distance.
+
+    Left: observed t(PKiKP) - t(PcP) (s) beside the TauP ``model`` curve for the
+    median source depth (dashed: shallowest and deepest event). Middle:
+    observed minus predicted differential time, each point against the
+    prediction for its own source depth and distance. Right: observed amplitude
+    ratios (or SNR ratios, as labelled) on a log axis; no model prediction of
+    the ratio is drawn (it needs ICB/CMB reflection coefficients, geometric
+    spreading and attenuation, which this figure does not model).
+
+    Returns
+    -------
+    dict
+        ``n`` (points plotted), ``depths_km`` (depths of the curves),
+        ``rms_resid_s`` (RMS observed minus predicted, NaN when nothing plotted).
+    """
+    from corephase.analysis.catalogue import pkikp_pcp_table
+
+    tab = pkikp_pcp_table(cat)
+    fig = Figure(figsize=(14, 4.2), layout="constrained")
+    axes = [fig.add_subplot(1, 3, i) for i in (1, 2, 3)]
+    ax1, ax2, ax3 = axes
+    depths, curve_depths = _curve_depths(tab, cat)
+    grid = np.arange(1.0, max_distance_deg + 0.5, 1.0)
+    for k, d in enumerate(curve_depths):
+        ax1.plot(
+            grid,
+            pkikp_pcp_prediction(grid, d, model),
+            "-" if k == 0 else "--",
+            color="k",
+            lw=1,
+            label=f"{model}, depth {d:.0f} km",
+        )
+    rms, bases = np.nan, set()
+    if not tab.empty:
+        rms, bases = _observed_panels(fig, axes, tab, depths, model)
+    else:
+        for a in axes:
+            a.text(
+                0.5,
+                0.5,
+                "no pair with both PKiKP and PcP detected",
+                transform=a.transAxes,
+                ha="center",
+                fontsize=9,
+            )
+        ax2.set_title(f"Observed − {model}", fontsize=10)
+    for a in axes:
+        a.set_xlabel("Epicentral distance (deg)")
+        a.set_xlim(0, max_distance_deg)
+    ax1.set_ylabel("t(PKiKP) − t(PcP) (s)")
+    ax1.legend(fontsize=7)
+    ax1.set_title("PKiKP−PcP differential time", fontsize=10)
+    ax2.set_ylabel("Differential-time residual (s)")
+    ax3.set_ylabel(_ratio_label(bases))
+    ax3.set_title("Observed ratios (no model prediction)", fontsize=10)
+    save_figure(fig, path)
+    return {"n": len(tab), "depths_km": curve_depths, "rms_resid_s": rms}
