@@ -10,24 +10,10 @@ log = logging.getLogger("corephase")
 def experiment(name: str, settings: dict, outputs: dict, seed: int, workers: int = 1):
     """Run the experiment ``name`` (see :func:`corephase.experiment.run.run_experiment`).
 
-    Parameters
-    ----------
-    name : str
-        Experiment name (a key of the config's ``experiments``).
-    settings : dict
-        The experiment's config entry; turned into
-        :class:`corephase.config.experiment.ExperimentSettings` here.
-    outputs : dict
-        Paths keyed as :data:`corephase.experiment.run.OUTPUTS`.
-    seed : int
-        The config's base seed.
-    workers : int
-        Threads for the FFTs.
-
-    Returns
-    -------
-    pandas.DataFrame
-        The metrics table.
+    ``settings`` is the experiment's config entry (a key of the config's
+    ``experiments``), turned into
+    :class:`corephase.config.experiment.ExperimentSettings` here; the other
+    arguments and the returned metrics table are those of ``run_experiment``.
     """
     from corephase.config.experiment import ExperimentSettings
     from corephase.experiment.run import run_experiment

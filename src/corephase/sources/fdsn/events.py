@@ -25,25 +25,6 @@ def _catalog_entries(cfg: Mapping) -> list[dict]:
     return [dict(c) for c in cats]
 
 
-def _qevent_to_event(ev) -> Event | None:
-    org = ev.preferred_origin() or (ev.origins[0] if ev.origins else None)
-    if org is None or org.latitude is None or org.longitude is None:
-        return None
-    mag = ev.preferred_magnitude() or (ev.magnitudes[0] if ev.magnitudes else None)
-    label = ev.event_descriptions[0].text if ev.event_descriptions else ""
-    return event_from_dict(
-        {
-            "time": org.time,
-            "latitude": org.latitude,
-            "longitude": org.longitude,
-            "depth_km": (org.depth or 0.0) / 1000.0,
-            "magnitude": mag.mag if mag else float("nan"),
-            "magnitude_type": (mag.magnitude_type or "") if mag else "",
-            "label": label or "",
-        }
-    )
-
-
 def events_from_csv(path) -> list[Event]:
     """Events from a CSV with columns time, latitude, longitude, depth_km
     [, magnitude, magnitude_type, label, id]."""
@@ -156,7 +137,7 @@ def _query_fdsn_catalog(client, cat: Mapping, arrays: Mapping, now, retries, bac
                         f"{cat.get('data_centre')} failed: {exc.reason}"
                     ) from exc
                 qcat = Catalog()
-            found += [ev for ev in map(_qevent_to_event, qcat) if ev is not None]
+            found += [ev for ev in map(event_from_obspy, qcat) if ev is not None]
             t0 = te
     return found
 
