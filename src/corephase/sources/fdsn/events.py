@@ -12,7 +12,7 @@ from obspy.geodetics import locations2degrees
 
 from corephase.config.fetch import FetchSettings
 from corephase.io.files import atomic_path
-from corephase.model.events import Event, event_from_dict, events_from_quakeml
+from corephase.model.events import Event, event_from_dict, event_from_obspy, events_from_quakeml
 from corephase.sources.fdsn.client import RequestFailed, call_with_retries, make_client
 
 
