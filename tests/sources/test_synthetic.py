@@ -24,7 +24,12 @@ from corephase.model.geometry import (
     local_km_to_latlon,
     parametric_layout,
 )
-from corephase.model.traveltimes import distance_backazimuth, first_arrivals, record_window
+from corephase.model.traveltimes import (
+    distance_backazimuth,
+    first_arrivals,
+    record_window,
+    window_phases,
+)
 from corephase.sources.noise import peterson_psd
 from corephase.sources.synthetic import pair_seed, synthesize
 
@@ -54,8 +59,8 @@ def _synth(geometry, event, cfg=None, seed=0):
     dist, _, _ = distance_backazimuth(
         event.latitude, event.longitude, geometry.ref_lat, geometry.ref_lon
     )
-    phases = [*settings.amplitudes, window["start_phase"], window["end_phase"]]
-    arrivals = first_arrivals(event.depth_km, dist, [p for p in phases if p], model)
+    phases = [*settings.amplitudes, *window_phases(window)]
+    arrivals = first_arrivals(event.depth_km, dist, phases, model)
     return synthesize(
         geometry, event, record_window(arrivals, window), settings, seed=seed, model=model
     )
@@ -179,8 +184,10 @@ def test_window_sampling_ids_and_provenance():
     assert back["noise_level"] == 0.2 and back["units"] == "nm/s"
 
 
-def test_end_phase_falls_back_to_latest_phase():
-    cfg = {"noise": False, "amplitudes": {"P": 1.0, "PcP": 0.1}, "window": {"end_phase": None}}
+def test_end_phase_falls_back_to_the_configured_phase():
+    # Pdiff has no arrival at 40 deg: the configured fallback PcP sets the end
+    window = {"end_phase": "Pdiff", "end_fallback_phase": "PcP"}
+    cfg = {"noise": False, "amplitudes": {"P": 1.0, "PcP": 0.1}, "window": window}
     _, info = _synth(_geometry(n=3, kind="line"), _event(40.0), cfg, seed=0)
     assert info["window"]["end_s"] == pytest.approx(
         info["phases"]["PcP"]["time_s"] + 180, abs=0.05

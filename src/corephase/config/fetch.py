@@ -13,14 +13,18 @@ class WindowSettings(Settings):
     """A record window set by two theoretical phases at the array reference point.
 
     From ``t(start_phase) + start_offset_s`` to ``t(end_phase) + end_offset_s``,
-    s after the origin (:func:`corephase.model.traveltimes.record_window`; a
-    phase without an arrival falls back to the earliest / latest arrival).
+    s after the origin (:func:`corephase.model.traveltimes.record_window`). Where
+    a phase has no arrival at the pair's distance (P beyond about 98 deg), its
+    fallback phase sets that end with the same offset; a null fallback makes
+    such a pair an error. The fetch stage records which phase set each end.
     """
 
     start_phase: str = "P"
     start_offset_s: float = -120.0
     end_phase: str = "PKIIKP"
     end_offset_s: float = 180.0
+    start_fallback_phase: str | None = "Pdiff"
+    end_fallback_phase: str | None = None
 
 
 @section("fetch")

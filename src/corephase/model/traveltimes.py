@@ -132,18 +132,87 @@ def element_times(
     return np.interp(dists, grid, times)
 
 
-def record_window(arrivals: dict, window: dict) -> tuple[float, float]:
+def window_phases(window) -> tuple[str | None, ...]:
+    """Every phase a record window may need: start, start fallback, end, end fallback.
+
+    Parameters
+    ----------
+    window : dict or WindowSettings
+        The config's ``window`` section (missing keys take their defaults).
+
+    Returns
+    -------
+    tuple of str
+        The phase names in that order, without the unset (null) ones.
+    """
+    w = _window_settings(window)
+    names = (w.start_phase, w.start_fallback_phase, w.end_phase, w.end_fallback_phase)
+    return tuple(p for p in names if p)
+
+
+def window_phase_choice(arrivals: dict, window) -> tuple[str, str]:
+    """The phases that set the start and the end of a record window.
+
+    Each end is set by its configured phase (``start_phase``, ``end_phase``) if
+    that phase has an arrival at the pair's distance, else by its fallback
+    phase (``start_fallback_phase``, ``end_fallback_phase``); never silently by
+    another phase.
+
+    Parameters
+    ----------
+    arrivals : dict
+        ``{phase: PhaseArrival}`` at the array reference point.
+    window : dict or WindowSettings
+        The config's ``window`` section (missing keys take their defaults).
+
+    Returns
+    -------
+    (str, str)
+        The phase of the start and the phase of the end.
+
+    Raises
+    ------
+    ValueError
+        If neither the phase nor its fallback (null = none) has an arrival.
+    """
+    w = _window_settings(window)
+    chosen = []
+    for end, phase, fallback in (
+        ("start", w.start_phase, w.start_fallback_phase),
+        ("end", w.end_phase, w.end_fallback_phase),
+    ):
+        if phase in arrivals:
+            chosen.append(phase)
+        elif fallback and fallback in arrivals:
+            chosen.append(fallback)
+        else:
+            what = (
+                f"neither {phase} nor its fallback {fallback} has an arrival"
+                if fallback
+                else f"{phase} has no arrival and no fallback phase is set"
+            )
+            raise ValueError(
+                f"record window {end}: {what} at this distance; "
+                f"set window.{end}_fallback_phase to a phase that exists here "
+                f"(arrivals: {', '.join(sorted(arrivals)) or 'none'})"
+            )
+    return chosen[0], chosen[1]
+
+
+def record_window(arrivals: dict, window) -> tuple[float, float]:
     """Start and end of a record window defined by phases, in s after the origin.
 
     Parameters
     ----------
     arrivals : dict
         ``{phase: PhaseArrival}`` at the array reference point (times in s after
-        the origin).
-    window : dict
-        ``start_phase``, ``start_offset_s``, ``end_phase``, ``end_offset_s`` (the
-        config's ``window`` section). A phase without an arrival falls back to
-        the earliest (start) or latest (end) of ``arrivals``.
+        the origin); it must hold the phases of :func:`window_phases`.
+    window : dict or WindowSettings
+        The config's ``window`` section: ``start_phase``, ``start_offset_s``,
+        ``end_phase``, ``end_offset_s`` and the explicit fallbacks
+        ``start_fallback_phase``, ``end_fallback_phase`` used where the phase
+        has no arrival (see :func:`window_phase_choice`; missing keys take
+        their defaults).
 
     Returns
     -------
@@ -153,13 +222,21 @@ def record_window(arrivals: dict, window: dict) -> tuple[float, float]:
     Raises
     ------
     ValueError
-        If ``arrivals`` is empty or the window is empty.
+        If a window phase and its fallback have no arrival, or the window is empty.
     """
-    times = {k: v.time for k, v in arrivals.items()}
-    if not times:
-        raise ValueError("no theoretical arrivals to set the record window")
-    start = times.get(window["start_phase"], min(times.values())) + window["start_offset_s"]
-    end = times.get(window["end_phase"], max(times.values())) + window["end_offset_s"]
+    w = _window_settings(window)
+    start_phase, end_phase = window_phase_choice(arrivals, w)
+    start = arrivals[start_phase].time + w.start_offset_s
+    end = arrivals[end_phase].time + w.end_offset_s
     if end <= start:
         raise ValueError(f"the record window is empty ({start:.1f} to {end:.1f} s after origin)")
     return start, end
+
+
+def _window_settings(window):
+    """``window`` as :class:`corephase.config.fetch.WindowSettings` (dicts are converted)."""
+    from corephase.config.fetch import WindowSettings
+
+    if isinstance(window, WindowSettings):
+        return window
+    return WindowSettings.from_dict(window, where="window")

@@ -10,7 +10,7 @@ from corephase.io.files import (
 )
 from corephase.model.events import Event
 from corephase.model.geometry import ArrayGeometry
-from corephase.model.traveltimes import distance_backazimuth, first_arrivals
+from corephase.model.traveltimes import distance_backazimuth, first_arrivals, window_phases
 
 if TYPE_CHECKING:  # pandas is imported where used: it slows every job's start-up
     import pandas as pd
@@ -26,9 +26,7 @@ def pair_geometry_info(arr: dict, event: Event, config: dict) -> dict:
         event.latitude, event.longitude, arr["ref_lat"], arr["ref_lon"]
     )
     phases = ["P", *config["phases"]]
-    for key in ("start_phase", "end_phase"):
-        if config["window"][key] not in phases:
-            phases.append(config["window"][key])
+    phases += [p for p in window_phases(config["window"]) if p not in phases]
     arrivals = first_arrivals(event.depth_km, dist, phases, config["model"])
     return {"distance_deg": dist, "baz_deg": baz, "az_deg": az, "arrivals": arrivals}
 

@@ -11,7 +11,7 @@ from corephase import __version__
 from corephase.io.files import write_inventory, write_json, write_stream
 from corephase.io.stations import geometry_from_config, geometry_to_inventory
 from corephase.model.events import Event, event_to_quakeml
-from corephase.model.traveltimes import record_window
+from corephase.model.traveltimes import record_window, window_phase_choice
 from corephase.sources.local import read_local
 from corephase.stages.common import arrivals_dict, pair_geometry_info
 
@@ -43,12 +43,14 @@ def fetch_pair(
     t_start = time.time()
     info = pair_geometry_info(arr, event, config)
     w0, w1 = record_window(info["arrivals"], config["window"])
+    start_phase, end_phase = window_phase_choice(info["arrivals"], config["window"])
     t0, t1 = event.origin + w0, event.origin + w1
     status = {
         "array": array_name,
         "event": event.id,
         "source": arr["source"],
         "window_s_after_origin": [w0, w1],
+        "window_phases": {"start": start_phase, "end": end_phase},
         "distance_deg": info["distance_deg"],
         "baz_deg": info["baz_deg"],
         "az_deg": info["az_deg"],

@@ -1,0 +1,166 @@
+"""Summaries of a study where most pairs have no usable data (issue 14, item 1).
+
+One ok pair (synthetic BCAR) beside one pair of each other status:
+``no_data`` (a ``local`` folder without records), ``too_few_elements`` (a
+synthetic array of two elements, below ``preprocess.min_elements``) and
+``error`` (an ``fdsn`` array whose data centre refuses the connection). Every
+summary must be made without ``--keep-going`` and list the other pairs with
+their status and reason.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+import yaml
+from support.snakemake_run import run_snakemake
+
+EVENT = {
+    "id": "20140623_Aleutians",
+    "time": "2014-06-23T20:53:09",
+    "latitude": 51.95,
+    "longitude": 178.58,
+    "depth_km": 106,
+    "magnitude": 6.0,
+    "magnitude_type": "mb",
+}
+
+SUMMARIES = (
+    "results/summary/pairs.csv",
+    "results/summary/detections.csv",
+    "results/summary/coda.csv",
+    "results/summary/catalogue.csv",
+    "results/summary/catalogue.parquet",
+    "results/summary/coda_clusters.csv",
+    "results/summary/figures/map_global.png",
+    "results/summary/figures/detection_histogram.png",
+    "results/summary/figures/pkikp_pcp.png",
+    "results/summary/figures/coda_clusters_1-2Hz.png",
+    "results/summary/figures/coda_events_1-2Hz.png",
+    "results/dense/plan.csv",
+)
+
+EXPECTED = {
+    "BCAR": "ok",
+    "EMPTY": "no_data",
+    "PAIR2": "too_few_elements",
+    "DOWN": "error",
+}
+
+
+def mixed_config(empty_dir) -> dict:
+    """A one-band study with one pair per status (all offline)."""
+    return {
+        "phases": ["PcP", "ScP", "PKiKP"],
+        "bands": [{"name": "1-2Hz", "fmin": 1.0, "fmax": 2.0}],
+        "window": {
+            "start_phase": "P",
+            "start_offset_s": -100,
+            "end_phase": "PKiKP",
+            "end_offset_s": 120,
+        },
+        "stack": {"types": ["linear", "envelope"]},
+        "coda": {"bootstrap": 10},
+        "synthetic": {"noise_level": 0.3},
+        "maps": {"regions": ["global"]},
+        "arrays": {
+            "BCAR": {
+                "source": "synthetic",
+                "network": "IM",
+                "ref_lat": 63.0647,
+                "ref_lon": -141.785,
+                "elements": {"layout": {"kind": "rings", "n": 6, "aperture_km": 4.0}},
+            },
+            "EMPTY": {
+                "source": "local",
+                "path": str(empty_dir),
+                "network": "CN",
+                "station": "YK*",
+                "channels": ["SHZ"],
+                "ref_lat": 62.49308,
+                "ref_lon": -114.6061,
+            },
+            "PAIR2": {
+                "source": "synthetic",
+                "network": "XX",
+                "ref_lat": 60.0,
+                "ref_lon": -130.0,
+                "elements": {
+                    "list": [
+                        {"station": "PA1", "latitude": 60.0, "longitude": -130.0},
+                        {"station": "PA2", "latitude": 60.01, "longitude": -130.02},
+                    ]
+                },
+            },
+            "DOWN": {
+                "source": "fdsn",
+                "network": "IM",
+                "station": "IL0?",
+                "channels": ["SHZ"],
+                "data_centre": "http://127.0.0.1:9",
+                "ref_lat": 64.77145,
+                "ref_lon": -146.88645,
+            },
+        },
+        "dense_networks": {
+            "TA": {
+                "source": "synthetic",
+                "network": "TA",
+                "channels": ["BHZ"],
+                "stations": "package:TA_stations.csv",
+                "min_distance_deg": 55,
+                "max_distance_deg": 70,
+                "max_stations": 10,
+            },
+        },
+        "fetch": {"timeout_s": 2, "retries": 0, "backoff_s": 0.1},
+        "events": {"list": [EVENT]},
+    }
+
+
+@pytest.fixture(scope="module")
+def mixed_run(tmp_path_factory):
+    wd = tmp_path_factory.mktemp("mixed")
+    empty = wd / "empty_array"
+    empty.mkdir()
+    (wd / "config.yaml").write_text(yaml.safe_dump(mixed_config(empty)))
+    run_snakemake(wd, "--cores", "2")
+    return wd
+
+
+def test_every_summary_is_made_without_keep_going(mixed_run):
+    for rel in SUMMARIES:
+        assert (mixed_run / rel).stat().st_size > 0, rel
+
+
+def test_pairs_table_lists_every_status_with_a_reason(mixed_run):
+    pairs = pd.read_csv(mixed_run / "results/summary/pairs.csv").set_index("array")
+    assert pairs["status"].to_dict() == EXPECTED
+    for arr in ("EMPTY", "PAIR2", "DOWN"):
+        assert isinstance(pairs.loc[arr, "reason"], str) and pairs.loc[arr, "reason"], arr
+
+
+def test_detections_come_from_the_ok_pair_only(mixed_run):
+    det = pd.read_csv(mixed_run / "results/summary/detections.csv")
+    beams = det[det["phase"].notna()] if "phase" in det else det.iloc[0:0]
+    assert set(beams["array"]) == {"BCAR"}
+    assert set(beams["phase"]) == {"PcP", "ScP", "PKiKP"}
+
+
+def test_catalogue_holds_the_ok_pair_and_lists_the_others(mixed_run):
+    cat = pd.read_csv(mixed_run / "results/summary/catalogue.csv")
+    status = cat.groupby("array")["status"].first().to_dict()
+    assert status == EXPECTED
+    assert set(cat.loc[cat["phase"].notna(), "array"]) == {"BCAR"}
+
+
+def test_report_is_made(mixed_run):
+    run_snakemake(mixed_run, "--report", "report.html")
+    assert (mixed_run / "report.html").stat().st_size > 0
+
+
+def test_fetch_status_says_which_phases_set_the_window(mixed_run):
+    import json
+
+    status = json.loads((mixed_run / "results/BCAR/20140623_Aleutians/raw/fetch.json").read_text())
+    assert status["window_phases"] == {"start": "P", "end": "PKiKP"}
