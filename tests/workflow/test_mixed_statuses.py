@@ -1,6 +1,6 @@
 """Summaries of a study where most pairs have no usable data (issue 14, item 1).
 
-One ok pair (synthetic BCAR) beside one pair of each other status:
+One ok pair (synthetic BCAR; its detections plan a synthetic TA pair) beside one pair of each other status:
 ``no_data`` (a ``local`` folder without records), ``too_few_elements`` (a
 synthetic array of two elements, below ``preprocess.min_elements``) and
 ``error`` (an ``fdsn`` array whose data centre refuses the connection). Every
@@ -38,6 +38,7 @@ SUMMARIES = (
     "results/summary/figures/coda_clusters_1-2Hz.png",
     "results/summary/figures/coda_events_1-2Hz.png",
     "results/dense/plan.csv",
+    "results/dense/summary.csv",
 )
 
 EXPECTED = {
@@ -124,7 +125,8 @@ def mixed_run(tmp_path_factory):
     empty = wd / "empty_array"
     empty.mkdir()
     (wd / "config.yaml").write_text(yaml.safe_dump(mixed_config(empty)))
-    run_snakemake(wd, "--cores", "2")
+    run_snakemake(wd, "--cores", "2")  # stage 1 and the dense plan
+    run_snakemake(wd, "--cores", "2")  # the dense pairs of the plan and their summary
     return wd
 
 
@@ -135,7 +137,7 @@ def test_every_summary_is_made_without_keep_going(mixed_run):
 
 def test_pairs_table_lists_every_status_with_a_reason(mixed_run):
     pairs = pd.read_csv(mixed_run / "results/summary/pairs.csv").set_index("array")
-    assert pairs["status"].to_dict() == EXPECTED
+    assert pairs["status"].to_dict() == {**EXPECTED, "TA": "ok"}
     for arr in ("EMPTY", "PAIR2", "DOWN"):
         assert isinstance(pairs.loc[arr, "reason"], str) and pairs.loc[arr, "reason"], arr
 
@@ -143,15 +145,22 @@ def test_pairs_table_lists_every_status_with_a_reason(mixed_run):
 def test_detections_come_from_the_ok_pair_only(mixed_run):
     det = pd.read_csv(mixed_run / "results/summary/detections.csv")
     beams = det[det["phase"].notna()] if "phase" in det else det.iloc[0:0]
-    assert set(beams["array"]) == {"BCAR"}
+    assert set(beams["array"]) == {"BCAR", "TA"}
     assert set(beams["phase"]) == {"PcP", "ScP", "PKiKP"}
 
 
 def test_catalogue_holds_the_ok_pair_and_lists_the_others(mixed_run):
     cat = pd.read_csv(mixed_run / "results/summary/catalogue.csv")
     status = cat.groupby("array")["status"].first().to_dict()
-    assert status == EXPECTED
-    assert set(cat.loc[cat["phase"].notna(), "array"]) == {"BCAR"}
+    assert status == {**EXPECTED, "TA": "ok"}
+    assert set(cat.loc[cat["phase"].notna(), "array"]) == {"BCAR", "TA"}
+
+
+def test_dense_stage_runs_on_the_detections_of_the_ok_pair(mixed_run):
+    plan = pd.read_csv(mixed_run / "results/dense/plan.csv")
+    assert set(plan["network"]) == {"TA"} and set(plan["arrays"]) == {"BCAR"}
+    summary = pd.read_csv(mixed_run / "results/dense/summary.csv")
+    assert set(summary["status"]) == {"ok"}
 
 
 def test_report_is_made(mixed_run):

@@ -25,7 +25,8 @@ def catalog_events():
     """Events of an FDSN catalog query, cached in events.catalog_cache (QuakeML).
 
     The query runs once, when planning, on a machine with internet; delete the
-    cache file to query again.
+    cache file to query again. Without the cache and without a working query the
+    workflow stops with one message naming the cache file.
     """
     from corephase.model.events import events_from_quakeml
 
@@ -34,13 +35,32 @@ def catalog_events():
         from corephase.sources.fdsn import query_events, save_events
 
         logger.info(f"querying the event catalog, cached in {cache}")
-        save_events(query_events(config["events"], config["arrays"]), cache)
+        try:
+            events = query_events(config["events"], config["arrays"])
+        except Exception as err:
+            reason = (str(err).strip().splitlines() or [type(err).__name__])[0][:300]
+            raise WorkflowError(
+                f"the event catalogue must be fetched first: {cache} does not exist and "
+                f"the catalog query failed ({reason}). Run the workflow once where the "
+                f"data centre can be reached (a dry run, snakemake -n, is enough), or "
+                f"put a QuakeML catalogue at {cache}."
+            ) from None
+        save_events(events, cache)
     return events_from_quakeml(cache)
 
 
 if config["events"].get("catalog"):
-    for ev in catalog_events():
-        EVENTS.setdefault(ev.id, ev)
+    from corephase.sources.fdsn import deduplicate_events
+
+    # listed events first: a catalogue event at the same origin is the listed event
+    EVENTS = {
+        e.id: e
+        for e in deduplicate_events(
+            [*EVENTS.values(), *catalog_events()],
+            config["events"]["dedup_time_s"],
+            config["events"]["dedup_distance_deg"],
+        )
+    }
 
 PAIRS = plan_pairs(config, list(EVENTS.values()))
 
