@@ -1,11 +1,11 @@
 """Summaries of a study where most pairs have no usable data (issue 14, item 1).
 
-One ok pair (synthetic BCAR; its detections plan a synthetic TA pair) beside one pair of each other status:
-``no_data`` (a ``local`` folder without records), ``too_few_elements`` (a
-synthetic array of two elements, below ``preprocess.min_elements``) and
-``error`` (an ``fdsn`` array whose data centre refuses the connection). Every
-summary must be made without ``--keep-going`` and list the other pairs with
-their status and reason.
+One ok pair (synthetic BCAR; its detections plan a synthetic TA dense pair)
+beside one pair of each other status: ``no_data`` (a ``local`` folder without
+records), ``too_few_elements`` (a synthetic array of two elements, below
+``preprocess.min_elements``) and ``error`` (an ``fdsn`` array whose data
+centre refuses the connection). Every summary must be made without
+``--keep-going`` and list the other pairs with their status and reason.
 """
 
 from __future__ import annotations
