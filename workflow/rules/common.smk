@@ -53,14 +53,12 @@ if config["events"].get("catalog"):
     from corephase.sources.fdsn import deduplicate_events
 
     # listed events first: a catalogue event at the same origin is the listed event
-    EVENTS = {
-        e.id: e
-        for e in deduplicate_events(
-            [*EVENTS.values(), *catalog_events()],
-            config["events"]["dedup_time_s"],
-            config["events"]["dedup_distance_deg"],
-        )
-    }
+    for ev in deduplicate_events(
+        [*EVENTS.values(), *catalog_events()],
+        config["events"]["dedup_time_s"],
+        config["events"]["dedup_distance_deg"],
+    ):
+        EVENTS.setdefault(ev.id, ev)
 
 PAIRS = plan_pairs(config, list(EVENTS.values()))
 
