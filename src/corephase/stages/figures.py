@@ -34,7 +34,7 @@ def figures_pair(pair_json, band_paths: dict, beams_npz, coda_npz: dict, config:
         plot_coda_vespagram,
         plot_phase_envelopes,
     )
-    from corephase.plotting.pair import plot_pair_band, plot_status
+    from corephase.plotting.pair import plot_message, plot_pair_band, plot_status
 
     pair, _, geom, arrivals = load_pair(pair_json)
     ok = pair["status"] in ("ok", "partial") and geom is not None
@@ -65,7 +65,15 @@ def figures_pair(pair_json, band_paths: dict, beams_npz, coda_npz: dict, config:
                 plot_status(pair, name, out[f"{name}/{kind}"])
             continue
         plot_phase_envelopes(arrays, out[f"{name}/coda"], synthetic=syn)
-        plot_coda_fit(arrays, out[f"{name}/coda_fit"], synthetic=syn)
+        main = arrays.get("meta", {}).get("main_phase", config["coda"]["main_phase"])
+        if main in arrays["phases"]:
+            plot_coda_fit(arrays, out[f"{name}/coda_fit"], synthetic=syn)
+        else:
+            plot_message(
+                f"{pair['array']} {pair['event']['id']} {name}: the {main} coda was not "
+                "measured (the reason is in coda/coda.csv, column qc)",
+                out[f"{name}/coda_fit"],
+            )
         if arrays.get("vespagram"):
             plot_coda_vespagram(arrays, out[f"{name}/coda_vespagram"], synthetic=syn)
         else:
