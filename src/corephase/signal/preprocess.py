@@ -28,8 +28,8 @@ def clip_runs(data, clip_level: float | None = None, run_samples: int = 5) -> in
 
     With ``clip_level`` a sample is clipped when its absolute value reaches the
     level. Without, when it equals the trace's largest or smallest value
-    (flat tops at the digitizer limit); an extreme equal to the median (a
-    zero-padded record) does not count, nor does a trace spanning fewer than
+    (flat tops at the digitizer limit); an extreme of zero (a zero-padded or
+    noise-free stretch) does not count, nor does a trace spanning fewer than
     :data:`MIN_CLIP_STEPS` quantisation steps.
     """
     x = np.asarray(data, dtype=float)
@@ -38,8 +38,7 @@ def clip_runs(data, clip_level: float | None = None, run_samples: int = 5) -> in
     levels = np.unique(x)
     if levels.size < 2 or np.ptp(x) < MIN_CLIP_STEPS * np.min(np.diff(levels)):
         return 0
-    med = np.median(x)
-    return sum(_runs(x == v, run_samples) for v in (levels[0], levels[-1]) if v != med)
+    return sum(_runs(x == v, run_samples) for v in (levels[0], levels[-1]) if v != 0)
 
 
 def _gap_seconds(parts: Stream) -> float:
