@@ -46,7 +46,7 @@ def _missing_records(qc: list[dict], arr: dict, channels: list[dict]) -> list[di
     patterns = {}
     if arr.get("source") != "synthetic":  # synthetic codes need not match the patterns
         patterns = {k: arr.get(k) or "*" for k in ("network", "station", "location")}
-    listed = listed_elements(channels, arr.get("channels") or ["SHZ", "BHZ", "HHZ"], **patterns)
+    listed = listed_elements(channels, arr["channels"], **patterns)
     seen = {q["id"].rsplit(".", 1)[0] for q in qc}
     return [
         {"id": sid, "kept": False, "reason": "missing record (no trace for this element)"}
