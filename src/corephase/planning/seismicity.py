@@ -9,12 +9,12 @@ The synthetic catalogue
   ``min_magnitude`` and ``max_magnitude`` (9.0), rounded to 0.1.
 * **Epicentres**: 98 % of the events lie on the world's seismic belts, each a polyline
   of waypoints (trenches, continental collision zones, mid-ocean ridges, rifts; see
-  :data:`BELTS`, the packaged table ``corephase/data/seismic_belts.csv``) with a share of the global M>=5 rate taken from the bulletins (e.g. the
-  circum-Pacific belts together about 75 %, the Alpide belt about 8 %, the ridges about
-  7 %). An event picks a belt by share, a segment by its length, a uniform point along
-  it, and is scattered across the belt by a normal offset of standard deviation
-  ``width_deg`` of that belt. The remaining 2 % are intraplate events uniform on the
-  sphere.
+  :data:`BELTS`, read from the packaged table ``corephase/data/seismic_belts.csv``) with
+  a share of the global M>=5 rate taken from the bulletins (e.g. the circum-Pacific belts
+  together about 75 %, the Alpide belt about 8 %, the ridges about 7 %). An event picks
+  a belt by share, a segment by its length, a uniform point along it, and is scattered
+  across the belt by a normal offset of standard deviation ``width_deg`` of that belt.
+  The remaining 2 % are intraplate events uniform on the sphere.
 * **Depths**: by belt kind. Subduction zones: 72 % shallow (log-normal around 25 km,
   5-70 km), the rest intermediate (70-300 km, exponential decay of 80 km) and, where
   the slab is deep (Tonga-Fiji, Kuril-Japan, Izu-Bonin-Mariana, Sunda, Andes), 8 % deep
