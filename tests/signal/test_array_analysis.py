@@ -16,10 +16,10 @@ from stackmaster.core import pws as stackmaster_pws
 
 from corephase.model.geometry import parametric_layout
 from corephase.signal.alignment import plane_wave_delays, shift_traces
-from corephase.signal.fk import fk_peak, fk_power, sliding_fk
+from corephase.signal.fk import FKParams, fk_peak, fk_power, sliding_fk
 from corephase.signal.response import array_response
-from corephase.signal.stacking import envelope_stack, nth_root_stack
-from corephase.signal.vespagram import vespagram, vespagram_nfft, vespagram_stacks
+from corephase.signal.stacking import StackParams, envelope_stack, nth_root_stack
+from corephase.signal.vespagram import SlownessScan, vespagram, vespagram_nfft, vespagram_stacks
 
 DT = 0.05
 
@@ -87,7 +87,7 @@ def test_sliding_fk_equals_obspy_every_window(geom):
         t0, t0 + (n - 1) * DT, 0, coordsys="xy", timestamp="julsec", method=0,
     )  # fmt: skip
     # ObsPy's last window ends at etime = last sample time: exclusive end n - 1
-    r = sliding_fk(data, DT, x, y, 5.0, 0.5, smax, step, 1.0, 2.0, t1_idx=n - 1)
+    r = sliding_fk(data, DT, x, y, 5.0, 0.5, FKParams(smax, step, 1.0, 2.0), t1_idx=n - 1)
     assert r.baz_deg.size == ref.shape[0]
     np.testing.assert_allclose(r.t_start_s, ref[:, 0] - t0.timestamp, atol=1e-6)
     np.testing.assert_allclose(r.slowness_s_km, ref[:, 4], atol=1e-7)  # ObsPy clips 0 to 1e-8
@@ -103,7 +103,8 @@ def test_fk_recovers_plane_wave_to_grid_step(geom, s, baz):
     n = int(40 / DT)
     data = plane_wave_data(x, y, [(s, baz, 20.0)], n, noise=0.1, seed=int(baz))
     step = 0.005
-    sx, sy, pabs, prel = fk_power(data, DT, x, y, int(15 / DT), int(25 / DT), 0.3, step, 1, 2)
+    window, fk = (int(15 / DT), int(25 / DT)), FKParams(0.3, step, 1, 2)
+    sx, sy, pabs, prel = fk_power(data, DT, x, y, window, fk)
     s_obs, _, px, py = fk_peak(sx, sy, prel)
     true_sx, true_sy = -s * np.sin(np.radians(baz)), -s * np.cos(np.radians(baz))
     assert abs(px - true_sx) <= step and abs(py - true_sy) <= step
@@ -111,7 +112,7 @@ def test_fk_recovers_plane_wave_to_grid_step(geom, s, baz):
     assert 0.5 < prel.max() <= 1.0
     assert np.argmax(pabs) == np.argmax(prel)
     # Capon finds the same maximum to the grid step
-    _, _, _, pc = fk_power(data, DT, x, y, int(15 / DT), int(25 / DT), 0.3, step, 1, 2, "capon")
+    _, _, _, pc = fk_power(data, DT, x, y, window, fk, "capon")
     _, _, cx, cy = fk_peak(sx, sy, pc)
     assert abs(cx - true_sx) <= step and abs(cy - true_sy) <= step
 
@@ -121,14 +122,16 @@ def test_vespagram_recovers_slowness_to_grid_step(geom):
     s, baz = 0.0633, 140.0
     data = plane_wave_data(x, y, [(s, baz, 20.0)], int(40 / DT), noise=0.2, seed=9)
     grid = np.arange(0.0, 0.2001, 0.005)
-    out = vespagram_stacks(data, DT, x, y, grid, baz, ("linear", "pws", "nthroot", "envelope"))
+    out = vespagram_stacks(
+        data, DT, x, y, SlownessScan(grid, baz), ("linear", "pws", "nthroot", "envelope")
+    )
     for kind, v in out.items():
         if kind == "coherence":
             continue
         k = np.argmax(np.abs(v).max(axis=1))
         assert abs(grid[k] - s) <= 0.005, kind
     # the wrong back-azimuth does not give a stronger beam
-    wrong = vespagram(data, DT, x, y, grid, (baz + 180) % 360)
+    wrong = vespagram(data, DT, x, y, SlownessScan(grid, (baz + 180) % 360))
     assert np.abs(wrong).max() < 0.7 * np.abs(out["linear"]).max()
 
 
@@ -140,11 +143,12 @@ def test_vespagram_equals_shift_then_stack(geom, precision):
     data[:, :5] += rng.standard_normal((x.size, 5))  # energy at the start: no wrap-around
     grid = np.linspace(-0.2, 0.2, 17)
     static = rng.normal(0, 0.1, x.size)
+    scan = SlownessScan(grid, 77.0, static)
     out = vespagram_stacks(
-        data, DT, x, y, grid, 77.0, ("linear", "pws", "nthroot", "envelope"),
-        nu=2.0, n=3.0, static_s=static, precision=precision, block=5,
+        data, DT, x, y, scan, ("linear", "pws", "nthroot", "envelope"),
+        params=StackParams(nu=2.0, n=3.0), precision=precision, block=5,
     )  # fmt: skip
-    nfft = vespagram_nfft(data.shape[1], DT, x, y, grid, 77.0, static)
+    nfft = vespagram_nfft(data.shape[1], DT, x, y, scan)
     assert nfft == sfft.next_fast_len(nfft, real=True)
     spec = np.fft.rfft(data, nfft)
     f = np.fft.rfftfreq(nfft, DT)
@@ -172,7 +176,7 @@ def test_vespagram_no_wrap_around(geom):
     t = np.arange(n) * DT
     pulse = np.exp(-(((t - (n - 10) * DT) / 0.1) ** 2))  # near the end
     data = np.tile(pulse, (x.size, 1))
-    v = vespagram(data, DT, x, y, [0.3], 90.0)  # delays up to several seconds
+    v = vespagram(data, DT, x, y, SlownessScan([0.3], 90.0))  # delays up to several seconds
     assert np.abs(v[0, :100]).max() < 1e-6
 
 
@@ -180,17 +184,17 @@ def test_bad_input_errors(geom):
     x, y = geom
     data = np.zeros((x.size, 200))
     with pytest.raises(ValueError, match="offsets"):
-        vespagram(data, DT, x[:-1], y[:-1], [0.1], 0.0)
+        vespagram(data, DT, x[:-1], y[:-1], SlownessScan([0.1], 0.0))
     with pytest.raises(ValueError, match="unknown stack"):
-        vespagram(data, DT, x, y, [0.1], 0.0, stack="median")
+        vespagram(data, DT, x, y, SlownessScan([0.1], 0.0), stack="median")
     with pytest.raises(ValueError, match="outside"):
-        fk_power(data, DT, x, y, 150, 250, 0.3, 0.01, 1, 2)
+        fk_power(data, DT, x, y, (150, 250), FKParams(0.3, 0.01, 1, 2))
     with pytest.raises(ValueError, match="no frequency bin"):
-        fk_power(data, DT, x, y, 0, 20, 0.3, 0.01, 2.0, 1.0)
+        fk_power(data, DT, x, y, (0, 20), FKParams(0.3, 0.01, 2.0, 1.0))
     bad = data.copy()
     bad[0, 3] = np.nan
     with pytest.raises(ValueError, match="NaN"):
-        sliding_fk(bad, DT, x, y, 2.0, 0.5, 0.3, 0.01, 1, 2)
+        sliding_fk(bad, DT, x, y, 2.0, 0.5, FKParams(0.3, 0.01, 1, 2))
 
 
 def test_rings_layout_arf_has_sidelobes_below_one():

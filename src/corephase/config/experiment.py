@@ -18,6 +18,7 @@ from dataclasses import MISSING, dataclass, field, fields
 
 from corephase.config.base import Settings, section
 from corephase.config.validation import ConfigError
+from corephase.signal.stacking import StackParams
 
 
 @section("$defs.experiment.geometry", schema_fills_defaults=False)
@@ -164,6 +165,12 @@ class MetricsSettings(Settings):
     fk_step_s_deg: float = 0.1
     arf_freqs_hz: tuple[float, ...] | None = None
     arf_smax_s_deg: float = 12.0
+
+    def stack_params(self) -> StackParams:
+        """The parameters of the stacking kernels (no PWS gate)."""
+        return StackParams(
+            nu=float(self.pws_nu), n=float(self.nthroot_n), smooth_s=float(self.envelope_smooth_s)
+        )
 
 
 @section("$defs.experiment.real", schema_fills_defaults=False)

@@ -19,15 +19,10 @@ from obspy import Inventory, Stream, UTCDateTime, read
 
 log = logging.getLogger("corephase.sources.fdsn")
 
-#: Data-centre names mapped to ObsPy client keys (others are passed through as
-#: ObsPy keys, e.g. ``GFZ``, ``ORFEUS``, ``AUSPASS``, or used as a base URL).
-DATA_CENTRE_ALIASES = {
-    "IRIS": "EARTHSCOPE",
-    "EARTHSCOPE": "EARTHSCOPE",
-    "IRISDMC": "EARTHSCOPE",
-    "USGS": "USGS",
-    "ISC": "ISC",
-}
+#: Old data-centre names mapped to their ObsPy client keys; any other name is
+#: upper-cased and passed through as an ObsPy key (e.g. ``EARTHSCOPE``, ``USGS``,
+#: ``ISC``, ``GFZ``, ``ORFEUS``, ``AUSPASS``), or used as a base URL.
+DATA_CENTRE_ALIASES = {"IRIS": "EARTHSCOPE", "IRISDMC": "EARTHSCOPE"}
 
 #: Resource name that the Snakemake download rules should use to cap concurrent connections.
 SNAKEMAKE_RESOURCE = "fdsn_connections"
