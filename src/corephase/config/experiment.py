@@ -45,14 +45,7 @@ class GeometrySettings(Settings):
     center_lon: float | None = None
     radius_km: float | None = None
     data_centre: str | None = None
-    network: str | None = None
-    station: str | None = None
-    channel: str | None = None
-    location: str | None = None
-    minlatitude: float | None = None
-    maxlatitude: float | None = None
-    minlongitude: float | None = None
-    maxlongitude: float | None = None
+    query: dict | None = None  # fdsnws-station query (network, station, channel, ...)
     timeout_s: float = 60.0
 
 

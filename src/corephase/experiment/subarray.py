@@ -531,9 +531,7 @@ def dense_geometry(spec: GeometrySettings, name: str = "DENSE") -> ArrayGeometry
         from obspy import UTCDateTime
 
         client = fdsn.make_client(spec.data_centre, spec.timeout_s)
-        keys = ("network", "station", "channel", "location")
-        keys += ("minlatitude", "maxlatitude", "minlongitude", "maxlongitude")
-        query = {k: getattr(spec, k) for k in keys if getattr(spec, k) is not None}
+        query = dict(spec.query or {})
         if spec.date:
             t = UTCDateTime(spec.date)
             query.update(starttime=t, endtime=t + 86400)
