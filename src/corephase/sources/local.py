@@ -72,19 +72,22 @@ def _rank(channel: str, priority) -> int | None:
 
 
 def select_channels(stream: Stream, priority) -> Stream:
-    """Keep, per station and location, the channel that comes first in ``priority`` (globs)."""
-    best: dict[tuple, int] = {}
+    """Keep, per station and location, the channel that comes first in ``priority`` (globs).
+
+    Channels matching the same pattern are taken in alphabetical order.
+    """
+    best: dict[tuple, tuple[int, str]] = {}
     for tr in stream:
         r = _rank(tr.stats.channel, priority)
         if r is not None:
             k = (tr.stats.network, tr.stats.station, tr.stats.location)
-            best[k] = min(best.get(k, r), r)
+            best[k] = min(best.get(k, (r, tr.stats.channel)), (r, tr.stats.channel))
     return Stream(
         [
             tr
             for tr in stream
-            if _rank(tr.stats.channel, priority)
-            == best.get((tr.stats.network, tr.stats.station, tr.stats.location), -1)
+            if best.get((tr.stats.network, tr.stats.station, tr.stats.location), (0, None))[1]
+            == tr.stats.channel
         ]
     )
 
