@@ -12,10 +12,11 @@ sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
 from corephase.config import ConfigError, check_inputs, validate_config
 from corephase.experiment.run import OUTPUTS as EXPERIMENT_OUTPUTS
-from corephase.planning.pairs import configured_events, plan_pairs
+from corephase.planning.pairs import configured_events, plan_pairs, resolve_references
 
 try:
     validate_config(config)
+    resolve_references(config)  # local arrays without ref_lat/ref_lon: from StationXML
     EVENTS = {e.id: e for e in configured_events(config)}
 except ConfigError as err:
     raise WorkflowError(f"invalid configuration: {err}") from None

@@ -149,6 +149,25 @@ def _semantic_checks(config: dict) -> None:
             )
         if arr["source"] == "local" and "path" not in arr:
             raise ConfigError(f"config key 'arrays.{name}.path': a local array needs a path")
+        _check_reference(name, arr)
+
+
+def _check_reference(name: str, arr: dict) -> None:
+    """ref_lat/ref_lon come together; only a local array may leave them out."""
+    given = [k for k in ("ref_lat", "ref_lon") if k in arr]
+    if len(given) == 1:
+        other = "ref_lon" if given == ["ref_lat"] else "ref_lat"
+        raise ConfigError(f"config key 'arrays.{name}.{other}': give ref_lat and ref_lon together")
+    if not given and arr["source"] != "local":
+        raise ConfigError(
+            f"config key 'arrays.{name}.ref_lat': required key is missing (only a local "
+            "array takes its reference point from its StationXML)"
+        )
+    if "ref_station" in arr and arr["source"] != "local":
+        raise ConfigError(
+            f"config key 'arrays.{name}.ref_station': only for local arrays (give ref_lat "
+            "and ref_lon)"
+        )
 
 
 def load_config(path, schema_path=None) -> dict:
