@@ -17,7 +17,7 @@ import time
 
 import numpy as np
 
-from corephase.config.experiment import ExperimentSettings
+from corephase.config.experiment import ExperimentSettings, LayoutSettings
 from corephase.experiment.layouts import evaluate_layout
 from corephase.experiment.scenario import build_scenario
 from corephase.experiment.simulate import Simulator
@@ -35,7 +35,14 @@ def layouts(count: int):
         kind = LAYOUT_KINDS[(i // len(ns)) % len(LAYOUT_KINDS)]
         ap = aps[(i // 3) % len(aps)]
         sub = make_subarray(
-            kind, n, "theoretical", 36.0, 138.0, aperture=ap, baz_deg=200.0, seed=i
+            kind,
+            n,
+            "theoretical",
+            36.0,
+            138.0,
+            aperture=ap,
+            baz_deg=200.0,
+            lay=LayoutSettings(seed=i),
         )
         sub.layout_id = f"{sub.layout_id}_{i}"
         out.append(sub)

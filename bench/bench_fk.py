@@ -24,9 +24,10 @@ from obspy.signal.array_analysis import array_processing
 from scipy.signal import butter, sosfiltfilt
 
 from corephase.signal.alignment import plane_wave_delays, shift_traces
-from corephase.signal.fk import sliding_fk
+from corephase.signal.fk import FKParams, sliding_fk
 
 DT = 0.05
+FK = FKParams(0.3, 0.0075, 1.0, 2.0)  # grid s/km, band Hz
 
 
 def make_data(seed=1):
@@ -58,11 +59,11 @@ def main():
     t = time.perf_counter()
     ref = array_processing(st, *args, coordsys="xy", timestamp="julsec", method=0)
     t_obspy = time.perf_counter() - t
-    sliding_fk(data, DT, x, y, 5.0, 0.5, 0.3, 0.0075, 1.0, 2.0, t1_idx=n - 1)  # warm-up
+    sliding_fk(data, DT, x, y, 5.0, 0.5, FK, t1_idx=n - 1)  # warm-up
     reps = 5
     t = time.perf_counter()
     for _ in range(reps):
-        r = sliding_fk(data, DT, x, y, 5.0, 0.5, 0.3, 0.0075, 1.0, 2.0, t1_idx=n - 1)
+        r = sliding_fk(data, DT, x, y, 5.0, 0.5, FK, t1_idx=n - 1)
     t_ours = (time.perf_counter() - t) / reps
     same_s = np.allclose(r.slowness_s_km, ref[:, 4], atol=1e-7)
     dbaz = (r.baz_deg - ref[:, 3] + 180) % 360 - 180

@@ -26,7 +26,7 @@ from stackmaster.core import pws as stackmaster_pws
 
 from corephase.signal.alignment import plane_wave_delays
 from corephase.signal.stacking import envelope_stack
-from corephase.signal.vespagram import vespagram_nfft, vespagram_stacks
+from corephase.signal.vespagram import SlownessScan, vespagram_nfft, vespagram_stacks
 
 DT = 0.05
 NTR, NS, NSLOW = 700, 4000, 201
@@ -48,7 +48,7 @@ def make_data(seed=0):
 
 def reference(data, x, y, slow):
     """Shift every trace per slowness (frequency domain), then stackmaster PWS, mean, envelope."""
-    nfft = vespagram_nfft(NS, DT, x, y, slow, BAZ)
+    nfft = vespagram_nfft(NS, DT, x, y, SlownessScan(slow, BAZ))
     spec = np.fft.rfft(data, nfft)
     f = np.fft.rfftfreq(nfft, DT)
     out = {k: np.empty((slow.size, NS)) for k in STACKS}
@@ -75,12 +75,14 @@ def copy_bandwidth() -> float:
 def main():
     x, y, data = make_data()
     slow = np.linspace(0.0, 0.1, NSLOW)  # s/km
-    nfft = vespagram_nfft(NS, DT, x, y, slow, BAZ)
+    nfft = vespagram_nfft(NS, DT, x, y, SlownessScan(slow, BAZ))
     print(f"{NTR} traces x {NS} samples x {NSLOW} slownesses, FFT length {nfft}")
     res = {}
     for prec in ("single", "double"):
         t = time.perf_counter()
-        res[prec] = vespagram_stacks(data, DT, x, y, slow, BAZ, STACKS, precision=prec)
+        res[prec] = vespagram_stacks(
+            data, DT, x, y, SlownessScan(slow, BAZ), STACKS, precision=prec
+        )
         dt_fast = time.perf_counter() - t
         res[prec + "_t"] = dt_fast
         print(f"corephase vespagram_stacks ({prec}): {dt_fast:.2f} s")
@@ -100,7 +102,7 @@ def main():
         gbs = nbytes / res[prec + "_t"] / 1e9
         print(f"achieved {gbs:.2f} GB/s ({prec}) vs numpy copy {bw:.2f} GB/s ({gbs / bw:.0%})")
     tracemalloc.start()
-    vespagram_stacks(data, DT, x, y, slow, BAZ, STACKS, precision="single")
+    vespagram_stacks(data, DT, x, y, SlownessScan(slow, BAZ), STACKS, precision="single")
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     outputs = len(STACKS) * NSLOW * NS * 8 + NSLOW * NS * 16

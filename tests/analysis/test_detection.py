@@ -327,7 +327,9 @@ def _selections(n_el, n_sel, seed):
 @pytest.mark.parametrize("precision,rtol", [("double", 1e-10), ("single", 2e-5)])
 def test_weighted_vespagram_stacks_equal_vespagram_per_selection(precision, rtol):
     from corephase.model.geometry import KM_PER_DEG
+    from corephase.signal.stacking import StackParams
     from corephase.signal.vespagram import (
+        SlownessScan,
         vespagram_nfft,
         vespagram_stacks,
         weighted_vespagram_stacks,
@@ -339,10 +341,13 @@ def test_weighted_vespagram_stacks_equal_vespagram_per_selection(precision, rtol
     s = np.arange(0.0, 12.01, 0.2) / KM_PER_DEG
     statics = np.random.default_rng(2).normal(0.0, 0.05, x.size)
     w = _selections(x.size, 14, seed=4)
-    kw = dict(nu=1.5, gate_s=0.4, n=3.0, smooth_s=0.5)
+    params = StackParams(nu=1.5, gate_s=0.4, n=3.0, smooth_s=0.5)
 
     def nffts(m):
-        return {vespagram_nfft(m, dt, x[r > 0], y[r > 0], s, 40.0, statics[r > 0]) for r in w}
+        return {
+            vespagram_nfft(m, dt, x[r > 0], y[r > 0], SlownessScan(s, 40.0, statics[r > 0]))
+            for r in w
+        }
 
     # a trace length at which the selections need different FFT lengths (grouping exercised)
     m = next(m for m in range(830, 1200) if len(nffts(m)) > 1)
@@ -354,15 +359,13 @@ def test_weighted_vespagram_stacks_equal_vespagram_per_selection(precision, rtol
         dt,
         x,
         y,
-        s,
-        40.0,
+        SlownessScan(s, 40.0, statics),
         w,
         ALL_STACKS,
-        static_s=statics,
+        params=params,
         samples=samples,
         precision=precision,
         max_bytes=2**20,
-        **kw,
     )
     for j0, j1, res in chunks:
         assert j1 > j0
@@ -377,12 +380,10 @@ def test_weighted_vespagram_stacks_equal_vespagram_per_selection(precision, rtol
             dt,
             x[sel],
             y[sel],
-            s,
-            40.0,
+            SlownessScan(s, 40.0, statics[sel]),
             ALL_STACKS,
-            static_s=statics[sel],
+            params=params,
             precision=precision,
-            **kw,
         )
         for k, v in got.items():
             a, b = samples["pws" if k == "coherence" else k]
@@ -391,32 +392,32 @@ def test_weighted_vespagram_stacks_equal_vespagram_per_selection(precision, rtol
 
 
 def test_weighted_vespagram_checks_arguments():
-    from corephase.signal.vespagram import weighted_vespagram_stacks
+    from corephase.signal.vespagram import SlownessScan, weighted_vespagram_stacks
 
     d = np.random.default_rng(0).standard_normal((3, 100))
     x, y = np.array([0.0, 1.0, 2.0]), np.zeros(3)
+    scan = SlownessScan([0.0], 0.0)
     with pytest.raises(ValueError, match="weights must have shape"):
-        weighted_vespagram_stacks(d, 0.05, x, y, [0.0], 0.0, np.ones((2, 4)))
+        weighted_vespagram_stacks(d, 0.05, x, y, scan, np.ones((2, 4)))
     with pytest.raises(ValueError, match="all zero"):
-        weighted_vespagram_stacks(d, 0.05, x, y, [0.0], 0.0, np.zeros((1, 3)))
+        weighted_vespagram_stacks(d, 0.05, x, y, scan, np.zeros((1, 3)))
     with pytest.raises(ValueError, match="outside the data"):
-        weighted_vespagram_stacks(d, 0.05, x, y, [0.0], 0.0, np.ones(3), samples=(50, 200))
+        weighted_vespagram_stacks(d, 0.05, x, y, scan, np.ones(3), samples=(50, 200))
 
 
 def test_weighted_fk_power_equals_fk_power_per_selection():
-    from corephase.signal.fk import fk_peak, fk_power, weighted_fk_power
+    from corephase.signal.fk import FKParams, fk_peak, fk_power, weighted_fk_power
 
     st, geom, _ = _plane_wave_stream(n_el=12, slowness_s_deg=6.0, baz=250.0)
     data = np.vstack([tr.data for tr in st])
     x, y = geom.offsets_km()
     w = _selections(x.size, 9, seed=7)
-    args = (0.05, x, y, 3960, 4160, 0.1, 0.0025, 1.0, 2.5)
-    sx, sy, pa, pr = weighted_fk_power(data, *args[:-2], args[-2], args[-1], w)
+    window, fk = (3960, 4160), FKParams(0.1, 0.0025, 1.0, 2.5)
+    sx, sy, pa, pr = weighted_fk_power(data, 0.05, x, y, window, fk, w)
     assert pa.shape == pr.shape == (len(w), sx.size, sy.size)
     for r, counts in enumerate(w):
         sel = np.repeat(np.arange(x.size), counts)
-        a = (0.05, x[sel], y[sel], *args[3:])
-        _, _, pa1, pr1 = fk_power(data[sel], *a)
+        _, _, pa1, pr1 = fk_power(data[sel], 0.05, x[sel], y[sel], window, fk)
         np.testing.assert_allclose(pa[r], pa1, rtol=1e-10, atol=1e-12 * pa1.max())
         np.testing.assert_allclose(pr[r], pr1, rtol=1e-10, atol=1e-12)
     s_km, baz, _, _ = fk_peak(sx, sy, pr[0])

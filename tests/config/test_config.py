@@ -146,3 +146,21 @@ def test_check_inputs_warns_about_curation_rows_that_cannot_apply(demo_config, t
     cfg["curation"] = str(tmp_path / "missing.csv")
     with pytest.raises(ConfigError, match=r"'curation': file .*missing.csv does not exist"):
         check_inputs(cfg)
+
+
+@pytest.mark.parametrize("station", ["YKB?,", "YK[B]?", "YKB? YKR?", "YK/1"])
+def test_station_patterns_must_parse(demo_config, station):
+    cfg = copy.deepcopy(demo_config)
+    name = next(iter(cfg["arrays"]))
+    cfg["arrays"][name]["station"] = station
+    with pytest.raises(
+        ConfigError, match=rf"'arrays\.{name}\.station': .* not a SEED code pattern"
+    ):
+        validate_config(cfg, SCHEMA)
+
+
+def test_comma_lists_and_wildcards_are_valid_patterns(demo_config):
+    cfg = copy.deepcopy(demo_config)
+    name = next(iter(cfg["arrays"]))
+    cfg["arrays"][name].update(station="YKB?,YKR*", location="*", network="CN")
+    validate_config(cfg, SCHEMA)

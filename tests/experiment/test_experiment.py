@@ -86,10 +86,11 @@ def test_batch_stacks_equal_the_stacking_module():
     rng = np.random.default_rng(1)
     data = rng.standard_normal((3, 7, sim.n))
     z = analytic_traces(np.fft.rfft(data, axis=-1), sim.n)
-    res = batch_stacks(z, stacking.STACK_TYPES, sim.dt, nu=2.0, nth=3.0, smooth_s=0.5)
+    params = stacking.StackParams(nu=2.0, n=3.0, smooth_s=0.5)
+    res = batch_stacks(z, stacking.STACK_TYPES, sim.dt, params)
     for t in range(3):
         for kind in stacking.STACK_TYPES:
-            ref = stacking.stack(data[t], kind, sim.dt, nu=2.0, n=3.0, smooth_s=0.5)
+            ref = stacking.stack(data[t], kind, sim.dt, params)
             np.testing.assert_allclose(res[kind][0][t], ref.beam, rtol=2e-4, atol=2e-5)
             np.testing.assert_allclose(res[kind][1][t], ref.cf, rtol=2e-4, atol=2e-5)
 

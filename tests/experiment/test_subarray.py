@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from obspy import UTCDateTime
 
-from corephase.config.experiment import GeometrySettings
+from corephase.config.experiment import GeometrySettings, LayoutSettings
 from corephase.experiment.subarray import (
     LAYOUT_KINDS,
     dense_geometry,
@@ -89,7 +89,7 @@ def test_extracted_subarrays_respect_the_aperture(kind):
                 aperture=ap,
                 baz_deg=120.0,
                 dense=dense,
-                aperture_tol=tol,
+                lay=LayoutSettings(aperture_tol=tol),
             )
             if not sub.ok:
                 assert sub.status.startswith("infeasible")
@@ -132,7 +132,14 @@ def test_ta_stations_open_on_a_date(shared_dir):
     # TA spacing is about 70 km
     assert 40.0 < spacing_km(e, n) < 100.0
     sub = make_subarray(
-        "cross", 9, "extracted", 38.0, -98.0, aperture=500.0, dense=geom, max_shift_frac=0.8
+        "cross",
+        9,
+        "extracted",
+        38.0,
+        -98.0,
+        aperture=500.0,
+        dense=geom,
+        lay=LayoutSettings(max_shift_frac=0.8),
     )
     assert sub.ok, sub.status
     assert len(set(sub.geometry.codes)) == 9

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from obspy import Stream, Trace, UTCDateTime
 
-from corephase.signal.preprocess import bandpass, common_grid, qc_and_merge
+from corephase.signal.preprocess import bandpass, clip_runs, common_grid, qc_and_merge
 
 T0 = UTCDateTime("2014-06-23T21:00:00")
 
@@ -77,3 +77,53 @@ def test_bandpass_keeps_in_band_and_removes_out_of_band():
     assert np.std(f[mid] - inb[mid]) < 0.05
     with pytest.raises(ValueError):
         bandpass(st, 1.0, 12.0)
+
+
+def _noise(n, seed=3):
+    return np.random.default_rng(seed).normal(size=n)
+
+
+def test_clipped_trace_is_dropped_with_reason():
+    t = np.arange(2001) / 20.0
+    wave = 10.0 * np.sin(2 * np.pi * 0.2 * t) + _noise(2001)
+    st = Stream([_trace("CLIP", np.clip(wave, -6.0, 6.0)), _trace("LOUD", wave)])
+    out, qc = qc_and_merge(st, T0, T0 + 100.0)
+    reasons = {q["id"].split(".")[1]: q["reason"] for q in qc}
+    assert [tr.stats.station for tr in out] == ["LOUD"]
+    assert reasons["CLIP"].startswith("clipped")
+    # a configured level replaces the trace's own extremes
+    out, qc = qc_and_merge(st, T0, T0 + 100.0, clip_level=9.0)
+    reasons = {q["id"].split(".")[1]: q["reason"] for q in qc}
+    assert [tr.stats.station for tr in out] == ["CLIP"] and "|x| >= 9" in reasons["LOUD"]
+
+
+def test_flat_tops_need_many_levels_and_a_level_off_the_median():
+    assert clip_runs(np.round(3 * np.sin(np.arange(400) / 20.0))) == 0  # coarse counts
+    padded = np.concatenate([np.zeros(100), np.abs(_noise(500))])  # zeros at the minimum
+    assert clip_runs(padded) == 0
+    assert clip_runs(np.clip(_noise(500), -1.0, 1.0), clip_level=1.0, run_samples=3) > 0
+
+
+def test_interpolated_gap_is_kept_with_reason_and_long_gap_dropped():
+    x = _noise(20001)
+    gap = 30 * 20
+    parts = [_trace("A", x[:5000]), _trace("A", x[5000 + gap :], start=T0 + (5000 + gap) / 20.0)]
+    out, qc = qc_and_merge(Stream(parts), T0, T0 + 1000.0, max_gap_fraction=0.05)
+    assert qc[0]["kept"] and qc[0]["reason"] == "gap of 30.0 s interpolated"
+    assert out[0].stats.npts == 20001
+    out, qc = qc_and_merge(Stream(parts), T0, T0 + 1000.0, max_gap_fraction=0.02)
+    assert not qc[0]["kept"] and qc[0]["reason"].startswith("gaps of 30.0 s, above the limit")
+
+
+def test_duplicate_ids_are_refused_and_identical_copies_merged():
+    a, b = _noise(2001, 4), _noise(2001, 5)
+    out, qc = qc_and_merge(Stream([_trace("A", a), _trace("A", b)]), T0, T0 + 100.0)
+    assert len(out) == 0 and qc[0]["reason"].startswith("duplicate SEED id")
+    out, qc = qc_and_merge(Stream([_trace("A", a), _trace("A", a)]), T0, T0 + 100.0)
+    assert len(out) == 1 and qc[0]["kept"]
+
+
+def test_wrong_sampling_rate_is_dropped():
+    st = Stream([_trace("A", _noise(4001), sr=40.0)])
+    out, qc = qc_and_merge(st, T0, T0 + 100.0, expected_rates={"XX.A..SHZ": 20.0})
+    assert len(out) == 0 and qc[0]["reason"].startswith("wrong sampling rate: 40.0 Hz")

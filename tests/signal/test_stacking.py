@@ -8,6 +8,7 @@ from stackmaster.core import pws as stackmaster_pws
 
 from corephase.signal.stacking import (
     STACK_TYPES,
+    StackParams,
     envelope_stack,
     linear_stack,
     nth_root_stack,
@@ -84,9 +85,13 @@ def test_envelope_stack_and_dispatch():
     with pytest.raises(ValueError, match="dt"):
         envelope_stack(u, None, 0.5)
     for kind in STACK_TYPES:
-        r = stack(u, kind, 0.05, smooth_s=0.5)
+        r = stack(u, kind, 0.05, StackParams(smooth_s=0.5))
         assert r.beam.shape == r.cf.shape == r.coherence.shape == (u.shape[1],)
     with pytest.raises(ValueError, match="unknown stack"):
         stack(u, "median")
+    with pytest.raises(ValueError, match="nu must be"):
+        StackParams(nu=-1.0)
+    with pytest.raises(ValueError, match="order must be"):
+        StackParams(n=0.5)
     with pytest.raises(ValueError, match="2-D"):
         linear_stack(np.zeros(5))

@@ -133,9 +133,9 @@ def test_fetch_equals_local_source(fdsn, tmp_path, yka_dir, event, phases_times)
     assert len(ref) == 18
     assert_same_traces(got, ref)
     # the pipeline's local source on the same files gives the same traces
-    local_st, _local_inv = read_local(
+    local_st = read_local(
         {"path": str(yka_dir), "network": "CN", "station": "YK*", "channels": ["SHZ"]}, t0, t1
-    )
+    ).stream
     assert_same_traces(got, local_st)
 
     # StationXML: channel priority BHZ > SHZ falls back to SHZ; coordinates and responses

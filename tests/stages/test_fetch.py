@@ -1,6 +1,8 @@
-"""Stage fetch on a tiny synthetic configuration."""
+"""Stage fetch on a tiny synthetic configuration and on the real YKA record (local source)."""
 
 from __future__ import annotations
+
+import shutil
 
 import numpy as np
 import pytest
@@ -8,6 +10,7 @@ import pytest
 from corephase.config.synthetic import SyntheticSettings
 from corephase.io.files import read_json, read_stream
 from corephase.io.stations import geometry_from_config
+from corephase.model.events import events_from_quakeml
 from corephase.model.traveltimes import record_window
 from corephase.sources.synthetic import pair_seed, synthesize
 from corephase.stages.common import pair_geometry_info
@@ -57,3 +60,40 @@ def test_unknown_synthetic_key_is_named(tiny_config, tiny_event, tmp_path):
     tiny_config["arrays"]["TINY"]["synthetic"] = {"noise_levle": 0.2}
     with pytest.raises(ValueError, match="noise_levle"):
         _fetch(tiny_config, tiny_event, tmp_path)
+
+
+def _yka_pair(yka_dir, folder, tiny_config, tmp_path):
+    """Fetch the YKA event from a local copy of the YKA folder (reference from StationXML)."""
+    arr = {"source": "local", "path": str(folder), "station": "YKB?,YKR?", "channels": ["SHZ"]}
+    event = events_from_quakeml(yka_dir / "event.quakeml")[0]
+    out = [tmp_path / n for n in ("raw.mseed", "stations.xml", "event.quakeml", "status.json")]
+    return fetch_pair("YKA", arr, event, tiny_config, *out), out
+
+
+def test_fetch_local_yka(yka_dir, tiny_config, tmp_path):
+    status, (mseed, *_, sjson) = _yka_pair(yka_dir, yka_dir, tiny_config, tmp_path)
+    assert status["status"] == "ok" and status["n_traces"] == 18 and len(read_stream(mseed)) == 18
+    assert status["reference"]["from"] == "centroid of 18 elements"
+    assert status["distance_deg"] == pytest.approx(51.4, abs=0.2)
+    assert status["read_problems"] == [] and read_json(sjson) == status
+
+
+def test_fetch_local_corrupt_file_is_an_error_with_every_output(yka_dir, tiny_config, tmp_path):
+    folder = tmp_path / "yka"
+    shutil.copytree(yka_dir, folder)
+    (folder / "CN.YKA.SHZ.mseed").write_bytes(np.random.default_rng(2).bytes(100_000))
+    status, out = _yka_pair(yka_dir, folder, tiny_config, tmp_path)
+    assert status["status"] == "error" and "CN.YKA.SHZ.mseed" in status["reason"]
+    assert all(p.exists() for p in out) and len(read_stream(out[0])) == 0
+    assert read_json(out[3])["status"] == "error"
+
+
+def test_fetch_local_truncated_file_lists_the_read_problem(yka_dir, tiny_config, tmp_path):
+    folder = tmp_path / "yka"
+    shutil.copytree(yka_dir, folder)
+    data = (folder / "CN.YKA.SHZ.mseed").read_bytes()
+    (folder / "CN.YKA.SHZ.mseed").write_bytes(data[: len(data) // 2])
+    status, (mseed, *_) = _yka_pair(yka_dir, folder, tiny_config, tmp_path)
+    assert status["status"] == "ok" and status["n_traces"] == 9 and len(read_stream(mseed)) == 9
+    [problem] = status["read_problems"]
+    assert problem["file"] == "CN.YKA.SHZ.mseed" and "9 of the 18 elements" in problem["reason"]

@@ -144,7 +144,7 @@ def test_saved_beam_is_the_beam_the_detection_measured(pair, phase):
     )
     rows = table[table["phase"] == phase].set_index("stack")
     for kind in STACK_TYPES:
-        ref = stack(aligned, kind, dt, **settings.stack_params())
+        ref = stack(aligned, kind, dt, settings.stack_params())
         saved = beams[f"1-2Hz/{phase}/{kind}"]
         scale = np.abs(ref.beam).max()
         np.testing.assert_allclose(saved, ref.beam, rtol=0, atol=1e-5 * scale)

@@ -3,13 +3,15 @@
 One ok pair (synthetic BCAR; its detections plan a synthetic TA dense pair)
 beside one pair of each other status: ``no_data`` (a ``local`` folder without
 records), ``too_few_elements`` (a synthetic array of two elements, below
-``preprocess.min_elements``) and ``error`` (an ``fdsn`` array whose data
-centre refuses the connection). Every summary must be made without
+``preprocess.min_elements``) and ``error`` (a ``local`` folder holding a
+corrupt miniSEED file, and an ``fdsn`` array whose data centre refuses the
+connection). Every summary must be made without
 ``--keep-going`` and list the other pairs with their status and reason.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -46,10 +48,11 @@ EXPECTED = {
     "EMPTY": "no_data",
     "PAIR2": "too_few_elements",
     "DOWN": "error",
+    "BROKEN": "error",
 }
 
 
-def mixed_config(empty_dir) -> dict:
+def mixed_config(empty_dir, broken_dir) -> dict:
     """A one-band study with one pair per status (all offline)."""
     return {
         "phases": ["PcP", "ScP", "PKiKP"],
@@ -75,6 +78,15 @@ def mixed_config(empty_dir) -> dict:
             "EMPTY": {
                 "source": "local",
                 "path": str(empty_dir),
+                "network": "CN",
+                "station": "YK*",
+                "channels": ["SHZ"],
+                "ref_lat": 62.49308,
+                "ref_lon": -114.6061,
+            },
+            "BROKEN": {
+                "source": "local",
+                "path": str(broken_dir),
                 "network": "CN",
                 "station": "YK*",
                 "channels": ["SHZ"],
@@ -125,7 +137,10 @@ def mixed_run(tmp_path_factory):
     wd = tmp_path_factory.mktemp("mixed")
     empty = wd / "empty_array"
     empty.mkdir()
-    (wd / "config.yaml").write_text(yaml.safe_dump(mixed_config(empty)))
+    broken = wd / "broken_array"
+    broken.mkdir()
+    (broken / "records.mseed").write_bytes(np.random.default_rng(1).bytes(20000))
+    (wd / "config.yaml").write_text(yaml.safe_dump(mixed_config(empty, broken)))
     run_snakemake(wd, "--cores", "2")  # stage 1 and the dense plan
     run_snakemake(wd, "--cores", "2")  # the dense pairs of the plan and their summary
     return wd
@@ -139,7 +154,9 @@ def test_every_summary_is_made_without_keep_going(mixed_run):
 def test_pairs_table_lists_every_status_with_a_reason(mixed_run):
     pairs = pd.read_csv(mixed_run / "results/summary/pairs.csv").set_index("array")
     assert pairs["status"].to_dict() == {**EXPECTED, "TA": "ok"}
-    for arr in ("EMPTY", "PAIR2", "DOWN"):
+    assert "records.mseed" in pairs.loc["BROKEN", "reason"]
+    assert pairs.loc["EMPTY", "reason"].startswith("no miniSEED files")
+    for arr in ("EMPTY", "PAIR2", "DOWN", "BROKEN"):
         assert isinstance(pairs.loc[arr, "reason"], str) and pairs.loc[arr, "reason"], arr
 
 

@@ -85,3 +85,33 @@ def test_installed_wheel_checks_configs_without_the_source_tree(tmp_path):
     res = subprocess.run([*cli, str(bad)], capture_output=True, text=True, env=env, cwd=tmp_path)
     assert res.returncode == 1
     assert "config key 'stack.pws_nuu': unknown key" in res.stderr
+
+
+def _closure(requirement: str, extras=()) -> set[str]:
+    """Installed distributions that ``requirement`` (with ``extras``) pulls in."""
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+
+    seen: set[str] = set()
+    todo = [(requirement, tuple(extras))]
+    while todo:
+        name, ex = todo.pop()
+        key = _name(name)
+        if (key, ex) in seen:
+            continue
+        seen.add((key, ex))
+        for r in metadata.requires(name) or []:
+            req = Requirement(r)
+            env_ok = req.marker is None or any(
+                req.marker.evaluate({"extra": e}) for e in (*ex, "")
+            )
+            if env_ok:
+                todo.append((req.name, tuple(req.extras)))
+    return {k for k, _ in seen}
+
+
+def test_workflow_extra_holds_what_the_report_command_needs():
+    """`snakemake --report` (a README command) needs pygments and jinja2 without the dev extra."""
+    deps = _closure("corephase", ("workflow",))
+    assert {"snakemake", "pygments", "jinja2"} <= deps, sorted(deps)

@@ -145,6 +145,27 @@ def test_changing_one_array_reruns_only_its_pairs(small_run, tmp_path):
         (small_run / "config.yaml").write_text(yaml.safe_dump(SMALL))
 
 
+def test_dry_run_reason_names_the_changed_config_section(small_run):
+    """Each config section is its own param: the reason shows only the section that changed."""
+    cfg = yaml.safe_load((small_run / "config.yaml").read_text())
+    cfg.setdefault("coda", {})["bootstrap"] = 7
+    (small_run / "config.yaml").write_text(yaml.safe_dump(cfg))
+    try:
+        res = run_snakemake(small_run, "--dry-run")
+        reasons = [
+            line
+            for line in (res.stdout + res.stderr).splitlines()
+            if "Params have changed" in line
+        ]
+        assert reasons, res.stdout
+        assert all("{'coda': {" in r for r in reasons), reasons
+        assert not any("'stack'" in r or "'bands'" in r for r in reasons), reasons
+        assert {r for r, _ in scheduled(res)} >= {"coda", "figures", "coda_compare"}
+        assert "stack" not in {r for r, _ in scheduled(res)}
+    finally:
+        (small_run / "config.yaml").write_text(yaml.safe_dump(SMALL))
+
+
 def test_bad_config_key_is_named(tmp_path):
     cfg = yaml.safe_load(yaml.safe_dump(SMALL))
     cfg["arrays"]["YKA"]["sorce"] = "synthetic"

@@ -18,15 +18,15 @@ rule coda:
         "../../envs/corephase.yaml"
     params:
         # model and the detection's alignment keys: coda beams align as the detection does
-        settings={
-            **shared_settings(("model", "seed", "bands", "coda")),
+        **section_params(("model", "seed", "bands", "coda")),
+        config_stack={
             "stack": {
                 "detection": {
                     k: v
                     for k, v in config["stack"]["detection"].items()
                     if k in ("curved_wavefront", "v_surface_km_s", "statics")
                 }
-            },
+            }
         },
         band_names=BANDS,
     script:

@@ -12,10 +12,11 @@ sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
 from corephase.config import ConfigError, check_inputs, validate_config
 from corephase.experiment.run import OUTPUTS as EXPERIMENT_OUTPUTS
-from corephase.planning.pairs import configured_events, plan_pairs
+from corephase.planning.pairs import configured_events, plan_pairs, resolve_references
 
 try:
     validate_config(config)
+    resolve_references(config)  # local arrays without ref_lat/ref_lon: from StationXML
     EVENTS = {e.id: e for e in configured_events(config)}
 except ConfigError as err:
     raise WorkflowError(f"invalid configuration: {err}") from None
@@ -134,9 +135,25 @@ wildcard_constraints:
     experiment=r"[A-Za-z0-9][A-Za-z0-9_-]*",
 
 
-def shared_settings(keys=SHARED_KEYS):
-    """The global settings a per-pair rule depends on."""
-    return {k: config[k] for k in keys if k in config}
+def section_params(keys=SHARED_KEYS):
+    """The config sections a rule depends on, one param each.
+
+    Param ``config_<section>`` holds ``{section: value}``: when a setting
+    changes, the reason `snakemake -n` prints names its section and shows
+    only that section. Scripts merge them back with
+    :func:`corephase.utils.params.config_from_params`.
+    """
+    return {f"config_{k}": {k: config[k]} for k in keys if k in config}
+
+
+def source_section(key, source):
+    """Param function: ``{key: config[key]}`` for pairs of arrays with ``source``, else {}."""
+
+    def get(wildcards):
+        src = config["arrays"][wildcards.array]["source"]
+        return {key: config[key]} if src == source and key in config else {}
+
+    return get
 
 
 def array_settings(wildcards):
@@ -157,14 +174,6 @@ def pair_paths(pattern):
 def band_paths(pattern):
     """Per-band outputs of one pair, as a dict band -> path pattern."""
     return {b: pattern.replace("{band}", b) for b in BANDS}
-
-
-def fetch_settings(wildcards):
-    """Global settings the fetch of this pair depends on (source-specific)."""
-    src = config["arrays"][wildcards.array]["source"]
-    keys = ["model", "seed", "phases", "window"]
-    keys += {"synthetic": ["synthetic"], "fdsn": ["fetch"]}.get(src, [])
-    return shared_settings(keys)
 
 
 def fdsn_connections(wildcards):

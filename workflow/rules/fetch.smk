@@ -29,9 +29,11 @@ rule fetch:
     resources:
         fdsn_connections=fdsn_connections,
     params:
+        **section_params(("model", "seed", "phases", "window")),
         array=array_settings,
         event=event_settings,
-        settings=fetch_settings,
+        config_synthetic=source_section("synthetic", "synthetic"),
+        config_fetch=source_section("fetch", "fdsn"),
     script:
         "../scripts/fetch.py"
 

@@ -50,7 +50,7 @@ rule figures:
     conda:
         "../../envs/corephase.yaml"
     params:
-        settings=shared_settings(("phases", "bands", "stack", "coda")),
+        **section_params(("phases", "bands", "stack", "coda")),
         band_names=BANDS,
     script:
         "../scripts/figures.py"

@@ -22,8 +22,8 @@ rule preprocess:
     conda:
         "../../envs/corephase.yaml"
     params:
+        **section_params(("model", "phases", "bands", "window", "preprocess")),
         array=array_settings,
-        settings=shared_settings(("model", "phases", "bands", "window", "preprocess")),
         band_names=BANDS,
     script:
         "../scripts/preprocess.py"

@@ -16,9 +16,7 @@ rule stack:
     conda:
         "../../envs/corephase.yaml"
     params:
-        settings=shared_settings(
-            ("model", "seed", "phases", "bands", "stack", "curation")
-        ),
+        **section_params(("model", "seed", "phases", "bands", "stack", "curation")),
         band_names=BANDS,
     script:
         "../scripts/stack.py"

@@ -88,7 +88,7 @@ rule coda_compare:
     conda:
         "../../envs/corephase.yaml"
     params:
-        settings=shared_settings(("bands", "coda")),
+        **section_params(("bands", "coda")),
         pair_band_keys=[(a, e, b) for a, e in PAIRS for b in BANDS],
         band_names=BANDS,
     script:

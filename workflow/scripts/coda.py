@@ -2,13 +2,14 @@
 
 from corephase.stages.coda import coda_pair
 from corephase.utils.logs import setup_job_logging
+from corephase.utils.params import config_from_params
 
 sm = snakemake  # noqa: F821  (injected by Snakemake)
 log = setup_job_logging(sm.log[0])
 table = coda_pair(
     sm.input.pair,
     dict(zip(sm.params.band_names, sm.input.bands, strict=True)),
-    sm.params.settings,
+    config_from_params(sm.params),
     sm.output.table,
     dict(zip(sm.params.band_names, sm.output.arrays, strict=True)),
 )

@@ -2,6 +2,7 @@
 
 from corephase.stages.coda_compare import coda_comparisons
 from corephase.utils.logs import setup_job_logging
+from corephase.utils.params import config_from_params
 
 sm = snakemake  # noqa: F821  (injected by Snakemake)
 setup_job_logging(sm.log[0])
@@ -9,4 +10,4 @@ names = sm.params.band_names
 figs = {f"{b}/clusters": p for b, p in zip(names, sm.output.clusters, strict=True)}
 figs.update({f"{b}/events": p for b, p in zip(names, sm.output.events, strict=True)})
 npz = {tuple(k): p for k, p in zip(sm.params.pair_band_keys, sm.input.coda, strict=True)}
-coda_comparisons(sm.input.pairs, npz, sm.params.settings, sm.output.table, figs)
+coda_comparisons(sm.input.pairs, npz, config_from_params(sm.params), sm.output.table, figs)

@@ -3,6 +3,7 @@
 from corephase.model.events import event_from_dict
 from corephase.stages.fetch import fetch_pair
 from corephase.utils.logs import setup_job_logging
+from corephase.utils.params import config_from_params
 
 sm = snakemake  # noqa: F821  (injected by Snakemake)
 log = setup_job_logging(sm.log[0])
@@ -11,7 +12,7 @@ fetch_pair(
     sm.wildcards.array,
     sm.params.array,
     event_from_dict(sm.params.event),
-    sm.params.settings,
+    config_from_params(sm.params),
     sm.output.mseed,
     sm.output.stationxml,
     sm.output.quakeml,

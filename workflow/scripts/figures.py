@@ -2,6 +2,7 @@
 
 from corephase.stages.figures import figures_pair
 from corephase.utils.logs import setup_job_logging
+from corephase.utils.params import config_from_params
 
 sm = snakemake  # noqa: F821  (injected by Snakemake)
 log = setup_job_logging(sm.log[0])
@@ -14,7 +15,7 @@ figures_pair(
     dict(zip(names, sm.input.bands, strict=True)),
     sm.input.beams,
     dict(zip(names, sm.input.coda, strict=True)),
-    sm.params.settings,
+    config_from_params(sm.params),
     out,
 )
 log.info("wrote %d figures", len(out))

@@ -2,13 +2,14 @@
 
 from corephase.stages.preprocess import preprocess_pair
 from corephase.utils.logs import setup_job_logging
+from corephase.utils.params import config_from_params
 
 sm = snakemake  # noqa: F821  (injected by Snakemake)
 log = setup_job_logging(sm.log[0])
 pair = preprocess_pair(
     sm.wildcards.array,
     sm.params.array,
-    sm.params.settings,
+    config_from_params(sm.params),
     sm.input.mseed,
     sm.input.stationxml,
     sm.input.quakeml,

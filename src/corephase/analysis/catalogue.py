@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from corephase.analysis.detection import COLUMNS as DETECTION_TABLE_COLUMNS
 from corephase.io.files import atomic_path
 from corephase.model.bounce import REFLECTING_BOUNDARY, bounce_point
 
@@ -31,30 +32,13 @@ log = logging.getLogger(__name__)
 #: Unique key of a catalogue row.
 KEY = ("event", "array", "phase", "band", "stack")
 
-#: Columns every per-pair detection table must have.
-DETECTION_COLUMNS = (
-    "event",
-    "array",
-    "phase",
-    "band",
-    "stack",
-    "t_theory_s",
-    "slowness_theory_s_deg",
-    "baz_theory_deg",
-    "snr",
-    "snr_lo",
-    "snr_hi",
-    "slowness_obs_s_deg",
-    "slowness_err_s_deg",
-    "baz_obs_deg",
-    "baz_err_deg",
-    "t_peak_s",
-    "coherence",
-    "detected",
-    "decided_by",
-    "reason",
-    "n_elements",
-)
+#: Columns of a detection table (:data:`corephase.analysis.detection.COLUMNS`) that the
+#: catalogue does not keep: the distance comes with the pair metadata, and the FK-only
+#: estimates are not catalogued.
+NOT_CATALOGUED = ("distance_deg", "slowness_fk_s_deg", "fk_relpow")
+
+#: Columns every per-pair detection table must have: the detection's own, less those.
+DETECTION_COLUMNS = tuple(c for c in DETECTION_TABLE_COLUMNS if c not in NOT_CATALOGUED)
 
 #: Optional detection-table column: peak beam amplitude (any consistent unit).
 AMPLITUDE_COLUMN = "amplitude"

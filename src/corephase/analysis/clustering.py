@@ -66,12 +66,9 @@ def cluster_events(events, max_distance_deg: float = 1.0, max_depth_diff_km: flo
 
     Parameters
     ----------
-    events : sequence of corephase.model.events.Event or dict
-        Objects with ``latitude``, ``longitude`` (degrees) and ``depth_km``.
-    max_distance_deg : float
-        Neighbour threshold on epicentral separation, great-circle degrees.
-    max_depth_diff_km : float
-        Neighbour threshold on depth difference, km.
+    events, max_distance_deg, max_depth_diff_km
+        The events and the thresholds (degrees, km) that make two of them
+        neighbours, as for :func:`neighbour_matrix`.
 
     Returns
     -------

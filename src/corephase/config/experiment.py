@@ -18,6 +18,7 @@ from dataclasses import MISSING, dataclass, field, fields
 
 from corephase.config.base import Settings, section
 from corephase.config.validation import ConfigError
+from corephase.signal.stacking import StackParams
 
 
 @section("$defs.experiment.geometry", schema_fills_defaults=False)
@@ -44,14 +45,7 @@ class GeometrySettings(Settings):
     center_lon: float | None = None
     radius_km: float | None = None
     data_centre: str | None = None
-    network: str | None = None
-    station: str | None = None
-    channel: str | None = None
-    location: str | None = None
-    minlatitude: float | None = None
-    maxlatitude: float | None = None
-    minlongitude: float | None = None
-    maxlongitude: float | None = None
+    query: dict | None = None  # fdsnws-station query (network, station, channel, ...)
     timeout_s: float = 60.0
 
 
@@ -164,6 +158,12 @@ class MetricsSettings(Settings):
     fk_step_s_deg: float = 0.1
     arf_freqs_hz: tuple[float, ...] | None = None
     arf_smax_s_deg: float = 12.0
+
+    def stack_params(self) -> StackParams:
+        """The parameters of the stacking kernels (no PWS gate)."""
+        return StackParams(
+            nu=float(self.pws_nu), n=float(self.nthroot_n), smooth_s=float(self.envelope_smooth_s)
+        )
 
 
 @section("$defs.experiment.real", schema_fills_defaults=False)

@@ -16,7 +16,10 @@ class PreprocessSettings(Settings):
     ``filter_corners`` of the zero-phase Butterworth band-pass;
     ``min_elements``: fewer usable elements give status ``too_few_elements``;
     ``max_gap_fraction``: channels with more of the window missing are dropped;
-    ``remove_response``: deconvolve the StationXML response to velocity.
+    ``remove_response``: deconvolve the StationXML response to velocity;
+    ``clip_level``: channels with ``clip_run_samples`` consecutive samples at or
+    beyond this absolute value are dropped as clipped (None: flat tops at the
+    trace's own extreme values, see :func:`corephase.signal.preprocess.clip_runs`).
     """
 
     sampling_rate_hz: float = 20.0
@@ -25,3 +28,5 @@ class PreprocessSettings(Settings):
     min_elements: int = 3
     max_gap_fraction: float = 0.05
     remove_response: bool = False
+    clip_level: float | None = None
+    clip_run_samples: int = 5

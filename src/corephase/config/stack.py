@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from corephase.config.base import Settings, section
 from corephase.config.validation import ConfigError
-from corephase.signal.stacking import STACK_TYPES
+from corephase.signal.stacking import STACK_TYPES, StackParams
 
 #: SNR thresholds per stack type at about 1 % false alarms on noise alone:
 #: the 99th percentile of the detection SNR measured at 144 noise-only windows
@@ -109,12 +109,9 @@ class StackSettings(Settings):
     ----------
     types : tuple of str
         Stack types (:data:`corephase.signal.stacking.STACK_TYPES`).
-    pws_nu, pws_gate_s : float
-        PWS power and coherence gate (s).
-    nthroot_n : float
-        nth-root order.
-    envelope_smooth_s : float
-        Envelope-stack smoothing (s).
+    pws_nu, pws_gate_s, nthroot_n, envelope_smooth_s : float
+        ``nu``, ``gate_s`` (s), ``n`` and ``smooth_s`` (s) of the
+        :class:`~corephase.signal.stacking.StackParams` that :meth:`stack_params` makes.
     signal_window_s, noise_window_s : (float, float)
         Windows in s relative to the phase's theoretical time.
     snr_threshold : float or dict
@@ -180,9 +177,9 @@ class StackSettings(Settings):
             tuple(over.noise_window_s or self.noise_window_s),
         )
 
-    def stack_params(self) -> dict:
-        """Keyword arguments of the stacking kernels: ``nu``, ``gate_s``, ``n``, ``smooth_s``."""
-        return dict(
+    def stack_params(self) -> StackParams:
+        """The parameters of the stacking kernels."""
+        return StackParams(
             nu=float(self.pws_nu),
             gate_s=float(self.pws_gate_s),
             n=float(self.nthroot_n),

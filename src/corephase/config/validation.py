@@ -8,6 +8,7 @@ declared there are filled in. Validation errors name the offending key as a dott
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 
 import yaml
@@ -97,7 +98,31 @@ def validate_config(config: dict, schema_path: str | Path | None = None) -> dict
     return config
 
 
+#: One SEED code pattern: letters, digits, ``-``, and the wildcards ``?`` and ``*``.
+_CODE_PATTERN = re.compile(r"^[A-Za-z0-9?*-]*$")
+
+
+def _check_code_patterns(config: dict) -> None:
+    """Network, station, location and channel patterns must parse (comma lists, ? and *)."""
+    entries = [("arrays", config.get("arrays") or {})]
+    entries.append(("dense_networks", config.get("dense_networks") or {}))
+    for section, items in entries:
+        for name, arr in items.items():
+            for key in ("network", "station", "location", "channels"):
+                value = arr.get(key)
+                if value is None or (key == "location" and value == ""):
+                    continue  # an empty location code is valid (also written "--")
+                parts = value if isinstance(value, list) else str(value).split(",")
+                for part in parts:
+                    if not part.strip() or not _CODE_PATTERN.match(part.strip()):
+                        raise ConfigError(
+                            f"config key '{section}.{name}.{key}': {value!r} is not a SEED code "
+                            "pattern (comma-separated codes of letters, digits, ? and *)"
+                        )
+
+
 def _semantic_checks(config: dict) -> None:
+    _check_code_patterns(config)
     for i, band in enumerate(config.get("bands", [])):
         if band["fmin"] >= band["fmax"]:
             raise ConfigError(
@@ -124,6 +149,25 @@ def _semantic_checks(config: dict) -> None:
             )
         if arr["source"] == "local" and "path" not in arr:
             raise ConfigError(f"config key 'arrays.{name}.path': a local array needs a path")
+        _check_reference(name, arr)
+
+
+def _check_reference(name: str, arr: dict) -> None:
+    """ref_lat/ref_lon come together; only a local array may leave them out."""
+    given = [k for k in ("ref_lat", "ref_lon") if k in arr]
+    if len(given) == 1:
+        other = "ref_lon" if given == ["ref_lat"] else "ref_lat"
+        raise ConfigError(f"config key 'arrays.{name}.{other}': give ref_lat and ref_lon together")
+    if not given and arr["source"] != "local":
+        raise ConfigError(
+            f"config key 'arrays.{name}.ref_lat': required key is missing (only a local "
+            "array takes its reference point from its StationXML)"
+        )
+    if "ref_station" in arr and arr["source"] != "local":
+        raise ConfigError(
+            f"config key 'arrays.{name}.ref_station': only for local arrays (give ref_lat "
+            "and ref_lon)"
+        )
 
 
 def load_config(path, schema_path=None) -> dict:

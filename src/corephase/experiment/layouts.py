@@ -67,14 +67,8 @@ def build_layouts(lay: LayoutSettings, dense: ArrayGeometry, baz_deg: float) -> 
                             aperture=v if what == "aperture" else None,
                             spacing=v if what == "spacing" else None,
                             baz_deg=baz_deg,
-                            seed=int(lay.seed),
                             dense=dense,
-                            max_shift_frac=float(lay.max_shift_frac),
-                            aperture_tol=float(lay.aperture_tol),
-                            method=lay.method,
-                            rings=int(lay.rings),
-                            n_clusters=lay.n_clusters,
-                            cluster_radius=float(lay.cluster_radius),
+                            lay=lay,
                         )
                     )
     return subs

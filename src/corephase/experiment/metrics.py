@@ -17,17 +17,10 @@ from corephase.experiment.scenario import Scenario
 from corephase.experiment.simulate import Simulator, analytic_traces
 from corephase.model.geometry import KM_PER_DEG
 from corephase.signal.smoothing import boxcar
+from corephase.signal.stacking import StackParams, analytic_signal
 
 
-def batch_stacks(
-    z: np.ndarray,
-    stacks,
-    dt: float,
-    nu: float = 2.0,
-    nth: float = 4.0,
-    smooth_s: float = 0.0,
-    workers: int = 1,
-) -> dict:
+def batch_stacks(z: np.ndarray, stacks, dt: float, params: StackParams) -> dict:
     """All requested stacks of many trials at once.
 
     Parameters
@@ -38,8 +31,8 @@ def batch_stacks(
         Any of :data:`corephase.signal.stacking.STACK_TYPES`.
     dt : float
         Sample interval in s.
-    nu, nth, smooth_s : float
-        PWS power, nth-root order, envelope smoothing (s).
+    params : StackParams
+        PWS power and gate, nth-root order, envelope smoothing.
 
     Returns
     -------
@@ -48,8 +41,6 @@ def batch_stacks(
         :func:`corephase.signal.stacking.stack`) and its characteristic function
         (envelope of the beam, or the envelope stack).
     """
-    from corephase.signal.stacking import analytic_signal
-
     out = {}
     mean_z = z.mean(axis=1)
     lin = mean_z.real
@@ -60,16 +51,16 @@ def batch_stacks(
         mag = np.abs(z)
     if "pws" in stacks:
         unit = np.divide(z, mag, out=np.zeros_like(z), where=mag > 0)
-        c = np.abs(unit.mean(axis=1))
-        beam = lin * c**nu
+        c = boxcar(np.abs(unit.mean(axis=1)), dt, params.gate_s, "a phase-coherence gate")
+        beam = lin * c**params.nu
         out["pws"] = (beam, np.abs(analytic_signal(beam, axis=-1)))
     if "nthroot" in stacks:
         re = z.real
-        r = np.mean(np.sign(re) * np.abs(re) ** (1.0 / nth), axis=1)
-        beam = np.sign(r) * np.abs(r) ** nth
+        r = np.mean(np.sign(re) * np.abs(re) ** (1.0 / params.n), axis=1)
+        beam = np.sign(r) * np.abs(r) ** params.n
         out["nthroot"] = (beam, np.abs(analytic_signal(beam, axis=-1)))
     if "envelope" in stacks:
-        e = boxcar(mag.mean(axis=1).astype(float), dt, smooth_s)
+        e = boxcar(mag.mean(axis=1).astype(float), dt, params.smooth_s)
         out["envelope"] = (e, e)
     return out
 
@@ -159,17 +150,13 @@ def trial_statistics(
     nidx = _window_idx(sim, *met.noise_window_s)
     sidx = _window_idx(sim, -float(met.search_s), float(met.search_s))
     c = sim.c
-    kw = {
-        "nu": float(met.pws_nu),
-        "nth": float(met.nthroot_n),
-        "smooth_s": float(met.envelope_smooth_s),
-    }
+    params = met.stack_params()
     out = {}
     z = analytic_traces(signal + rest, sim.n, sim.workers)
     # a single trace peaks at its own arrival time with its own amplitude: the mean
     # single-trace signal is the mean station amplitude (noise adds zero mean)
     out["single_sig"] = np.asarray(amp_true, float)
-    res = batch_stacks(z, stacks, sim.dt, **kw)
+    res = batch_stacks(z, stacks, sim.dt, params)
     for k, (beam, cf) in res.items():
         out[f"{k}_det"] = cf[:, sidx].max(axis=1) / _rms(cf, nidx)
         out[f"{k}_sig"] = beam[:, c]
@@ -182,7 +169,7 @@ def trial_statistics(
     del z, res
     z0 = analytic_traces(rest, sim.n, sim.workers)
     out["single_noise"] = z0.real[..., sidx]
-    for k, (beam, cf) in batch_stacks(z0, stacks, sim.dt, **kw).items():
+    for k, (beam, cf) in batch_stacks(z0, stacks, sim.dt, params).items():
         out[f"{k}_det0"] = cf[:, sidx].max(axis=1) / _rms(cf, nidx)
         out[f"{k}_noise"] = beam[:, sidx]
     return out

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from corephase.config.experiment import GeometrySettings
+from corephase.config.experiment import GeometrySettings, LayoutSettings
 from corephase.model.geometry import (
     ArrayGeometry,
     aperture_km,
@@ -316,18 +316,14 @@ def make_subarray(
     aperture: float | None = None,
     spacing: float | None = None,
     baz_deg: float = 0.0,
-    seed: int = 0,
     dense: ArrayGeometry | None = None,
-    max_shift_frac: float = 0.5,
-    aperture_tol: float = 0.25,
-    method: str = "optimal",
-    **layout_kw,
+    lay: LayoutSettings | None = None,
 ) -> SubArray:
     """Build one theoretical or extracted sub-array.
 
     Parameters
     ----------
-    kind, n, aperture, spacing, baz_deg, seed
+    kind, n, aperture, spacing, baz_deg
         See :func:`ideal_layout` (km, degrees).
     mode : {"theoretical", "extracted"}
     center_lat, center_lon : float
@@ -335,15 +331,13 @@ def make_subarray(
         the resulting geometry.
     dense : ArrayGeometry, optional
         Dense network to extract from (required for ``extracted``).
-    max_shift_frac : float
-        Largest station misfit as a fraction of the ideal spacing.
-    aperture_tol : float
-        The extracted aperture must lie within ``(1 +- aperture_tol)`` times
-        the ideal aperture, else the layout is infeasible.
-    method : {"optimal", "greedy"}
-        Assignment method of :func:`extract_subarray`.
-    **layout_kw
-        ``rings``, ``n_clusters``, ``cluster_radius`` for :func:`ideal_layout`.
+    lay : LayoutSettings, optional
+        The sweep's ``seed``, ``rings``, ``n_clusters`` and ``cluster_radius``
+        (for :func:`ideal_layout`), ``method`` (of :func:`extract_subarray`),
+        ``max_shift_frac`` (largest station misfit as a fraction of the ideal
+        spacing) and ``aperture_tol`` (the extracted aperture must lie within
+        ``(1 +- aperture_tol)`` times the ideal aperture, else the layout is
+        infeasible); default ``LayoutSettings()``.
 
     Returns
     -------
@@ -354,7 +348,18 @@ def make_subarray(
     """
     size = f"a{aperture:g}km" if aperture is not None else f"s{spacing:g}km"
     layout_id = f"{mode}_{kind}_n{n}_{size}"
-    e, nn = ideal_layout(kind, n, aperture, spacing, baz_deg, seed, **layout_kw)
+    lay = lay or LayoutSettings()
+    e, nn = ideal_layout(
+        kind,
+        n,
+        aperture,
+        spacing,
+        baz_deg,
+        int(lay.seed),
+        rings=int(lay.rings),
+        n_clusters=lay.n_clusters,
+        cluster_radius=float(lay.cluster_radius),
+    )
     sub = SubArray(layout_id, kind, mode, int(n), aperture, spacing, e, nn)
     ideal_ap = aperture_km(e, nn)
     if mode == "theoretical":
@@ -371,7 +376,7 @@ def make_subarray(
     dx, dy = latlon_to_local_km(dense.lat, dense.lon, center_lat, center_lon)
     try:
         idx, misfit = extract_subarray(
-            dx, dy, e, nn, max_shift_frac * spacing_km(e, nn), method=method
+            dx, dy, e, nn, float(lay.max_shift_frac) * spacing_km(e, nn), method=lay.method
         )
     except ValueError as err:
         sub.status = f"infeasible: {err}"
@@ -379,6 +384,7 @@ def make_subarray(
     g = dense.subset(idx)
     g = ArrayGeometry(layout_id, g.codes, g.lat, g.lon, g.elev_m, center_lat, center_lon)
     ap = g.aperture_km()
+    aperture_tol = float(lay.aperture_tol)
     if abs(ap - ideal_ap) > aperture_tol * ideal_ap:
         sub.status = (
             f"infeasible: extracted aperture {ap:.1f} km differs from the ideal "
@@ -525,9 +531,7 @@ def dense_geometry(spec: GeometrySettings, name: str = "DENSE") -> ArrayGeometry
         from obspy import UTCDateTime
 
         client = fdsn.make_client(spec.data_centre, spec.timeout_s)
-        keys = ("network", "station", "channel", "location")
-        keys += ("minlatitude", "maxlatitude", "minlongitude", "maxlongitude")
-        query = {k: getattr(spec, k) for k in keys if getattr(spec, k) is not None}
+        query = dict(spec.query or {})
         if spec.date:
             t = UTCDateTime(spec.date)
             query.update(starttime=t, endtime=t + 86400)

@@ -7,6 +7,9 @@ inventories. Coordinates in degrees, elevations in metres.
 from __future__ import annotations
 
 import csv
+import re
+from collections import Counter
+from fnmatch import fnmatch
 from importlib import resources
 from pathlib import Path
 
@@ -68,6 +71,63 @@ def elements_from_csv(path, array: str) -> list[dict]:
     return out
 
 
+#: Longest network, station, location and channel codes that miniSEED (SEED 2.4) holds.
+SEED_CODE_LENGTHS = {"network": 2, "station": 5, "location": 2, "channel": 3}
+
+_BASE36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def element_codes(name: str, n: int) -> list[str]:
+    """Station codes of ``n`` numbered elements of array ``name``: unique, at most 5 characters.
+
+    A prefix of the array name (letters and digits only) followed by the element
+    number, 1-based: ``BIG01`` .. ``BIG99`` below 100 elements, then the prefix
+    shortens as the digits grow (``BI001`` .. ``BI150``, ``B0001`` .. ``B1000``,
+    ``00001`` .. ``99999``). Beyond 99,999 elements the numbers are five base-36
+    digits (``00001`` .. ``ZZZZZ``).
+
+    Raises
+    ------
+    ValueError
+        For more elements than five characters can number (36**5 - 1).
+    """
+    width = SEED_CODE_LENGTHS["station"]
+    digits = max(2, len(str(n)))
+    if digits <= width:
+        prefix = re.sub(r"[^A-Za-z0-9]", "", name)[: width - digits]
+        return [f"{prefix}{i:0{digits}d}" for i in range(1, n + 1)]
+    if n >= len(_BASE36) ** width:
+        raise ValueError(f"array {name}: {n} elements cannot have unique {width}-character codes")
+    codes = []
+    for i in range(1, n + 1):
+        code = ""
+        for _ in range(width):
+            i, r = divmod(i, len(_BASE36))
+            code = _BASE36[r] + code
+        codes.append(code)
+    return codes
+
+
+def check_seed_codes(name: str, network: str, stations: list[str], channel: str) -> None:
+    """Raise ValueError unless the codes fit miniSEED and the station codes are unique.
+
+    Network up to 2, station up to 5, channel up to 3 characters, letters and
+    digits only; a longer code would be cut when written to miniSEED and two
+    elements could end up with one SEED id.
+    """
+    for kind, codes in (("network", [network]), ("station", stations), ("channel", [channel])):
+        longest = SEED_CODE_LENGTHS[kind]
+        bad = [c for c in codes if not (0 < len(c) <= longest and c.isascii() and c.isalnum())]
+        if bad:
+            raise ValueError(
+                f"array {name}: {kind} codes {bad[:5]} are not 1-{longest} letters or digits "
+                "(miniSEED would cut or reject them)"
+            )
+    dup = sorted(c for c, k in Counter(stations).items() if k > 1)
+    if dup:
+        raise ValueError(f"array {name}: station codes {dup[:5]} name more than one element")
+
+
 def geometry_from_config(name: str, arr: dict) -> ArrayGeometry:
     """Element geometry of a synthetic array from its config entry.
 
@@ -93,13 +153,13 @@ def geometry_from_config(name: str, arr: dict) -> ArrayGeometry:
             rings=lay.get("rings", 2),
         )
         lat, lon = local_km_to_latlon(e, n, arr["ref_lat"], arr["ref_lon"])
-        prefix = name[:3]
         rows = [
-            {"station": f"{prefix}{i:02d}", "latitude": a, "longitude": b, "elevation_m": 0.0}
-            for i, (a, b) in enumerate(zip(lat, lon, strict=True), start=1)
+            {"station": code, "latitude": a, "longitude": b, "elevation_m": 0.0}
+            for code, a, b in zip(element_codes(name, len(lat)), lat, lon, strict=True)
         ]
     else:
         raise ValueError(f"array {name}: elements needs one of list, csv or layout")
+    check_seed_codes(name, net, [r["station"] for r in rows], cha)
     codes = [f"{net}.{r['station']}..{cha}" for r in rows]
     return ArrayGeometry(
         name,
@@ -113,7 +173,13 @@ def geometry_from_config(name: str, arr: dict) -> ArrayGeometry:
 
 
 def geometry_to_inventory(geom: ArrayGeometry, sampling_rate: float, start=None) -> Inventory:
-    """A StationXML inventory (coordinates only, no response) for a geometry."""
+    """A StationXML inventory (coordinates only, no response) for a geometry.
+
+    Raises ValueError when two elements share a SEED id.
+    """
+    dup = sorted(c for c, k in Counter(geom.codes).items() if k > 1)
+    if dup:
+        raise ValueError(f"array {geom.name}: SEED ids {dup[:5]} name more than one element")
     start = UTCDateTime(start or "1990-01-01")
     nets: dict[str, Network] = {}
     for code, la, lo, el in zip(geom.codes, geom.lat, geom.lon, geom.elev_m, strict=True):
@@ -173,6 +239,83 @@ def geometry_from_inventory(
         elev.append(coords["elevation"])
     ref_lat, ref_lon = ref if ref is not None else (None, None)
     return ArrayGeometry(name, codes, lat, lon, elev, ref_lat, ref_lon)
+
+
+def open_channels(inv: Inventory, t0: UTCDateTime, t1: UTCDateTime) -> list[dict]:
+    """Every channel of the inventory whose epoch overlaps ``[t0, t1]``.
+
+    Returns
+    -------
+    list of dict
+        ``{"id", "network", "station", "location", "channel", "latitude",
+        "longitude", "elevation", "sample_rate"}`` per channel epoch (degrees,
+        metres, Hz; ``sample_rate`` None when the StationXML gives none).
+    """
+    rows = []
+    for net in inv:
+        for sta in net:
+            for cha in sta:
+                if (cha.start_date is not None and cha.start_date > t1) or (
+                    cha.end_date is not None and cha.end_date < t0
+                ):
+                    continue
+                lat = sta.latitude if cha.latitude is None else cha.latitude
+                lon = sta.longitude if cha.longitude is None else cha.longitude
+                rows.append(
+                    {
+                        "id": f"{net.code}.{sta.code}.{cha.location_code}.{cha.code}",
+                        "network": net.code,
+                        "station": sta.code,
+                        "location": cha.location_code,
+                        "channel": cha.code,
+                        "latitude": lat,
+                        "longitude": lon,
+                        "elevation": sta.elevation if cha.elevation is None else cha.elevation,
+                        "sample_rate": cha.sample_rate or None,
+                    }
+                )
+    return rows
+
+
+def _matches(code: str, patterns: str) -> bool:
+    """Whether ``code`` matches one of the comma-separated wildcard ``patterns``."""
+    return any(fnmatch(code, p.strip()) for p in patterns.split(","))
+
+
+def listed_elements(
+    channels: list[dict], priority, network: str = "*", station: str = "*", location: str = "*"
+) -> list[str]:
+    """SEED ids of the elements that station metadata lists: one per station and location.
+
+    Parameters
+    ----------
+    channels : list of dict
+        Rows of :func:`open_channels`.
+    priority : sequence of str
+        Channel codes, first preferred (an array's ``channels``); a station
+        and location with none of them is not an element.
+    network, station, location : str
+        Comma-separated wildcard patterns the element must match.
+
+    Returns
+    -------
+    list of str
+        Sorted ``NET.STA.LOC.CHA`` ids, with the first channel of ``priority``
+        listed for each element.
+    """
+    priority = list(priority)
+    best: dict[tuple, str] = {}
+    for r in channels:
+        if r["channel"] not in priority or not (
+            _matches(r["network"], network)
+            and _matches(r["station"], station)
+            and _matches(r["location"], location or "*")
+        ):
+            continue
+        key = (r["network"], r["station"], r["location"])
+        if key not in best or priority.index(r["channel"]) < priority.index(best[key]):
+            best[key] = r["channel"]
+    return sorted(".".join([*key, cha]) for key, cha in best.items())
 
 
 # --------------------------------------------------------------------------- station tables

@@ -10,16 +10,64 @@ from corephase.model.events import Event, event_from_dict, events_from_quakeml
 
 
 def configured_events(config: dict, base_dir: str | Path = ".") -> list[Event]:
-    """Events from ``events.list`` and ``events.quakeml`` (ids must be unique)."""
+    """Events from ``events.list`` and ``events.quakeml`` (ids must be unique).
+
+    When the ``events`` section names no events (no ``list``, ``quakeml`` or
+    ``catalog``), the events are those of the QuakeML files in the local arrays'
+    folders (see :func:`corephase.sources.local.folder_quakeml`); the same event
+    in several folders counts once.
+    """
     ev_cfg = config.get("events", {})
+    files = [Path(base_dir) / q for q in ev_cfg.get("quakeml", [])]
     out = [event_from_dict(d) for d in ev_cfg.get("list", [])]
-    for q in ev_cfg.get("quakeml", []):
-        out += events_from_quakeml(Path(base_dir) / q)
+    if not (out or files or ev_cfg.get("catalog")):
+        files = _folder_quakeml(config, base_dir)
+    for f in files:
+        out += [e for e in events_from_quakeml(f) if e not in out]
     ids = [e.id for e in out]
     dup = sorted({i for i in ids if ids.count(i) > 1})
     if dup:
         raise ConfigError(f"config key 'events': duplicate event ids {dup}")
     return out
+
+
+def _folder_quakeml(config: dict, base_dir) -> list[Path]:
+    from corephase.sources.local import folder_quakeml
+
+    return [
+        f
+        for arr in config.get("arrays", {}).values()
+        if arr["source"] == "local" and (Path(base_dir) / arr["path"]).exists()
+        for f in folder_quakeml(arr, base_dir)
+    ]
+
+
+def resolve_references(config: dict, base_dir: str | Path = ".") -> dict:
+    """Fill in the reference point of local arrays that do not give ``ref_lat``/``ref_lon``.
+
+    Reads each such array's StationXML (see
+    :func:`corephase.sources.local.reference_point`) and sets ``ref_lat``,
+    ``ref_lon`` (degrees) and ``ref_from`` (which element or centroid) in
+    ``config["arrays"]``, in place; the fetch stage reports ``ref_from``.
+
+    Raises
+    ------
+    ConfigError
+        Neither a configured reference point nor a usable StationXML.
+    """
+    from corephase.sources.local import reference_point
+
+    for name, arr in config["arrays"].items():
+        if arr["source"] != "local" or "ref_lat" in arr:
+            continue
+        try:
+            arr.update(reference_point(name, arr, base_dir))
+        except ValueError as exc:
+            raise ConfigError(
+                f"config key 'arrays.{name}': no ref_lat/ref_lon given and none from the "
+                f"StationXML: {exc}"
+            ) from None
+    return config
 
 
 def _gc_distance_deg(lat1, lon1, lat2, lon2) -> float:
@@ -35,10 +83,17 @@ def plan_pairs(config: dict, events: list[Event]) -> list[tuple[str, str]]:
     A pair is kept when the epicentral distance from the array reference point
     (spherical Earth) lies within ``distance_deg`` (inclusive) and the origin
     time within the array's ``active`` span (start inclusive, end exclusive).
+    Local arrays without ``ref_lat``/``ref_lon`` need :func:`resolve_references`
+    first.
     """
     lo, hi = config["distance_deg"]
     pairs = []
     for name, arr in config["arrays"].items():
+        if "ref_lat" not in arr or "ref_lon" not in arr:
+            raise ConfigError(
+                f"config key 'arrays.{name}.ref_lat': the array has no reference point "
+                "(give ref_lat and ref_lon, or for a local array its StationXML)"
+            )
         active = arr.get("active") or {}
         start, end = active.get("start"), active.get("end")
         for ev in events:

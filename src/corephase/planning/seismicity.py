@@ -9,12 +9,12 @@ The synthetic catalogue
   ``min_magnitude`` and ``max_magnitude`` (9.0), rounded to 0.1.
 * **Epicentres**: 98 % of the events lie on the world's seismic belts, each a polyline
   of waypoints (trenches, continental collision zones, mid-ocean ridges, rifts; see
-  :data:`BELTS`) with a share of the global M>=5 rate taken from the bulletins (e.g. the
-  circum-Pacific belts together about 75 %, the Alpide belt about 8 %, the ridges about
-  7 %). An event picks a belt by share, a segment by its length, a uniform point along
-  it, and is scattered across the belt by a normal offset of standard deviation
-  ``width_deg`` of that belt. The remaining 2 % are intraplate events uniform on the
-  sphere.
+  :data:`BELTS`, read from the packaged table ``corephase/data/seismic_belts.csv``) with
+  a share of the global M>=5 rate taken from the bulletins (e.g. the circum-Pacific belts
+  together about 75 %, the Alpide belt about 8 %, the ridges about 7 %). An event picks
+  a belt by share, a segment by its length, a uniform point along it, and is scattered
+  across the belt by a normal offset of standard deviation ``width_deg`` of that belt.
+  The remaining 2 % are intraplate events uniform on the sphere.
 * **Depths**: by belt kind. Subduction zones: 72 % shallow (log-normal around 25 km,
   5-70 km), the rest intermediate (70-300 km, exponential decay of 80 km) and, where
   the slab is deep (Tonga-Fiji, Kuril-Japan, Izu-Bonin-Mariana, Sunda, Andes), 8 % deep
@@ -28,7 +28,9 @@ same catalogue and configuration on every machine.
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
+from importlib import resources
 
 import numpy as np
 
@@ -53,238 +55,30 @@ class Belt:
     deep: bool = False
 
 
-#: The seismic belts (approximate traces; shares of the global M>=5 rate).
-BELTS: tuple[Belt, ...] = (
-    Belt(
-        "Kuril-Kamchatka-Japan",
-        0.10,
-        "subduction",
-        1.0,
-        ((56, 163), (52, 159), (47, 153), (43, 146), (40, 143), (36, 141), (34, 139)),
-        True,
-    ),
-    Belt(
-        "Izu-Bonin-Mariana",
-        0.05,
-        "subduction",
-        0.8,
-        ((34, 139), (30, 140), (25, 142), (19, 146), (14, 146), (11, 142)),
-        True,
-    ),
-    Belt(
-        "Ryukyu-Taiwan-Philippines",
-        0.07,
-        "subduction",
-        1.0,
-        ((31, 131), (27, 128), (24, 122), (19, 121), (14, 121), (10, 126), (6, 127), (2, 127)),
-    ),
-    Belt(
-        "Aleutians-Alaska",
-        0.06,
-        "subduction",
-        0.8,
-        ((61, -147), (57, -155), (54, -162), (52, -170), (51, -178), (51, 175), (53, 165)),
-    ),
-    Belt(
-        "Cascadia-California-Gulf of California",
-        0.02,
-        "ridge",
-        0.7,
-        ((49, -128), (44, -126), (40, -124), (36, -121), (33, -116), (28, -112), (23, -108)),
-    ),
-    Belt(
-        "Mexico-Central America",
-        0.05,
-        "subduction",
-        0.8,
-        ((20, -106), (17, -100), (15, -94), (13, -90), (11, -86), (8, -83)),
-    ),
-    Belt(
-        "Caribbean",
-        0.015,
-        "subduction",
-        0.8,
-        ((19, -80), (19, -72), (18, -65), (16, -61), (12, -61), (11, -64)),
-    ),
-    Belt(
-        "Andes",
-        0.10,
-        "subduction",
-        1.5,
-        (
-            (8, -77),
-            (4, -78),
-            (0, -80),
-            (-5, -81),
-            (-12, -77),
-            (-18, -71),
-            (-24, -69),
-            (-30, -71),
-            (-36, -73),
-            (-42, -74),
-            (-46, -76),
-        ),
-        True,
-    ),
-    Belt(
-        "Tonga-Kermadec-New Zealand",
-        0.11,
-        "subduction",
-        1.2,
-        (
-            (-15, -173),
-            (-20, -175),
-            (-25, -176),
-            (-30, -177.5),
-            (-35, -179),
-            (-38, 178),
-            (-42, 174),
-            (-46, 167),
-        ),
-        True,
-    ),
-    Belt(
-        "Vanuatu-Solomon-New Britain-New Guinea",
-        0.12,
-        "subduction",
-        1.0,
-        (
-            (-22, 170),
-            (-17, 168),
-            (-12, 166),
-            (-10, 161),
-            (-7, 156),
-            (-5, 152),
-            (-6, 148),
-            (-4, 143),
-            (-3, 139),
-        ),
-    ),
-    Belt(
-        "Sunda-Banda-Molucca",
-        0.12,
-        "subduction",
-        1.2,
-        (
-            (12, 93),
-            (7, 93),
-            (2, 96),
-            (-3, 100),
-            (-7, 106),
-            (-9, 112),
-            (-10, 118),
-            (-8, 124),
-            (-6, 130),
-            (-3, 129),
-            (0, 126),
-        ),
-        True,
-    ),
-    Belt(
-        "Alpide",
-        0.08,
-        "continental",
-        1.5,
-        (
-            (36, -9),
-            (37, 5),
-            (38, 15),
-            (38, 22),
-            (39, 28),
-            (37, 36),
-            (34, 48),
-            (29, 57),
-            (32, 62),
-            (36, 70),
-            (35, 75),
-            (30, 81),
-            (28, 88),
-            (26, 94),
-            (22, 95),
-            (17, 96),
-        ),
-    ),
-    Belt(
-        "Central Asia-Tibet",
-        0.02,
-        "continental",
-        1.5,
-        ((42, 75), (40, 80), (36, 90), (33, 100), (28, 103)),
-    ),
-    Belt(
-        "Mid-Atlantic Ridge",
-        0.03,
-        "ridge",
-        0.5,
-        (
-            (70, -15),
-            (64, -20),
-            (52, -30),
-            (40, -29),
-            (30, -42),
-            (15, -46),
-            (5, -33),
-            (0, -20),
-            (-10, -13),
-            (-25, -13),
-            (-40, -16),
-            (-53, 0),
-        ),
-    ),
-    Belt(
-        "East Pacific Rise-Pacific-Antarctic Ridge",
-        0.025,
-        "ridge",
-        0.5,
-        (
-            (20, -109),
-            (10, -104),
-            (0, -102),
-            (-15, -113),
-            (-30, -112),
-            (-40, -92),
-            (-55, -125),
-            (-62, -160),
-            (-60, 160),
-        ),
-    ),
-    Belt(
-        "Carlsberg-Central and Southeast Indian Ridge",
-        0.02,
-        "ridge",
-        0.5,
-        (
-            (14, 52),
-            (10, 58),
-            (2, 67),
-            (-10, 66),
-            (-20, 68),
-            (-30, 76),
-            (-40, 80),
-            (-47, 96),
-            (-50, 115),
-            (-50, 130),
-            (-55, 150),
-        ),
-    ),
-    Belt(
-        "Southwest Indian Ridge", 0.01, "ridge", 0.5, ((-26, 70), (-35, 55), (-45, 30), (-54, 0))
-    ),
-    Belt(
-        "Scotia-South Sandwich",
-        0.015,
-        "subduction",
-        0.8,
-        ((-54, -38), (-56, -30), (-58, -26), (-60, -28), (-61, -40)),
-    ),
-    Belt(
-        "East African Rift-Red Sea-Gulf of Aden",
-        0.01,
-        "ridge",
-        0.8,
-        ((30, 33), (20, 39), (13, 43), (12, 48), (12, 44), (8, 39), (0, 36), (-8, 31), (-15, 35)),
-    ),
-)
+def load_belts(path=None) -> tuple[Belt, ...]:
+    """The belts of a table: one row per belt, ``name, share, kind, width_deg, deep,
+    waypoints`` with the waypoints as ``"lat lon; lat lon; ..."`` in degrees.
+
+    Default: the packaged ``corephase/data/seismic_belts.csv``.
+    """
+    src = resources.files("corephase") / "data" / "seismic_belts.csv" if path is None else path
+    with open(str(src), newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    return tuple(
+        Belt(
+            r["name"],
+            float(r["share"]),
+            r["kind"],
+            float(r["width_deg"]),
+            tuple(tuple(float(v) for v in p.split()) for p in r["waypoints"].split(";")),
+            r["deep"] == "true",
+        )
+        for r in rows
+    )
+
+
+#: The seismic belts (approximate traces; shares of the global M>=5 rate), in table order.
+BELTS: tuple[Belt, ...] = load_belts()
 
 #: Share of intraplate events, uniform on the sphere.
 BACKGROUND_SHARE = 0.02

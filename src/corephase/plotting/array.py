@@ -6,22 +6,67 @@ clockwise from north; vespagram time in s after the event origin.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from matplotlib.figure import Figure
 
 from corephase.model.geometry import KM_PER_DEG
 from corephase.plotting.pair import _title
 from corephase.plotting.style import save_figure
-from corephase.signal.fk import fk_peak, fk_power
-from corephase.signal.vespagram import vespagram
+from corephase.signal.fk import FKParams, fk_peak, fk_power
+from corephase.signal.vespagram import SlownessScan, vespagram
+
+
+@dataclass(frozen=True, eq=False)
+class ArrayRecord:
+    """One pair's band-passed record on the array: what the array figures draw from.
+
+    Attributes
+    ----------
+    pair : dict
+        The pair record (``baz_deg``, ``window_s_after_origin`` ...).
+    arrivals : dict
+        ``{phase: arrival}`` with ``time`` (s after origin) and ``slowness_s_deg``.
+    band : dict
+        The band (``name``, ``fmin``, ``fmax`` in Hz).
+    data : numpy.ndarray, shape (n_elements, n_samples)
+    dt : float
+        Sample interval in s.
+    east_km, north_km : numpy.ndarray
+        Element offsets in km.
+    """
+
+    pair: dict
+    arrivals: dict
+    band: dict
+    data: np.ndarray
+    dt: float
+    east_km: np.ndarray
+    north_km: np.ndarray
+
+    @classmethod
+    def from_stream(cls, pair, arrivals, stream, geom, band) -> ArrayRecord:
+        """The record of ``stream`` (one trace per element of ``geom``, in its order)."""
+        data = np.array([tr.data for tr in stream])
+        return cls(pair, arrivals, band, data, stream[0].stats.delta, *geom.offsets_km())
+
+    @property
+    def t0(self) -> float:
+        """Time of the first sample, s after the origin."""
+        return self.pair["window_s_after_origin"][0]
+
+    def phases(self, names) -> list[str]:
+        """Those of the phases ``names`` that have an arrival."""
+        return [p for p in names if p in self.arrivals]
+
+    def title(self, what: str) -> str:
+        """The figure title: the pair, the band and ``what``."""
+        return f"{_title(self.pair, self.band['name'])}   {what}"
 
 
 def plot_vespagram(
-    pair,
-    arrivals,
-    stream,
-    geom,
-    band,
+    rec: ArrayRecord,
     phases,
     path,
     slowness_s_deg=(0.0, 10.0, 0.1),
@@ -40,13 +85,12 @@ def plot_vespagram(
 
     from corephase.signal.stacking import envelope
 
-    data = np.array([tr.data for tr in stream])
-    dt = stream[0].stats.delta
-    t = pair["window_s_after_origin"][0] + np.arange(data.shape[1]) * dt
+    data, dt, arrivals = rec.data, rec.dt, rec.arrivals
+    t = rec.t0 + np.arange(data.shape[1]) * dt
     s0, s1, ds = slowness_s_deg
     slow = np.arange(s0, s1 + ds / 2, ds)
-    e, n = geom.offsets_km()
-    phases = [p for p in phases if p in arrivals]
+    scan = SlownessScan(slow / KM_PER_DEG, rec.pair["baz_deg"])
+    phases = rec.phases(phases)
     fig = Figure(figsize=(3.6 * max(len(phases), 1) + 0.8, 3.9))
     w = max(round(smooth_s / dt), 1)
     for k, ph in enumerate(phases, start=1):
@@ -58,7 +102,7 @@ def plot_vespagram(
             ax.axis("off")
             ax.text(0.5, 0.5, f"{ph}: outside the record", ha="center")
             continue
-        beams = vespagram(data[:, sel], dt, e, n, slow / KM_PER_DEG, pair["baz_deg"], "linear")
+        beams = vespagram(data[:, sel], dt, rec.east_km, rec.north_km, scan, "linear")
         env = envelope(beams)
         if w > 1:
             env = uniform_filter1d(env, w, axis=1, mode="constant")
@@ -95,37 +139,21 @@ def plot_vespagram(
     if phases:
         cax = fig.add_axes((0.93, 0.15, 0.012, 0.68))
         fig.colorbar(im, cax=cax, label="sqrt(envelope / max)")
-    fig.suptitle(
-        f"{_title(pair, band['name'])}   vespagrams, linear beam, baz {pair['baz_deg']:.0f}°",
-        fontsize=9,
-    )
+    fig.suptitle(rec.title(f"vespagrams, linear beam, baz {rec.pair['baz_deg']:.0f}°"), fontsize=9)
     fig.subplots_adjust(left=0.06, right=0.91, bottom=0.14, top=0.82, wspace=0.25)
     save_figure(fig, path)
 
 
-def plot_fk_maps(
-    pair,
-    arrivals,
-    stream,
-    geom,
-    band,
-    phases,
-    signal_window_s,
-    path,
-    smax_s_km=0.12,
-    step_s_km=0.002,
-):
+def plot_fk_maps(rec: ArrayRecord, phases, signal_window_s, path, smax_s_km=0.12, step_s_km=0.002):
     """Relative FK power in each phase's signal window (Bartlett), one panel per phase.
 
     The window is ``signal_window_s`` (s relative to the phase's theoretical
     time); the white cross marks the theoretical slowness vector of the phase,
     the circle the FK maximum. Axes are east and north slowness in s/deg.
     """
-    data = np.array([tr.data for tr in stream])
-    dt = stream[0].stats.delta
-    t0 = pair["window_s_after_origin"][0]
-    e, n = geom.offsets_km()
-    phases = [p for p in phases if p in arrivals]
+    data, dt, t0, arrivals, pair = rec.data, rec.dt, rec.t0, rec.arrivals, rec.pair
+    fk = FKParams(smax_s_km, step_s_km, rec.band["fmin"], rec.band["fmax"])
+    phases = rec.phases(phases)
     fig = Figure(figsize=(3.4 * max(len(phases), 1), 3.7))
     if not phases:
         ax = fig.add_subplot()
@@ -140,9 +168,7 @@ def plot_fk_maps(
             ax.axis("off")
             ax.text(0.5, 0.5, f"{ph}: window outside the record", ha="center")
             continue
-        sx, sy, _, rel = fk_power(
-            data, dt, e, n, i0, i1, smax_s_km, step_s_km, band["fmin"], band["fmax"]
-        )
+        sx, sy, _, rel = fk_power(data, dt, rec.east_km, rec.north_km, (i0, i1), fk)
         ext = np.array([sx[0], sx[-1], sy[0], sy[-1]]) * KM_PER_DEG
         ax.imshow(rel.T, origin="lower", extent=ext, cmap="viridis", vmin=0, vmax=1)
         b = np.radians(pair["baz_deg"])
@@ -159,6 +185,6 @@ def plot_fk_maps(
         ax.set_xlabel("east slowness (s/°)")
         if k == 1:
             ax.set_ylabel("north slowness (s/°)")
-    fig.suptitle(f"{_title(pair, band['name'])}   FK, relative power", fontsize=9)
+    fig.suptitle(rec.title("FK, relative power"), fontsize=9)
     fig.subplots_adjust(left=0.08, right=0.98, bottom=0.14, top=0.78, wspace=0.35)
     save_figure(fig, path)

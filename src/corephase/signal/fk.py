@@ -21,6 +21,38 @@ import numpy as np
 from corephase.signal.matrix import check_traces, check_weights
 
 
+@dataclass(frozen=True)
+class FKParams:
+    """Slowness grid, frequency band and taper of an FK analysis.
+
+    Attributes
+    ----------
+    smax_s_km, step_s_km : float
+        Grid ``sx, sy`` in ``-smax..smax`` s/km with step ``step`` s/km
+        (:func:`slowness_grid`).
+    fmin, fmax : float
+        Band in Hz; its FFT bins (excluding DC and Nyquist) are beamformed.
+    taper : float
+        Fraction of the cosine taper applied to each window (:func:`cosine_taper`;
+        0.22 as ObsPy's ``array_processing``).
+    """
+
+    smax_s_km: float
+    step_s_km: float
+    fmin: float
+    fmax: float
+    taper: float = 0.22
+
+    def grid(self) -> np.ndarray:
+        """The grid axis (s/km), the same for ``sx`` and ``sy``."""
+        return slowness_grid(self.smax_s_km, self.step_s_km)
+
+    def spectra(self, data, starts, nsamp: int, dt: float):
+        """Demeaned, tapered band spectra of the windows ``data[:, s:s + nsamp]``:
+        (n_win, n_el, n_f) and the frequencies (Hz)."""
+        return _window_spectra(data, starts, nsamp, dt, self.fmin, self.fmax, self.taper)
+
+
 def slowness_grid(smax_s_km: float, step_s_km: float) -> np.ndarray:
     """Grid ``-smax, -smax + step, ...`` (s/km) with ``int(2 smax / step + 0.5) + 1`` points.
 
@@ -154,55 +186,35 @@ def _baz_slowness(sx, sy):
     return s, baz
 
 
-def _one_window(data, dt, t0_idx, t1_idx, smax_s_km, step_s_km, fmin, fmax, taper):
-    """Grid axes (s/km) and the band spectra of the window ``[t0_idx, t1_idx)`` (checked)."""
-    t0_idx, t1_idx = int(t0_idx), int(t1_idx)
+def _one_window(data, dt, window, fk: FKParams):
+    """Grid axis (s/km) and the band spectra of the window ``[t0_idx, t1_idx)`` (checked)."""
+    t0_idx, t1_idx = (int(i) for i in window)
     if not 0 <= t0_idx < t1_idx <= data.shape[1]:
         raise ValueError(
             f"FK window [{t0_idx}, {t1_idx}) is outside the data (0..{data.shape[1]} samples)"
         )
-    sx = slowness_grid(smax_s_km, step_s_km)
-    spec, freqs = _window_spectra(data, np.array([t0_idx]), t1_idx - t0_idx, dt, fmin, fmax, taper)
-    return sx, sx.copy(), spec, freqs
+    spec, freqs = fk.spectra(data, np.array([t0_idx]), t1_idx - t0_idx, dt)
+    return fk.grid(), spec, freqs
 
 
-def fk_power(
-    data,
-    dt: float,
-    east_km,
-    north_km,
-    t0_idx: int,
-    t1_idx: int,
-    smax_s_km: float,
-    step_s_km: float,
-    fmin: float,
-    fmax: float,
-    method: str = "bartlett",
-    taper: float = 0.22,
-):
+def fk_power(data, dt: float, east_km, north_km, window, fk: FKParams, method="bartlett"):
     """FK (beam) power over a slowness grid in one time window.
 
-    The window ``data[:, t0_idx:t1_idx]`` is demeaned, tapered (cosine, 22 %)
-    and Fourier transformed with the next power-of-two length; bins in
-    ``fmin..fmax`` (excluding DC and Nyquist) are beamformed.
+    The window ``data[:, t0_idx:t1_idx]`` is demeaned, tapered (cosine) and
+    Fourier transformed with the next power-of-two length; the bins of the
+    band are beamformed.
 
     Parameters
     ----------
-    data : array_like, shape (n_elements, n_samples)
-    dt : float
-        Sample interval in s.
-    east_km, north_km : array_like
-        Element offsets in km.
-    t0_idx, t1_idx : int
-        Window start (inclusive) and end (exclusive) sample.
-    smax_s_km, step_s_km : float
-        Grid ``sx, sy`` in ``-smax..smax`` s/km with step ``step`` s/km.
-    fmin, fmax : float
-        Band in Hz.
+    data, dt, east_km, north_km
+        Traces (n_elements, n_samples) sharing the sample interval ``dt`` (s)
+        and start time; east and north offsets of the elements in km.
+    window : (int, int)
+        Window start (inclusive) and end (exclusive) sample ``(t0_idx, t1_idx)``.
+    fk : FKParams
+        Slowness grid (s/km), band (Hz) and taper.
     method : {"bartlett", "capon"}
         Conventional beamforming or Capon (MVDR, diagonal loading 1e-3).
-    taper : float
-        Cosine-taper fraction.
 
     Returns
     -------
@@ -217,36 +229,21 @@ def fk_power(
         to its maximum.
     """
     data, x, y = check_traces(data, east_km, north_km)
-    sx, sy, spec, freqs = _one_window(
-        data, dt, t0_idx, t1_idx, smax_s_km, step_s_km, fmin, fmax, taper
-    )
+    g, spec, freqs = _one_window(data, dt, window, fk)
     if method == "bartlett":
-        p = _bartlett_separable(spec[0], x, y, sx, sy, freqs).ravel()
+        p = _bartlett_separable(spec[0], x, y, g, g, freqs).ravel()
         dpow = x.size * np.sum(np.abs(spec[0]) ** 2)
         rel = p / dpow if dpow > 0 else np.zeros_like(p)
     elif method == "capon":
-        p = _capon_power(spec, _steering(x, y, sx, sy, freqs, complex))[0]
+        p = _capon_power(spec, _steering(x, y, g, g, freqs, complex))[0]
         rel = p / p.max() if p.max() > 0 else p
     else:
         raise ValueError(f"unknown FK method {method!r}; expected 'bartlett' or 'capon'")
-    shape = (sx.size, sy.size)
-    return sx, sy, p.reshape(shape), rel.reshape(shape)
+    shape = (g.size, g.size)
+    return g, g.copy(), p.reshape(shape), rel.reshape(shape)
 
 
-def weighted_fk_power(
-    data,
-    dt: float,
-    east_km,
-    north_km,
-    t0_idx: int,
-    t1_idx: int,
-    smax_s_km: float,
-    step_s_km: float,
-    fmin: float,
-    fmax: float,
-    weights,
-    taper: float = 0.22,
-):
+def weighted_fk_power(data, dt: float, east_km, north_km, window, fk: FKParams, weights):
     """Bartlett FK power of many weighted element selections in one window.
 
     Row *r* of ``weights`` gives the result of :func:`fk_power` (Bartlett) on
@@ -259,9 +256,9 @@ def weighted_fk_power(
 
     Parameters
     ----------
-    data, dt, east_km, north_km, t0_idx, t1_idx, smax_s_km, step_s_km, fmin, fmax, taper
-        As for :func:`fk_power` (sample interval in s, offsets in km, grid in
-        s/km, band in Hz).
+    data, dt, east_km, north_km, window, fk
+        As for :func:`fk_power` (sample interval in s, offsets in km, window
+        in samples, grid in s/km, band in Hz).
     weights : array_like, shape (n_sel, n_elements) or (n_elements,)
         Non-negative weights; every row needs a positive sum.
 
@@ -274,17 +271,15 @@ def weighted_fk_power(
     """
     data, x, y = check_traces(data, east_km, north_km)
     wts = check_weights(weights, x.size)
-    sx, sy, spec, freqs = _one_window(
-        data, dt, t0_idx, t1_idx, smax_s_km, step_s_km, fmin, fmax, taper
-    )
+    g, spec, freqs = _one_window(data, dt, window, fk)
     spec = spec[0]  # (n_el, n_f)
     nsel = wts.shape[0]
     act = wts > 0
-    p = np.zeros((nsel, sx.size, sy.size))
+    p = np.zeros((nsel, g.size, g.size))
     for k, f in enumerate(np.asarray(freqs, float)):
         w = 2j * np.pi * f
-        a = spec[:, k, None] * np.exp(w * np.outer(x, sx))  # (nel, nsx)
-        b = np.exp(w * np.outer(y, sy))  # (nel, nsy)
+        a = spec[:, k, None] * np.exp(w * np.outer(x, g))  # (nel, nsx)
+        b = np.exp(w * np.outer(y, g))  # (nel, nsy)
         for r in range(nsel):
             # beam of selection r over the grid, from its elements only; p[r] stays in cache
             ar = act[r]
@@ -295,7 +290,7 @@ def weighted_fk_power(
     dpow = wts.sum(axis=1) * (wts @ np.sum(np.abs(spec) ** 2, axis=1))
     rel = p / np.where(dpow > 0, dpow, 1.0)[:, None, None]
     rel[dpow <= 0] = 0.0
-    return sx, sy, p, rel
+    return g, g.copy(), p, rel
 
 
 @dataclass
@@ -375,14 +370,10 @@ def sliding_fk(
     north_km,
     win_len_s: float,
     win_frac: float,
-    smax_s_km: float,
-    step_s_km: float,
-    fmin: float,
-    fmax: float,
+    fk: FKParams,
     t0_idx: int = 0,
     t1_idx: int | None = None,
     method: str = "bartlett",
-    taper: float = 0.22,
     chunk: int = 64,
     return_maps: bool = False,
 ) -> SlidingFK:
@@ -399,24 +390,18 @@ def sliding_fk(
 
     Parameters
     ----------
-    data : array_like, shape (n_elements, n_samples)
-    dt : float
-        Sample interval in s.
-    east_km, north_km : array_like
-        Element offsets in km.
+    data, dt, east_km, north_km
+        As for :func:`fk_power`: traces (n_elements, n_samples), sample
+        interval in s, element offsets in km.
     win_len_s : float
         Window length in s.
     win_frac : float
         Step as a fraction of the window length (0.5 for 50 % overlap).
-    smax_s_km, step_s_km : float
-        Slowness grid limit and step in s/km.
-    fmin, fmax : float
-        Band in Hz.
+    fk : FKParams
+        Slowness grid (s/km), band (Hz) and taper.
     t0_idx, t1_idx : int
         Sample range analysed (default: all data).
     method : {"bartlett", "capon"}
-    taper : float
-        Cosine-taper fraction (0.22 as ObsPy).
     chunk : int
         Windows processed together (bounds memory).
     return_maps : bool
@@ -428,10 +413,10 @@ def sliding_fk(
     """
     data, x, y = check_traces(data, east_km, north_km)
     starts, nsamp = _window_starts(data.shape[1], dt, win_len_s, win_frac, t0_idx, t1_idx)
-    sx = slowness_grid(smax_s_km, step_s_km)
+    sx = fk.grid()
     sy = sx.copy()
     gx, gy = (g.ravel() for g in np.meshgrid(sx, sy, indexing="ij"))
-    freqs = _band_freqs(nsamp, dt, fmin, fmax)
+    freqs = _band_freqs(nsamp, dt, fk.fmin, fk.fmax)
     steer = _steering(x, y, sx, sy, freqs, np.complex64)
     nw = starts.size
     best = np.zeros(nw, int)
@@ -442,7 +427,7 @@ def sliding_fk(
         raise ValueError(f"unknown FK method {method!r}; expected 'bartlett' or 'capon'")
     for c0 in range(0, nw, chunk):
         st = starts[c0 : c0 + chunk]
-        spec, _ = _window_spectra(data, st, nsamp, dt, fmin, fmax, taper)
+        spec, _ = fk.spectra(data, st, nsamp, dt)
         if method == "bartlett":
             bi, pa, rel, p = _best_bartlett(spec, steer, freqs, gx, gy, x, y)
         else:

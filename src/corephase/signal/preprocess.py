@@ -6,19 +6,132 @@ dropped silently.
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 from obspy import Stream, UTCDateTime
 
+#: Fewest quantisation steps between a trace's extremes for flat tops at them to count as
+#: clipping (a smooth low-amplitude record rests on its largest count for a few samples).
+MIN_CLIP_STEPS = 10_000
+
+
+def _runs(mask: np.ndarray, min_len: int) -> int:
+    """Number of runs of at least ``min_len`` consecutive True values in ``mask``."""
+    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    return int(np.sum(ends - starts >= min_len))
+
+
+def clip_runs(data, clip_level: float | None = None, run_samples: int = 5) -> int:
+    """Number of flat tops: runs of ``run_samples`` or more consecutive clipped samples.
+
+    With ``clip_level`` a sample is clipped when its absolute value reaches the
+    level. Without, when it equals the trace's largest or smallest value
+    (flat tops at the digitizer limit); an extreme of zero (a zero-padded or
+    noise-free stretch) does not count, nor does a trace spanning fewer than
+    :data:`MIN_CLIP_STEPS` quantisation steps.
+    """
+    x = np.asarray(data, dtype=float)
+    if clip_level is not None:
+        return _runs(np.abs(x) >= clip_level, run_samples)
+    levels = np.unique(x)
+    if levels.size < 2 or np.ptp(x) < MIN_CLIP_STEPS * np.min(np.diff(levels)):
+        return 0
+    return sum(_runs(x == v, run_samples) for v in (levels[0], levels[-1]) if v != 0)
+
+
+def _gap_seconds(parts: Stream) -> float:
+    """Seconds missing between consecutive segments of one channel."""
+    parts = sorted(parts, key=lambda tr: tr.stats.starttime)
+    gaps = 0.0
+    for a, b in pairwise(parts):
+        dt = a.stats.delta
+        gap = float(b.stats.starttime - a.stats.endtime) - dt
+        gaps += gap if gap > 0.5 * dt else 0.0
+    return gaps
+
+
+def _conflicting_overlap(parts: Stream) -> bool:
+    """Whether two segments of one id overlap in time with different samples."""
+    parts = sorted(parts, key=lambda tr: tr.stats.starttime)
+    for i, a in enumerate(parts):
+        for b in parts[i + 1 :]:
+            if b.stats.starttime > a.stats.endtime:
+                break
+            sa = a.slice(b.stats.starttime, min(a.stats.endtime, b.stats.endtime))
+            sb = b.slice(b.stats.starttime, min(a.stats.endtime, b.stats.endtime))
+            n = min(sa.stats.npts, sb.stats.npts)
+            if not np.array_equal(sa.data[:n], sb.data[:n]):
+                return True
+    return False
+
+
+def _qc_channel(
+    parts: Stream,
+    t0: UTCDateTime,
+    t1: UTCDateTime,
+    max_gap_fraction: float,
+    clip_level: float | None,
+    clip_run_samples: int,
+    expected_rate: float | None,
+):
+    """One channel's merged trace (None if dropped) and its QC reason."""
+    if any(not np.all(np.isfinite(tr.data.astype(float))) for tr in parts):
+        return None, "non-finite samples (NaN/inf)"
+    rates = sorted({tr.stats.sampling_rate for tr in parts})
+    if len(rates) > 1:
+        return None, f"wrong sampling rate: mixed rates {rates} Hz"
+    if expected_rate and abs(rates[0] - expected_rate) > 1e-3 * expected_rate:
+        return None, f"wrong sampling rate: {rates[0]} Hz, StationXML {expected_rate} Hz"
+    if _conflicting_overlap(parts):
+        return None, (
+            "duplicate SEED id: overlapping records with different samples "
+            "(more than one element with this id?)"
+        )
+    window = float(t1 - t0)
+    gap_s, limit_s = _gap_seconds(parts), max_gap_fraction * window
+    if gap_s > limit_s:
+        return None, f"gaps of {gap_s:.1f} s, above the limit of {limit_s:.1f} s"
+    merged = parts.copy()
+    for tr in merged:
+        tr.data = tr.data.astype(np.float64)
+    merged.merge(method=1, fill_value="interpolate")
+    tr = merged[0]
+    dt = tr.stats.delta
+    covered = float(min(tr.stats.endtime, t1) + dt - max(tr.stats.starttime, t0)) - gap_s
+    if window > 0 and covered < (1.0 - max_gap_fraction) * window:
+        return None, f"covers {max(covered, 0.0) / window:.1%} of the window"
+    if np.ptp(tr.data) == 0:
+        return None, "dead trace (constant)"
+    n_clip = clip_runs(tr.data, clip_level, clip_run_samples)
+    if n_clip:
+        level = "its extreme values" if clip_level is None else f"|x| >= {clip_level:g}"
+        return None, f"clipped: {n_clip} flat tops of {clip_run_samples}+ samples at {level}"
+    return tr, f"gap of {gap_s:.1f} s interpolated" if gap_s > 0 else ""
+
 
 def qc_and_merge(
-    stream: Stream, t0: UTCDateTime, t1: UTCDateTime, max_gap_fraction: float = 0.05
+    stream: Stream,
+    t0: UTCDateTime,
+    t1: UTCDateTime,
+    max_gap_fraction: float = 0.05,
+    *,
+    clip_level: float | None = None,
+    clip_run_samples: int = 5,
+    expected_rates: dict[str, float | None] | None = None,
 ) -> tuple[Stream, list[dict]]:
-    """Merge segments per channel and drop unusable traces.
+    """Merge segments per channel and drop unusable traces, each with a reason.
 
-    A trace is dropped, with a reason, when it has non-finite samples, is dead
-    (constant), covers less than ``1 - max_gap_fraction`` of the window
-    ``[t0, t1]``, or has gaps larger than that fraction. Gaps below it are
-    filled by linear interpolation.
+    A channel is dropped when it has non-finite samples; mixed sampling rates
+    or a rate other than ``expected_rates[id]`` (Hz, from the StationXML);
+    segments that overlap with different samples (two elements sharing one
+    SEED id, which are refused rather than merged); gaps between segments
+    longer than ``max_gap_fraction`` of the window ``[t0, t1]`` in total; less
+    than ``1 - max_gap_fraction`` of the window covered; constant samples
+    (dead); or flat tops (clipped, see :func:`clip_runs`). Shorter gaps are
+    filled by linear interpolation and the kept channel's reason says how many
+    seconds were interpolated.
 
     Returns
     -------
@@ -29,37 +142,23 @@ def qc_and_merge(
     """
     qc: list[dict] = []
     out = Stream()
-    window = float(t1 - t0)
-    for sid in sorted({tr.id for tr in stream}):
-        parts = stream.select(id=sid)
-        bad = [tr for tr in parts if not np.all(np.isfinite(tr.data.astype(float)))]
-        if bad:
-            qc.append({"id": sid, "kept": False, "reason": "non-finite samples (NaN/inf)"})
-            continue
-        rates = {tr.stats.sampling_rate for tr in parts}
-        if len(rates) > 1:
-            qc.append({"id": sid, "kept": False, "reason": f"mixed sampling rates {rates}"})
-            continue
-        covered = sum(tr.stats.npts / tr.stats.sampling_rate for tr in parts)
-        if window > 0 and covered < (1.0 - max_gap_fraction) * window:
-            qc.append(
-                {
-                    "id": sid,
-                    "kept": False,
-                    "reason": f"covers {covered / window:.1%} of the window",
-                }
-            )
-            continue
-        merged = parts.copy()
-        for tr in merged:
-            tr.data = tr.data.astype(np.float64)
-        merged.merge(method=1, fill_value="interpolate")
-        tr = merged[0]
-        if np.ptp(tr.data) == 0:
-            qc.append({"id": sid, "kept": False, "reason": "dead trace (constant)"})
-            continue
-        out.append(tr)
-        qc.append({"id": sid, "kept": True, "reason": ""})
+    expected_rates = expected_rates or {}
+    by_id: dict[str, Stream] = {}
+    for tr in stream:
+        by_id.setdefault(tr.id, Stream()).append(tr)
+    for sid in sorted(by_id):
+        tr, reason = _qc_channel(
+            by_id[sid],
+            t0,
+            t1,
+            max_gap_fraction,
+            clip_level,
+            clip_run_samples,
+            expected_rates.get(sid),
+        )
+        if tr is not None:
+            out.append(tr)
+        qc.append({"id": sid, "kept": tr is not None, "reason": reason})
     return out, qc
 
 

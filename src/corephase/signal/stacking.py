@@ -153,15 +153,41 @@ class StackResult:
     cf: np.ndarray
 
 
+@dataclass(frozen=True)
+class StackParams:
+    """Parameters of the nonlinear stacks, shared by every stacking kernel.
+
+    Used by :func:`stack`, :func:`corephase.signal.vespagram.vespagram_stacks`,
+    :func:`corephase.signal.vespagram.weighted_vespagram_stacks` and
+    :func:`corephase.experiment.metrics.batch_stacks`;
+    :meth:`corephase.config.stack.StackSettings.stack_params` makes it from the config.
+
+    Attributes
+    ----------
+    nu : float
+        PWS power of the phase coherence (>= 0; 0 gives the linear stack).
+    gate_s : float
+        Length in s of the boxcar that smooths the phase coherence; 0 for none.
+    n : float
+        nth-root order (>= 1; 1 gives the linear stack).
+    smooth_s : float
+        Length in s of the boxcar that smooths the envelope stack; 0 for none.
+    """
+
+    nu: float = 2.0
+    gate_s: float = 0.0
+    n: float = 4.0
+    smooth_s: float = 0.0
+
+    def __post_init__(self):
+        if self.nu < 0:
+            raise ValueError(f"PWS power nu must be >= 0, got {self.nu}")
+        if self.n < 1:
+            raise ValueError(f"nth-root order must be >= 1, got {self.n}")
+
+
 def stack(
-    aligned,
-    kind: str = "linear",
-    dt: float | None = None,
-    *,
-    nu: float = 2.0,
-    gate_s: float = 0.0,
-    n: float = 4.0,
-    smooth_s: float = 0.0,
+    aligned, kind: str = "linear", dt: float | None = None, params: StackParams = StackParams()
 ) -> StackResult:
     """Stack aligned traces with the named method.
 
@@ -171,29 +197,23 @@ def stack(
     kind : {"linear", "pws", "nthroot", "envelope"}
     dt : float, optional
         Sample interval in s (needed for a PWS gate or envelope smoothing).
-    nu, gate_s : float
-        PWS power and coherence gate (s).
-    n : float
-        nth-root order.
-    smooth_s : float
-        Envelope-stack smoothing (s).
+    params : StackParams
+        PWS power and gate, nth-root order, envelope smoothing.
 
     Returns
     -------
     StackResult
     """
     u = _as_traces(aligned)
-    coh = phase_coherence(u, dt=dt, gate_s=gate_s)
+    coh = phase_coherence(u, dt=dt, gate_s=params.gate_s)
     if kind == "linear":
         beam = linear_stack(u)
     elif kind == "pws":
-        if nu < 0:
-            raise ValueError(f"PWS power nu must be >= 0, got {nu}")
-        beam = linear_stack(u) * coh**nu
+        beam = linear_stack(u) * coh**params.nu
     elif kind == "nthroot":
-        beam = nth_root_stack(u, n)
+        beam = nth_root_stack(u, params.n)
     elif kind == "envelope":
-        beam = envelope_stack(u, dt=dt, smooth_s=smooth_s)
+        beam = envelope_stack(u, dt=dt, smooth_s=params.smooth_s)
         return StackResult(kind, beam, coh, beam)
     else:
         raise ValueError(f"unknown stack {kind!r}; expected one of {', '.join(STACK_TYPES)}")

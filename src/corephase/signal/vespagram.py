@@ -16,41 +16,78 @@ Conventions
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+
 import numpy as np
 import scipy.fft as sfft
 
 from corephase.signal.alignment import plane_wave_delays
 from corephase.signal.matrix import check_traces, check_weights
 from corephase.signal.smoothing import boxcar
-from corephase.signal.stacking import STACK_TYPES
+from corephase.signal.stacking import STACK_TYPES, StackParams
 
 #: Trial slownesses between exact recomputations of the phase ramp on a uniform grid
 #: (between them the ramp is advanced by one step, so single-precision round-off cannot grow).
 REANCHOR = 16
 
 
-def vespagram_nfft(
-    n_samples: int, dt: float, east_km, north_km, slowness_s_km, baz_deg, static_s=None
-):
+@dataclass(frozen=True, eq=False)
+class SlownessScan:
+    """The trial delays of a vespagram: slownesses along one back-azimuth, plus statics.
+
+    The delay of element *i* at trial slowness ``s`` is
+    ``tau_i(s) = -s (x_i sin baz + y_i cos baz) + static_s[i]``.
+
+    Attributes
+    ----------
+    slowness_s_km : numpy.ndarray, shape (n_slow,)
+        Trial horizontal slownesses in s/km (uniform steps are fastest).
+    baz_deg : float
+        Back-azimuth in degrees clockwise from north.
+    static_s : numpy.ndarray or None
+        Extra per-element delay in s added to the plane-wave delay (elevation
+        or station statics, curvature corrections); None for none.
+    """
+
+    slowness_s_km: np.ndarray
+    baz_deg: float
+    static_s: np.ndarray | None = None
+
+    def __post_init__(self):
+        s = np.atleast_1d(np.asarray(self.slowness_s_km, float))
+        if s.ndim != 1 or s.size == 0:
+            raise ValueError("slowness_s_km must be a non-empty 1-D array")
+        object.__setattr__(self, "slowness_s_km", s)
+        if self.static_s is not None:
+            object.__setattr__(self, "static_s", np.asarray(self.static_s, float).reshape(-1))
+
+    def statics(self, n_elements: int) -> np.ndarray:
+        """The static delays (s) of ``n_elements`` elements (zeros without statics)."""
+        if self.static_s is None:
+            return np.zeros(n_elements)
+        if self.static_s.size != n_elements:
+            raise ValueError(f"static_s has {self.static_s.size} values for {n_elements} traces")
+        return self.static_s
+
+
+def vespagram_nfft(n_samples: int, dt: float, east_km, north_km, scan: SlownessScan) -> int:
     """FFT length used by :func:`vespagram_stacks` (5-smooth, no wrap-around).
 
     ``next_fast_len(n_samples + ceil(max|tau| / dt) + 1)`` over all trial
-    slownesses, so the largest shift never wraps around. Shifting each trace
-    with :func:`corephase.signal.alignment.shift_traces` and ``pad_to`` equal to this
-    length gives the same fractional shifts as the vespagram.
+    slownesses of ``scan``, so the largest shift never wraps around. Shifting
+    each trace with :func:`corephase.signal.alignment.shift_traces` and
+    ``pad_to`` equal to this length gives the same fractional shifts as the
+    vespagram.
     """
-    q = plane_wave_delays(east_km, north_km, 1.0, baz_deg)
-    st = 0.0 if static_s is None else float(np.max(np.abs(static_s)))
-    maxshift = float(np.max(np.abs(slowness_s_km))) * float(np.max(np.abs(q))) + st
+    q = plane_wave_delays(east_km, north_km, 1.0, scan.baz_deg)
+    st = 0.0 if scan.static_s is None else float(np.max(np.abs(scan.static_s)))
+    maxshift = float(np.max(np.abs(scan.slowness_s_km))) * float(np.max(np.abs(q))) + st
     return int(sfft.next_fast_len(int(n_samples) + int(np.ceil(maxshift / dt)) + 1, real=True))
 
 
-def _check_args(data, dt, east_km, north_km, slowness_s_km, stacks, static_s, precision):
-    """Validated data, offsets, slownesses, stack names and statics of the vespagram kernels."""
+def _check_args(data, dt, east_km, north_km, scan, stacks, precision):
+    """Validated data, offsets, stack names and statics of the vespagram kernels."""
     data, x, y = check_traces(data, east_km, north_km)
-    s = np.atleast_1d(np.asarray(slowness_s_km, float))
-    if s.ndim != 1 or s.size == 0:
-        raise ValueError("slowness_s_km must be a non-empty 1-D array")
     stacks = tuple(dict.fromkeys(stacks))
     bad = [k for k in stacks if k not in STACK_TYPES]
     if bad or not stacks:
@@ -59,11 +96,7 @@ def _check_args(data, dt, east_km, north_km, slowness_s_km, stacks, static_s, pr
         raise ValueError(f"sample interval must be positive, got {dt}")
     if precision not in ("single", "double"):
         raise ValueError(f"precision must be 'single' or 'double', got {precision!r}")
-    ntr = data.shape[0]
-    st = np.zeros(ntr) if static_s is None else np.asarray(static_s, float).reshape(-1)
-    if st.size != ntr:
-        raise ValueError(f"static_s has {st.size} values for {ntr} traces")
-    return data, x, y, s, stacks, st
+    return data, x, y, stacks, scan.statics(data.shape[0])
 
 
 def _analytic_weights(nfft: int) -> np.ndarray:
@@ -97,7 +130,7 @@ def _terms_needed(stacks) -> tuple[str, ...]:
     return tuple(k for k, v in need.items() if v)
 
 
-def _finish(means: dict, stacks, dt, nu, gate_s, n, smooth_s, parts=None) -> dict:
+def _finish(means: dict, stacks, dt, params: StackParams, parts=None) -> dict:
     """Stacks from the means over traces of the per-trace terms (time on the last axis).
 
     ``parts[(stack, term)]`` is the slice of a term's samples that makes the
@@ -108,15 +141,15 @@ def _finish(means: dict, stacks, dt, nu, gate_s, n, smooth_s, parts=None) -> dic
     if "linear" in stacks:
         out["linear"] = means["lin"][..., parts.get(("linear", "lin"), slice(None))]
     if "pws" in stacks:
-        c = boxcar(np.abs(means["unit"]), dt, gate_s, "a PWS gate")
+        c = boxcar(np.abs(means["unit"]), dt, params.gate_s, "a PWS gate")
         c = c[..., parts.get(("pws", "unit"), slice(None))]
         out["coherence"] = c
-        out["pws"] = means["lin"][..., parts.get(("pws", "lin"), slice(None))] * c**nu
+        out["pws"] = means["lin"][..., parts.get(("pws", "lin"), slice(None))] * c**params.nu
     if "nthroot" in stacks:
         r = means["root"]
-        out["nthroot"] = np.sign(r) * np.abs(r) ** n
+        out["nthroot"] = np.sign(r) * np.abs(r) ** params.n
     if "envelope" in stacks:
-        e = boxcar(means["env"], dt, smooth_s, "envelope smoothing")
+        e = boxcar(means["env"], dt, params.smooth_s, "envelope smoothing")
         out["envelope"] = e[..., parts.get(("envelope", "env"), slice(None))]
     return out
 
@@ -126,24 +159,19 @@ def vespagram_stacks(
     dt: float,
     east_km,
     north_km,
-    slowness_s_km,
-    baz_deg: float,
+    scan: SlownessScan,
     stacks=("linear",),
     *,
-    nu: float = 2.0,
-    gate_s: float = 0.0,
-    n: float = 4.0,
-    smooth_s: float = 0.0,
-    static_s=None,
+    params: StackParams | None = None,
     precision: str = "single",
     block: int = 64,
     workers: int = 1,
 ) -> dict[str, np.ndarray]:
     """Vespagrams of several stack types in one pass over the data.
 
-    For each trial slowness ``s`` every trace is advanced by its delay
-    ``tau_i(s) = -s (x_i sin baz + y_i cos baz) + static_i`` with a phase ramp
-    on its zero-padded spectrum, exactly as
+    For each trial slowness ``s`` of ``scan`` every trace is advanced by its
+    delay ``tau_i(s)`` (:class:`SlownessScan`) with a phase ramp on its
+    zero-padded spectrum, exactly as
     :func:`corephase.signal.alignment.shift_traces` does (no wrap-around), and
     the aligned traces are stacked. The rFFT of the data is taken once; per
     slowness the ramp is applied to the one-sided spectrum and a single inverse
@@ -160,23 +188,14 @@ def vespagram_stacks(
         Sample interval in s.
     east_km, north_km : array_like, shape (n_elements,)
         Element offsets in km.
-    slowness_s_km : array_like, shape (n_slow,)
-        Trial horizontal slownesses in s/km (uniform steps are fastest).
-    baz_deg : float
-        Back-azimuth in degrees clockwise from north.
+    scan : SlownessScan
+        Trial slownesses (s/km), back-azimuth (degrees clockwise from north)
+        and element statics (s).
     stacks : sequence of str
         Any of ``"linear"``, ``"pws"``, ``"nthroot"``, ``"envelope"``.
-    nu : float
-        PWS power.
-    gate_s : float
-        Boxcar length (s) smoothing the PWS coherence; 0 for none.
-    n : float
-        nth-root order.
-    smooth_s : float
-        Boxcar length (s) smoothing the envelope stack; 0 for none.
-    static_s : array_like, optional
-        Extra per-element delay in s added to the plane-wave delay (elevation
-        or station statics, curvature corrections).
+    params : StackParams, optional
+        PWS power and gate, nth-root order, envelope smoothing (default
+        ``StackParams()``).
     precision : {"single", "double"}
         Floating-point precision of the inverse FFTs (single is about twice as
         fast; relative differences are ~1e-6). Sums are accumulated in double.
@@ -198,23 +217,23 @@ def vespagram_stacks(
     the truncated trace. They agree except within the Hilbert transform's
     reach of the trace ends.
     """
-    data, x, y, s, stacks, st = _check_args(
-        data, dt, east_km, north_km, slowness_s_km, stacks, static_s, precision
-    )
+    data, x, y, stacks, st = _check_args(data, dt, east_km, north_km, scan, stacks, precision)
+    params = params or StackParams()
+    s = scan.slowness_s_km
     ntr, nsamp = data.shape
-    nfft = vespagram_nfft(nsamp, dt, x, y, s, baz_deg, st)
+    nfft = vespagram_nfft(nsamp, dt, x, y, scan)
     acc = {
         k: np.zeros((s.size, nsamp), complex if k == "unit" else float)
         for k in _terms_needed(stacks)
     }
-    q = plane_wave_delays(x, y, 1.0, baz_deg)  # tau_i(s) = s * q_i + st_i
+    q = plane_wave_delays(x, y, 1.0, scan.baz_deg)  # tau_i(s) = s * q_i + st_i
     for r0 in range(0, ntr, block):
         r1 = min(r0 + block, ntr)
         _accumulate_block(
-            data[r0:r1], q[r0:r1], st[r0:r1], s, dt, nfft, n, precision, acc, workers
+            data[r0:r1], q[r0:r1], st[r0:r1], s, dt, nfft, params.n, precision, acc, workers
         )
     means = {k: v / ntr for k, v in acc.items()}
-    return _finish(means, stacks, dt, nu, gate_s, n, smooth_s)
+    return _finish(means, stacks, dt, params)
 
 
 def _accumulate_block(data, q, st, s, dt, nfft, n, precision, acc, workers) -> None:
@@ -255,36 +274,19 @@ def _accumulate_block(data, q, st, s, dt, nfft, n, precision, acc, workers) -> N
                 acc["unit"][j] += zf.sum(axis=0)[:nsamp]
 
 
-def vespagram(
-    data, dt: float, east_km, north_km, slowness_s_km, baz_deg: float, stack="linear", **kw
-) -> np.ndarray:
+def vespagram(data, dt: float, east_km, north_km, scan: SlownessScan, stack="linear", **kw):
     """Vespagram: stack amplitude versus trial slowness and time at a fixed back-azimuth.
 
-    Parameters
-    ----------
-    data : array_like, shape (n_elements, n_samples)
-    dt : float
-        Sample interval in s.
-    east_km, north_km : array_like
-        Element offsets in km.
-    slowness_s_km : array_like, shape (n_slow,)
-        Trial horizontal slownesses in s/km.
-    baz_deg : float
-        Back-azimuth in degrees clockwise from north.
-    stack : {"linear", "pws", "nthroot", "envelope"}
-    **kw
-        Passed to :func:`vespagram_stacks` (``nu``, ``gate_s``, ``n``,
-        ``smooth_s``, ``static_s``, ``precision``, ``block``, ``workers``).
+    The ``stack`` entry of :func:`vespagram_stacks` (same arguments; ``**kw``
+    are its keywords ``params``, ``precision``, ``block``, ``workers``).
 
     Returns
     -------
     numpy.ndarray, shape (n_slow, n_samples)
-        Row *k* is the beam for ``slowness_s_km[k]``; sample *j* is at
-        ``j * dt`` after the first sample of ``data``.
+        Row *k* is the beam for trial slowness *k* of ``scan``; sample *j* is
+        at ``j * dt`` after the first sample of ``data``.
     """
-    return vespagram_stacks(data, dt, east_km, north_km, slowness_s_km, baz_deg, (stack,), **kw)[
-        stack
-    ]
+    return vespagram_stacks(data, dt, east_km, north_km, scan, (stack,), **kw)[stack]
 
 
 def weighted_vespagram_stacks(
@@ -292,16 +294,11 @@ def weighted_vespagram_stacks(
     dt: float,
     east_km,
     north_km,
-    slowness_s_km,
-    baz_deg: float,
+    scan: SlownessScan,
     weights,
     stacks=("linear",),
     *,
-    nu: float = 2.0,
-    gate_s: float = 0.0,
-    n: float = 4.0,
-    smooth_s: float = 0.0,
-    static_s=None,
+    params: StackParams | None = None,
     samples=None,
     precision: str = "double",
     max_bytes: int = 16 * 2**20,
@@ -325,12 +322,10 @@ def weighted_vespagram_stacks(
 
     Parameters
     ----------
-    data, dt, east_km, north_km, slowness_s_km, baz_deg, stacks, nu, gate_s, n, smooth_s, \
-static_s, workers
+    data, dt, east_km, north_km, scan, stacks, params, workers
         As for :func:`vespagram_stacks`: traces (n_elements, n_samples),
-        sample interval in s, offsets in km, slowness in s/km, back-azimuth in
-        degrees clockwise from north, gate and smoothing lengths in s, static
-        delays in s.
+        sample interval in s, offsets in km, trial delays, stack names and
+        parameters.
     weights : array_like, shape (n_sel, n_elements) or (n_elements,)
         Non-negative weights (counts for a bootstrap); every row needs a
         positive sum.
@@ -355,12 +350,10 @@ static_s, workers
         ``out["coherence"]``, the (gated) phase coherence 0..1. Arguments are
         checked when this function is called, before the first chunk.
     """
-    data, x, y, s, stacks, st = _check_args(
-        data, dt, east_km, north_km, slowness_s_km, stacks, static_s, precision
-    )
+    data, x, y, stacks, st = _check_args(data, dt, east_km, north_km, scan, stacks, precision)
     wts = check_weights(weights, data.shape[0])
-    params = dict(nu=nu, gate_s=gate_s, n=n, smooth_s=smooth_s)
-    plan = _WeightedPlan(data, dt, x, y, s, baz_deg, wts, stacks, st, params, samples)
+    params = params or StackParams()
+    plan = _WeightedPlan(data, dt, x, y, scan, wts, stacks, st, params, samples)
     return plan.chunks(precision, max_bytes, workers)
 
 
@@ -397,8 +390,8 @@ def _weighted_mean(w, t, den):
 class _WeightedPlan:
     """What :func:`weighted_vespagram_stacks` computes: sample ranges, FFT groups, terms."""
 
-    def __init__(self, data, dt, x, y, s, baz_deg, wts, stacks, st, params, samples):
-        self.data, self.dt, self.s, self.st, self.wts = data, dt, s, st, wts
+    def __init__(self, data, dt, x, y, scan, wts, stacks, st, params, samples):
+        self.data, self.dt, self.s, self.st, self.wts = data, dt, scan.slowness_s_km, st, wts
         self.stacks, self.params = stacks, params
         nsamp = data.shape[1]
         self.out_rng = _output_ranges(stacks, samples, nsamp)
@@ -408,11 +401,11 @@ class _WeightedPlan:
         if lin_users:
             term_rng["lin"] = (min(r[0] for r in lin_users), max(r[1] for r in lin_users))
         if "pws" in stacks:
-            term_rng["unit"] = _padded(self.out_rng["pws"], params["gate_s"], dt, nsamp)
+            term_rng["unit"] = _padded(self.out_rng["pws"], params.gate_s, dt, nsamp)
         if "nthroot" in stacks:
             term_rng["root"] = self.out_rng["nthroot"]
         if "envelope" in stacks:
-            term_rng["env"] = _padded(self.out_rng["envelope"], params["smooth_s"], dt, nsamp)
+            term_rng["env"] = _padded(self.out_rng["envelope"], params.smooth_s, dt, nsamp)
         self.term_rng = term_rng
         self.lo = min(r[0] for r in term_rng.values())
         self.hi = max(r[1] for r in term_rng.values())
@@ -420,9 +413,10 @@ class _WeightedPlan:
         self.groups: dict[int, list[int]] = {}
         for r in range(wts.shape[0]):
             act = wts[r] > 0
-            nf_r = vespagram_nfft(nsamp, dt, x[act], y[act], s, baz_deg, st[act])
+            sel = replace(scan, static_s=st[act])
+            nf_r = vespagram_nfft(nsamp, dt, x[act], y[act], sel)
             self.groups.setdefault(nf_r, []).append(r)
-        self.q = plane_wave_delays(x, y, 1.0, baz_deg)
+        self.q = plane_wave_delays(x, y, 1.0, scan.baz_deg)
         self.spectra: dict = {}
         term = {"linear": "lin", "pws": "lin", "nthroot": "root", "envelope": "env"}
         self.parts = {
@@ -463,7 +457,7 @@ class _WeightedPlan:
             terms = self._terms(nfft, act, j0, j1, precision, max_bytes, workers)
             w, den = self.wts[rows][:, act], wsum[rows]
             means = {k: _weighted_mean(w, t, den) for k, t in terms.items()}
-            out = _finish(means, self.stacks, self.dt, **self.params, parts=self.parts)
+            out = _finish(means, self.stacks, self.dt, self.params, parts=self.parts)
             for k, v in out.items():
                 res[k][rows] = v
         return res
@@ -472,7 +466,7 @@ class _WeightedPlan:
         """Per-trace terms of the active traces for slownesses j0:j1, each on its range."""
         cdt, rdt = _dtypes(precision)
         tiny = np.finfo(rdt).tiny
-        n = self.params["n"]
+        n = self.params.n
         nf = nfft // 2 + 1
         key = (nfft, act.tobytes())
         if key not in self.spectra:  # one-sided spectra weighted for the analytic signal

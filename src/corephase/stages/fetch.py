@@ -12,7 +12,7 @@ from corephase.io.files import write_inventory, write_json, write_stream
 from corephase.io.stations import geometry_from_config, geometry_to_inventory
 from corephase.model.events import Event, event_to_quakeml
 from corephase.model.traveltimes import record_window, window_phase_choice
-from corephase.sources.local import read_local
+from corephase.sources.local import read_local, reference_point
 from corephase.stages.common import arrivals_dict, pair_geometry_info
 
 log = logging.getLogger("corephase")
@@ -35,12 +35,19 @@ def fetch_pair(
     the config's ``window``, and handed to the source. Sources: ``synthetic``
     (made here, see :mod:`corephase.sources.synthetic`; the global ``synthetic``
     section with the array's ``synthetic`` entry merged over it key by key),
-    ``local`` (miniSEED + StationXML folder or SDS archive), ``fdsn`` (see
+    ``local`` (miniSEED + StationXML folder or SDS archive, see
+    :func:`corephase.sources.local.read_local`; an unreadable file gives status
+    ``error``, files read in part are listed in ``read_problems``), ``fdsn`` (see
     :mod:`corephase.sources.fdsn`, with the ``fetch`` settings). Writes miniSEED,
-    StationXML, QuakeML and a JSON status with provenance. Missing data give
-    status ``no_data`` and empty outputs rather than an exception.
+    StationXML, QuakeML and a JSON status with provenance, including the
+    reference point (``reference``: lat, lon and ``from``: ``config``, or for a
+    local array without ``ref_lat``/``ref_lon`` the StationXML element or
+    centroid it came from). Missing or unreadable data give status ``no_data``
+    or ``error`` and empty outputs rather than an exception.
     """
     t_start = time.time()
+    if arr["source"] == "local" and "ref_lat" not in arr:
+        arr = {**arr, **reference_point(array_name, arr)}
     info = pair_geometry_info(arr, event, config)
     w0, w1 = record_window(info["arrivals"], config["window"])
     start_phase, end_phase = window_phase_choice(info["arrivals"], config["window"])
@@ -51,6 +58,11 @@ def fetch_pair(
         "source": arr["source"],
         "window_s_after_origin": [w0, w1],
         "window_phases": {"start": start_phase, "end": end_phase},
+        "reference": {
+            "lat": arr["ref_lat"],
+            "lon": arr["ref_lon"],
+            "from": arr.get("ref_from", "config"),
+        },
         "distance_deg": info["distance_deg"],
         "baz_deg": info["baz_deg"],
         "az_deg": info["az_deg"],
@@ -74,11 +86,9 @@ def fetch_pair(
         inv = geometry_to_inventory(geom, stream[0].stats.sampling_rate if len(stream) else 20.0)
         status.update(status="ok", reason="", synthetic=True, synthetic_info=syn_info)
     elif src == "local":
-        stream, inv = read_local(arr, t0, t1)
-        if len(stream) == 0:
-            status.update(status="no_data", reason=f"no matching records in {arr['path']}")
-        else:
-            status.update(status="ok", reason="")
+        rec = read_local(arr, t0, t1)
+        stream, inv = rec.stream, rec.inventory
+        status.update(status=rec.status, reason=rec.reason, read_problems=rec.read_problems)
         status["synthetic"] = False
         status["path"] = str(arr["path"])
     elif src == "fdsn":

@@ -28,13 +28,13 @@ def figures_pair(pair_json, band_paths: dict, beams_npz, coda_npz: dict, config:
     paths. Pairs without data get figures that say why.
     """
     from corephase.analysis.coda import load_coda_arrays
-    from corephase.plotting.array import plot_fk_maps, plot_vespagram
+    from corephase.plotting.array import ArrayRecord, plot_fk_maps, plot_vespagram
     from corephase.plotting.coda import (
         plot_coda_fit,
         plot_coda_vespagram,
         plot_phase_envelopes,
     )
-    from corephase.plotting.pair import plot_pair_band, plot_status
+    from corephase.plotting.pair import plot_message, plot_pair_band, plot_status
 
     pair, _, geom, arrivals = load_pair(pair_json)
     ok = pair["status"] in ("ok", "partial") and geom is not None
@@ -46,17 +46,9 @@ def figures_pair(pair_json, band_paths: dict, beams_npz, coda_npz: dict, config:
             st = read_stream(band_paths[name])
             plot_pair_band(pair, arrivals, st, beams, band, config, out[f"{name}/beams"])
             phases = config["phases"]
-            plot_vespagram(pair, arrivals, st, geom, band, phases, out[f"{name}/vespagram"])
-            plot_fk_maps(
-                pair,
-                arrivals,
-                st,
-                geom,
-                band,
-                phases,
-                config["stack"]["signal_window_s"],
-                out[f"{name}/fk"],
-            )
+            rec = ArrayRecord.from_stream(pair, arrivals, st, geom, band)
+            plot_vespagram(rec, phases, out[f"{name}/vespagram"])
+            plot_fk_maps(rec, phases, config["stack"]["signal_window_s"], out[f"{name}/fk"])
             arrays = load_coda_arrays(coda_npz[name])
         if not ok or not arrays.get("phases"):
             for kind in ("beams", "vespagram", "fk", "coda", "coda_fit", "coda_vespagram"):
@@ -65,7 +57,15 @@ def figures_pair(pair_json, band_paths: dict, beams_npz, coda_npz: dict, config:
                 plot_status(pair, name, out[f"{name}/{kind}"])
             continue
         plot_phase_envelopes(arrays, out[f"{name}/coda"], synthetic=syn)
-        plot_coda_fit(arrays, out[f"{name}/coda_fit"], synthetic=syn)
+        main = arrays.get("meta", {}).get("main_phase", config["coda"]["main_phase"])
+        if main in arrays["phases"]:
+            plot_coda_fit(arrays, out[f"{name}/coda_fit"], synthetic=syn)
+        else:
+            plot_message(
+                f"{pair['array']} {pair['event']['id']} {name}: the {main} coda was not "
+                "measured (the reason is in coda/coda.csv, column qc)",
+                out[f"{name}/coda_fit"],
+            )
         if arrays.get("vespagram"):
             plot_coda_vespagram(arrays, out[f"{name}/coda_vespagram"], synthetic=syn)
         else:

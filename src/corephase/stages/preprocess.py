@@ -7,24 +7,90 @@ from obspy import Stream, read_inventory
 
 from corephase.config.preprocess import PreprocessSettings
 from corephase.io.files import read_json, read_stream, write_json, write_stream, write_table
-from corephase.io.stations import geometry_from_inventory
+from corephase.io.stations import geometry_from_inventory, listed_elements, open_channels
 from corephase.model.events import events_from_quakeml
 from corephase.signal.preprocess import bandpass, common_grid, qc_and_merge
 from corephase.stages.common import arrivals_dict, geometry_info_from_status, pair_geometry_info
 
 
-def _with_coordinates(stream: Stream, inv, qc: list[dict]) -> tuple[Stream, list[dict]]:
-    """Only the channels with coordinates in the StationXML; the others are QC drops."""
-    kept = []
+def _drop(stream: Stream, qc: list[dict], ids, reason: str) -> list[dict]:
+    """Remove the channels ``ids`` from ``stream`` (in place); their QC rows get ``reason``."""
+    ids = set(ids) & {tr.id for tr in stream}
+    stream.traces = [tr for tr in stream if tr.id not in ids]
+    return [q for q in qc if q["id"] not in ids] + [
+        {"id": sid, "kept": False, "reason": reason} for sid in sorted(ids)
+    ]
+
+
+def _with_coordinates(stream: Stream, inv, qc: list[dict]) -> list[dict]:
+    """Drop the channels without coordinates in the StationXML (QC rows say so)."""
+    missing = []
     for tr in stream:
         try:
             inv.get_coordinates(tr.id, tr.stats.starttime)
-            kept.append(tr)
         except Exception:  # obspy raises plain Exception when a channel is absent
-            qc = [q for q in qc if q["id"] != tr.id]
-            qc.append({"id": tr.id, "kept": False, "reason": "no coordinates in StationXML"})
-    stream.traces = kept
-    return stream, qc
+            missing.append(tr.id)
+    return _drop(stream, qc, missing, "no coordinates in StationXML")
+
+
+def _metadata_duplicates(channels: list[dict]) -> dict[str, int]:
+    """SEED ids that the StationXML lists at more than one position: id -> positions."""
+    positions: dict[str, set] = {}
+    for r in channels:
+        positions.setdefault(r["id"], set()).add((r["latitude"], r["longitude"], r["elevation"]))
+    return {sid: len(p) for sid, p in positions.items() if len(p) > 1}
+
+
+def _missing_records(qc: list[dict], arr: dict, channels: list[dict]) -> list[dict]:
+    """QC rows of the elements that the StationXML lists but the records lack."""
+    patterns = {}
+    if arr.get("source") != "synthetic":  # synthetic codes need not match the patterns
+        patterns = {k: arr.get(k) or "*" for k in ("network", "station", "location")}
+    listed = listed_elements(channels, arr["channels"], **patterns)
+    seen = {q["id"].rsplit(".", 1)[0] for q in qc}
+    return [
+        {"id": sid, "kept": False, "reason": "missing record (no trace for this element)"}
+        for sid in listed
+        if sid.rsplit(".", 1)[0] not in seen
+    ]
+
+
+def quality_control(
+    stream: Stream, inv, arr: dict, t0, t1, pcfg: PreprocessSettings
+) -> tuple[Stream, list[dict]]:
+    """The usable channels of one pair and a QC row for every element.
+
+    Every element that the StationXML lists (for the array's channels and
+    patterns) and every channel in the records gets one row ``{"id", "kept",
+    "reason"}``: kept (reason empty, or the seconds of gap interpolated) or
+    dropped for non-finite samples, a wrong sampling rate, a duplicate SEED
+    id, gaps, short coverage, a dead or clipped trace, no coordinates or a
+    missing record (see :func:`corephase.signal.preprocess.qc_and_merge`).
+    """
+    channels = open_channels(inv, t0, t1)
+    stream, qc = qc_and_merge(
+        stream,
+        t0,
+        t1,
+        pcfg.max_gap_fraction,
+        clip_level=pcfg.clip_level,
+        clip_run_samples=pcfg.clip_run_samples,
+        expected_rates={r["id"]: r["sample_rate"] for r in channels},
+    )
+    for sid, n in _metadata_duplicates(channels).items():
+        qc = _drop(stream, qc, [sid], f"duplicate SEED id: {n} positions in the StationXML")
+    qc = _with_coordinates(stream, inv, qc)
+    qc += _missing_records(qc, arr, channels)
+    return stream, sorted(qc, key=lambda q: q["id"])
+
+
+def _pair_status(status: str, reason: str, qc: list[dict]) -> tuple[str, str]:
+    """``partial`` (with the count) when some elements have no usable record."""
+    bad = sum(not q["kept"] for q in qc)
+    if bad and status in ("ok", "partial"):
+        count = f"{bad} of {len(qc)} elements without usable records"
+        return "partial", f"{count}; {reason}" if reason else count
+    return status, reason
 
 
 def _geometry_dict(geom) -> dict | None:
@@ -74,8 +140,8 @@ def preprocess_pair(
     if status in ("ok", "partial"):
         stream = read_stream(raw_mseed)
         inv = read_inventory(str(stationxml))
-        stream, qc = qc_and_merge(stream, t0, t1, pcfg.max_gap_fraction)
-        stream, qc = _with_coordinates(stream, inv, qc)
+        stream, qc = quality_control(stream, inv, arr, t0, t1, pcfg)
+        status, reason = _pair_status(status, reason, qc)
         if pcfg.remove_response and len(stream):
             stream.attach_response(inv)
             stream.remove_response(output="VEL", pre_filt=None, water_level=60)

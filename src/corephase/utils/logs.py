@@ -27,7 +27,35 @@ def setup_job_logging(path, name: str = "corephase") -> logging.Logger:
     logging.captureWarnings(True)
     logging.getLogger("py.warnings").addHandler(fh)
     _log_uncaught_exceptions(logger)
+    _condense_unraisable(logger)
     return logger
+
+
+def _condense_unraisable(logger: logging.Logger) -> None:
+    """Log exceptions Python can only ignore (e.g. in C callbacks) as one line per kind.
+
+    ObsPy's miniSEED writer reports a failing write (a full disk) from a C
+    callback hundreds of times per job, each with a traceback; the log keeps
+    the first of each kind and a count of the repeats when the job ends.
+    """
+    import atexit
+
+    seen: dict[tuple[str, str], int] = {}
+
+    def hook(args):
+        key = (type(args.exc_value).__name__, str(args.exc_value))
+        seen[key] = seen.get(key, 0) + 1
+        if seen[key] == 1:
+            where = f" in {args.object!r}" if args.object is not None else ""
+            logger.warning("ignored exception%s: %s: %s", where, *key)
+
+    def report():
+        for (name, text), n in seen.items():
+            if n > 1:
+                logger.warning("ignored exception %s: %s repeated %d times", name, text, n)
+
+    sys.unraisablehook = hook
+    atexit.register(report)
 
 
 def _log_uncaught_exceptions(logger: logging.Logger) -> None:

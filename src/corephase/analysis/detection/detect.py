@@ -19,7 +19,9 @@ from corephase.config.stack import StackSettings
 from corephase.model.geometry import KM_PER_DEG
 from corephase.model.traveltimes import distance_backazimuth
 from corephase.signal.alignment import align, element_delays, plane_wave_delays
+from corephase.signal.fk import FKParams
 from corephase.signal.matrix import stream_to_matrix
+from corephase.signal.vespagram import SlownessScan
 
 COLUMNS = [
     "event",
@@ -240,7 +242,7 @@ def detect_phase(
     sels = _selections(nel, det, rng if rng is not None else np.random.default_rng(0))
     measure = measure_batched if method == "batched" else measure_loop
     res, beams = measure(ph, sels)
-    fmin, fmax = ph.fk[2:]
+    fmin, fmax = ph.fk.fmin, ph.fk.fmax
     # half-width of the FK main lobe in slowness, ~1 / (f_centre * aperture): below it the
     # back-azimuth of a (near-vertical) arrival is not constrained and is not tested
     baz_res = 1.0 / (0.5 * (fmin + fmax) * max(geometry.aperture_km(), 1e-3))
@@ -301,6 +303,8 @@ def _phase_data(
         return None
     seg_t = t_start_s + i0 * dt  # s after origin of the first segment sample
     band = band_hz or (0.5, 0.4 / dt)
+    # alignment minus the plane wave (curvature and statics), the vespagram's statics
+    residual = delays - plane_wave_delays(east, north, float(arrival.slowness_s_km), baz)
     return PhaseData(
         aligned=aligned,
         seg=data[:, i0:i1],
@@ -308,15 +312,13 @@ def _phase_data(
         dt=dt,
         east=east,
         north=north,
-        residual=delays - plane_wave_delays(east, north, float(arrival.slowness_s_km), baz),
-        s_km=s_km,
+        scan=SlownessScan(s_km, float(baz), residual),
         s_deg=s_deg,
-        baz=float(baz),
         sig=_window(arrival.time, sw, seg_t, dt),
         noi=_window(arrival.time, nw, seg_t, dt),
         stacks=tuple(settings.types),
-        stack_kw=settings.stack_params(),
-        fk=(float(det.fk_slowness_max_s_km), float(det.fk_step_s_km), *map(float, band)),
+        params=settings.stack_params(),
+        fk=FKParams(float(det.fk_slowness_max_s_km), float(det.fk_step_s_km), *map(float, band)),
     )
 
 

@@ -12,15 +12,15 @@ around the phase windows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from corephase.model.geometry import KM_PER_DEG
-from corephase.signal.fk import fk_peak, fk_power, weighted_fk_power
+from corephase.signal.fk import FKParams, fk_peak, fk_power, weighted_fk_power
 from corephase.signal.smoothing import boxcar
-from corephase.signal.stacking import analytic_signal, stack
-from corephase.signal.vespagram import vespagram_stacks, weighted_vespagram_stacks
+from corephase.signal.stacking import StackParams, analytic_signal, stack
+from corephase.signal.vespagram import SlownessScan, vespagram_stacks, weighted_vespagram_stacks
 
 
 @dataclass
@@ -30,7 +30,9 @@ class PhaseData:
     ``aligned`` is the whole record aligned on the phase; ``seg`` the unaligned
     samples ``i0:i0 + seg.shape[1]`` of the record holding both windows with
     room for the vespagram's shifts. ``sig`` and ``noi`` are the signal and
-    noise windows as slices of the segment.
+    noise windows as slices of the segment. The vespagram ``scan`` is at the
+    theoretical back-azimuth, with the alignment minus the plane wave
+    (curvature and statics) as element statics.
     """
 
     aligned: np.ndarray  # (n_el, n_record) aligned on the phase
@@ -39,15 +41,13 @@ class PhaseData:
     dt: float  # s
     east: np.ndarray  # km
     north: np.ndarray  # km
-    residual: np.ndarray  # s, alignment minus the plane wave (curvature + statics)
-    s_km: np.ndarray  # vespagram slownesses, s/km
-    s_deg: np.ndarray  # the same in s/deg
-    baz: float  # theoretical back-azimuth, deg
+    scan: SlownessScan  # vespagram slownesses (s/km), back-azimuth, residual statics
+    s_deg: np.ndarray  # the vespagram slownesses in s/deg
     sig: slice  # signal window (segment samples)
     noi: slice  # noise window
     stacks: tuple
-    stack_kw: dict  # nu, gate_s, n, smooth_s
-    fk: tuple  # (smax s/km, step s/km, fmin Hz, fmax Hz)
+    params: StackParams
+    fk: FKParams
 
     def record(self, w: slice) -> slice:
         """A window of the segment as a slice of the record."""
@@ -97,12 +97,12 @@ def _fk_measurement(per: dict, sx, sy, prel) -> Measurement:
     return Measurement(per, s_fk * KM_PER_DEG, baz_fk, float(prel.max()))
 
 
-def full_array_beams(aligned, dt: float, stacks, stack_kw: dict) -> dict:
+def full_array_beams(aligned, dt: float, stacks, params: StackParams) -> dict:
     """``{stack: beam}`` of aligned traces (plus ``"coherence"`` with PWS), by
     :func:`corephase.signal.stacking.stack`."""
     beams = {}
     for kind in stacks:
-        res = stack(aligned, kind, dt, **stack_kw)
+        res = stack(aligned, kind, dt, params)
         beams[kind] = res.beam
         if kind == "pws":
             beams["coherence"] = res.coherence
@@ -120,33 +120,22 @@ def measure_loop(ph: PhaseData, sels) -> tuple[list[Measurement], dict]:
     out = []
     for sel in sels:
         x, y, seg = ph.east[sel], ph.north[sel], ph.seg[sel]
+        scan = replace(ph.scan, static_s=ph.scan.static_s[sel])
         vesp = vespagram_stacks(
-            seg,
-            ph.dt,
-            x,
-            y,
-            ph.s_km,
-            ph.baz,
-            ph.stacks,
-            static_s=ph.residual[sel],
-            precision="double",
-            **ph.stack_kw,
+            seg, ph.dt, x, y, scan, ph.stacks, params=ph.params, precision="double"
         )
         per = {}
         for kind in ph.stacks:
-            res = stack(ph.aligned[sel], kind, ph.dt, **ph.stack_kw)
+            res = stack(ph.aligned[sel], kind, ph.dt, ph.params)
             snr, k = cf_snr(kind, res.cf, sig, noi)
             v = vesp[kind] if kind == "envelope" else np.abs(vesp[kind])
             if kind == "envelope":
                 v = v - np.median(v[:, ph.noi], axis=1, keepdims=True)
             ks = int(np.argmax(v[:, ph.sig].max(axis=1)))
             per[kind] = (snr, float(ph.s_deg[ks]), *_peak_coherence(res.coherence, k, sig, ph.dt))
-        smax, step, fmin, fmax = ph.fk
-        sx, sy, _, prel = fk_power(
-            seg, ph.dt, x, y, ph.sig.start, ph.sig.stop, smax, step, fmin, fmax
-        )
+        sx, sy, _, prel = fk_power(seg, ph.dt, x, y, (ph.sig.start, ph.sig.stop), ph.fk)
         out.append(_fk_measurement(per, sx, sy, prel))
-    return out, full_array_beams(ph.aligned, ph.dt, ph.stacks, ph.stack_kw)
+    return out, full_array_beams(ph.aligned, ph.dt, ph.stacks, ph.params)
 
 
 def aligned_stacks(ph: PhaseData, wts) -> tuple[dict, np.ndarray]:
@@ -157,26 +146,26 @@ def aligned_stacks(ph: PhaseData, wts) -> tuple[dict, np.ndarray]:
     signals, signed roots and envelopes are formed once and every selection's
     stack is a weighted mean of them.
     """
-    kw = ph.stack_kw
+    par = ph.params
     w = wts / wts.sum(axis=1, keepdims=True)
     u = ph.aligned
     a = analytic_signal(u, axis=-1)
     mag = np.abs(a)
     unit = np.divide(a, mag, out=np.zeros_like(a), where=mag > 0)
     c = np.abs((w @ unit.view(np.float64)).view(complex))
-    coh = boxcar(c, ph.dt, kw["gate_s"], "a phase-coherence gate")
+    coh = boxcar(c, ph.dt, par.gate_s, "a phase-coherence gate")
     lin = w @ u
     beams = {}
     for kind in ph.stacks:
         if kind == "linear":
             beams[kind] = lin
         elif kind == "pws":
-            beams[kind] = lin * coh ** kw["nu"]
+            beams[kind] = lin * coh**par.nu
         elif kind == "nthroot":
-            r = w @ (np.sign(u) * np.abs(u) ** (1.0 / kw["n"]))
-            beams[kind] = np.sign(r) * np.abs(r) ** kw["n"]
+            r = w @ (np.sign(u) * np.abs(u) ** (1.0 / par.n))
+            beams[kind] = np.sign(r) * np.abs(r) ** par.n
         else:  # envelope stack: its own characteristic function
-            beams[kind] = boxcar(w @ mag, ph.dt, kw["smooth_s"], "envelope smoothing")
+            beams[kind] = boxcar(w @ mag, ph.dt, par.smooth_s, "envelope smoothing")
     return beams, coh
 
 
@@ -190,20 +179,18 @@ def _vespagram_peaks(ph: PhaseData, wts) -> dict:
     samples = {k: (s0, s1) for k in ph.stacks}
     if "envelope" in ph.stacks:
         samples["envelope"] = (e0, e1)
-    vmax = {k: np.empty((wts.shape[0], ph.s_km.size)) for k in ph.stacks}
+    vmax = {k: np.empty((wts.shape[0], ph.s_deg.size)) for k in ph.stacks}
     chunks = weighted_vespagram_stacks(
         ph.seg,
         ph.dt,
         ph.east,
         ph.north,
-        ph.s_km,
-        ph.baz,
+        ph.scan,
         wts,
         ph.stacks,
-        static_s=ph.residual,
+        params=ph.params,
         samples=samples,
         precision="double",
-        **ph.stack_kw,
     )
     for j0, j1, res in chunks:
         for kind in ph.stacks:
@@ -226,10 +213,8 @@ def measure_batched(ph: PhaseData, sels) -> tuple[list[Measurement], dict]:
         k: b if k == "envelope" else np.abs(analytic_signal(b, axis=-1)) for k, b in beams.items()
     }
     ks = _vespagram_peaks(ph, wts)
-    smax, step, fmin, fmax = ph.fk
-    sx, sy, _, prel = weighted_fk_power(
-        ph.seg, ph.dt, ph.east, ph.north, ph.sig.start, ph.sig.stop, smax, step, fmin, fmax, wts
-    )
+    window = (ph.sig.start, ph.sig.stop)
+    sx, sy, _, prel = weighted_fk_power(ph.seg, ph.dt, ph.east, ph.north, window, ph.fk, wts)
     sig, noi = ph.record(ph.sig), ph.record(ph.noi)
     out = []
     for r in range(wts.shape[0]):

@@ -19,18 +19,12 @@ from obspy import Inventory, Stream, UTCDateTime, read
 
 log = logging.getLogger("corephase.sources.fdsn")
 
-#: Data-centre names mapped to ObsPy client keys (others are passed through as
-#: ObsPy keys, e.g. ``GFZ``, ``ORFEUS``, ``AUSPASS``, or used as a base URL). Every
-#: target is a key of every supported ObsPy version (>= 1.4): ObsPy 1.4 does not
-#: know ``EARTHSCOPE``, while ``IRIS`` names the EarthScope (former IRIS) data
-#: centre in 1.4 and in 1.5.
-DATA_CENTRE_ALIASES = {
-    "IRIS": "IRIS",
-    "EARTHSCOPE": "IRIS",
-    "IRISDMC": "IRIS",
-    "USGS": "USGS",
-    "ISC": "ISC",
-}
+#: Data-centre names mapped to ObsPy client keys; any other name is upper-cased and
+#: passed through as an ObsPy key (e.g. ``USGS``, ``ISC``, ``GFZ``, ``ORFEUS``,
+#: ``AUSPASS``), or used as a base URL. Every target is a key of every supported
+#: ObsPy version (>= 1.4): ObsPy 1.4 does not know ``EARTHSCOPE``, while ``IRIS``
+#: names the EarthScope (former IRIS) data centre in 1.4 and in 1.5.
+DATA_CENTRE_ALIASES = {"EARTHSCOPE": "IRIS", "IRISDMC": "IRIS"}
 
 #: Resource name that the Snakemake download rules should use to cap concurrent connections.
 SNAKEMAKE_RESOURCE = "fdsn_connections"
