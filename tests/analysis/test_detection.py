@@ -558,3 +558,29 @@ def test_library_defaults_are_the_workflow_defaults():
     configured = _detect_phases(st, geom, ev, arr, "b", StackSettings.from_dict(workflow))
     assert list(default["stack"]) == ["linear", "pws", "nthroot", "envelope"]
     pd.testing.assert_frame_equal(default, configured)
+
+
+def test_phase_without_arrival_at_some_elements_is_a_recorded_reason():
+    """A dense network across ScP's cut-off (~63 deg at 106 km): no crash, a reason."""
+    from corephase.analysis.detection import detect_phase
+    from corephase.model.events import Event
+    from corephase.model.geometry import local_km_to_latlon
+
+    ev = Event("ev", "2014-06-23T22:29:51", 51.95, 178.58, 106.0, 6.0, "mb")
+    ref_lat, ref_lon = 33.0, -95.0  # 62.5 deg from the event; elements 55-70 deg
+    east = np.linspace(-700.0, 700.0, 8)
+    north = np.linspace(500.0, -500.0, 8)
+    lat, lon = local_km_to_latlon(east, north, ref_lat, ref_lon)
+    codes = [f"XX.S{i}..BHZ" for i in range(8)]
+    geom = ArrayGeometry("WIDE", codes, lat, lon, np.zeros(8), ref_lat, ref_lon)
+    dist, _, _ = distance_backazimuth(ev.latitude, ev.longitude, ref_lat, ref_lon)
+    arrival = first_arrivals(ev.depth_km, dist, ["ScP"])["ScP"]
+    data = np.random.default_rng(0).standard_normal((8, 4000))
+    settings = StackSettings(detection=DetectionSettings(curved_wavefront=True))
+    det = detect_phase(
+        data, 0.05, arrival.time - 100.0, geom, ev, "ScP", arrival, "1-2Hz", settings,
+        band_hz=(1.0, 2.0),
+    )  # fmt: skip
+    assert det.beams == {}
+    assert not det.table["detected"].any()
+    assert det.table["reason"].str.startswith("no alignment: phase ScP has no").all()

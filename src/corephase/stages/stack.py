@@ -77,7 +77,8 @@ def stack_pair(pair_json, band_paths: dict, config: dict, out_table, out_beams) 
                     arrays[f"{band['name']}/{ph}/{k}"] = v.astype(np.float32)
                 sig = arrivals[ph].time + np.asarray(settings.windows(ph)[0])
                 det.table["amplitude"] = [
-                    peak_amplitude(det.beams[k], t, sig) for k in det.table["stack"]
+                    peak_amplitude(det.beams[k], t, sig) if k in det.beams else np.nan
+                    for k in det.table["stack"]
                 ]
                 tables.append(curate(det.table, curation))
                 log.info("stack %s %s: done", band["name"], ph)

@@ -219,17 +219,21 @@ def detect_phase(
     )
     det = settings.detection
     p_km = float(arrival.slowness_s_km)
-    delays = element_delays(
-        geometry,
-        p_km,
-        baz,
-        curved=bool(det.curved_wavefront),
-        event=event,
-        phase=phase,
-        model=earth_model,
-        v_surface_km_s=det.v_surface_km_s,
-        statics=det.statics,
-    )
+    try:
+        delays = element_delays(
+            geometry,
+            p_km,
+            baz,
+            curved=bool(det.curved_wavefront),
+            event=event,
+            phase=phase,
+            model=earth_model,
+            v_surface_km_s=det.v_surface_km_s,
+            statics=det.statics,
+        )
+    except ValueError as exc:  # e.g. the phase has no TauP time at some element
+        rows = [_empty_row(base, kind, f"no alignment: {exc}") for kind in settings.types]
+        return PhaseDetection(_table(rows), {})
     aligned = align(data, delays, dt)
     ph = _phase_data(
         data, aligned, dt, t_start_s, geometry, phase, arrival, baz, delays, settings, band_hz
