@@ -97,3 +97,29 @@ def test_fetch_local_truncated_file_lists_the_read_problem(yka_dir, tiny_config,
     assert status["status"] == "ok" and status["n_traces"] == 9 and len(read_stream(mseed)) == 9
     [problem] = status["read_problems"]
     assert problem["file"] == "CN.YKA.SHZ.mseed" and "9 of the 18 elements" in problem["reason"]
+
+
+def test_truncated_real_record_becomes_a_partial_pair_naming_the_missing_elements(
+    yka_dir, tiny_config, tmp_path
+):
+    """Issue 15: half a YKA file gives status partial, and qc.csv names the 9 lost elements."""
+    import pandas as pd
+
+    from corephase.stages.preprocess import preprocess_pair
+
+    folder = tmp_path / "yka"
+    shutil.copytree(yka_dir, folder)
+    data = (folder / "CN.YKA.SHZ.mseed").read_bytes()
+    (folder / "CN.YKA.SHZ.mseed").write_bytes(data[: len(data) // 2])
+    tiny_config["window"].update(start_phase="P", start_offset_s=-60.0, end_offset_s=60.0)
+    _, raw = _yka_pair(yka_dir, folder, tiny_config, tmp_path)
+    arr = {"source": "local", "path": str(folder), "station": "YKB?,YKR?", "channels": ["SHZ"]}
+    bands = {"1-2Hz": tmp_path / "1-2Hz.mseed"}
+    pair = preprocess_pair(
+        "YKA", arr, tiny_config, *raw, bands, tmp_path / "qc.csv", tmp_path / "pair.json"
+    )
+    assert pair["status"] == "partial" and pair["n_elements"] == 9
+    assert "9 of 18 elements" in pair["reason"]
+    qc = pd.read_csv(tmp_path / "qc.csv")
+    assert len(qc) == 18
+    assert (qc["reason"].fillna("").str.contains("missing record")).sum() == 9

@@ -129,6 +129,8 @@ def preprocess_pair(
 
     event = events_from_quakeml(quakeml)[0]
     fstat = read_json(fetch_status)
+    if "ref_lat" not in arr and fstat.get("reference"):  # found by the fetch stage
+        arr = {**arr, "ref_lat": fstat["reference"]["lat"], "ref_lon": fstat["reference"]["lon"]}
     pcfg = PreprocessSettings.from_dict(config.get("preprocess"), where="preprocess")
     info = geometry_info_from_status(fstat, config) or pair_geometry_info(arr, event, config)
     w0, w1 = fstat["window_s_after_origin"]
