@@ -121,9 +121,9 @@ def mixed_config(empty_dir, broken_dir) -> dict:
                 "network": "TA",
                 "channels": ["BHZ"],
                 "stations": "package:TA_stations.csv",
-                # ScP ends near 63 deg: a pair across that distance fails in rule stack
+                # across ScP's end near 63 deg: ScP rows say why, the pair stays ok
                 "min_distance_deg": 55,
-                "max_distance_deg": 62,
+                "max_distance_deg": 66,
                 "max_stations": 10,
             },
         },
@@ -179,6 +179,9 @@ def test_dense_stage_runs_on_the_detections_of_the_ok_pair(mixed_run):
     assert set(plan["network"]) == {"TA"} and set(plan["arrays"]) == {"BCAR"}
     summary = pd.read_csv(mixed_run / "results/dense/summary.csv")
     assert set(summary["status"]) == {"ok"}
+    det = pd.read_csv(mixed_run / "results/summary/detections.csv")
+    scp = det[(det["array"] == "TA") & (det["phase"] == "ScP")]
+    assert scp["reason"].str.startswith("no alignment: phase ScP has no ak135 arrival").all()
 
 
 def test_report_is_made(mixed_run):

@@ -93,7 +93,12 @@ def plot_pair_band(pair, arrivals, stream, beams, band, config, path, half_windo
             ax.set_ylabel(f"{len(seg)} traces")
         for i, kind in enumerate(kinds, start=1):
             ax = axes[i, j]
-            b = beams[f"{name}/{ph}/{kind}"][sel]
+            key = f"{name}/{ph}/{kind}"
+            if key not in beams:  # no alignment for this phase (the detection table says why)
+                ax.text(0.5, 0.5, "no beam", transform=ax.transAxes, ha="center", fontsize=8)
+                ax.set_yticks([])
+                continue
+            b = beams[key][sel]
             peak = np.max(np.abs(b)) or 1.0
             ax.plot(rel, b / peak, color="C0" if kind != "envelope" else "C3", lw=0.7)
             ax.set_yticks([])
