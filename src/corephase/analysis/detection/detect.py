@@ -220,17 +220,7 @@ def detect_phase(
     det = settings.detection
     p_km = float(arrival.slowness_s_km)
     try:
-        delays = element_delays(
-            geometry,
-            p_km,
-            baz,
-            curved=bool(det.curved_wavefront),
-            event=event,
-            phase=phase,
-            model=earth_model,
-            v_surface_km_s=det.v_surface_km_s,
-            statics=det.statics,
-        )
+        delays = _phase_delays(geometry, event, phase, p_km, baz, det, earth_model)
     except ValueError as exc:  # e.g. the phase has no TauP time at some element
         rows = [_empty_row(base, kind, f"no alignment: {exc}") for kind in settings.types]
         return PhaseDetection(_table(rows), {})
@@ -256,6 +246,21 @@ def detect_phase(
         for kind in settings.types
     ]
     return PhaseDetection(_table(rows), beams)
+
+
+def _phase_delays(geometry, event, phase, p_km, baz, det, earth_model):
+    """Alignment delays (s) of one phase with the detection's wavefront and statics."""
+    return element_delays(
+        geometry,
+        p_km,
+        baz,
+        curved=bool(det.curved_wavefront),
+        event=event,
+        phase=phase,
+        model=earth_model,
+        v_surface_km_s=det.v_surface_km_s,
+        statics=det.statics,
+    )
 
 
 def _row(base, kind, res, jackknife, arrival, baz, baz_res, settings, t_start_s, dt) -> dict:
