@@ -1,0 +1,39 @@
+"""The one smoother (signal.smoothing) against NumPy's convolution."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from corephase.signal.smoothing import boxcar, boxcar_width, masked_boxcar
+
+
+@pytest.mark.parametrize(("n", "length_s"), [(600, 4.0), (600, 0.35), (101, 0.5), (30, 2.0)])
+def test_boxcar_equals_numpy_same_convolution(n, length_s):
+    dt = 0.05
+    x = np.random.default_rng(1).standard_normal((3, n)) * 4 + 1
+    w = boxcar_width(dt, length_s)
+    ref = np.array([np.convolve(r, np.ones(w) / w, mode="same") for r in x])
+    got = boxcar(x, dt, length_s)
+    assert got.shape == ref.shape
+    np.testing.assert_allclose(got, ref, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(boxcar(x[0], dt, length_s), ref[0], rtol=0, atol=1e-12)
+
+
+def test_boxcar_without_smoothing_and_without_dt():
+    x = np.arange(5.0)
+    assert boxcar(x, 0.05, 0.0) is x
+    with pytest.raises(ValueError, match="positive sample interval"):
+        boxcar(x, None, 1.0)
+
+
+def test_masked_boxcar_averages_only_masked_samples():
+    dt, length_s = 0.1, 0.5  # 5 samples
+    x = np.arange(20.0)
+    mask = np.ones(20, bool)
+    mask[8:12] = False
+    got = masked_boxcar(x, mask, dt, length_s)
+    for m in range(20):
+        win = [k for k in range(m - 2, m + 3) if 0 <= k < 20 and mask[k]]
+        want = np.mean(x[win]) if mask[m] and win else 0.0
+        assert got[m] == pytest.approx(want, abs=1e-12), m
