@@ -11,7 +11,7 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
 from corephase.config import ConfigError, check_inputs, validate_config
-from corephase.experiment.run import OUTPUTS as EXPERIMENT_OUTPUTS
+from corephase.experiment.outputs import OUTPUTS as EXPERIMENT_OUTPUTS
 from corephase.planning.pairs import configured_events, plan_pairs, resolve_references
 
 try:

@@ -18,6 +18,7 @@ from corephase.experiment.layouts import (
     layout_columns,
     layouts_table,
 )
+from corephase.experiment.outputs import OUTPUTS
 from corephase.experiment.real import REAL_COLUMNS, real_counterpart
 from corephase.experiment.scenario import build_scenario
 from corephase.experiment.simulate import Simulator
@@ -27,20 +28,6 @@ from corephase.utils.random import component_rng
 
 log = logging.getLogger("corephase.experiment.run")
 
-#: Output keys of :func:`run_experiment` (file names under the experiment folder);
-#: the workflow's rule ``experiment`` declares exactly these.
-OUTPUTS = {
-    "metrics": "metrics.csv",
-    "layouts": "layouts.csv",
-    "roc": "roc.csv",
-    "recommendation": "recommendation.csv",
-    "real": "real_vs_theory.csv",
-    "summary": "summary.json",
-    "fig_gain": "figures/snr_gain.png",
-    "fig_detection": "figures/detection.png",
-    "fig_arf": "figures/arf_best_worst.png",
-    "fig_roc": "figures/roc.png",
-}
 
 _RECOMMEND_COLUMNS = [
     "phase",

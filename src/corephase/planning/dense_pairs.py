@@ -6,11 +6,12 @@ import logging
 import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from corephase.model.geometry import centroid
-from corephase.planning.dense import PLAN_KEYS, read_plan
+
+if TYPE_CHECKING:  # pandas is imported where used: the workflow plans without it
+    import pandas as pd
 
 log = logging.getLogger("corephase.planning.dense")
 
@@ -34,6 +35,8 @@ def dense_array_config(ncfg: Mapping, stations: pd.DataFrame) -> dict:
         else ``station`` as a comma list (a ``hinet`` source becomes ``fdsn``
         through data centre NIED).
     """
+    from corephase.planning.dense import PLAN_KEYS
+
     if len(stations) == 0:
         raise ValueError("a dense pair needs at least one station")
     out = {k: v for k, v in ncfg.items() if k not in PLAN_KEYS}
@@ -107,6 +110,8 @@ def dense_pairs(
     path = Path(plan_path)
     if not dense_cfg or not path.is_file():
         return {}, [], {}
+    from corephase.planning.dense import read_plan
+
     plan = read_plan(path)
     known = None if events is None else set(events)
     skipped = sorted(set(plan["network"]) - set(dense_cfg))
@@ -150,6 +155,8 @@ def summarise_dense(plan: pd.DataFrame, pair_jsons, detection_tables) -> pd.Data
         ``best_snr`` and the ``band``/``stack`` of that SNR (empty phase for
         pairs without beams).
     """
+    import pandas as pd
+
     from corephase.io.files import read_json
 
     rows = []
