@@ -119,7 +119,7 @@ def test_truncated_real_record_becomes_a_partial_pair_naming_the_missing_element
         "YKA", arr, tiny_config, *raw, bands, tmp_path / "qc.csv", tmp_path / "pair.json"
     )
     assert pair["status"] == "partial" and pair["n_elements"] == 9
-    assert "9 of 18 elements" in pair["reason"]
+    assert "9 of 18 elements" in pair["reason"] and "CN.YKA.SHZ.mseed" in pair["reason"]
     qc = pd.read_csv(tmp_path / "qc.csv")
     assert len(qc) == 18
     assert (qc["reason"].fillna("").str.contains("missing record")).sum() == 9

@@ -74,6 +74,11 @@ def test_150_element_layout_keeps_every_element(tiny_config, tiny_event, tmp_pat
     qc = pd.read_csv(tmp_path / "qc.csv")
     assert len(qc) == 150 and qc["kept"].all()
     assert len(read_stream(bands["1-2Hz"])) == 150
+    from corephase.stages.tables import summarise
+
+    out = [tmp_path / f"{k}.csv" for k in ("pairs", "detections", "coda")]
+    summarise([tmp_path / "pair.json"], [], [], *out)
+    assert pd.read_csv(out[0])["n_elements"].tolist() == [150]
 
 
 def test_missing_records_make_the_pair_partial(tiny_config, tiny_event, tmp_path):

@@ -136,6 +136,9 @@ def preprocess_pair(
     w0, w1 = fstat["window_s_after_origin"]
     t0, t1 = event.origin + w0, event.origin + w1
     status, reason = fstat.get("status", "error"), fstat.get("reason", "")
+    problems = "; ".join(f"{q['file']}: {q['reason']}" for q in fstat.get("read_problems", []))
+    if problems:  # files read in part (a truncated file): the pair's reason names them
+        reason = f"{reason}; {problems}" if reason else problems
     qc: list[dict] = []
     geom = None
     bands_out = {b["name"]: None for b in config["bands"]}
