@@ -121,3 +121,13 @@ def test_coda_stage_records_pairs_without_data(tmp_path, pair_inputs):
     _, csv, arrays = run_stage(tmp_path, config, tmp_path / "pair.json", bands)
     assert len(csv) == 1 and csv["pair_status"].iloc[0] == "no_data"
     assert arrays["meta"] == {"status": "no_data", "reason": "nothing served"}
+
+
+def test_a_record_without_pre_p_noise_gets_a_qc_row_not_a_crash(tmp_path, tiny_config, tiny_event):
+    """The tiny config's window starts at PcP - 60 s: no noise before P to measure N0."""
+    from support.pairs import run_pair_stages
+
+    p = run_pair_stages(tmp_path / "pair", tiny_config, "TINY", tiny_event)
+    table = pd.read_csv(p["coda_table"])
+    assert table["qc"].str.startswith("not measured: noise window").all()
+    assert load_coda_arrays(p["coda"]["1-2Hz"])["meta"]["reason"].startswith("coda not measured")

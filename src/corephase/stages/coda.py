@@ -60,19 +60,24 @@ def coda_pair(pair_json, band_paths: dict, config: dict, out_table, out_arrays: 
         if ok:
             st = read_stream(band_paths[band["name"]])
             seed = pair_seed(config["seed"], pair["array"], event.id)
-            df, plot = analyse_coda(
-                st,
-                geom,
-                event,
-                arrivals,
-                band["name"],
-                (band["fmin"], band["fmax"]),
-                settings,
-                seed,
-                alignment,
-            )
+            try:
+                df, plot = analyse_coda(
+                    st,
+                    geom,
+                    event,
+                    arrivals,
+                    band["name"],
+                    (band["fmin"], band["fmax"]),
+                    settings,
+                    seed,
+                    alignment,
+                )
+            except ValueError as err:  # e.g. no pre-P noise in the record window
+                log.warning("coda %s: not measured: %s", band["name"], err)
+                df = pd.DataFrame([{"band": band["name"], "qc": f"not measured: {err}"}])
+                plot["meta"]["reason"] = f"coda not measured: {err}"
             tables.append(df)
-            log.info("coda %s: %d phases measured", band["name"], len(df))
+            log.info("coda %s: %d rows", band["name"], len(df))
         save_coda_arrays(plot, out_arrays[band["name"]])
     table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
     table = with_status(table, pair)
