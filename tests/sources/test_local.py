@@ -8,11 +8,10 @@ import numpy as np
 import pytest
 from obspy import Stream, Trace, UTCDateTime
 
-from corephase.io.stations import geometry_from_inventory
+from corephase.io.stations import code_matches, geometry_from_inventory
 from corephase.model.events import events_from_quakeml
 from corephase.model.geometry import centroid
 from corephase.sources.local import (
-    code_matches,
     folder_quakeml,
     read_local,
     reference_point,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import re
 from collections import Counter
-from fnmatch import fnmatch
+from fnmatch import fnmatchcase
 from importlib import resources
 from pathlib import Path
 
@@ -277,9 +277,18 @@ def open_channels(inv: Inventory, t0: UTCDateTime, t1: UTCDateTime) -> list[dict
     return rows
 
 
-def _matches(code: str, patterns: str) -> bool:
-    """Whether ``code`` matches one of the comma-separated wildcard ``patterns``."""
-    return any(fnmatch(code, p.strip()) for p in patterns.split(","))
+def code_matches(code: str, pattern: str) -> bool:
+    """Whether a SEED code matches an FDSN selection: comma list of globs, ``--`` = empty."""
+    for pat in pattern.split(","):
+        pat = pat.strip()
+        if fnmatchcase(code, "" if pat == "--" else pat):
+            return True
+    return False
+
+
+def channel_rank(channel: str, priority) -> int | None:
+    """Index of the first pattern of ``priority`` (globs) that ``channel`` matches, or None."""
+    return next((i for i, p in enumerate(priority) if fnmatchcase(channel, p)), None)
 
 
 def listed_elements(
@@ -292,8 +301,8 @@ def listed_elements(
     channels : list of dict
         Rows of :func:`open_channels`.
     priority : sequence of str
-        Channel codes, first preferred (an array's ``channels``); a station
-        and location with none of them is not an element.
+        Channel codes or globs, first preferred (an array's ``channels``); a
+        station and location with none of them is not an element.
     network, station, location : str
         Comma-separated wildcard patterns the element must match.
 
@@ -304,18 +313,19 @@ def listed_elements(
         listed for each element.
     """
     priority = list(priority)
-    best: dict[tuple, str] = {}
+    best: dict[tuple, tuple[int, str]] = {}
     for r in channels:
-        if r["channel"] not in priority or not (
-            _matches(r["network"], network)
-            and _matches(r["station"], station)
-            and _matches(r["location"], location or "*")
+        rank = channel_rank(r["channel"], priority)
+        if rank is None or not (
+            code_matches(r["network"], network)
+            and code_matches(r["station"], station)
+            and code_matches(r["location"], location or "*")
         ):
             continue
         key = (r["network"], r["station"], r["location"])
-        if key not in best or priority.index(r["channel"]) < priority.index(best[key]):
-            best[key] = r["channel"]
-    return sorted(".".join([*key, cha]) for key, cha in best.items())
+        if key not in best or (rank, r["channel"]) < best[key]:
+            best[key] = (rank, r["channel"])
+    return sorted(".".join([*key, cha]) for key, (_, cha) in best.items())
 
 
 # --------------------------------------------------------------------------- station tables

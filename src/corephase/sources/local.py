@@ -14,7 +14,6 @@ folder's QuakeML files; both are used when planning.
 
 from __future__ import annotations
 
-import fnmatch
 import logging
 import warnings
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from pathlib import Path
 from obspy import Inventory, Stream, UTCDateTime, read, read_inventory
 from obspy.io.mseed import InternalMSEEDWarning
 
+from corephase.io.stations import channel_rank, code_matches
 from corephase.model.geometry import centroid
 
 log = logging.getLogger("corephase.sources.local")
@@ -38,15 +38,6 @@ MAX_LISTED = 8
 # --------------------------------------------------------------------------- code selection
 
 
-def code_matches(code: str, pattern: str) -> bool:
-    """Whether a SEED code matches an FDSN selection: comma list of globs, ``--`` = empty."""
-    for pat in pattern.split(","):
-        pat = pat.strip()
-        if fnmatch.fnmatchcase(code, "" if pat == "--" else pat):
-            return True
-    return False
-
-
 def _selects(arr: dict, net: str, sta: str, loc: str, cha: str | None = None) -> bool:
     """Whether network/station/location (and channel, if given) match the array's selection."""
     ok = (
@@ -55,7 +46,7 @@ def _selects(arr: dict, net: str, sta: str, loc: str, cha: str | None = None) ->
         and code_matches(loc, arr.get("location", "*"))
     )
     if ok and cha is not None:
-        ok = any(fnmatch.fnmatchcase(cha, p) for p in _channels(arr))
+        ok = channel_rank(cha, _channels(arr)) is not None
     return ok
 
 
@@ -67,10 +58,6 @@ def _channels(arr: dict) -> list[str]:
     return list(arr.get("channels") or DEFAULT_CHANNELS)
 
 
-def _rank(channel: str, priority) -> int | None:
-    return next((i for i, p in enumerate(priority) if fnmatch.fnmatchcase(channel, p)), None)
-
-
 def select_channels(stream: Stream, priority) -> Stream:
     """Keep, per station and location, the channel that comes first in ``priority`` (globs).
 
@@ -78,7 +65,7 @@ def select_channels(stream: Stream, priority) -> Stream:
     """
     best: dict[tuple, tuple[int, str]] = {}
     for tr in stream:
-        r = _rank(tr.stats.channel, priority)
+        r = channel_rank(tr.stats.channel, priority)
         if r is not None:
             k = (tr.stats.network, tr.stats.station, tr.stats.location)
             best[k] = min(best.get(k, (r, tr.stats.channel)), (r, tr.stats.channel))
