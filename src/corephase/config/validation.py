@@ -177,6 +177,10 @@ def load_config(path, schema_path=None) -> dict:
     return validate_config(config, schema_path)
 
 
+#: Columns of a curation table (one row per event, array and phase it decides).
+CURATION_COLUMNS = ("event", "array", "phase", "accept", "reason")
+
+
 def check_inputs(config: dict, event_ids=None, base_dir: str | Path = ".") -> list[str]:
     """Checks of the files a validated config names, made before the first job runs.
 
@@ -218,12 +222,12 @@ def check_inputs(config: dict, event_ids=None, base_dir: str | Path = ".") -> li
 
     with open(path, newline="") as fh:
         rows = list(csv.DictReader(fh))
-    need = {"event", "array", "phase", "accept"}
+    need = set(CURATION_COLUMNS)
     have = set(rows[0]) if rows else need
     if not need <= have:
         raise ConfigError(
             f"config key 'curation': {cur} lacks the columns {sorted(need - have)} "
-            "(expected event, array, phase, accept, reason)"
+            f"(expected {', '.join(CURATION_COLUMNS)})"
         )
     arrays = set(config.get("arrays", {})) | set(config.get("dense_networks") or {})
     events = None if event_ids is None else set(event_ids)

@@ -39,14 +39,22 @@ def arrivals_dict(arrivals: dict) -> dict:
     }
 
 
+def arrivals_from_dict(arrivals: dict) -> dict:
+    """Inverse of :func:`arrivals_dict`: ``{phase: PhaseArrival}``."""
+    from corephase.model.traveltimes import PhaseArrival
+
+    return {
+        k: PhaseArrival(k, v["time_s"], v["slowness_s_deg"], v["incidence_deg"])
+        for k, v in arrivals.items()
+    }
+
+
 def geometry_info_from_status(fstat: dict, config: dict) -> dict | None:
     """The fetch stage's distance, back-azimuth and arrivals, if made with this model.
 
     Saves a second TauP evaluation; returns None when the fetch status lacks
     them or used another earth model or fewer phases.
     """
-    from corephase.model.traveltimes import PhaseArrival
-
     arr = fstat.get("arrivals")
     if not arr or fstat.get("model") != config["model"] or "az_deg" not in fstat:
         return None
@@ -56,17 +64,12 @@ def geometry_info_from_status(fstat: dict, config: dict) -> dict | None:
         "distance_deg": fstat["distance_deg"],
         "baz_deg": fstat["baz_deg"],
         "az_deg": fstat["az_deg"],
-        "arrivals": {
-            k: PhaseArrival(k, v["time_s"], v["slowness_s_deg"], v["incidence_deg"])
-            for k, v in arr.items()
-        },
+        "arrivals": arrivals_from_dict(arr),
     }
 
 
 def load_pair(pair_json) -> tuple[dict, Event, ArrayGeometry | None, dict]:
     """Read ``pair.json``: (pair dict, Event, geometry or None, arrivals as PhaseArrival)."""
-    from corephase.model.traveltimes import PhaseArrival
-
     pair = read_json(pair_json)
     event = Event(**pair["event"])
     g = pair["geometry"]
@@ -81,22 +84,19 @@ def load_pair(pair_json) -> tuple[dict, Event, ArrayGeometry | None, dict]:
             pair["ref_lat"],
             pair["ref_lon"],
         )
-    arrivals = {
-        k: PhaseArrival(k, v["time_s"], v["slowness_s_deg"], v["incidence_deg"])
-        for k, v in pair["arrivals"].items()
-    }
-    return pair, event, geom, arrivals
+    return pair, event, geom, arrivals_from_dict(pair["arrivals"])
 
 
 def read_curation_table(config: dict):
-    import pandas as pd
+    """The config's curation table (checked, see ``read_curation``), or None."""
+    from corephase.analysis.detection.curation import read_curation
 
     path = config.get("curation")
     if not path:
         return None
     if not Path(path).exists():
         raise FileNotFoundError(f"config key 'curation': file {path} does not exist")
-    return pd.read_csv(path)
+    return read_curation(path)
 
 
 def with_status(table: pd.DataFrame, pair: dict) -> pd.DataFrame:

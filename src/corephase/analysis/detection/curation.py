@@ -7,6 +7,8 @@ import os
 import numpy as np
 import pandas as pd
 
+from corephase.config.validation import CURATION_COLUMNS
+
 
 def _as_bool(v) -> bool:
     if isinstance(v, bool | np.bool_):
@@ -27,7 +29,7 @@ def read_curation(curation) -> pd.DataFrame | None:
         cur = pd.read_csv(curation, dtype={"event": str, "array": str, "phase": str})
     else:
         cur = pd.DataFrame(curation).copy()
-    need = ["event", "array", "phase", "accept", "reason"]
+    need = list(CURATION_COLUMNS)
     miss = [c for c in need if c not in cur.columns]
     if miss:
         raise ValueError(f"curation table lacks column(s) {miss}; needs {need}")
