@@ -58,6 +58,20 @@ META_REQUIRED = (
 #: Optional pair-metadata keys (missing ones become NaN / empty).
 META_OPTIONAL = ("event_time", "event_mag", "qc")
 
+#: Ratio interval and model prediction of the PKiKP/PcP ratio (see :func:`_add_prediction`).
+PREDICTION_COLUMNS = (
+    "pkikp_pcp_amp_ratio_lo",
+    "pkikp_pcp_amp_ratio_hi",
+    "band_centre_hz",
+    "pkikp_pcp_ratio_pred",
+    "pkikp_pcp_ratio_resid_log10",
+    "pred_coef_ratio",
+    "pred_spreading_ratio",
+    "pred_attenuation_ratio",
+    "pred_r_icb",
+    "pred_p_pkikp_s_deg",
+)
+
 #: Column order of the written catalogue.
 CATALOGUE_COLUMNS = (
     *KEY,
@@ -99,6 +113,7 @@ CATALOGUE_COLUMNS = (
     "pkikp_pcp_dt_resid_s",
     "pkikp_pcp_amp_ratio",
     "amp_ratio_basis",
+    *PREDICTION_COLUMNS,
 )
 
 _TRUE = {"true", "1", "yes", "y", "t"}
@@ -241,12 +256,66 @@ def _add_bounce_points(df: pd.DataFrame, model: str) -> pd.DataFrame:
     return out
 
 
-def _add_pkikp_pcp(df: pd.DataFrame) -> pd.DataFrame:
-    """PKiKP-PcP differential time and amplitude ratio where both are detected."""
+def _ratio_interval(both: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Ratio interval from the SNR intervals, taking their relative widths as the amplitudes'."""
+    r = both["pkikp_pcp_amp_ratio"].to_numpy(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        k_lo = np.clip(both["snr_lo_k"] / both["snr_k"], 0.0, None).to_numpy(float)
+        k_hi = (both["snr_hi_k"] / both["snr_k"]).to_numpy(float)
+        c_lo = (both["snr_lo_c"] / both["snr_c"]).to_numpy(float)
+        c_hi = (both["snr_hi_c"] / both["snr_c"]).to_numpy(float)
+        lo = r * k_lo / c_hi
+        hi = np.where(c_lo > 0, r * k_hi / c_lo, np.nan)
+    return lo, hi
+
+
+def band_centres(bands) -> dict[str, float]:
+    """Geometric centre frequency (Hz) of each band.
+
+    ``bands`` is a list of ``{name, fmin, fmax}`` records (the config's ``bands``) or a
+    mapping name -> (fmin, fmax) in Hz.
+    """
+    if bands is None:
+        return {}
+    items = bands.items() if isinstance(bands, Mapping) else [
+        (b["name"], (b["fmin"], b["fmax"])) for b in bands
+    ]
+    return {str(k): float(np.sqrt(float(lo) * float(hi))) for k, (lo, hi) in items}
+
+
+def _add_prediction(both: pd.DataFrame, model: str, centres: dict) -> pd.DataFrame:
+    """Model PKiKP/PcP ratio at each row's distance, depth and band centre, and its residual."""
+    from corephase.theory.ratios import predict_ratio
+
+    both["band_centre_hz"] = both["band"].map(centres).astype(float)
+    pred = predict_ratio(
+        both["distance_deg"].to_numpy(float),
+        both["event_depth_km"].to_numpy(float),
+        both["band_centre_hz"].to_numpy(float),
+        model,
+    )
+    both["pkikp_pcp_ratio_pred"] = pred["ratio"].to_numpy()
+    for c in ("coef_ratio", "spreading_ratio", "attenuation_ratio", "r_icb", "p_pkikp_s_deg"):
+        both[f"pred_{c}"] = pred[c].to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        both["pkikp_pcp_ratio_resid_log10"] = np.log10(
+            both["pkikp_pcp_amp_ratio"].where(both["pkikp_pcp_amp_ratio"] > 0)
+            / both["pkikp_pcp_ratio_pred"]
+        )
+    return both
+
+
+def _add_pkikp_pcp(df: pd.DataFrame, model: str = "ak135", centres: dict | None = None):
+    """PKiKP-PcP differential time, amplitude ratio (with interval) and model prediction.
+
+    Set where both phases are detected in the same band and stack; the prediction
+    (:func:`corephase.theory.ratios.predict_ratio`) needs the band's centre frequency
+    from ``centres`` (band name -> Hz) and is NaN for bands not in it.
+    """
     grp = ["event", "array", "band", "stack"]
-    val = ["t_peak_s", "t_theory_s", "amplitude", "snr"]
+    val = ["t_peak_s", "t_theory_s", "amplitude", "snr", "snr_lo", "snr_hi"]
     det = df[df["detected"]]
-    k = det.loc[det["phase"] == "PKiKP", grp + val]
+    k = det.loc[det["phase"] == "PKiKP", grp + val + ["distance_deg", "event_depth_km"]]
     c = det.loc[det["phase"] == "PcP", grp + val]
     both = k.merge(c, on=grp, suffixes=("_k", "_c"), validate="one_to_one")
     both["pkikp_pcp_dt_obs_s"] = both["t_peak_s_k"] - both["t_peak_s_c"]
@@ -262,12 +331,15 @@ def _add_pkikp_pcp(df: pd.DataFrame) -> pd.DataFrame:
         np.where(use_snr, both["snr_k"] / both["snr_c"].where(use_snr, 1.0), np.nan),
     )
     both["amp_ratio_basis"] = np.where(use_amp, "amplitude", np.where(use_snr, "snr", ""))
+    both["pkikp_pcp_amp_ratio_lo"], both["pkikp_pcp_amp_ratio_hi"] = _ratio_interval(both)
+    both = _add_prediction(both, model, centres or {})
     new = [
         "pkikp_pcp_dt_obs_s",
         "pkikp_pcp_dt_theory_s",
         "pkikp_pcp_dt_resid_s",
         "pkikp_pcp_amp_ratio",
         "amp_ratio_basis",
+        *PREDICTION_COLUMNS,
     ]
     both = both[grp + new]
     rows = pd.concat([both.assign(phase="PKiKP"), both.assign(phase="PcP")], ignore_index=True)
@@ -282,6 +354,7 @@ def build_catalogue(
     pair_meta_paths: Iterable,
     model: str = "ak135",
     bounce_points: bool = True,
+    bands=None,
 ) -> pd.DataFrame:
     """Assemble the global detection catalogue.
 
@@ -301,6 +374,10 @@ def build_catalogue(
         TauP model for the bounce points.
     bounce_points : bool
         Compute ICB (PKiKP) and CMB (PcP, ScP) bounce points.
+    bands : list of {name, fmin, fmax} or mapping name -> (fmin, fmax), optional
+        Frequency bands (Hz) of the detection tables; the predicted PKiKP/PcP ratio
+        of ``model`` is evaluated at each band's geometric centre (NaN for bands
+        not given).
 
     Returns
     -------
@@ -313,6 +390,11 @@ def build_catalogue(
         amplitude(PKiKP)/amplitude(PcP) when the tables carry ``amplitude``,
         otherwise the SNR ratio (``amp_ratio_basis`` says which; the SNR ratio
         equals the amplitude ratio only if both SNRs use the same noise level).
+        ``pkikp_pcp_amp_ratio_lo``/``_hi`` carry the ratio interval implied by the
+        two SNR intervals; ``pkikp_pcp_ratio_pred`` the model ratio at the band
+        centre ``band_centre_hz`` with its components ``pred_*`` (see
+        :func:`corephase.theory.ratios.predict_ratio`) and
+        ``pkikp_pcp_ratio_resid_log10`` = log10(observed / predicted).
 
     Raises
     ------
@@ -327,7 +409,7 @@ def build_catalogue(
         df = _add_bounce_points(df, model)
     else:
         df["bounce_lat"] = df["bounce_lon"] = df["bounce_depth_km"] = np.nan
-    df = _add_pkikp_pcp(df)
+    df = _add_pkikp_pcp(df, model, band_centres(bands))
 
     for c in ("status", "qc", "event_time", "amp_ratio_basis", "decided_by", "reason"):
         df[c] = df[c].fillna("").astype("string")
@@ -451,8 +533,10 @@ def read_catalogue(path) -> pd.DataFrame:
 def pkikp_pcp_table(df: pd.DataFrame) -> pd.DataFrame:
     """One row per (event, array, band, stack) with both PKiKP and PcP detected.
 
-    Columns: event, array, band, stack, distance_deg, event_depth_km,
-    dt_obs_s, dt_theory_s, dt_resid_s, amp_ratio, amp_ratio_basis.
+    Columns: event, array, band, stack, distance_deg, event_depth_km, bounce_lat,
+    bounce_lon (PKiKP's ICB bounce point), dt_obs_s, dt_theory_s, dt_resid_s,
+    amp_ratio, amp_ratio_lo, amp_ratio_hi, amp_ratio_basis, band_centre_hz,
+    ratio_pred, ratio_resid_log10.
     """
     k = df[(df["phase"] == "PKiKP") & df["pkikp_pcp_dt_obs_s"].notna()]
     out = k[
@@ -463,11 +547,18 @@ def pkikp_pcp_table(df: pd.DataFrame) -> pd.DataFrame:
             "stack",
             "distance_deg",
             "event_depth_km",
+            "bounce_lat",
+            "bounce_lon",
             "pkikp_pcp_dt_obs_s",
             "pkikp_pcp_dt_theory_s",
             "pkikp_pcp_dt_resid_s",
             "pkikp_pcp_amp_ratio",
+            "pkikp_pcp_amp_ratio_lo",
+            "pkikp_pcp_amp_ratio_hi",
             "amp_ratio_basis",
+            "band_centre_hz",
+            "pkikp_pcp_ratio_pred",
+            "pkikp_pcp_ratio_resid_log10",
         ]
     ].rename(
         columns={
@@ -475,6 +566,10 @@ def pkikp_pcp_table(df: pd.DataFrame) -> pd.DataFrame:
             "pkikp_pcp_dt_theory_s": "dt_theory_s",
             "pkikp_pcp_dt_resid_s": "dt_resid_s",
             "pkikp_pcp_amp_ratio": "amp_ratio",
+            "pkikp_pcp_amp_ratio_lo": "amp_ratio_lo",
+            "pkikp_pcp_amp_ratio_hi": "amp_ratio_hi",
+            "pkikp_pcp_ratio_pred": "ratio_pred",
+            "pkikp_pcp_ratio_resid_log10": "ratio_resid_log10",
         }
     )
     return out.reset_index(drop=True)
