@@ -21,6 +21,7 @@ rule catalogue:
         "../../envs/corephase.yaml"
     params:
         model=config["model"],
+        bands=config["bands"],
     script:
         "../scripts/catalogue.py"
 
@@ -49,6 +50,11 @@ rule global_figures:
         pkikp_pcp=report(
             "results/summary/figures/pkikp_pcp.png",
             caption="../report/pkikp_pcp.rst",
+            category="Summary",
+        ),
+        residual_map=report(
+            "results/summary/figures/pkikp_pcp_residual_map.png",
+            caption="../report/pkikp_pcp_residual_map.rst",
             category="Summary",
         ),
     log:

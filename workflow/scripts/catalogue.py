@@ -6,5 +6,10 @@ from corephase.utils.logs import setup_job_logging
 sm = snakemake  # noqa: F821  (injected by Snakemake)
 setup_job_logging(sm.log[0])
 global_catalogue(
-    sm.input.pairs, sm.input.detections, sm.params.model, sm.output.csv, sm.output.parquet
+    sm.input.pairs,
+    sm.input.detections,
+    sm.params.model,
+    sm.output.csv,
+    sm.output.parquet,
+    bands=sm.params.bands,
 )

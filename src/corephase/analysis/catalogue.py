@@ -536,7 +536,7 @@ def pkikp_pcp_table(df: pd.DataFrame) -> pd.DataFrame:
     Columns: event, array, band, stack, distance_deg, event_depth_km, bounce_lat,
     bounce_lon (PKiKP's ICB bounce point), dt_obs_s, dt_theory_s, dt_resid_s,
     amp_ratio, amp_ratio_lo, amp_ratio_hi, amp_ratio_basis, band_centre_hz,
-    ratio_pred, ratio_resid_log10.
+    ratio_pred, ratio_resid_log10, p_pkikp_s_deg (model PKiKP ray parameter, s/deg).
     """
     k = df[(df["phase"] == "PKiKP") & df["pkikp_pcp_dt_obs_s"].notna()]
     out = k[
@@ -559,6 +559,7 @@ def pkikp_pcp_table(df: pd.DataFrame) -> pd.DataFrame:
             "band_centre_hz",
             "pkikp_pcp_ratio_pred",
             "pkikp_pcp_ratio_resid_log10",
+            "pred_p_pkikp_s_deg",
         ]
     ].rename(
         columns={
@@ -570,6 +571,7 @@ def pkikp_pcp_table(df: pd.DataFrame) -> pd.DataFrame:
             "pkikp_pcp_amp_ratio_hi": "amp_ratio_hi",
             "pkikp_pcp_ratio_pred": "ratio_pred",
             "pkikp_pcp_ratio_resid_log10": "ratio_resid_log10",
+            "pred_p_pkikp_s_deg": "p_pkikp_s_deg",
         }
     )
     return out.reset_index(drop=True)

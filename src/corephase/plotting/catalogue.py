@@ -1,8 +1,8 @@
 """Summary figures of the global detection catalogue (matplotlib, Agg canvas).
 
 Number of arrays with a detection against epicentral distance, and PKiKP-PcP
-differential times (with the TauP prediction) and amplitude ratios (observed
-only) against distance. Distances in degrees, times in s; written with
+differential times and amplitude ratios against distance, each with its model
+prediction (TauP times; :mod:`corephase.theory` ratios) and residuals. Distances in degrees, times in s; written with
 :func:`corephase.plotting.style.save_figure`.
 """
 
@@ -79,17 +79,7 @@ def _curve_depths(tab, cat) -> tuple[pd.Series, list]:
     return depths, curve_depths
 
 
-def _observed_panels(fig, axes, tab, depths, model: str) -> tuple[float, set]:
-    """Observed times, residuals and ratios coloured by depth; returns RMS residual and bases."""
-    ax1, ax2, ax3 = axes
-    pred = np.array(
-        [
-            pkikp_pcp_prediction([r.distance_deg], r.event_depth_km, model)[0]
-            for r in tab.itertuples()
-        ]
-    )
-    resid = tab["dt_obs_s"].to_numpy() - pred
-    rms = float(np.sqrt(np.nanmean(resid**2)))
+def _scatter_style(tab, depths) -> dict:
     style = {
         "c": tab["event_depth_km"],
         "cmap": "viridis",
@@ -100,18 +90,41 @@ def _observed_panels(fig, axes, tab, depths, model: str) -> tuple[float, set]:
     }
     if len(depths):
         style["vmin"], style["vmax"] = float(depths.min()), float(depths.max()) + 1e-6
+    return style
+
+
+def _observed_panels(fig, axes, tab, depths, model: str) -> tuple[float, set]:
+    """Observed times, ratios and residuals coloured by depth; returns RMS residual and bases."""
+    ax1, ax2, ax3, ax4 = axes
+    pred = np.array(
+        [
+            pkikp_pcp_prediction([r.distance_deg], r.event_depth_km, model)[0]
+            for r in tab.itertuples()
+        ]
+    )
+    resid = tab["dt_obs_s"].to_numpy() - pred
+    rms = float(np.sqrt(np.nanmean(resid**2)))
+    style = _scatter_style(tab, depths)
     sc = ax1.scatter(tab["distance_deg"], tab["dt_obs_s"], label="observed", **style)
     ax2.scatter(tab["distance_deg"], resid, **style)
     ax2.axhline(0.0, color="k", lw=0.8)
     pos = (tab["amp_ratio"] > 0).to_numpy()
-    ax3.scatter(
-        tab.loc[pos, "distance_deg"],
-        tab.loc[pos, "amp_ratio"],
-        **{**style, "c": tab.loc[pos, "event_depth_km"]},
+    obs = tab[pos]
+    lo = np.clip(obs["amp_ratio"] - obs["amp_ratio_lo"].fillna(obs["amp_ratio"]), 0, None)
+    hi = np.clip(obs["amp_ratio_hi"].fillna(obs["amp_ratio"]) - obs["amp_ratio"], 0, None)
+    ax3.errorbar(
+        obs["distance_deg"], obs["amp_ratio"], yerr=[lo, hi], fmt="none", ecolor="0.5", lw=0.6
     )
+    ax3.scatter(obs["distance_deg"], obs["amp_ratio"], **{**style, "c": obs["event_depth_km"]})
     ax3.set_yscale("log")
+    res = tab["ratio_resid_log10"].to_numpy(float)
+    ok = np.isfinite(res)
+    ax4.scatter(tab.loc[ok, "distance_deg"], res[ok], **{**style, "c": tab.loc[ok, "event_depth_km"]})
+    ax4.axhline(0.0, color="k", lw=0.8)
     fig.colorbar(sc, ax=list(axes), label="Source depth (km)", shrink=0.9)
     ax2.set_title(f"Observed − {model} (RMS {rms:.2f} s, n = {len(tab)})", fontsize=10)
+    rr = float(np.sqrt(np.mean(res[ok] ** 2))) if ok.any() else np.nan
+    ax4.set_title(f"log10(observed / {model}) (RMS {rr:.2f}, n = {int(ok.sum())})", fontsize=10)
     return rms, set(tab["amp_ratio_basis"]) - {""}
 
 
@@ -123,42 +136,58 @@ def _ratio_label(bases: set) -> str:
     return "PKiKP/PcP amplitude (or SNR) ratio (dimensionless)"
 
 
+def _prediction_curves(ax1, ax3, tab, curve_depths, model, max_distance_deg) -> list:
+    """TauP differential-time curves and predicted ratio curves; returns the frequencies used."""
+    from corephase.theory.ratios import predict_ratio
+
+    grid = np.arange(1.0, max_distance_deg + 0.5, 1.0)
+    freqs = sorted(set(tab["band_centre_hz"].dropna())) if not tab.empty else []
+    for k, d in enumerate(curve_depths):
+        ls = "-" if k == 0 else "--"
+        label = f"{model}, depth {d:.0f} km"
+        ax1.plot(grid, pkikp_pcp_prediction(grid, d, model), ls, color="k", lw=1, label=label)
+        for j, f in enumerate(freqs):
+            ax3.plot(
+                grid,
+                predict_ratio(grid, d, f, model)["ratio"],
+                ls,
+                color=f"C{j}",
+                lw=1,
+                label=f"{label}, {f:.2g} Hz",
+            )
+    return freqs
+
+
 def plot_pkikp_pcp(
     cat: pd.DataFrame, path, model: str = "ak135", max_distance_deg: float = 100.0
 ) -> dict:
-    """PKiKP-PcP differential times and amplitude ratios vs distance.
+    """PKiKP-PcP differential times and amplitude ratios vs distance, with predictions.
 
-    Left: observed t(PKiKP) - t(PcP) (s) beside the TauP ``model`` curve for the
-    median source depth (dashed: shallowest and deepest event). Middle:
-    observed minus predicted differential time, each point against the
-    prediction for its own source depth and distance. Right: observed amplitude
-    ratios (or SNR ratios, as labelled) on a log axis; no model prediction of
-    the ratio is drawn (it needs ICB/CMB reflection coefficients, geometric
-    spreading and attenuation, which this figure does not model).
+    Top left: observed t(PKiKP) - t(PcP) (s) beside the TauP ``model`` curve for the
+    median source depth (dashed: shallowest and deepest event). Top right:
+    observed minus predicted differential time, each point against the prediction
+    for its own source depth and distance. Bottom left: observed amplitude ratios
+    (or SNR ratios, as labelled) with their intervals, on a log axis, beside the
+    ratio predicted by :func:`corephase.theory.ratios.predict_ratio` (ICB/CMB
+    plane-wave coefficients, spreading, attenuation) at each band's centre
+    frequency. Bottom right: log10(observed / predicted ratio), each point against
+    its own distance, depth and band.
 
     Returns
     -------
     dict
-        ``n`` (points plotted), ``depths_km`` (depths of the curves),
-        ``rms_resid_s`` (RMS observed minus predicted, NaN when nothing plotted).
+        ``n`` (points plotted), ``depths_km`` (depths of the curves), ``freqs_hz``
+        (band centres of the ratio curves), ``rms_resid_s`` (RMS observed minus
+        predicted time) and ``rms_ratio_resid_log10`` (NaN when nothing plotted).
     """
     from corephase.analysis.catalogue import pkikp_pcp_table
 
     tab = pkikp_pcp_table(cat)
-    fig = Figure(figsize=(14, 4.2), layout="constrained")
-    axes = [fig.add_subplot(1, 3, i) for i in (1, 2, 3)]
-    ax1, ax2, ax3 = axes
+    fig = Figure(figsize=(12, 8), layout="constrained")
+    axes = [fig.add_subplot(2, 2, i) for i in (1, 2, 3, 4)]
+    ax1, ax2, ax3, ax4 = axes
     depths, curve_depths = _curve_depths(tab, cat)
-    grid = np.arange(1.0, max_distance_deg + 0.5, 1.0)
-    for k, d in enumerate(curve_depths):
-        ax1.plot(
-            grid,
-            pkikp_pcp_prediction(grid, d, model),
-            "-" if k == 0 else "--",
-            color="k",
-            lw=1,
-            label=f"{model}, depth {d:.0f} km",
-        )
+    freqs = _prediction_curves(ax1, ax3, tab, curve_depths, model, max_distance_deg)
     rms, bases = np.nan, set()
     if not tab.empty:
         rms, bases = _observed_panels(fig, axes, tab, depths, model)
@@ -181,6 +210,17 @@ def plot_pkikp_pcp(
     ax1.set_title("PKiKP−PcP differential time", fontsize=10)
     ax2.set_ylabel("Differential-time residual (s)")
     ax3.set_ylabel(_ratio_label(bases))
-    ax3.set_title("Observed ratios (no model prediction)", fontsize=10)
+    ax3.set_title("PKiKP/PcP ratio: observed (intervals) and predicted", fontsize=10)
+    if freqs:
+        ax3.legend(fontsize=7)
+    ax4.set_ylabel("log10(observed / predicted ratio)")
+    res = tab["ratio_resid_log10"].to_numpy(float) if not tab.empty else np.array([])
+    ok = np.isfinite(res)
     save_figure(fig, path)
-    return {"n": len(tab), "depths_km": curve_depths, "rms_resid_s": rms}
+    return {
+        "n": len(tab),
+        "depths_km": curve_depths,
+        "freqs_hz": freqs,
+        "rms_resid_s": rms,
+        "rms_ratio_resid_log10": float(np.sqrt(np.mean(res[ok] ** 2))) if ok.any() else np.nan,
+    }

@@ -35,8 +35,14 @@ def pair_meta(pair: dict) -> dict:
     }
 
 
-def global_catalogue(pair_jsons, detection_tables, model: str, out_csv, out_parquet):
-    """Build the global detection catalogue (CSV and Parquet) from every pair."""
+def global_catalogue(
+    pair_jsons, detection_tables, model: str, out_csv, out_parquet, bands=None
+):
+    """Build the global detection catalogue (CSV and Parquet) from every pair.
+
+    ``bands``: the config's frequency bands, whose centres the predicted PKiKP/PcP
+    ratios use (see :func:`corephase.analysis.catalogue.build_catalogue`).
+    """
     import pandas as pd
 
     from corephase.analysis.catalogue import build_catalogue, write_catalogue
@@ -49,7 +55,7 @@ def global_catalogue(pair_jsons, detection_tables, model: str, out_csv, out_parq
         # record alone puts them in the catalogue
         if "phase" in df:
             dets.append(df[df["phase"].notna()])
-    cat = build_catalogue(dets, metas, model=model)
+    cat = build_catalogue(dets, metas, model=model, bands=bands)
     write_catalogue(cat, out_csv, out_parquet)
     log.info("catalogue: %d rows from %d pairs", len(cat), len(metas))
     return cat

@@ -16,7 +16,8 @@ def global_figures(catalogue_csv, arrays_cfg: dict, model: str, out: dict, regio
 
     ``out`` maps ``map_{region}`` for each of ``regions`` (names of
     :data:`corephase.plotting.maps.REGIONS`), ``histogram`` and ``pkikp_pcp`` to PNG
-    paths. A regional map with nothing inside its region says so.
+    paths, and optionally ``residual_map`` (PKiKP-PcP residuals at the ICB bounce
+    points). A regional map with nothing inside its region says so.
     """
     import pandas as pd
 
@@ -49,3 +50,7 @@ def global_figures(catalogue_csv, arrays_cfg: dict, model: str, out: dict, regio
             )
     plot_detection_histogram(cat, out["histogram"])
     plot_pkikp_pcp(cat, out["pkikp_pcp"], model=model)
+    if "residual_map" in out:
+        from corephase.plotting.theory import plot_residual_map
+
+        plot_residual_map(cat, out["residual_map"])

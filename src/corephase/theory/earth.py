@@ -26,7 +26,10 @@ Q_SOURCE = {"ak135": "ak135f_no_mud.nd", "iasp91": "ak135f_no_mud.nd", "prem": "
 
 @dataclass(frozen=True)
 class Medium:
-    """Elastic properties on one side of an interface (km/s, g/cm^3)."""
+    """Elastic properties on one side of an interface (km/s, g/cm^3).
+
+    Fields may be arrays (one medium per element, broadcast against the slowness).
+    """
 
     vp: float
     vs: float
@@ -34,8 +37,8 @@ class Medium:
 
     @property
     def liquid(self) -> bool:
-        """True when the shear velocity is zero."""
-        return self.vs == 0.0
+        """True when the shear velocity is zero (everywhere, for array-valued media)."""
+        return bool(np.all(np.asarray(self.vs) == 0.0))
 
 
 @dataclass(frozen=True)

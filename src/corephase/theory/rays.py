@@ -96,8 +96,10 @@ def leg_integrals(model: str, p_s_rad, top_km: float, bot_km: float) -> LegInteg
     A ray that turns inside the interval is integrated from ``top_km`` down to its
     turning point (the turning shell analytically, for eta^2 linear in radius).
     """
-    r_top, r_bot, v_top, v_bot, q = _shells(model, top_km, bot_km)
     p = np.atleast_1d(np.asarray(p_s_rad, float))[:, None]
+    if bot_km <= top_km:
+        return LegIntegrals(np.zeros(len(p)), np.zeros(len(p)))
+    r_top, r_bot, v_top, v_bot, q = _shells(model, top_km, bot_km)
     eta2_top, eta2_bot = (r_top / v_top) ** 2, (r_bot / v_bot) ** 2
     r_mid = 0.5 * (r_top + r_bot)
     # shell integral of eta^2 / (r sqrt(eta^2 - p^2)) dr with eta^2 linear in r and the
