@@ -257,16 +257,21 @@ def _add_bounce_points(df: pd.DataFrame, model: str) -> pd.DataFrame:
 
 
 def _ratio_interval(both: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Ratio interval from the SNR intervals, taking their relative widths as the amplitudes'."""
+    """Ratio interval from the two SNR intervals, as independent relative errors.
+
+    The relative widths of each SNR interval are taken as its amplitude's and combined
+    in quadrature in log space (PKiKP's upper with PcP's lower, and vice versa); a
+    PKiKP interval reaching zero gives a lower bound of 0.
+    """
     r = both["pkikp_pcp_amp_ratio"].to_numpy(float)
     with np.errstate(invalid="ignore", divide="ignore"):
-        k_lo = np.clip(both["snr_lo_k"] / both["snr_k"], 0.0, None).to_numpy(float)
-        k_hi = (both["snr_hi_k"] / both["snr_k"]).to_numpy(float)
-        c_lo = (both["snr_lo_c"] / both["snr_c"]).to_numpy(float)
-        c_hi = (both["snr_hi_c"] / both["snr_c"]).to_numpy(float)
-        lo = r * k_lo / c_hi
-        hi = np.where(c_lo > 0, r * k_hi / c_lo, np.nan)
-    return lo, hi
+        k_up = np.log(both["snr_hi_k"] / both["snr_k"]).to_numpy(float)
+        k_dn = np.log(both["snr_k"] / both["snr_lo_k"]).to_numpy(float)
+        c_up = np.log(both["snr_hi_c"] / both["snr_c"]).to_numpy(float)
+        c_dn = np.log(both["snr_c"] / both["snr_lo_c"]).to_numpy(float)
+        lo = np.where(both["snr_lo_k"] > 0, r * np.exp(-np.hypot(k_dn, c_up)), 0.0)
+        hi = r * np.exp(np.hypot(k_up, c_dn))
+    return lo, np.where(both["snr_lo_c"] > 0, hi, np.nan)
 
 
 def band_centres(bands) -> dict[str, float]:
@@ -277,9 +282,11 @@ def band_centres(bands) -> dict[str, float]:
     """
     if bands is None:
         return {}
-    items = bands.items() if isinstance(bands, Mapping) else [
-        (b["name"], (b["fmin"], b["fmax"])) for b in bands
-    ]
+    items = (
+        bands.items()
+        if isinstance(bands, Mapping)
+        else [(b["name"], (b["fmin"], b["fmax"])) for b in bands]
+    )
     return {str(k): float(np.sqrt(float(lo) * float(hi))) for k, (lo, hi) in items}
 
 

@@ -2,8 +2,8 @@
 
 Number of arrays with a detection against epicentral distance, and PKiKP-PcP
 differential times and amplitude ratios against distance, each with its model
-prediction (TauP times; :mod:`corephase.theory` ratios) and residuals. Distances in degrees, times in s; written with
-:func:`corephase.plotting.style.save_figure`.
+prediction (TauP times; :mod:`corephase.theory` ratios) and residuals. Distances in
+degrees, times in s; written with :func:`corephase.plotting.style.save_figure`.
 """
 
 from __future__ import annotations
@@ -119,7 +119,9 @@ def _observed_panels(fig, axes, tab, depths, model: str) -> tuple[float, set]:
     ax3.set_yscale("log")
     res = tab["ratio_resid_log10"].to_numpy(float)
     ok = np.isfinite(res)
-    ax4.scatter(tab.loc[ok, "distance_deg"], res[ok], **{**style, "c": tab.loc[ok, "event_depth_km"]})
+    ax4.scatter(
+        tab.loc[ok, "distance_deg"], res[ok], **{**style, "c": tab.loc[ok, "event_depth_km"]}
+    )
     ax4.axhline(0.0, color="k", lw=0.8)
     fig.colorbar(sc, ax=list(axes), label="Source depth (km)", shrink=0.9)
     ax2.set_title(f"Observed − {model} (RMS {rms:.2f} s, n = {len(tab)})", fontsize=10)

@@ -35,9 +35,7 @@ def pair_meta(pair: dict) -> dict:
     }
 
 
-def global_catalogue(
-    pair_jsons, detection_tables, model: str, out_csv, out_parquet, bands=None
-):
+def global_catalogue(pair_jsons, detection_tables, model: str, out_csv, out_parquet, bands=None):
     """Build the global detection catalogue (CSV and Parquet) from every pair.
 
     ``bands``: the config's frequency bands, whose centres the predicted PKiKP/PcP

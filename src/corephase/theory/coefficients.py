@@ -32,14 +32,16 @@ def vertical_slowness(v: float, p) -> np.ndarray:
 
 
 def _wave(medium: Medium, p, kind: str, down: bool) -> np.ndarray:
-    """(u_x, u_z, sigma_xz, sigma_zz) of a unit plane wave, shape (4, n), common factors dropped."""
+    """(u_x, u_z, sigma_xz, sigma_zz) of a unit plane wave, shape (4, n), common factor dropped."""
     v = medium.vp if kind == "P" else medium.vs
     eta = vertical_slowness(v, p) * (1.0 if down else -1.0)
     p = np.asarray(p, float) + 0j
     dx, dz = (v * p, v * eta) if kind == "P" else (v * eta, -v * p)
     mu = medium.rho * medium.vs**2
     lam = medium.rho * medium.vp**2 - 2.0 * mu
-    return np.stack([dx, dz, mu * (eta * dx + p * dz), lam * (p * dx + eta * dz) + 2 * mu * eta * dz])
+    return np.stack(
+        [dx, dz, mu * (eta * dx + p * dz), lam * (p * dx + eta * dz) + 2 * mu * eta * dz]
+    )
 
 
 def _flux(medium: Medium, p, kind: str) -> np.ndarray:
@@ -90,10 +92,10 @@ def p_incidence(upper: Medium, lower: Medium, p, from_above: bool = True) -> dic
     sol = np.linalg.solve(mat, rhs)[..., 0]
     out = {k: np.zeros(p.shape, complex) for k in ("rpp", "rps", "tpp", "tps")}
     flux_in = _flux(inc_med, p, "P")
-    for j, (name, med, kind, _, _) in enumerate(waves):
-        out[name] = sol[:, j]
-    for name, med, kind, _, _ in waves:
-        out[f"energy_{name}"] = np.abs(out[name]) ** 2 * _flux(med, p, kind) / flux_in
+    with np.errstate(invalid="ignore", divide="ignore"):  # no incident flux: evanescent
+        for j, (name, med, kind, _, _) in enumerate(waves):
+            out[name] = sol[:, j]
+            out[f"energy_{name}"] = np.abs(out[name]) ** 2 * _flux(med, p, kind) / flux_in
     return out
 
 

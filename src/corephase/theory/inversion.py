@@ -68,7 +68,9 @@ def reference_icb(model: str = "ak135") -> dict:
 def icb_reflection_modulus(model: str, p_s_km, drho, vs, dvp) -> np.ndarray:
     """|R_PP| at the ICB of ``model`` with the given jumps (broadcast against ``p_s_km``)."""
     outer = interfaces(model).outer_core_bottom
-    p, drho, vs, dvp = np.broadcast_arrays(*(np.asarray(x, float) for x in (p_s_km, drho, vs, dvp)))
+    p, drho, vs, dvp = np.broadcast_arrays(
+        *(np.asarray(x, float) for x in (p_s_km, drho, vs, dvp))
+    )
     inner = Medium(vp=outer.vp + dvp.ravel(), vs=vs.ravel(), rho=outer.rho + drho.ravel())
     return np.abs(icb_reflection(outer, inner, p.ravel())).reshape(p.shape)
 

@@ -120,7 +120,9 @@ def _interpolated(model: str, distance_deg, depth_km, columns) -> dict[str, np.n
     dist = np.atleast_1d(np.asarray(distance_deg, float))
     depth = np.broadcast_to(np.asarray(depth_km, float), dist.shape)
     depth = np.clip(np.nan_to_num(depth, nan=0.0), DEPTH_NODES_KM[0], DEPTH_NODES_KM[-1])
-    j = np.clip(np.searchsorted(DEPTH_NODES_KM, depth, side="right") - 1, 0, len(DEPTH_NODES_KM) - 2)
+    j = np.clip(
+        np.searchsorted(DEPTH_NODES_KM, depth, side="right") - 1, 0, len(DEPTH_NODES_KM) - 2
+    )
     w = (depth - DEPTH_NODES_KM[j]) / np.diff(DEPTH_NODES_KM)[j]
     out = {c: np.full(dist.shape, np.nan) for c in columns}
     for jj in np.unique(j):

@@ -15,6 +15,7 @@ and radii in km, times in s.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -53,7 +54,7 @@ def _phase_samples(model: str, depth_km: float, phase: str) -> tuple[np.ndarray,
 
 
 def ray_parameter(model: str, depth_km: float, phase: str, distance_deg):
-    """Ray parameter p (s/rad) and dp/dDelta (s/rad^2) at ``distance_deg``; NaN outside the branch."""
+    """Ray parameter p (s/rad) and dp/dDelta (s/rad^2) at ``distance_deg``; NaN off the branch."""
     from scipy.interpolate import PchipInterpolator
 
     p, dist = _phase_samples(model, float(depth_km), phase)
@@ -71,7 +72,7 @@ def _shells(model: str, top_km: float, bot_km: float):
     edges = np.unique(edges)
     pieces = [
         np.linspace(a, b, max(2, int(np.ceil((b - a) / SHELL_KM)) + 1))[:-1]
-        for a, b in zip(edges[:-1], edges[1:], strict=True)
+        for a, b in itertools.pairwise(edges)
     ]
     tops = np.concatenate(pieces)
     bots = np.append(tops[1:], bot_km)

@@ -1,0 +1,37 @@
+"""PKiKP-PcP figure with the predicted ratio, and the residual map at ICB bounce points."""
+
+import numpy as np
+import pytest
+from matplotlib.image import imread
+from support.theory_catalogue import synthetic_ratio_catalogue
+
+from corephase.plotting.catalogue import plot_pkikp_pcp
+from corephase.plotting.theory import plot_residual_map
+
+
+@pytest.fixture(scope="module")
+def cat():
+    return synthetic_ratio_catalogue(np.arange(10.0, 80.0, 7.0), None, sigma_log10=0.1)[0]
+
+
+def test_pkikp_pcp_figure_draws_prediction_and_ratio_residuals(cat, tmp_path):
+    res = plot_pkikp_pcp(cat, tmp_path / "f.png")
+    assert imread(tmp_path / "f.png").std() > 0
+    assert res["n"] == 10
+    assert res["freqs_hz"] == [pytest.approx(np.sqrt(2.0))]
+    # ratios scatter log-normally by 0.1 about the prediction
+    assert 0.03 < res["rms_ratio_resid_log10"] < 0.2
+    assert res["rms_resid_s"] == pytest.approx(0.0, abs=0.02)
+
+
+def test_residual_map(cat, tmp_path):
+    res = plot_residual_map(cat, tmp_path / "m.png")
+    assert imread(tmp_path / "m.png").std() > 0
+    assert res["n_ratio"] == res["n_time"] == 10
+
+
+def test_residual_map_of_empty_catalogue_says_so(cat, tmp_path):
+    empty = cat.assign(detected=False, pkikp_pcp_dt_obs_s=np.nan)
+    res = plot_residual_map(empty, tmp_path / "e.png")
+    assert res["n_ratio"] == res["n_time"] == 0
+    assert (tmp_path / "e.png").is_file()
