@@ -35,3 +35,32 @@ def test_residual_map_of_empty_catalogue_says_so(cat, tmp_path):
     res = plot_residual_map(empty, tmp_path / "e.png")
     assert res["n_ratio"] == res["n_time"] == 0
     assert (tmp_path / "e.png").is_file()
+
+
+def test_coda_excess_figure(cat, tmp_path):
+    import pandas as pd
+
+    pk = cat[cat["phase"] == "PKiKP"].drop_duplicates(["event", "array"])
+    excess = np.linspace(0.8, 3.0, len(pk))
+    coda = pd.DataFrame(
+        {
+            "array": pk["array"].to_numpy(),
+            "event_id": pk["event"].to_numpy(),
+            "band": "1-2Hz",
+            "phase": "PKiKP",
+            "coda_excess": excess,
+            "coda_excess_lo": excess * 0.7,
+            "coda_excess_hi": excess * 1.3,
+            "coda_significant": excess * 0.7 > 1.0,
+        }
+    )
+    from corephase.plotting.theory import coda_excess_table, plot_coda_excess
+
+    tab = coda_excess_table(coda, cat)
+    assert tab["bounce_lat"].notna().all() and len(tab) == len(pk)
+    np.testing.assert_allclose(tab["distance_deg"], pk["distance_deg"])
+    res = plot_coda_excess(coda, cat, tmp_path / "c.png")
+    assert imread(tmp_path / "c.png").std() > 0
+    assert res == {"n": len(pk), "n_significant": int((excess * 0.7 > 1).sum())}
+    with pytest.raises(ValueError, match="missing columns"):
+        plot_coda_excess(coda.drop(columns="coda_excess"), cat, tmp_path / "d.png")

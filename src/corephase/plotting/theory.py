@@ -5,13 +5,18 @@ predicted PKiKP/PcP ratio) and the differential-time residual t(PKiKP) - t(PcP)
 observed minus TauP, each point at its PKiKP bounce point (catalogue columns
 ``bounce_lat``/``bounce_lon``). These are the quantities whose quasi-hemispherical
 pattern (east vs west of the inner core) earlier studies report (e.g. Waszek & Deuss
-2011, 2015). Positions in degrees; written with :func:`corephase.plotting.style.save_figure`.
+2011, 2015). :func:`plot_coda_excess` does the same for the PKiKP coda excess of the
+coda stage (map at the bounce points and against distance), to compare with the
+hemispherical pattern of Koper et al. (2004) and Leyton & Koper (2007). Positions in
+degrees; written with :func:`corephase.plotting.style.save_figure`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from matplotlib.cm import ScalarMappable
+from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
 from corephase.plotting.maps import _save_map, add_coastlines
@@ -82,3 +87,81 @@ def plot_residual_map(cat: pd.DataFrame, path, coastline_dirs=None) -> dict:
     ]
     _save_map(fig, path)
     return {"n_ratio": info[0]["n"], "n_time": info[1]["n"], "coastlines": info[0]["coastlines"]}
+
+
+def coda_excess_table(coda: pd.DataFrame, cat: pd.DataFrame, phase: str = "PKiKP") -> pd.DataFrame:
+    """Coda-excess rows of ``phase`` joined with their pair's distance and bounce point.
+
+    ``coda`` is the coda stage's table (columns array, event_id, band, phase,
+    coda_excess, coda_excess_lo, coda_excess_hi, coda_significant); ``cat`` the
+    catalogue (distance_deg, bounce_lat, bounce_lon of ``phase`` per event and array).
+    Rows without a finite excess are dropped.
+    """
+    need = ["array", "event_id", "band", "phase", "coda_excess", "coda_excess_lo"]
+    need += ["coda_excess_hi", "coda_significant"]
+    missing = [c for c in need if c not in coda.columns]
+    if missing:
+        raise ValueError(f"coda table is missing columns {missing}")
+    rows = coda.loc[(coda["phase"] == phase) & np.isfinite(coda["coda_excess"]), need]
+    rows = rows.rename(columns={"event_id": "event"}).astype({"event": str, "array": str})
+    cols = ["event", "array", "distance_deg", "bounce_lat", "bounce_lon"]
+    pts = cat.loc[cat["phase"] == phase, cols]
+    pts = pts.astype({"event": str, "array": str}).drop_duplicates(["event", "array"])
+    return rows.merge(pts, on=["event", "array"], how="left").reset_index(drop=True)
+
+
+def plot_coda_excess(
+    coda: pd.DataFrame, cat: pd.DataFrame, path, phase: str = "PKiKP", coastline_dirs=None
+) -> dict:
+    """Coda excess of ``phase`` at its bounce points (map) and against distance.
+
+    Map: log10(coda excess) at each bounce point (filled: significant, i.e. the lower
+    bound of its interval is above 1; open: not). Bottom: coda excess with its
+    interval against epicentral distance (deg), log axis, 1 = no coda beyond the
+    extrapolated trend. Returns ``n`` (rows drawn) and ``n_significant``.
+    """
+    import cartopy.crs as ccrs
+
+    tab = coda_excess_table(coda, cat, phase)
+    fig = Figure(figsize=(9, 9))
+    ax = fig.add_subplot(2, 1, 1, projection=ccrs.Robinson(central_longitude=150.0))
+    ax.set_global()
+    add_coastlines(ax, coastline_dirs)
+    ax.gridlines(linewidth=0.3, color="0.7")
+    ax2 = fig.add_subplot(2, 1, 2)
+    sig = tab["coda_significant"].astype(bool).to_numpy()
+    on_map = tab["bounce_lat"].notna().to_numpy()
+    if len(tab):
+        logx = np.log10(tab["coda_excess"].clip(lower=1e-3))
+        vmax = max(float(np.nanmax(np.abs(logx))), 0.1)
+        style = {"cmap": "RdBu_r", "vmin": -vmax, "vmax": vmax, "s": 30, "zorder": 3}
+        for mask, face in ((sig & on_map, None), (~sig & on_map, "none")):
+            kw = {"c": logx[mask]} if face is None else {"facecolors": face, "edgecolors": "k"}
+            ax.scatter(
+                tab.loc[mask, "bounce_lon"],
+                tab.loc[mask, "bounce_lat"],
+                transform=ccrs.PlateCarree(),
+                linewidths=0.4,
+                **{**style, **kw},
+            )
+        sm = ScalarMappable(norm=Normalize(-vmax, vmax), cmap=style["cmap"])
+        fig.colorbar(sm, ax=ax, label=f"log10 {phase} coda excess", shrink=0.8)
+        yerr = [
+            np.clip(tab["coda_excess"] - tab["coda_excess_lo"], 0, None),
+            np.clip(tab["coda_excess_hi"] - tab["coda_excess"], 0, None),
+        ]
+        ax2.errorbar(tab["distance_deg"], tab["coda_excess"], yerr=yerr, fmt="none", ecolor="0.5")
+        ax2.scatter(tab.loc[sig, "distance_deg"], tab.loc[sig, "coda_excess"], c="C3", s=20,
+                    label="significant", zorder=3)  # fmt: skip
+        ax2.scatter(tab.loc[~sig, "distance_deg"], tab.loc[~sig, "coda_excess"], facecolors="none",
+                    edgecolors="k", s=20, label="not significant", zorder=3)  # fmt: skip
+        ax2.set_yscale("log")
+        ax2.legend(fontsize=7)
+    else:
+        ax.text(0.5, 0.5, f"no {phase} coda excess measured", transform=ax.transAxes, ha="center")
+    ax2.axhline(1.0, color="k", lw=0.8)
+    ax2.set_xlabel("Epicentral distance (deg)")
+    ax2.set_ylabel(f"{phase} coda excess (1 = trend only)")
+    ax.set_title(f"{phase} coda excess at the bounce points (n = {int(on_map.sum())})", fontsize=9)
+    _save_map(fig, path)
+    return {"n": len(tab), "n_significant": int(sig.sum())}
