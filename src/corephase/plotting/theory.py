@@ -115,8 +115,8 @@ def plot_coda_excess(
 ) -> dict:
     """Coda excess of ``phase`` at its bounce points (map) and against distance.
 
-    Map: log10(coda excess) at each bounce point (filled: significant, i.e. the lower
-    bound of its interval is above 1; open: not). Bottom: coda excess with its
+    Map: log10(coda excess) at each bounce point, as colour (filled: significant, i.e.
+    the lower bound of its interval is above 1; open, coloured rim: not). Bottom: coda excess with its
     interval against epicentral distance (deg), log axis, 1 = no coda beyond the
     extrapolated trend. Returns ``n`` (rows drawn) and ``n_significant``.
     """
@@ -134,17 +134,19 @@ def plot_coda_excess(
     if len(tab):
         logx = np.log10(tab["coda_excess"].clip(lower=1e-3))
         vmax = max(float(np.nanmax(np.abs(logx))), 0.1)
-        style = {"cmap": "RdBu_r", "vmin": -vmax, "vmax": vmax, "s": 30, "zorder": 3}
-        for mask, face in ((sig & on_map, None), (~sig & on_map, "none")):
-            kw = {"c": logx[mask]} if face is None else {"facecolors": face, "edgecolors": "k"}
+        sm = ScalarMappable(norm=Normalize(-vmax, vmax), cmap="RdBu_r")
+        colours = sm.to_rgba(logx)
+        for mask, filled in ((sig & on_map, True), (~sig & on_map, False)):
             ax.scatter(
                 tab.loc[mask, "bounce_lon"],
                 tab.loc[mask, "bounce_lat"],
                 transform=ccrs.PlateCarree(),
-                linewidths=0.4,
-                **{**style, **kw},
+                s=30,
+                zorder=3,
+                facecolors=colours[mask] if filled else "none",
+                edgecolors="k" if filled else colours[mask],
+                linewidths=0.4 if filled else 1.2,
             )
-        sm = ScalarMappable(norm=Normalize(-vmax, vmax), cmap=style["cmap"])
         fig.colorbar(sm, ax=ax, label=f"log10 {phase} coda excess", shrink=0.8)
         yerr = [
             np.clip(tab["coda_excess"] - tab["coda_excess_lo"], 0, None),
