@@ -116,9 +116,9 @@ def plot_coda_excess(
     """Coda excess of ``phase`` at its bounce points (map) and against distance.
 
     Map: log10(coda excess) at each bounce point, as colour (filled: significant, i.e.
-    the lower bound of its interval is above 1; open, coloured rim: not). Bottom: coda excess with its
-    interval against epicentral distance (deg), log axis, 1 = no coda beyond the
-    extrapolated trend. Returns ``n`` (rows drawn) and ``n_significant``.
+    the lower bound of its interval is above 1; open, coloured rim: not). Bottom: coda
+    excess with its interval against epicentral distance (deg), log axis, 1 = no coda
+    beyond the extrapolated trend. Returns ``n`` (rows drawn) and ``n_significant``.
     """
     import cartopy.crs as ccrs
 
