@@ -45,3 +45,14 @@ def test_no_usable_ratio_is_a_clear_error():
     tab = pkikp_pcp_table(cat).assign(amp_ratio=np.nan)
     with pytest.raises(ValueError, match="no observation"):
         invert_icb(tab)
+
+
+def test_fit_table_reports_parameters_and_data():
+    from corephase.theory.inversion import fit_table
+
+    cat, _ = synthetic_ratio_catalogue(DIST[:8], None, sigma_log10=0.05)
+    fit = invert_icb(pkikp_pcp_table(cat))
+    t = fit_table(fit)
+    assert list(t["parameter"]) == ["drho", "vs", "dvp"]
+    assert list(t["free"]) == [True, True, False]
+    assert (t["n_obs"] == 8).all() and len(fit.data) == 8

@@ -42,7 +42,8 @@ class IcbFit:
     ``best``, ``mean`` and ``std`` map ``drho``, ``vs`` and ``dvp`` to values
     (g/cm^3, km/s, km/s; ``dvp`` has std 0 when it was held at the model value);
     ``chi2_min`` and ``n_obs`` describe the fit; ``model`` is the reference model and
-    ``reference`` its own ICB values; ``data`` the observations used with ``sigma_log10``.
+    ``reference`` its own ICB values; ``free`` the parameters searched; ``data`` the
+    observations used with ``sigma_log10``.
     """
 
     best: dict
@@ -52,6 +53,7 @@ class IcbFit:
     n_obs: int
     model: str
     reference: dict
+    free: tuple
     data: pd.DataFrame = field(repr=False)
 
 
@@ -158,4 +160,29 @@ def invert_icb(
     mean, std = _marginals(chi2, grids)
     best_idx = np.unravel_index(np.argmin(chi2), chi2.shape)
     best = {k: float(g[i]) for (k, g), i in zip(grids.items(), best_idx, strict=True)}
-    return IcbFit(best, mean, std, float(chi2.min()), len(data), model, ref, data)
+    free = ("drho", "vs", "dvp") if free_dvp else ("drho", "vs")
+    return IcbFit(best, mean, std, float(chi2.min()), len(data), model, ref, free, data)
+
+
+def fit_table(fit: IcbFit) -> pd.DataFrame:
+    """One row per ICB parameter: best, mean, std, model reference, whether it was free.
+
+    Columns: parameter (drho g/cm^3, vs km/s, dvp km/s), best, mean, std, reference,
+    free, n_obs, chi2_min, model; ``fit.data`` holds the observations used.
+    """
+    return pd.DataFrame(
+        [
+            {
+                "parameter": k,
+                "best": fit.best[k],
+                "mean": fit.mean[k],
+                "std": fit.std[k],
+                "reference": fit.reference[k],
+                "free": k in fit.free,
+                "n_obs": fit.n_obs,
+                "chi2_min": fit.chi2_min,
+                "model": fit.model,
+            }
+            for k in ("drho", "vs", "dvp")
+        ]
+    )
