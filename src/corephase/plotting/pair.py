@@ -11,7 +11,8 @@ in the title.
 from __future__ import annotations
 
 import numpy as np
-from matplotlib.ticker import MaxNLocator
+from matplotlib.patches import Rectangle
+from matplotlib.ticker import MaxNLocator, NullLocator
 
 from corephase.plotting.style import FULL_WIDTH, new_figure, phase_color, save_figure
 
@@ -132,7 +133,10 @@ def _beam_panel(ax, rel, beam, kind, ph, noise_window, scale) -> str:
     y = beam / div
     ax.plot(rel, y, color=color, lw=0.7)
     if unit == "noise":
-        ax.axvspan(*noise_window, color="0.9", lw=0, zorder=0)
+        # an artist, not axvspan: no data-limit update (drawing time)
+        w = noise_window[1] - noise_window[0]
+        trans = ax.get_xaxis_transform()
+        ax.add_artist(Rectangle((noise_window[0], 0), w, 1, color="0.9", lw=0, transform=trans))
         top = max(float(np.max(np.abs(y))) * 1.05, MIN_NOISE_RANGE)
         ax.set_ylim(-0.03 * top if kind == "envelope" else -top, top)
     else:
@@ -175,7 +179,6 @@ def plot_pair_band(
         nrow,
         ncol,
         squeeze=False,
-        sharex="col",
         gridspec_kw={"left": 0.075, "right": 0.99, "bottom": 0.1, "top": 0.88, "hspace": 0.15},
     )
     t = beams[f"{name}/time"]
@@ -193,8 +196,13 @@ def plot_pair_band(
                 ax.text(0.5, 0.5, "no beam", transform=ax.transAxes, ha="center")
                 continue
             _beam_panel(ax, rel, beams[key][sel], kind, ph, noise_window, scale)
-            ax.yaxis.set_major_locator(MaxNLocator(3))
+            ax.yaxis.set_major_locator(MaxNLocator(2, symmetric=kind != "envelope"))
         tag_phases(axes[0, j], arrivals, tp, (-half_window[0], half_window[1]), ph)
+        # one time axis per column: tick marks and labels on the bottom row only (fewer artists)
+        for i in range(nrow):
+            axes[i, j].set_xlim(-half_window[0], half_window[1])
+            if i < nrow - 1:
+                axes[i, j].xaxis.set_major_locator(NullLocator())
         axes[-1, j].set_xlabel(f"time after {ph} (s)")
         axes[-1, j].xaxis.set_major_locator(MaxNLocator(4))
     axes[0, 0].set_ylabel(f"{len(data)} traces\n(each ÷ max)")

@@ -27,6 +27,10 @@ from corephase.io.files import atomic_path
 #: Resolution (dots per inch) of every raster figure the project writes.
 DPI = 100
 
+#: zlib level of PNG files: 3 writes them about twice as fast as PIL's default 6
+#: and, for line figures, about as small.
+PNG_COMPRESS_LEVEL = 3
+
 #: Figure widths (inches): a two-column and a one-column journal figure.
 FULL_WIDTH = 7.2
 COLUMN_WIDTH = 3.5
@@ -118,7 +122,8 @@ def phase_color(phase: str, default: str = "0.3") -> str:
 def save_figure(fig: Figure, path, *, tight: bool = False) -> Path:
     """Write ``fig`` to ``path`` atomically, format from the suffix (.png, .pdf, .svg, ...).
 
-    Raster formats use :data:`DPI`. ``tight=True`` crops the canvas to the drawn
+    Raster formats use :data:`DPI`; PNG is written with zlib level
+    :data:`PNG_COMPRESS_LEVEL`. ``tight=True`` crops the canvas to the drawn
     artists (``bbox_inches="tight"``). A file that cannot be written (e.g. an
     unknown format) leaves ``path`` untouched.
 
@@ -130,13 +135,10 @@ def save_figure(fig: Figure, path, *, tight: bool = False) -> Path:
     path = Path(path)
     if not isinstance(fig.canvas, FigureCanvasAgg):
         FigureCanvasAgg(fig)
+    fmt = path.suffix.lstrip(".").lower() or "png"
+    extra = {"pil_kwargs": {"compress_level": PNG_COMPRESS_LEVEL}} if fmt == "png" else {}
     with atomic_path(path) as tmp:
-        fig.savefig(
-            tmp,
-            dpi=DPI,
-            format=path.suffix.lstrip(".") or "png",
-            bbox_inches="tight" if tight else None,
-        )
+        fig.savefig(tmp, dpi=DPI, format=fmt, bbox_inches="tight" if tight else None, **extra)
     return path
 
 
