@@ -76,8 +76,8 @@ def plot_status(pair: dict, band_name: str, path) -> None:
 def tag_phases(ax, arrivals: dict, t_ref: float, window, current: str) -> None:
     """Mark every arrival inside ``window`` (s after ``t_ref``) with a dashed line and its name.
 
-    Names are written vertically inside the frame, top-aligned; a name closer than
-    3 % of the axis width to the previous one is moved down so they do not overlap.
+    Names are written inside the frame at its top; a name closer than 12 % of the
+    axis width to the previous one is moved one line down so they do not overlap.
     """
     span = window[1] - window[0]
     last = -np.inf
@@ -88,15 +88,14 @@ def tag_phases(ax, arrivals: dict, t_ref: float, window, current: str) -> None:
             continue
         color = phase_color(name) if name == current else "0.55"
         ax.axvline(dtp, color=color, lw=0.7, ls="--")
-        level = level + 1 if dtp - last < 0.03 * span else 0
+        level = level + 1 if dtp - last < 0.12 * span else 0
         last = dtp
         ax.text(
             dtp,
-            0.97 - 0.32 * (level % 3),
+            0.99 - 0.1 * (level % 3),
             f" {name}",
             transform=ax.get_xaxis_transform(),
-            rotation=90,
-            ha="right",
+            ha="left",
             va="top",
             fontsize=7.5,
             color=color,
@@ -121,7 +120,7 @@ def _trace_row(ax, rel, seg, ph, arrival) -> None:
     scale[scale == 0] = 1
     y = seg / scale * 0.45 + np.arange(len(seg))[:, None]
     ax.plot(rel, y.T, color="0.25", lw=0.35)
-    ax.set_ylim(-1, 1.25 * len(seg) + 1)  # room above the traces for the phase tags
+    ax.set_ylim(-1, 1.35 * len(seg) + 2)  # room above the traces for the phase tags
     ax.set_yticks([])
     ax.set_title(f"{ph}  p={arrival.slowness_s_deg:.2f} s/°", color=phase_color(ph))
 
