@@ -41,11 +41,12 @@ EVENTS = {
 NOISE_S = 0.3
 
 
-def _catalogue(seed=3):
+def _catalogue_of(events: dict, arrays: dict, seed=3):
+    """A catalogue of every event x array pair; PKiKP detected below 60 deg."""
     rng = np.random.default_rng(seed)
     tables, metas = [], []
-    for ev, (elat, elon, dep) in EVENTS.items():
-        for ar, (alat, alon) in ARRAYS.items():
+    for ev, (elat, elon, dep) in events.items():
+        for ar, (alat, alon) in arrays.items():
             dist, baz, _ = distance_backazimuth(elat, elon, alat, alon)
             arr = first_arrivals(dep, dist, ["PKiKP", "PcP"])
             rows = []
@@ -95,6 +96,10 @@ def _catalogue(seed=3):
                 )
             )
     return build_catalogue(tables, metas)
+
+
+def _catalogue(seed=3):
+    return _catalogue_of(EVENTS, ARRAYS, seed)
 
 
 @pytest.fixture(scope="module")
@@ -298,3 +303,13 @@ def test_pkikp_pcp_figure_recovers_noise(cat, tmp_path):
     # the prediction is the difference of independent TauP calls
     a = first_arrivals(109.0, 40.0, ["PKiKP", "PcP"])
     assert pkikp_pcp_prediction([40.0], 109.0)[0] == pytest.approx(a["PKiKP"].time - a["PcP"].time)
+
+
+def test_histogram_axis_spans_the_configured_distances(tmp_path):
+    """A study in 10-70 deg gets an axis over 10-70 deg, not 0-180."""
+    near = {k: v for k, v in ARRAYS.items() if k in ("ILAR", "IMAR", "BCAR", "YKA")}
+    cat = _catalogue_of({"2014-06-23-rat-islands": EVENTS["2014-06-23-rat-islands"]}, near)
+    res = plot_detection_histogram(cat, tmp_path / "h.png", distance_range_deg=(10, 70))
+    assert res["bins"][0] == 10.0 and res["bins"][-1] == 70.0
+    assert res["total"].sum() == len(near)
+    _png(tmp_path / "h.png")

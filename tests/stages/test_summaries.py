@@ -64,7 +64,7 @@ def test_tables_and_catalogue_hold_every_pair(three_pairs, tmp_path):
     figs = {k: tmp_path / f"{k}.png" for k in ("histogram", "pkikp_pcp")}
     figs.update({f"map_{r}": tmp_path / f"map_{r}.png" for r in config["maps"]["regions"]})
     global_figures(tmp_path / "c.csv", config["arrays"], config["model"], figs,
-                   config["maps"]["regions"])  # fmt: skip
+                   config["maps"], config["distance_deg"])  # fmt: skip
     for path in figs.values():
         assert imread(path).std() > 0, path
 

@@ -1,4 +1,7 @@
 # Stage 5: per pair and band, beams, vespagrams, FK maps and three coda figures.
+# Every output is always written: under figures.pairs other than "all", a pair that
+# is skipped gets one-line figures saying why (so reruns and rule all stay consistent;
+# changing figures.pairs reruns this rule through its params).
 
 
 rule figures:
@@ -6,6 +9,7 @@ rule figures:
         pair=rules.preprocess.output.pair,
         bands=rules.preprocess.output.bands,
         beams=rules.stack.output.beams,
+        detections=rules.stack.output.table,
         coda=rules.coda.output.arrays,
     output:
         beams=report(
@@ -50,7 +54,7 @@ rule figures:
     conda:
         "../../envs/corephase.yaml"
     params:
-        **section_params(("phases", "bands", "stack", "coda")),
+        **section_params(("model", "phases", "bands", "stack", "coda", "figures")),
         band_names=BANDS,
     script:
         "../scripts/figures.py"

@@ -66,7 +66,8 @@ rule global_figures:
     params:
         arrays=config["arrays"],
         model=config["model"],
-        regions=config["maps"]["regions"],
+        maps=config["maps"],
+        distance_deg=config["distance_deg"],
     script:
         "../scripts/global_figures.py"
 

@@ -10,5 +10,6 @@ global_figures(
     sm.params.arrays,
     sm.params.model,
     dict(sm.output.items()),
-    sm.params.regions,
+    sm.params.maps,
+    sm.params.distance_deg,
 )

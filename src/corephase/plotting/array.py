@@ -9,11 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from matplotlib.figure import Figure
 
 from corephase.model.geometry import KM_PER_DEG
-from corephase.plotting.pair import _title
-from corephase.plotting.style import save_figure
+from corephase.plotting.pair import _title, add_footnote, missing_note
+from corephase.plotting.style import (
+    FULL_WIDTH,
+    OVERLAY_COLOR,
+    new_figure,
+    phase_color,
+    save_figure,
+)
 from corephase.signal.fk import FKParams, fk_peak, fk_power
 from corephase.signal.vespagram import SlownessScan, vespagram
 
@@ -65,6 +70,70 @@ class ArrayRecord:
         return f"{_title(self.pair, self.band['name'])}   {what}"
 
 
+def _vespagram_panel(rec: ArrayRecord, scan, ph, window_s, smooth_s):
+    """Smoothed envelopes (n_slowness, n_time) around ``ph`` and their times after it, or None."""
+    from corephase.signal.smoothing import boxcar
+    from corephase.signal.stacking import envelope
+
+    data, dt = rec.data, rec.dt
+    t = rec.t0 + np.arange(data.shape[1]) * dt
+    tp = rec.arrivals[ph].time
+    pad = 20.0
+    sel = (t >= tp + window_s[0] - pad) & (t <= tp + window_s[1] + pad)
+    if sel.sum() < 16:
+        return None
+    env = envelope(vespagram(data[:, sel], dt, rec.east_km, rec.north_km, scan, "linear"))
+    if smooth_s > dt:
+        env = boxcar(env, dt, smooth_s)
+    rel = t[sel] - tp
+    keep = (rel >= window_s[0]) & (rel <= window_s[1])
+    return env[:, keep], rel[keep]
+
+
+def _vespagram_levels(panels: dict, noise_window, scale: str) -> tuple[dict, float, str]:
+    """Image values per phase, the shared colour maximum and the colour-bar label.
+
+    ``scale="noise"``: 20 log10 of the envelope over its RMS in the pre-phase
+    ``noise_window`` (s after the phase; all slownesses), in dB, clipped at 0 dB,
+    one colour scale for every panel. ``scale="panel"``: sqrt(envelope / panel max).
+    """
+    out = {}
+    for ph, (env, rel) in panels.items():
+        if scale == "noise":
+            m = (rel >= noise_window[0]) & (rel <= noise_window[1])
+            ref = float(np.sqrt(np.mean(env[:, m] ** 2))) if m.sum() >= 4 else 0.0
+            if not (np.isfinite(ref) and ref > 0):
+                ref = float(env.max()) or 1.0
+            out[ph] = 20.0 * np.log10(np.maximum(env / ref, 1.0))
+        else:
+            peak = env.max()
+            out[ph] = np.sqrt(env / peak) if peak > 0 else env
+    if scale == "panel":
+        return out, 1.0, "sqrt(envelope ÷ panel max)"
+    vmax = max([6.0, *(float(v.max()) for v in out.values())])
+    return out, vmax, "envelope ÷ pre-phase noise RMS (dB)"
+
+
+def _mark_arrivals(ax, arrivals, tp, window_s, slow_range) -> None:
+    """Cross and name at the theoretical time and slowness of arrivals in the panel."""
+    for name, arr in arrivals.items():
+        dtp = arr.time - tp
+        if (
+            window_s[0] <= dtp <= window_s[1]
+            and slow_range[0] <= arr.slowness_s_deg <= slow_range[1]
+        ):
+            ax.plot(dtp, arr.slowness_s_deg, "+", color=OVERLAY_COLOR, ms=9, mew=1.4)
+            ax.annotate(
+                name,
+                (dtp, arr.slowness_s_deg),
+                xytext=(3, 4),
+                textcoords="offset points",
+                color=OVERLAY_COLOR,
+                fontsize=7.5,
+                annotation_clip=True,
+            )
+
+
 def plot_vespagram(
     rec: ArrayRecord,
     phases,
@@ -72,119 +141,114 @@ def plot_vespagram(
     slowness_s_deg=(0.0, 10.0, 0.1),
     smooth_s=1.0,
     window_s=(-30.0, 60.0),
+    noise_window_s=(-40.0, -5.0),
+    scale: str = "noise",
+    model: str = "ak135",
 ):
     """Vespagrams around each phase at the event back-azimuth, one panel per phase.
 
     Each row is the Hilbert envelope of the linear beam for one trial slowness
-    (s/deg), smoothed over ``smooth_s``; time is relative to the phase's
-    theoretical arrival, within ``window_s``. Each panel is normalised to its
-    maximum and shown on a square-root scale. Crosses mark the theoretical
-    time and slowness of every phase that falls in the panel.
+    (s/deg), smoothed over ``smooth_s`` (boxcar); time is relative to the
+    phase's theoretical arrival, within ``window_s``. With ``scale="noise"``
+    the colour is the envelope over its RMS in the part of ``noise_window_s``
+    (s relative to the phase) inside the panel, in dB, on one colour scale for
+    all panels; ``scale="panel"`` normalises each panel to its maximum (stated
+    in the title). Crosses mark the theoretical time and slowness of every
+    phase in the panel; configured phases without an arrival are listed.
     """
-    from scipy.ndimage import uniform_filter1d
-
-    from corephase.signal.stacking import envelope
-
-    data, dt, arrivals = rec.data, rec.dt, rec.arrivals
-    t = rec.t0 + np.arange(data.shape[1]) * dt
     s0, s1, ds = slowness_s_deg
     slow = np.arange(s0, s1 + ds / 2, ds)
     scan = SlownessScan(slow / KM_PER_DEG, rec.pair["baz_deg"])
-    phases = rec.phases(phases)
-    fig = Figure(figsize=(3.6 * max(len(phases), 1) + 0.8, 3.9))
-    w = max(round(smooth_s / dt), 1)
-    for k, ph in enumerate(phases, start=1):
-        ax = fig.add_subplot(1, len(phases), k)
-        tp = arrivals[ph].time
-        pad = 20.0
-        sel = (t >= tp + window_s[0] - pad) & (t <= tp + window_s[1] + pad)
-        if sel.sum() < 16:
-            ax.axis("off")
-            ax.text(0.5, 0.5, f"{ph}: outside the record", ha="center")
+    names = rec.phases(phases)
+    panels = {ph: _vespagram_panel(rec, scan, ph, window_s, smooth_s) for ph in names}
+    images, vmax, label = _vespagram_levels(
+        {k: v for k, v in panels.items() if v is not None}, noise_window_s, scale
+    )
+    fig = new_figure(max(FULL_WIDTH, 2.3 * max(len(names), 1) + 1.0), 3.0)
+    axes = fig.subplots(1, max(len(names), 1), squeeze=False, sharey=True)[0]
+    im = None
+    for ax, ph in zip(axes, names, strict=False):
+        ax.set_title(ph, color=phase_color(ph))
+        if panels[ph] is None:
+            ax.text(0.5, 0.5, f"{ph}: outside the record", ha="center", transform=ax.transAxes)
             continue
-        beams = vespagram(data[:, sel], dt, rec.east_km, rec.north_km, scan, "linear")
-        env = envelope(beams)
-        if w > 1:
-            env = uniform_filter1d(env, w, axis=1, mode="constant")
-        rel = t[sel] - tp
-        keep = (rel >= window_s[0]) & (rel <= window_s[1])
-        env = env[:, keep]
-        env = np.sqrt(env / env.max()) if env.max() > 0 else env
+        rel = panels[ph][1]
         im = ax.imshow(
-            env,
+            images[ph],
             aspect="auto",
             origin="lower",
-            extent=(rel[keep][0], rel[keep][-1], slow[0] - ds / 2, slow[-1] + ds / 2),
-            cmap="magma",
+            extent=(rel[0], rel[-1], slow[0] - ds / 2, slow[-1] + ds / 2),
             vmin=0,
-            vmax=1,
-            interpolation="nearest",
+            vmax=vmax,
         )
-        for name, arr in arrivals.items():
-            dtp = arr.time - tp
-            if window_s[0] <= dtp <= window_s[1] and s0 <= arr.slowness_s_deg <= s1:
-                ax.plot(dtp, arr.slowness_s_deg, "c+", ms=10, mew=1.5)
-                ax.annotate(
-                    name,
-                    (dtp, arr.slowness_s_deg),
-                    xytext=(3, 4),
-                    textcoords="offset points",
-                    color="c",
-                    fontsize=7,
-                )
+        _mark_arrivals(ax, rec.arrivals, rec.arrivals[ph].time, window_s, (s0, s1))
         ax.set_xlabel(f"time after {ph} (s)")
-        if k == 1:
-            ax.set_ylabel("slowness (s/°)")
-        ax.set_title(ph, fontsize=9)
-    if phases:
-        cax = fig.add_axes((0.93, 0.15, 0.012, 0.68))
-        fig.colorbar(im, cax=cax, label="sqrt(envelope / max)")
-    fig.suptitle(rec.title(f"vespagrams, linear beam, baz {rec.pair['baz_deg']:.0f}°"), fontsize=9)
-    fig.subplots_adjust(left=0.06, right=0.91, bottom=0.14, top=0.82, wspace=0.25)
+    axes[0].set_ylabel("slowness (s/°)")
+    if im is not None:
+        fig.colorbar(im, cax=fig.add_axes((0.93, 0.17, 0.012, 0.6)), label=label)
+    how = "one colour scale" if scale == "noise" else "each panel normalised to its maximum"
+    fig.suptitle(rec.title(f"vespagrams, linear beam, baz {rec.pair['baz_deg']:.0f}°, {how}"))
+    add_footnote(fig, missing_note(phases, rec.arrivals, model))
+    fig.subplots_adjust(left=0.07, right=0.91, bottom=0.17, top=0.8, wspace=0.08)
     save_figure(fig, path)
 
 
-def plot_fk_maps(rec: ArrayRecord, phases, signal_window_s, path, smax_s_km=0.12, step_s_km=0.002):
+def plot_fk_maps(
+    rec: ArrayRecord,
+    phases,
+    signal_window_s,
+    path,
+    smax_s_km=0.12,
+    step_s_km=0.002,
+    model: str = "ak135",
+):
     """Relative FK power in each phase's signal window (Bartlett), one panel per phase.
 
     The window is ``signal_window_s`` (s relative to the phase's theoretical
-    time); the white cross marks the theoretical slowness vector of the phase,
-    the circle the FK maximum. Axes are east and north slowness in s/deg.
+    time). The colour is the Bartlett relative power, beam power over the
+    summed power of the elements (0-1, 1 for a perfectly coherent plane
+    wave), on the same 0-1 scale in every panel. The cross marks the
+    theoretical slowness vector of the phase, the circle the FK maximum. Axes
+    are east and north slowness (propagation direction) in s/deg.
     """
     data, dt, t0, arrivals, pair = rec.data, rec.dt, rec.t0, rec.arrivals, rec.pair
     fk = FKParams(smax_s_km, step_s_km, rec.band["fmin"], rec.band["fmax"])
-    phases = rec.phases(phases)
-    fig = Figure(figsize=(3.4 * max(len(phases), 1), 3.7))
-    if not phases:
-        ax = fig.add_subplot()
-        ax.axis("off")
-        ax.text(0.5, 0.5, "no phase with a ray at this distance", ha="center")
-    for k, ph in enumerate(phases, start=1):
-        ax = fig.add_subplot(1, len(phases), k)
+    names = rec.phases(phases)
+    fig = new_figure(max(FULL_WIDTH, 2.2 * max(len(names), 1) + 0.8), 3.1)
+    axes = fig.subplots(1, max(len(names), 1), squeeze=False, sharey=True)[0]
+    if not names:
+        axes[0].axis("off")
+        axes[0].text(0.5, 0.5, "no phase with a ray at this distance", ha="center")
+    im = None
+    for ax, ph in zip(axes, names, strict=False):
         tp = arrivals[ph].time
         i0 = round((tp + signal_window_s[0] - t0) / dt)
         i1 = round((tp + signal_window_s[1] - t0) / dt)
         if i0 < 0 or i1 > data.shape[1] or i1 - i0 < 8:
-            ax.axis("off")
-            ax.text(0.5, 0.5, f"{ph}: window outside the record", ha="center")
+            ax.set_title(ph, color=phase_color(ph))
+            ax.text(0.5, 0.5, "window outside\nthe record", ha="center", transform=ax.transAxes)
             continue
         sx, sy, _, rel = fk_power(data, dt, rec.east_km, rec.north_km, (i0, i1), fk)
         ext = np.array([sx[0], sx[-1], sy[0], sy[-1]]) * KM_PER_DEG
-        ax.imshow(rel.T, origin="lower", extent=ext, cmap="viridis", vmin=0, vmax=1)
+        im = ax.imshow(rel.T, origin="lower", extent=ext, vmin=0, vmax=1)
         b = np.radians(pair["baz_deg"])
         p = arrivals[ph].slowness_s_deg
         # propagation-direction slowness vector: opposite to the back-azimuth
-        ax.plot(-p * np.sin(b), -p * np.cos(b), "w+", ms=12, mew=2)
+        ax.plot(-p * np.sin(b), -p * np.cos(b), "+", color=OVERLAY_COLOR, ms=11, mew=1.8)
         s_obs, baz_obs, px, py = fk_peak(sx, sy, rel)
-        ax.plot(px * KM_PER_DEG, py * KM_PER_DEG, "o", mfc="none", mec="r", ms=9)
+        ax.plot(px * KM_PER_DEG, py * KM_PER_DEG, "o", mfc="none", mec="w", ms=9, mew=1.2)
         ax.set_title(
             f"{ph}: peak {s_obs * KM_PER_DEG:.2f} s/°, {baz_obs:.0f}°\n"
             f"theory {p:.2f} s/°, {pair['baz_deg']:.0f}°",
-            fontsize=8,
+            fontsize=7.5,
+            color=phase_color(ph),
         )
         ax.set_xlabel("east slowness (s/°)")
-        if k == 1:
-            ax.set_ylabel("north slowness (s/°)")
-    fig.suptitle(rec.title("FK, relative power"), fontsize=9)
-    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.14, top=0.78, wspace=0.35)
+        ax.set_aspect("equal")
+    axes[0].set_ylabel("north slowness (s/°)")
+    if im is not None:
+        fig.colorbar(im, cax=fig.add_axes((0.93, 0.17, 0.012, 0.58)), label="relative power")
+    fig.suptitle(rec.title("FK, Bartlett relative power (+ theory, ○ peak)"))
+    add_footnote(fig, missing_note(phases, arrivals, model))
+    fig.subplots_adjust(left=0.08, right=0.91, bottom=0.16, top=0.74, wspace=0.12)
     save_figure(fig, path)

@@ -12,17 +12,33 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from corephase.plotting.style import save_figure
+from corephase.plotting.style import COLUMN_WIDTH, new_figure, phase_color, save_figure
+
+
+def _histogram_bins(distances, bin_width_deg: float, distance_range_deg) -> np.ndarray:
+    """Bin edges (deg) over the configured distance range, widened to hold every distance."""
+    lo, hi = (0.0, 180.0) if distance_range_deg is None else map(float, distance_range_deg)
+    lo = min(lo, float(np.min(distances)))
+    hi = max(hi, float(np.max(distances)))
+    lo = np.floor(lo / bin_width_deg) * bin_width_deg
+    hi = max(np.ceil(hi / bin_width_deg) * bin_width_deg, lo + bin_width_deg)
+    return np.arange(lo, hi + bin_width_deg / 2, bin_width_deg)
 
 
 def plot_detection_histogram(
-    cat: pd.DataFrame, path, phase: str = "PKiKP", bin_width_deg: float = 5.0
+    cat: pd.DataFrame,
+    path,
+    phase: str = "PKiKP",
+    bin_width_deg: float = 5.0,
+    distance_range_deg=None,
 ) -> dict:
     """Histogram of the number of arrays with a ``phase`` detection vs epicentral distance.
 
     Each (event, array) pair counts once (detected in any band or stack). Bars:
-    pairs with a detection; outline: all pairs analysed. Returns ``bins`` (deg),
-    ``detected`` and ``total`` counts per bin.
+    pairs with a detection; outline: all pairs analysed. The axis spans
+    ``distance_range_deg`` (the study's configured (min, max) distance, deg;
+    default 0-180), widened to whole bins and to any pair outside it. Returns
+    ``bins`` (deg), ``detected`` and ``total`` counts per bin.
     """
     from corephase.analysis.catalogue import detections_per_pair
 
@@ -31,18 +47,17 @@ def plot_detection_histogram(
     per = detections_per_pair(cat, phase)
     if per.empty:
         raise ValueError("catalogue has no (event, array) pairs")
-    hi = max(180.0, float(np.ceil(per["distance_deg"].max() / bin_width_deg) * bin_width_deg))
-    bins = np.arange(0.0, hi + bin_width_deg / 2, bin_width_deg)
+    bins = _histogram_bins(per["distance_deg"], bin_width_deg, distance_range_deg)
     total, _ = np.histogram(per["distance_deg"], bins)
     det, _ = np.histogram(per.loc[per["detected"], "distance_deg"], bins)
-    fig = Figure(figsize=(7, 4))
+    fig = new_figure(COLUMN_WIDTH * 1.4, 3.2)
     ax = fig.add_subplot(1, 1, 1)
     ax.bar(
         bins[:-1],
         det,
         width=bin_width_deg,
         align="edge",
-        color="#c0392b",
+        color=phase_color(phase),
         edgecolor="k",
         linewidth=0.4,
         label=f"{phase} detected ({det.sum()})",
@@ -50,10 +65,12 @@ def plot_detection_histogram(
     ax.stairs(total, bins, color="k", linewidth=1.0, label=f"pairs analysed ({total.sum()})")
     ax.set_xlabel("Epicentral distance (deg)")
     ax.set_ylabel("Number of arrays (event-array pairs)")
-    ax.set_xlim(0, min(hi, 180.0))
+    ax.set_xlim(bins[0], bins[-1])
+    ax.set_ylim(0, max(int(total.max()), 1) * 1.15)
     ax.yaxis.get_major_locator().set_params(integer=True)
-    ax.legend(fontsize=8)
-    ax.set_title(f"{phase} detections vs distance ({bin_width_deg:g} deg bins)", fontsize=10)
+    ax.legend(loc="upper left")
+    ax.set_title(f"{phase} detections vs distance ({bin_width_deg:g} deg bins)")
+    fig.subplots_adjust(left=0.14, right=0.97, bottom=0.15, top=0.9)
     save_figure(fig, path)
     return {"bins": bins, "detected": det, "total": total}
 

@@ -12,12 +12,19 @@
 from __future__ import annotations
 
 import numpy as np
-from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
 
 from corephase.model.geometry import KM_PER_DEG
-from corephase.plotting.style import save_figure
+from corephase.plotting.style import OKABE_ITO, SEQUENTIAL_CMAP, new_figure, save_figure
 
 _LABELS = {"snr_gain": "SNR gain", "pd": "detection probability"}
+
+#: Line and marker of each sub-array kind: extracted from the real geometry vs theoretical.
+MODE_STYLE = {
+    "extracted": {"ls": "-", "marker": "o", "mfc": None, "lw": 1.3},
+    "theoretical": {"ls": "--", "marker": "s", "mfc": "white", "lw": 0.9},
+}
 
 
 def _primary_stack(settings) -> str:
@@ -48,10 +55,10 @@ def plot_metric_grid(metrics, column: str, path, settings, title: str = "") -> N
     ok = metrics[(metrics["status"] == "ok") & (metrics["stack"] == stack)]
     phases = list(dict.fromkeys(t.phase for t in settings.targets))
     kinds = list(settings.layouts.kinds)
-    fig = Figure(figsize=(3.0 * len(kinds) + 1, 2.6 * len(phases) + 0.8), layout="constrained")
+    fig = new_figure(2.6 * len(kinds) + 0.6, 2.3 * len(phases) + 1.2, layout="constrained")
     axes = fig.subplots(len(phases), len(kinds), squeeze=False, sharey=True)
     sizes = sorted(metrics[_size_col(metrics)].dropna().unique())
-    colors = {s: f"C{i % 10}" for i, s in enumerate(sizes)}
+    colors = {s: OKABE_ITO[i % 7] for i, s in enumerate(sizes)}
     nmax = max(int(n) for n in settings.layouts.n_stations)
     for i, ph in enumerate(phases):
         for j, kind in enumerate(kinds):
@@ -59,27 +66,21 @@ def plot_metric_grid(metrics, column: str, path, settings, title: str = "") -> N
             g = ok[(ok["phase"] == ph) & (ok["kind"] == kind)]
             for (mode, size), gg in g.groupby(["mode", _size_col(g)]):
                 gg = gg.sort_values("n")
-                ax.plot(
-                    gg["n"],
-                    gg[column],
-                    marker="o",
-                    ms=3,
-                    color=colors.get(size, "k"),
-                    ls="-" if mode == "extracted" else "--",
-                    label=f"{size:g} km {mode[:5]}.",
-                )
+                st = MODE_STYLE.get(mode, MODE_STYLE["theoretical"])
+                c = colors.get(size, "k")
+                ax.plot(gg["n"], gg[column], color=c, ms=4, **{**st, "mfc": st["mfc"] or c})
             if column == "snr_gain":
                 nn = np.linspace(2, nmax, 50)
-                ax.plot(nn, np.sqrt(nn), color="0.6", lw=0.8, label="√N")
+                ax.plot(nn, np.sqrt(nn), color="0.6", lw=0.8)
             if column == "pd":
                 ax.axhline(float(settings.metrics.target_pd), color="0.6", lw=0.8)
                 ax.set_ylim(-0.03, 1.03)
-            ax.set_title(f"{ph} {kind}", fontsize=9)
+            ax.set_title(f"{ph} {kind}")
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             if i == len(phases) - 1:
                 ax.set_xlabel("stations N")
             if j == 0:
                 ax.set_ylabel(f"{_LABELS.get(column, column)} ({stack})")
-            ax.tick_params(labelsize=8)
             if g.empty:
                 ax.text(
                     0.5,
@@ -88,21 +89,24 @@ def plot_metric_grid(metrics, column: str, path, settings, title: str = "") -> N
                     ha="center",
                     va="center",
                     transform=ax.transAxes,
-                    fontsize=8,
                 )
-    handles, labels = axes[0, 0].get_legend_handles_labels()
-    for ax in axes.ravel():
-        h, lab = ax.get_legend_handles_labels()
-        if len(h) > len(handles):
-            handles, labels = h, lab
-    if handles:
-        fig.legend(handles, labels, loc="outside right upper", fontsize=7)
-    fig.suptitle(
-        f"{title}: {_LABELS.get(column, column)} vs N (solid extracted, dashed theoretical;"
-        f" pfa {settings.metrics.pfa})",
-        fontsize=10,
-    )
+    _grid_legend(fig, sizes, colors, metrics, column)
+    fig.suptitle(f"{title}: {_LABELS.get(column, column)} vs N (pfa {settings.metrics.pfa})")
     save_figure(fig, path)
+
+
+def _grid_legend(fig, sizes, colors, metrics, column) -> None:
+    """One legend below the panels: a colour per size, a line style per sub-array kind."""
+    unit = "aperture" if _size_col(metrics) == "aperture_requested_km" else "spacing"
+    handles = [Line2D([], [], color=colors[s], lw=2) for s in sizes]
+    labels = [f"{unit} {s:g} km" for s in sizes]
+    for mode, st in MODE_STYLE.items():
+        handles.append(Line2D([], [], color="0.3", ms=4, **{**st, "mfc": st["mfc"] or "0.3"}))
+        labels.append(f"{mode} layout")
+    if column == "snr_gain":
+        handles.append(Line2D([], [], color="0.6", lw=0.8))
+        labels.append("√N")
+    fig.legend(handles, labels, loc="outside lower center", ncol=min(len(labels), 4))
 
 
 def _best_worst(metrics, settings):
@@ -122,7 +126,7 @@ def plot_arf_best_worst(metrics, subs_by_phase, scenarios, settings, path) -> No
     from corephase.signal.response import array_response
 
     phase, best, worst = _best_worst(metrics, settings)
-    fig = Figure(figsize=(9, 8), layout="constrained")
+    fig = new_figure(7.2, 6.6, layout="constrained")
     axes = fig.subplots(2, 2, squeeze=False)
     if best is None:
         for ax in axes.ravel():
@@ -157,12 +161,18 @@ def plot_arf_best_worst(metrics, subs_by_phase, scenarios, settings, path) -> No
         ax.set_title(
             f"{label}: {rec['layout_id']}\nN={rec['n']} aperture {rec['aperture_km']:.0f} km, "
             f"pd {rec['pd']:.2f}, gain {rec['snr_gain']:.1f}",
-            fontsize=9,
         )
         gx, gy, arf = array_response(x, y, lim, lim / 60.0, freqs=freqs)
         ax = axes[row, 1]
         im = ax.pcolormesh(
-            gx * KM_PER_DEG, gy * KM_PER_DEG, arf.T, vmin=0, vmax=1, cmap="viridis", shading="auto"
+            gx * KM_PER_DEG,
+            gy * KM_PER_DEG,
+            arf.T,
+            vmin=0,
+            vmax=1,
+            cmap=SEQUENTIAL_CMAP,
+            shading="auto",
+            rasterized=True,
         )
         ax.set_aspect("equal")
         ax.set_xlabel("Δs east (s/deg)")
@@ -170,7 +180,6 @@ def plot_arf_best_worst(metrics, subs_by_phase, scenarios, settings, path) -> No
         ax.set_title(
             f"ARF at {', '.join(f'{f:g}' for f in freqs)} Hz; half-power "
             f"{rec['slow_res_s_deg']:.2f} s/deg, sidelobe {rec['sidelobe']:.2f}",
-            fontsize=9,
         )
         fig.colorbar(im, ax=ax, shrink=0.8)
     fig.suptitle(f"{phase}: best and worst layouts ({_primary_stack(settings)} stack)")
@@ -180,7 +189,7 @@ def plot_arf_best_worst(metrics, subs_by_phase, scenarios, settings, path) -> No
 def plot_roc(metrics, roc, path, settings) -> None:
     """ROC curves (pd against pfa) of the best and worst layouts, per stack."""
     phase, best, worst = _best_worst(metrics, settings)
-    fig = Figure(figsize=(7, 5), layout="constrained")
+    fig = new_figure(5.0, 3.8, layout="constrained")
     ax = fig.subplots()
     if best is not None:
         for ls, rec in (("-", best), (":", worst)):
@@ -198,6 +207,6 @@ def plot_roc(metrics, roc, path, settings) -> None:
     ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel("false-alarm probability")
     ax.set_ylabel("detection probability")
-    ax.set_title(f"{phase}: ROC of the best (solid) and worst (dotted) layouts", fontsize=10)
-    ax.legend(fontsize=7)
+    ax.set_title(f"{phase}: ROC of the best (solid) and worst (dotted) layouts")
+    ax.legend(loc="lower right")
     save_figure(fig, path)

@@ -28,10 +28,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 
 from corephase.model.bounce import bounce_point
-from corephase.plotting.style import save_figure
+from corephase.plotting.map_layout import angle_deg, place_labels, study_regions
+from corephase.plotting.style import FULL_WIDTH, new_figure, phase_color, save_figure
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +60,8 @@ REGIONS: dict[str, dict] = {
 }
 
 PHASE_STYLE = {
-    "PKiKP": {"marker": "o", "color": "#c0392b", "label": "PKiKP bounce (ICB)"},
-    "PcP": {"marker": "s", "color": "#2471a3", "label": "PcP bounce (CMB)"},
+    "PKiKP": {"marker": "o", "color": phase_color("PKiKP"), "label": "PKiKP bounce (ICB)"},
+    "PcP": {"marker": "s", "color": phase_color("PcP"), "label": "PcP bounce (CMB)"},
 }
 
 
@@ -156,19 +156,12 @@ def _circular_mean_lon(lon) -> float:
     return float(np.degrees(np.arctan2(np.sin(r).mean(), np.cos(r).mean())))
 
 
-def _angle_deg(lat1, lon1, lat2, lon2):
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dl = np.radians(np.asarray(lon2) - np.asarray(lon1))
-    c = np.sin(p1) * np.sin(p2) + np.cos(p1) * np.cos(p2) * np.cos(dl)
-    return np.degrees(np.arccos(np.clip(c, -1.0, 1.0)))
-
-
 def great_circle_track(lat1, lon1, lat2, lon2, n: int = 65) -> tuple[np.ndarray, np.ndarray]:
     """``n`` points (lat, lon in degrees) along the minor great-circle arc from 1 to 2."""
     from corephase.model.bounce import great_circle_point, spherical_azimuth
 
     az = spherical_azimuth(lat1, lon1, lat2, lon2)
-    dist = float(_angle_deg(lat1, lon1, lat2, lon2))
+    dist = float(angle_deg(lat1, lon1, lat2, lon2))
     pts = [great_circle_point(lat1, lon1, az, f * dist) for f in np.linspace(0.0, 1.0, n)]
     lat, lon = np.array(pts).T
     return lat, _unwrap(lon, lon1)
@@ -232,25 +225,31 @@ def map_table(
 
 
 def select_region(mt: pd.DataFrame, region: str | dict) -> pd.DataFrame:
-    """Rows of a :func:`map_table` belonging to ``region`` (a :data:`REGIONS` name or spec)."""
-    spec = REGIONS[region] if isinstance(region, str) else region
+    """Rows of a :func:`map_table` belonging to ``region`` (a :data:`REGIONS` name or spec).
+
+    A spec keeps the rows of its ``events`` and ``arrays`` (names; None or
+    empty: all) and of events within ``event_near`` = (lat, lon, radius), deg.
+    """
     if isinstance(region, str) and region not in REGIONS:
         raise ValueError(f"unknown region {region!r}; known: {sorted(REGIONS)}")
+    spec = REGIONS[region] if isinstance(region, str) else region
     out = mt
+    if spec.get("events"):
+        out = out[out["event"].isin(list(spec["events"]))]
     if spec.get("arrays"):
         out = out[out["array"].isin(list(spec["arrays"]))]
     if spec.get("event_near"):
         lat, lon, r = spec["event_near"]
-        out = out[_angle_deg(lat, lon, out["event_lat"], out["event_lon"]) <= r]
+        out = out[angle_deg(lat, lon, out["event_lat"], out["event_lon"]) <= r]
     return out
 
 
 # --------------------------------------------------------------------------- map
 
 
-def _map_data(cat, spec: dict, region, phases, arrays, model):
-    """Map table of the region, its events, arrays (with the extra ones) and source-array pairs."""
-    mt = select_region(map_table(cat, phases, model), spec)
+def _region_data(mt, spec: dict, region, arrays):
+    """Rows of the region, its events, arrays (with the extra ones) and source-array pairs."""
+    mt = select_region(mt, spec)
     extra = None
     if arrays is not None:
         missing = [c for c in ("array", "lat", "lon") if c not in arrays.columns]
@@ -271,16 +270,16 @@ def _map_data(cat, spec: dict, region, phases, arrays, model):
 
 
 def _map_view(spec: dict, mt, ev, ar):
-    """Projection, extent (lon0, lon1, lat0, lat1 or None for global) and figure size (in)."""
+    """Projection, extent (lon0, lon1, lat0, lat1, or None for global) and width/height."""
     import cartopy.crs as ccrs
 
     if spec.get("global", False):
-        return ccrs.Robinson(central_longitude=150.0), None, (11.0, 6.0)
+        return ccrs.Robinson(central_longitude=150.0), None, 2.0
     all_lon = np.concatenate([ev["event_lon"], ar["lon"], mt["bounce_lon"].dropna()])
     all_lat = np.concatenate([ev["event_lat"], ar["lat"], mt["bounce_lat"].dropna()])
     centre = _circular_mean_lon(all_lon)
     lons = _unwrap(all_lon, centre)
-    pad = 5.0
+    pad = 8.0  # room for the names
     extent = (
         float(lons.min() - pad),
         float(lons.max() + pad),
@@ -288,83 +287,110 @@ def _map_view(spec: dict, mt, ev, ar):
         float(min(all_lat.max() + pad, 89.0)),
     )
     aspect = (extent[1] - extent[0]) / max(extent[3] - extent[2], 1.0)
-    figsize = (10.0, float(np.clip(10.0 / aspect + 0.8, 4.0, 11.0)))
-    return ccrs.PlateCarree(central_longitude=centre), extent, figsize
+    return ccrs.PlateCarree(central_longitude=centre), extent, float(np.clip(aspect, 0.5, 3.0))
 
 
-def _draw_bounces(ax, mt, phases) -> tuple[dict, dict]:
-    """Bounce points per phase (filled: detected); returns counts drawn and detected."""
+def _draw_bounces(ax, mt, phase) -> tuple[int, int]:
+    """Bounce points of ``phase`` (filled: detected); returns the numbers drawn and detected."""
     import cartopy.crs as ccrs
 
-    n_bounce, n_detected = {}, {}
-    # later phases are drawn smaller and on top so that coincident points stay visible
-    for k, ph in enumerate(reversed(list(phases))):
-        st = PHASE_STYLE.get(ph, {"marker": "D", "color": "k", "label": f"{ph} bounce"})
-        sub = mt[(mt["phase"] == ph) & mt["bounce_lat"].notna()]
-        n_bounce[ph] = len(sub)
-        n_detected[ph] = int(sub["detected"].sum())
-        d, nd = sub[sub["detected"]], sub[~sub["detected"]]
-        size = 70.0 / (1 + 1.2 * k)
-        for part, det in ((nd, False), (d, True)):
-            if part.empty:
-                continue
-            ax.scatter(
-                part["bounce_lon"],
-                part["bounce_lat"],
-                marker=st["marker"],
-                s=size,
-                facecolors=st["color"] if det else "white",
-                edgecolors="k" if det else st["color"],
-                linewidths=0.6 if det else 1.0,
-                transform=ccrs.PlateCarree(),
-                zorder=4 + k,
-                label=f"{st['label']}, {'detected' if det else 'not detected'} ({len(part)})",
-            )
-    return n_bounce, n_detected
+    st = PHASE_STYLE.get(phase, {"marker": "D", "color": "k", "label": f"{phase} bounce"})
+    sub = mt[(mt["phase"] == phase) & mt["bounce_lat"].notna()]
+    for det in (False, True):
+        part = sub[sub["detected"] == det]
+        if part.empty:
+            continue
+        ax.scatter(
+            part["bounce_lon"],
+            part["bounce_lat"],
+            marker=st["marker"],
+            s=34,
+            facecolors=st["color"] if det else "white",
+            edgecolors="k" if det else st["color"],
+            linewidths=0.5 if det else 1.0,
+            transform=ccrs.PlateCarree(),
+            zorder=5 if det else 4,
+            label=f"{st['label']}, {'detected' if det else 'not detected'}",
+        )
+    return len(sub), int(sub["detected"].sum())
 
 
-def _draw_sites(ax, ev, ar, pairs) -> None:
-    """Great-circle paths, events (stars) and labelled arrays (triangles)."""
+def _draw_sites(ax, ev, ar, pairs, bounces) -> None:
+    """Great-circle paths, events (stars) and arrays (triangles) with non-overlapping names.
+
+    Names avoid each other, the events and the ``bounces`` (lon, lat) drawn.
+    """
     import cartopy.crs as ccrs
 
     geo, pc = ccrs.Geodetic(), ccrs.PlateCarree()
     for p in pairs.itertuples(index=False):
         glat, glon = great_circle_track(p.event_lat, p.event_lon, p.array_lat, p.array_lon)
-        ax.plot(glon, glat, color="0.55", lw=0.6, alpha=0.7, transform=geo, zorder=2)
-    common = {"edgecolors": "k", "linewidths": 0.7, "transform": pc, "zorder": 8}
-    ax.scatter(
-        ev["event_lon"],
-        ev["event_lat"],
-        marker="*",
-        s=180,
-        c="gold",
-        label=f"events ({len(ev)})",
-        **common,
+        ax.plot(glon, glat, color="0.6", lw=0.5, alpha=0.7, transform=geo, zorder=2)
+    common = {"edgecolors": "k", "linewidths": 0.6, "transform": pc, "zorder": 8}
+    ax.scatter(ev["event_lon"], ev["event_lat"], marker="*", s=120, c="#E69F00", **common)
+    ax.scatter(ar["lon"], ar["lat"], marker="^", s=55, c="#009E73", **common)
+    ar = ar.sort_values(["lat", "lon"], ascending=[False, True])
+    ax.apply_aspect()  # label positions are computed in the final axes box
+    place_labels(
+        ax,
+        ar["lon"].to_numpy(),
+        ar["lat"].to_numpy(),
+        [str(n) for n in ar.index],
+        obstacles=(
+            np.concatenate([ev["event_lon"].to_numpy(), bounces[0]]),
+            np.concatenate([ev["event_lat"].to_numpy(), bounces[1]]),
+        ),
     )
-    ax.scatter(
-        ar["lon"], ar["lat"], marker="^", s=90, c="#1e8449", label=f"arrays ({len(ar)})", **common
-    )
-    for name, r in ar.iterrows():
-        ax.annotate(
-            str(name),
-            xy=(r["lon"], r["lat"]),
-            xycoords=pc._as_mpl_transform(ax),
-            xytext=(4, 4),
-            textcoords="offset points",
-            fontsize=7,
-            zorder=7,
+
+
+def _draw_panel(ax, data, phase, extent, coast: dict) -> dict:
+    """One map panel: coastlines, grid, paths, sites and the bounce points of ``phase``."""
+    import cartopy.crs as ccrs
+
+    mt, ev, ar, pairs = data
+    if extent is None:
+        ax.set_global()
+    else:
+        ax.set_extent(extent, crs=ccrs.PlateCarree())
+    drawn = add_coastlines(ax, coast.get("search_dirs"), coast.get("allow_download", False))
+    gl = ax.gridlines(draw_labels=extent is not None, linewidth=0.3, color="0.75")
+    if extent is not None:
+        gl.top_labels = gl.right_labels = False
+        gl.xlabel_style = gl.ylabel_style = {"size": 6.5}
+    n, n_det = _draw_bounces(ax, mt, phase)
+    b = mt[(mt["phase"] == phase) & mt["bounce_lat"].notna()]
+    _draw_sites(ax, ev, ar, pairs, (b["bounce_lon"].to_numpy(), b["bounce_lat"].to_numpy()))
+    if drawn == "none":
+        ax.text(
+            0.99, 0.01, "coastlines unavailable", transform=ax.transAxes, ha="right", fontsize=6.5
         )
+    return {"coastlines": drawn, "n": n, "n_detected": n_det}
 
 
-def _save_map(fig, path) -> None:
-    """Save a map, silencing pyshp's warnings about hole-only GSHHS rings (harmless)."""
-    shp_log = logging.getLogger("shapefile")
+def _legend_and_save(fig, axes, path) -> None:
+    """One legend for all panels below them (labels deduplicated), then save."""
+    from matplotlib.lines import Line2D
+
+    handles = {}
+    for ax in axes:
+        for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
+            handles.setdefault(lab, h)
+    ms = {"marker": "", "ls": "", "mec": "k", "mew": 0.6}
+    handles["events"] = Line2D([], [], **{**ms, "marker": "*", "mfc": "#E69F00", "ms": 10})
+    handles["arrays"] = Line2D([], [], **{**ms, "marker": "^", "mfc": "#009E73", "ms": 7})
+    fig.legend(handles.values(), handles.keys(), loc="lower center", ncol=3, frameon=False)
+    shp_log = logging.getLogger("shapefile")  # pyshp warns about hole-only GSHHS rings
     level = shp_log.level
     shp_log.setLevel(logging.ERROR)
     try:
         save_figure(fig, path, tight=True)
     finally:
         shp_log.setLevel(level)
+
+
+def _panel_title(phase: str, res: dict) -> str:
+    where = {"PKiKP": " on the ICB", "PcP": " on the CMB"}.get(phase, "")
+    return f"{phase} bounce points{where}: {res['n_detected']} of {res['n']} detected"
 
 
 def plot_map(
@@ -380,6 +406,10 @@ def plot_map(
 ) -> dict:
     """Draw a map of events, arrays, ray paths and bounce points and write it to ``path``.
 
+    One panel per phase (PKiKP bounce points on the ICB and PcP bounce points on
+    the CMB never hide each other), each with the events, arrays (names placed
+    to avoid each other, with leader lines where moved) and great-circle paths.
+
     Parameters
     ----------
     cat : DataFrame
@@ -388,8 +418,8 @@ def plot_map(
         Output image (.png, .pdf, .svg), written atomically.
     region : str or dict
         A :data:`REGIONS` name (``"global"``, ``"aleutian-north-america"``,
-        ``"australia"``) or a spec dict of the same form. Regional views zoom to
-        the plotted events, arrays and bounce points.
+        ``"australia"``) or a spec dict of the form :func:`select_region` reads.
+        Regional views zoom to the plotted events, arrays and bounce points.
     phases : sequence of str
         Phases whose bounce points are drawn (styles in :data:`PHASE_STYLE`).
     arrays : DataFrame, optional
@@ -405,46 +435,112 @@ def plot_map(
         ``n_bounce`` ({phase: number of bounce points}), ``n_detected``
         ({phase: number detected}), ``extent`` (lon0, lon1, lat0, lat1 or None).
     """
-    import cartopy.crs as ccrs
-
     spec = REGIONS.get(region) if isinstance(region, str) else region
     if spec is None:
         raise ValueError(f"unknown region {region!r}; known: {sorted(REGIONS)}")
-    mt, ev, ar, pairs = _map_data(cat, spec, region, phases, arrays, model)
-    proj, extent, figsize = _map_view(spec, mt, ev, ar)
-    fig = Figure(figsize=figsize)
-    ax = fig.add_subplot(1, 1, 1, projection=proj)
-    if extent is None:
-        ax.set_global()
-    else:
-        ax.set_extent(extent, crs=ccrs.PlateCarree())
-    coast = add_coastlines(ax, coastline_dirs, allow_download)
-    gl = ax.gridlines(draw_labels=extent is not None, linewidth=0.3, color="0.7")
-    if extent is not None:
-        gl.top_labels = gl.right_labels = False
-    n_bounce, n_detected = _draw_bounces(ax, mt, phases)
-    _draw_sites(ax, ev, ar, pairs)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.05), ncol=3, fontsize=7, frameon=False)
+    data = _region_data(map_table(cat, phases, model), spec, region, arrays)
+    proj, extent, aspect = _map_view(spec, *data[:3])
+    stacked = extent is None or aspect > 1.5  # wide views one above the other
+    nrow, ncol = (len(phases), 1) if stacked else (1, len(phases))
+    panel_w = FULL_WIDTH if stacked else max(FULL_WIDTH / ncol, 3.6)
+    height = (panel_w / aspect + 0.5) * nrow + 0.9
+    fig = new_figure(panel_w * ncol, height)
+    fig.subplots_adjust(
+        left=0.06, right=0.97, bottom=0.6 / height, top=1 - 0.6 / height, hspace=0.3, wspace=0.15
+    )
     name = region if isinstance(region, str) else spec.get("name", "custom")
-    ax.set_title(title or f"Core-phase bounce points ({name}, {model})", fontsize=10)
-    if coast == "none":
-        ax.text(
-            0.99,
-            0.01,
-            "coastlines unavailable",
-            transform=ax.transAxes,
-            ha="right",
-            va="bottom",
-            fontsize=7,
-            color="0.4",
-        )
-    _save_map(fig, path)
+    coast = {"search_dirs": coastline_dirs, "allow_download": allow_download}
+    axes, out = [], {}
+    for k, ph in enumerate(phases, start=1):
+        ax = fig.add_subplot(nrow, ncol, k, projection=proj)
+        out[ph] = _draw_panel(ax, data, ph, extent, coast)
+        ax.set_title(_panel_title(ph, out[ph]))
+        axes.append(ax)
+    fig.suptitle(title or f"Core-phase bounce points ({name}, {model})")
+    _legend_and_save(fig, axes, path)
+    _, ev, ar, pairs = data
     return {
-        "coastlines": coast,
+        "coastlines": next(iter(out.values()))["coastlines"] if out else "none",
         "n_events": len(ev),
         "n_arrays": len(ar),
         "n_paths": len(pairs),
-        "n_bounce": n_bounce,
-        "n_detected": n_detected,
+        "n_bounce": {ph: r["n"] for ph, r in out.items()},
+        "n_detected": {ph: r["n_detected"] for ph, r in out.items()},
         "extent": extent,
     }
+
+
+def plot_regional_map(
+    cat: pd.DataFrame,
+    path,
+    phases: Sequence[str] = ("PKiKP", "PcP"),
+    model: str = "ak135",
+    cluster_deg: float = 20.0,
+    max_panels: int = 4,
+    coastline_dirs: Sequence | None = None,
+    allow_download: bool = False,
+) -> list[dict]:
+    """Regional maps derived from the study: one row per group of nearby events.
+
+    Events within ``cluster_deg`` of each other (single linkage) form a group
+    (:func:`corephase.plotting.map_layout.study_regions`); each row shows that
+    group's events, the arrays that recorded them, their paths and, one
+    column per phase, the bounce points, zoomed to them. At most
+    ``max_panels`` rows (the groups with most pairs). Any study with a pair
+    gets a non-empty map.
+
+    Returns
+    -------
+    list of dict
+        Per row: ``name``, ``extent`` (lon0, lon1, lat0, lat1), ``n_events``,
+        ``n_arrays``, ``n_bounce`` and ``n_detected`` ({phase: count}), ``coastlines``.
+
+    Raises
+    ------
+    ValueError
+        When the catalogue has no pair to map.
+    """
+    mt = map_table(cat, phases, model)
+    specs = study_regions(mt, cluster_deg, max_panels)
+    if not specs:
+        raise ValueError("nothing to map for region 'regional'")
+    rows = [_region_data(mt, s, s["name"], None) for s in specs]
+    views = [_map_view(s, *d[:3]) for s, d in zip(specs, rows, strict=True)]
+    ncol = len(phases)
+    panel_w = max(FULL_WIDTH / ncol, 3.6)
+    heights = [panel_w / a + 0.5 for _, _, a in views]
+    fig = new_figure(panel_w * ncol, sum(heights) + 0.9)
+    bottom = 0.8 / (sum(heights) + 0.9)
+    gs = fig.add_gridspec(
+        len(specs),
+        ncol,
+        height_ratios=heights,
+        left=0.06,
+        right=0.97,
+        bottom=bottom,
+        top=0.95,
+        hspace=0.25,
+        wspace=0.15,
+    )
+    coast = {"search_dirs": coastline_dirs, "allow_download": allow_download}
+    axes, info = [], []
+    for i, (spec, data, (proj, extent, _)) in enumerate(zip(specs, rows, views, strict=True)):
+        res = {}
+        for j, ph in enumerate(phases):
+            ax = fig.add_subplot(gs[i, j], projection=proj)
+            res[ph] = _draw_panel(ax, data, ph, extent, coast)
+            ax.set_title(f"{spec['name']}\n{_panel_title(ph, res[ph])}", fontsize=8)
+            axes.append(ax)
+        info.append(
+            {
+                "name": spec["name"],
+                "extent": extent,
+                "n_events": len(data[1]),
+                "n_arrays": len(data[2]),
+                "n_bounce": {ph: r["n"] for ph, r in res.items()},
+                "n_detected": {ph: r["n_detected"] for ph, r in res.items()},
+                "coastlines": res[phases[0]]["coastlines"],
+            }
+        )
+    _legend_and_save(fig, axes, path)
+    return info

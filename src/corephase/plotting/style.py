@@ -1,9 +1,24 @@
-"""Shared figure conventions: the one figure saver and the project's resolution."""
+"""The project's figure style, set in one place, and the one figure saver.
+
+Every figure module imports this module, which applies :data:`RC` to
+matplotlib's rcParams on import (no pyplot state is used anywhere). The style:
+
+* sizes in inches for a journal page: :data:`FULL_WIDTH` (two columns) and
+  :data:`COLUMN_WIDTH` (one column);
+* fonts of 7-9 pt, thin lines, inward ticks, no top/right frame lines;
+* :data:`DPI` for every raster figure;
+* colours from the Okabe-Ito palette (distinct for colour-blind readers and
+  in grey-scale print), one fixed colour per phase (:data:`PHASE_COLORS`);
+* perceptually uniform colour maps readable in grey scale and by colour-blind
+  readers: :data:`SEQUENTIAL_CMAP` (cividis) for power and amplitude images,
+  :data:`DEPTH_CMAP` (viridis) for continuous variables of scatter plots.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import matplotlib as mpl
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -12,11 +27,103 @@ from corephase.io.files import atomic_path
 #: Resolution (dots per inch) of every raster figure the project writes.
 DPI = 100
 
+#: zlib level of PNG files: 3 writes them about twice as fast as PIL's default 6
+#: and, for line figures, about as small.
+PNG_COMPRESS_LEVEL = 3
+
+#: Figure widths (inches): a two-column and a one-column journal figure.
+FULL_WIDTH = 7.2
+COLUMN_WIDTH = 3.5
+
+#: Okabe & Ito (2008) colour-blind-safe palette, in the order of the colour cycle.
+OKABE_ITO = (
+    "#0072B2",  # blue
+    "#D55E00",  # vermillion
+    "#009E73",  # bluish green
+    "#CC79A7",  # reddish purple
+    "#E69F00",  # orange
+    "#56B4E9",  # sky blue
+    "#F0E442",  # yellow
+    "#000000",  # black
+)
+
+#: One colour per phase, the same in every figure.
+PHASE_COLORS = {
+    "P": "#000000",
+    "PcP": "#0072B2",
+    "ScP": "#009E73",
+    "PKiKP": "#D55E00",
+    "PKIIKP": "#CC79A7",
+    "PKJKP": "#E69F00",
+}
+
+#: Colour map of power and amplitude images (vespagrams, FK maps, responses).
+SEQUENTIAL_CMAP = "cividis"
+#: Colour map of a continuous variable on scatter plots (e.g. source depth).
+DEPTH_CMAP = "viridis"
+#: Colour of marks drawn over :data:`SEQUENTIAL_CMAP` images (theoretical phases).
+OVERLAY_COLOR = "#F0E442"
+
+#: rcParams of every figure.
+RC = {
+    "font.family": "DejaVu Sans",
+    "font.size": 8.0,
+    "axes.titlesize": 9.0,
+    "axes.labelsize": 8.0,
+    "figure.titlesize": 9.5,
+    "xtick.labelsize": 7.0,
+    "ytick.labelsize": 7.0,
+    "legend.fontsize": 7.0,
+    "legend.framealpha": 0.9,
+    "legend.edgecolor": "0.7",
+    "lines.linewidth": 0.9,
+    "lines.markersize": 4.0,
+    "axes.linewidth": 0.6,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.prop_cycle": mpl.cycler(color=list(OKABE_ITO)),
+    "axes.titlepad": 4.0,
+    "xtick.direction": "in",
+    "ytick.direction": "in",
+    "xtick.major.size": 3.0,
+    "ytick.major.size": 3.0,
+    "xtick.major.width": 0.6,
+    "ytick.major.width": 0.6,
+    "image.cmap": SEQUENTIAL_CMAP,
+    "image.interpolation": "nearest",
+    "figure.dpi": DPI,
+    "savefig.dpi": DPI,
+    "savefig.facecolor": "white",
+    "path.simplify": True,
+    "agg.path.chunksize": 20000,
+}
+
+
+def apply_style() -> None:
+    """Set :data:`RC` in matplotlib's rcParams (done once when this module is imported)."""
+    mpl.rcParams.update(RC)
+
+
+def new_figure(width: float = FULL_WIDTH, height: float = 4.0, **kwargs) -> Figure:
+    """A :class:`~matplotlib.figure.Figure` of ``width`` x ``height`` inches in the project style.
+
+    ``kwargs`` go to :class:`~matplotlib.figure.Figure` (e.g. ``layout="constrained"``,
+    which costs more drawing time than fixed margins).
+    """
+    apply_style()
+    return Figure(figsize=(width, height), **kwargs)
+
+
+def phase_color(phase: str, default: str = "0.3") -> str:
+    """The colour of ``phase`` in every figure (``default`` for phases without one)."""
+    return PHASE_COLORS.get(phase, default)
+
 
 def save_figure(fig: Figure, path, *, tight: bool = False) -> Path:
     """Write ``fig`` to ``path`` atomically, format from the suffix (.png, .pdf, .svg, ...).
 
-    Raster formats use :data:`DPI`. ``tight=True`` crops the canvas to the drawn
+    Raster formats use :data:`DPI`; PNG is written with zlib level
+    :data:`PNG_COMPRESS_LEVEL`. ``tight=True`` crops the canvas to the drawn
     artists (``bbox_inches="tight"``). A file that cannot be written (e.g. an
     unknown format) leaves ``path`` untouched.
 
@@ -28,11 +135,11 @@ def save_figure(fig: Figure, path, *, tight: bool = False) -> Path:
     path = Path(path)
     if not isinstance(fig.canvas, FigureCanvasAgg):
         FigureCanvasAgg(fig)
+    fmt = path.suffix.lstrip(".").lower() or "png"
+    extra = {"pil_kwargs": {"compress_level": PNG_COMPRESS_LEVEL}} if fmt == "png" else {}
     with atomic_path(path) as tmp:
-        fig.savefig(
-            tmp,
-            dpi=DPI,
-            format=path.suffix.lstrip(".") or "png",
-            bbox_inches="tight" if tight else None,
-        )
+        fig.savefig(tmp, dpi=DPI, format=fmt, bbox_inches="tight" if tight else None, **extra)
     return path
+
+
+apply_style()
