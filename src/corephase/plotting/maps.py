@@ -379,7 +379,13 @@ def _legend_and_save(fig, axes, path) -> None:
     handles["events"] = Line2D([], [], **{**ms, "marker": "*", "mfc": "#E69F00", "ms": 10})
     handles["arrays"] = Line2D([], [], **{**ms, "marker": "^", "mfc": "#009E73", "ms": 7})
     fig.legend(handles.values(), handles.keys(), loc="lower center", ncol=3, frameon=False)
-    shp_log = logging.getLogger("shapefile")  # pyshp warns about hole-only GSHHS rings
+    save_map(fig, path)
+
+
+def save_map(fig, path) -> None:
+    """Save a map figure with :func:`corephase.plotting.style.save_figure`, silencing
+    pyshp's warnings about hole-only GSHHS rings (harmless)."""
+    shp_log = logging.getLogger("shapefile")
     level = shp_log.level
     shp_log.setLevel(logging.ERROR)
     try:

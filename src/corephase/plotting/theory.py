@@ -19,7 +19,7 @@ from matplotlib.cm import ScalarMappable
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
-from corephase.plotting.maps import _save_map, add_coastlines
+from corephase.plotting.maps import add_coastlines, save_map
 
 #: (column of :func:`corephase.analysis.catalogue.pkikp_pcp_table`, colour-bar label).
 PANELS = (
@@ -85,7 +85,7 @@ def plot_residual_map(cat: pd.DataFrame, path, coastline_dirs=None) -> dict:
         _draw_panel(fig, i + 1, tab, col, label, coastline_dirs)
         for i, (col, label) in enumerate(PANELS)
     ]
-    _save_map(fig, path)
+    save_map(fig, path)
     return {"n_ratio": info[0]["n"], "n_time": info[1]["n"], "coastlines": info[0]["coastlines"]}
 
 
@@ -165,5 +165,5 @@ def plot_coda_excess(
     ax2.set_xlabel("Epicentral distance (deg)")
     ax2.set_ylabel(f"{phase} coda excess (1 = trend only)")
     ax.set_title(f"{phase} coda excess at the bounce points (n = {int(on_map.sum())})", fontsize=9)
-    _save_map(fig, path)
+    save_map(fig, path)
     return {"n": len(tab), "n_significant": int(sig.sum())}
