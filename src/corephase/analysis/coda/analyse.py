@@ -250,6 +250,7 @@ def _analyse_phase(job: _Job, ph: str):
 
 #: Numbers of a phase row copied into its plot curves.
 _CURVE_NUMBERS = (
+    *REASON_KEYS,
     "log10_noise_level",
     "coda_excess",
     "coda_excess_lo",
@@ -267,7 +268,7 @@ _CURVE_NUMBERS = (
     "decay_rate_per_s",
     "coda_qc",
     "coda_qc_reason",
-) + REASON_KEYS
+)
 
 
 def _copy_numbers(cur: dict | None, row: dict) -> None:

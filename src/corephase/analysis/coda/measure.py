@@ -121,7 +121,7 @@ def background(power, t, pre, coda, n0, dt, phase_time, s, rng=None, block_s=5.0
 
 
 def excess(power, bg: Background, rng=None, block_s=5.0, dt=0.05) -> float:
-    """Coda excess ``sum E^2 / sum R`` over the coda samples used (block resampled with ``rng``)."""
+    """Coda excess ``sum E^2 / sum R`` over the coda samples used (block resampled by ``rng``)."""
     idx = np.flatnonzero(bg.coda)
     if rng is not None:
         idx = block_resample(idx, rng, block_s, dt)

@@ -7,11 +7,12 @@ whose windows lie in the usable (untapered) record, and whose coda window
 does not overlap the studied phase's coda window. Arrivals in the pre-phase
 window are allowed (and masked), as before a real phase. With the default
 record window (from P - 600 s) most such windows lie in the pre-P noise and
-between the last S-type arrival and PKIIKP. Their excesses are the null distribution of a record without a coda
-at that time. The p-value of an excess ``x`` against ``n`` null values is
-``(1 + #{null >= x}) / (1 + n)``; the coda is significant when it is at most
-``coda.false_positive_rate`` (alpha). Pseudo-phase windows overlap (step
-``coda.null_step_s``), so the null values are correlated and the p-value is
+between the last S-type arrival and PKIIKP. Their excesses are the null
+distribution of a record without a coda at that time. The p-value of an
+excess ``x`` against ``n`` null values is ``(1 + #{null >= x}) / (1 + n)``;
+the call needs it at most ``coda.false_positive_rate`` (alpha) and, with a
+bootstrap, the lower interval bound above 1 (see ``analyse._decide``).
+Pseudo-phase windows overlap (step ``coda.null_step_s``), so the null values are correlated and the p-value is
 approximate; with fewer than ``ceil(1/alpha) - 1`` windows no excess can be
 significant and the row says so.
 
