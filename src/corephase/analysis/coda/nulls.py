@@ -13,8 +13,8 @@ excess ``x`` against ``n`` null values is ``(1 + #{null >= x}) / (1 + n)``;
 the call needs it at most ``coda.false_positive_rate`` (alpha) and, with a
 bootstrap, the lower interval bound above 1 (see ``analyse._decide``).
 Pseudo-phase windows overlap (step ``coda.null_step_s``), so the null
-values are correlated and the p-value is approximate; with fewer than ``ceil(1/alpha) - 1`` windows no excess can be
-significant and the row says so.
+values are correlated and the p-value is approximate; with fewer than
+``ceil(1/alpha) - 1`` windows no excess can be significant and the row says so.
 
 Times are s after origin unless stated.
 """
