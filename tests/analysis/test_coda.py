@@ -46,7 +46,9 @@ ARRIVALS = {
     "PKiKP": PhaseArrival("PKiKP", 440.0, 1.5, 4.0),
 }
 # hand-made arrivals only; a 60 s coda window fits the short records
-FAST = CodaSettings(bootstrap=40, contaminant_phases=(), coda_window_s=(3.0, 60.0))
+FAST = CodaSettings(
+    bootstrap=40, contaminant_phases=(), coda_window_s=(3.0, 60.0), trend_model="exponential"
+)
 
 
 def make_geometry(n=10, aperture_km=25.0, kind="rings"):

@@ -115,7 +115,7 @@ class CodaSettings(Settings):
     noise_window_s: tuple[float, float] = (-100.0, -10.0)
     prephase_window_s: tuple[float, float] = (-60.0, -5.0)
     coda_window_s: tuple[float, float] = (3.0, 150.0)
-    trend_model: str = "exponential"
+    trend_model: str = "powerlaw"
     confidence: float = 0.95
     bootstrap: int = 30
     envelope_smooth_s: float = 1.0
