@@ -265,6 +265,7 @@ _CURVE_NUMBERS = (
     "duration_s_lo",
     "duration_s_hi",
     "duration_censored",
+    "coda_detected",
     "decay_rate_per_s",
     "coda_qc",
     "coda_qc_reason",

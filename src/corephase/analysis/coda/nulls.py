@@ -49,8 +49,6 @@ def pseudo_phase_times(rec: Record, arrivals: dict, phase_time: float, s: CodaSe
     """
     t0 = rec.t_orig[0] + rec.edge_s - s.prephase_window_s[0]
     t1 = rec.t_orig[-1] - rec.edge_s - s.coda_window_s[1]
-    if s.trend_model == "powerlaw":  # lapse times of the pre-phase window must be positive
-        t0 = max(t0, rec.dt - s.prephase_window_s[0])
     if t1 < t0:
         return np.array([])
     taus = np.arange(t0, t1 + 1e-9, s.null_step_s)
@@ -70,7 +68,10 @@ def null_excesses(env, rec: Record, taus, exclude, s: CodaSettings) -> np.ndarra
 
     ``exclude`` (bool, on ``rec.t_orig``, or None) masks predicted arrivals as
     in the measurement of the phase. Windows masked beyond
-    ``min_window_fraction`` give NaN.
+    ``min_window_fraction`` give NaN. A ``powerlaw`` trend needs positive
+    lapse times: a pseudo-phase whose pre-phase window starts before the
+    origin (pre-P noise) is fitted as if its window started ``null_step_s``
+    after the origin.
     """
     power = np.asarray(env, float) ** 2
     n0 = float(np.mean(power[rec.noise_mask]))
@@ -82,7 +83,8 @@ def null_excesses(env, rec: Record, taus, exclude, s: CodaSettings) -> np.ndarra
         pre, coda, why = windows(t, s, None if exclude is None else exclude[sl])
         if why:
             continue
-        bg = background(power[sl], t, pre, coda, n0, dt, tau, s)
+        lapse_tau = max(tau, s.null_step_s - s.prephase_window_s[0])
+        bg = background(power[sl], t, pre, coda, n0, dt, lapse_tau, s)
         out[i] = excess(power[sl], bg)
     return out
 
