@@ -92,17 +92,22 @@ def analyse_coda(
     -------
     table : pandas.DataFrame
         One row per configured phase with the measurements, their bootstrap
-        intervals (``*_lo``, ``*_hi``), ``coda_significant`` and a ``qc``
-        column (empty when fine, else the reason the row has NaNs). The
+        intervals (``*_lo``, ``*_hi``), the unmasked values
+        (``*_unmasked``), ``coda_p_value``, ``coda_threshold``,
+        ``null_windows``, ``coda_significant``, the reason columns
+        (``excess_reason``, ``duration_reason``, ``decay_reason``,
+        ``coda_qc_reason``, ``significance_reason``, ``interval_reason``) and
+        a ``qc`` column (empty when fine, else why the row has NaNs). The
         main-phase row also holds the coda-slowness results and the ratios
         ``duration_ratio_<ref>`` and ``decay_ratio_<ref>`` (main over
         reference phase, paired bootstrap intervals).
     arrays : dict
         Curves for plotting (see :mod:`corephase.plotting.coda`): ``"meta"``;
         ``"phases"`` -> phase -> ``t`` (s relative to the theoretical phase
-        time), ``log10_env`` (normalised, noise-corrected), ``log10_env_smooth``,
-        ``log10_trend`` (fit and extrapolation), window limits, decay fit and
-        the key numbers; ``"vespagram"`` -> ``slowness_s_deg``, ``t``,
+        time), ``log10_env`` (raw beam envelope over its phase peak),
+        ``log10_env_smooth``, ``log10_trend`` (fit and extrapolation),
+        ``log10_reference`` (max of trend and noise), ``arrival_mask``,
+        ``masked_phases``, window limits, decay fit and the key numbers; ``"vespagram"`` -> ``slowness_s_deg``, ``t``,
         ``log10_power`` (normalised coda power of each slowness beam).
 
     Raises
