@@ -107,7 +107,8 @@ def analyse_coda(
         time), ``log10_env`` (raw beam envelope over its phase peak),
         ``log10_env_smooth``, ``log10_trend`` (fit and extrapolation),
         ``log10_reference`` (max of trend and noise), ``arrival_mask``,
-        ``masked_phases``, window limits, decay fit and the key numbers; ``"vespagram"`` -> ``slowness_s_deg``, ``t``,
+        ``masked_phases``, window limits, decay fit and the key numbers;
+        ``"vespagram"`` -> ``slowness_s_deg``, ``t``,
         ``log10_power`` (normalised coda power of each slowness beam).
 
     Raises
