@@ -35,6 +35,7 @@ from corephase.signal.alignment import (
 FS = 20.0
 DT = 1.0 / FS
 T_END = 560.0  # s after origin
+PRE_S = 500.0  # s of noise before the origin (pseudo-phase null windows)
 REF = (62.49, -114.6)
 EVENT = Event("synthetic_ev", "2020-01-01T00:00:00", 10.0, -150.0, 300.0, 6.5, "Mw", "synth")
 # hand-made arrivals (s after origin, s/deg): compact so the record stays short
@@ -44,7 +45,10 @@ ARRIVALS = {
     "ScP": PhaseArrival("ScP", 330.0, 4.3, 12.0),
     "PKiKP": PhaseArrival("PKiKP", 440.0, 1.5, 4.0),
 }
-FAST = CodaSettings(bootstrap=40)
+# hand-made arrivals only; a 60 s coda window fits the short records
+FAST = CodaSettings(
+    bootstrap=40, contaminant_phases=(), coda_window_s=(3.0, 60.0), trend_model="exponential"
+)
 
 
 def make_geometry(n=10, aperture_km=25.0, kind="rings"):
@@ -74,8 +78,9 @@ def make_record(
     pcoda_amp=1.0,
     noise_amp=0.05,
     pulse_amp=1.5,
+    pre_s=PRE_S,
 ):
-    """Synthetic array record (obspy Stream, 0..T_END s after origin).
+    """Synthetic array record (obspy Stream, -pre_s..T_END s after origin).
 
     Background: seeded Gaussian noise (``noise_amp``) everywhere, a P coda from
     the P time decaying as exp(-(t-tP)/150 s) (half coherent at the P
@@ -84,7 +89,9 @@ def make_record(
     PKiKP: Gaussian noise with amplitude envelope ``amp * exp(-rate * t)`` for
     ``0 <= t <= duration`` (1 s cosine tapers), at ``slowness`` s/deg,
     optionally restricted to ``band`` (Hz); with ``rise`` (s) the envelope
-    first grows linearly from 20 % to its maximum at ``t = rise``.
+    first grows linearly from 20 % to its maximum at ``t = rise``. ``pre_s``
+    s of noise before the origin (its own generator, so the record after the
+    origin does not depend on it) give the pseudo-phase null windows room.
     """
     rng = np.random.default_rng(seed)
     _, baz, _ = distance_backazimuth(EVENT.latitude, EVENT.longitude, *REF)
@@ -114,6 +121,9 @@ def make_record(
         cenv *= np.clip(tc / 1.0, 0, 1) * np.clip((dur - tc) / 1.0, 0, 1)
         sig = _bandlimited(rng.standard_normal(n), coda.get("band", (0.5, 4.0))) * cenv
         data += _plane(sig, geom, coda.get("slowness", 1.5), baz)
+    npre = round(pre_s * FS)
+    pre = noise_amp * np.random.default_rng(seed + 10**6).standard_normal((nel, npre))
+    data = np.hstack([pre, data])
     st = Stream()
     for i, code in enumerate(geom.codes):
         net, sta, loc, cha = code.split(".")
@@ -125,7 +135,7 @@ def make_record(
                 "location": loc,
                 "channel": cha,
                 "delta": DT,
-                "starttime": EVENT.origin,
+                "starttime": EVENT.origin - npre * DT,
             },
         )
     return st
@@ -306,7 +316,7 @@ def test_input_errors(geom):
         analyse_coda(st[:3], geom, EVENT, ARRIVALS, "b", (1, 2), FAST)
     with pytest.raises(ValueError, match="noise window"):
         analyse_coda(
-            st, geom, EVENT, ARRIVALS, "b", (1, 2), CodaSettings(noise_window_s=(-500, -400))
+            st, geom, EVENT, ARRIVALS, "b", (1, 2), CodaSettings(noise_window_s=(-1000, -900))
         )
     with pytest.raises(ConfigError, match=r"'coda\.bogus': unknown key"):
         CodaSettings.from_dict({"bogus": 1})
@@ -427,7 +437,7 @@ def align_record(geom):
 
 
 def _analyse(st, geom, alignment=None):
-    s = CodaSettings(bootstrap=0, trend_model="loglinear")
+    s = FAST.replace(bootstrap=0, trend_model="loglinear")
     return analyse_coda(st, geom, EVENT, ARRIVALS, "1-2Hz", (1.0, 2.0), s, 0, alignment)
 
 

@@ -17,8 +17,9 @@ rule coda:
     conda:
         "../../envs/corephase.yaml"
     params:
-        # model and the detection's alignment keys: coda beams align as the detection does
-        **section_params(("model", "seed", "bands", "coda")),
+        # model and the detection's alignment keys: coda beams align as the detection does;
+        # preprocess.taper_fraction: no coda window uses the tapered record ends
+        **section_params(("model", "seed", "bands", "preprocess", "coda")),
         config_stack={
             "stack": {
                 "detection": {

@@ -17,6 +17,31 @@ TREND_MODELS = ("exponential", "powerlaw", "loglinear")
 BEAM_TYPES = ("beam", "stack")
 NOISE_REFERENCES = ("first_arrival", "origin")
 CI_METHODS = ("percentile", "centred")
+#: Arrivals masked in every coda window (TauP names): depth phases of the
+#: studied phases and the other body waves of a teleseismic record.
+CONTAMINANT_PHASES = (
+    "P",
+    "pP",
+    "sP",
+    "PP",
+    "PcP",
+    "pPcP",
+    "sPcP",
+    "ScP",
+    "pScP",
+    "sScP",
+    "PKiKP",
+    "pPKiKP",
+    "sPKiKP",
+    "PKIKP",
+    "pPKIKP",
+    "sPKIKP",
+    "PKP",
+    "S",
+    "SS",
+    "ScS",
+    "SKS",
+)
 
 _NON_NEGATIVE = (
     "peak_search_s",
@@ -31,6 +56,7 @@ _NON_NEGATIVE = (
     "pkikp_like_max_s_deg",
     "cluster_distance_deg",
     "cluster_depth_km",
+    "null_step_s",
 )
 
 
@@ -72,14 +98,24 @@ class CodaSettings(Settings):
         PKiKP-like slowness, s/deg.
     cluster_distance_deg, cluster_depth_km
         Event-cluster thresholds of the coda comparisons (great-circle degrees, km).
+    false_positive_rate, null_step_s
+        Level (alpha) of the significance call against the null of pseudo-phase
+        windows of the same record, placed every ``null_step_s`` s.
+    arrival_mask_s, min_window_fraction, contaminant_phases
+        Window (s relative to each predicted arrival) masked in every coda
+        measurement; least unmasked fraction of a pre-phase or coda window;
+        TauP phases predicted and masked besides the given arrivals.
+    noise_floor
+        Floor (fraction of the noise power) of the noise-corrected coda
+        vespagram, for its logarithm only.
     """
 
     phases: tuple[str, ...] = ("PcP", "ScP", "PKiKP")
     main_phase: str = "PKiKP"
     noise_window_s: tuple[float, float] = (-100.0, -10.0)
     prephase_window_s: tuple[float, float] = (-60.0, -5.0)
-    coda_window_s: tuple[float, float] = (3.0, 60.0)
-    trend_model: str = "exponential"
+    coda_window_s: tuple[float, float] = (3.0, 150.0)
+    trend_model: str = "powerlaw"
     confidence: float = 0.95
     bootstrap: int = 30
     envelope_smooth_s: float = 1.0
@@ -99,10 +135,16 @@ class CodaSettings(Settings):
     pkikp_like_max_s_deg: float = 2.0
     cluster_distance_deg: float = 1.0
     cluster_depth_km: float = 20.0
+    false_positive_rate: float = 0.05
+    null_step_s: float = 10.0
+    arrival_mask_s: tuple[float, float] = (-3.0, 10.0)
+    min_window_fraction: float = 0.5
+    contaminant_phases: tuple[str, ...] = CONTAMINANT_PHASES
 
     def __post_init__(self):
         self._set("phases", tuple(str(p) for p in self.phases))
-        for key in ("prephase_window_s", "coda_window_s", "noise_window_s"):
+        self._set("contaminant_phases", tuple(str(p) for p in self.contaminant_phases))
+        for key in ("prephase_window_s", "coda_window_s", "noise_window_s", "arrival_mask_s"):
             self._set(key, tuple(float(x) for x in getattr(self, key)))
         self._set("vespa_slowness_s_deg", tuple(float(x) for x in self.vespa_slowness_s_deg))
         self._check_choices()
@@ -133,7 +175,7 @@ class CodaSettings(Settings):
                 )
 
     def _check_windows(self):
-        for key in ("prephase_window_s", "coda_window_s", "noise_window_s"):
+        for key in ("prephase_window_s", "coda_window_s", "noise_window_s", "arrival_mask_s"):
             w = getattr(self, key)
             if len(w) != 2 or not w[0] < w[1]:
                 raise ConfigError(
@@ -154,8 +196,13 @@ class CodaSettings(Settings):
             )
 
     def _check_numbers(self):
-        if not 0 < float(self.confidence) < 1:
-            raise ConfigError(f"config key 'coda.confidence': {self.confidence} not in (0, 1)")
+        for key in ("confidence", "false_positive_rate"):
+            if not 0 < float(getattr(self, key)) < 1:
+                raise ConfigError(f"config key 'coda.{key}': {getattr(self, key)} not in (0, 1)")
+        if not 0 < float(self.min_window_fraction) <= 1:
+            raise ConfigError("config key 'coda.min_window_fraction': must be in (0, 1]")
+        if not float(self.null_step_s) > 0:
+            raise ConfigError("config key 'coda.null_step_s': must be > 0")
         if self.trend_block_s is not None and not float(self.trend_block_s) > 0:
             raise ConfigError("config key 'coda.trend_block_s': must be > 0 or null")
         if int(self.bootstrap) < 0:

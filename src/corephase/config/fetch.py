@@ -20,7 +20,7 @@ class WindowSettings(Settings):
     """
 
     start_phase: str = "P"
-    start_offset_s: float = -120.0
+    start_offset_s: float = -600.0
     end_phase: str = "PKIIKP"
     end_offset_s: float = 180.0
     start_fallback_phase: str | None = "Pdiff"

@@ -4,8 +4,9 @@ All functions take the ``arrays`` dict returned by
 :func:`corephase.analysis.coda.analyse_coda` (or loaded with
 :func:`corephase.analysis.coda.load_coda_arrays`) and write a figure with
 :func:`corephase.plotting.style.save_figure`. Times are seconds relative to
-each phase's theoretical arrival; amplitudes are log10 of the noise-corrected
-envelope normalised at the phase peak. Each function returns the
+each phase's theoretical arrival; amplitudes are log10 of the envelope beam
+(raw, no noise correction or floor) over its value at the phase peak; the
+noise level is drawn as a line. Each function returns the
 :class:`matplotlib.figure.Figure` it wrote.
 """
 
@@ -36,7 +37,7 @@ def _window(cur, key):
     return (t[mask].min(), t[mask].max()) if mask.any() else None
 
 
-def plot_phase_envelopes(arrays: dict, path, synthetic: bool = False, xlim=(-70.0, 70.0)):
+def plot_phase_envelopes(arrays: dict, path, synthetic: bool = False, xlim=(-70.0, 160.0)):
     """(a) Normalised log envelope beams of all phases overlaid, time relative to each phase.
 
     Raises
@@ -47,7 +48,7 @@ def plot_phase_envelopes(arrays: dict, path, synthetic: bool = False, xlim=(-70.
     phases = arrays.get("phases") or {}
     if not phases:
         raise ValueError("no phase envelopes to plot (all phases failed QC?)")
-    fig = Figure(figsize=(8, 4.5))
+    fig = Figure(figsize=(9, 4.5), layout="constrained")
     ax = fig.add_subplot(111)
     for ph, cur in phases.items():
         t = np.asarray(cur["t"])
@@ -57,18 +58,23 @@ def plot_phase_envelopes(arrays: dict, path, synthetic: bool = False, xlim=(-70.
     ax.set_xlim(*xlim)
     ax.set_ylim(bottom=-3.5, top=0.3)
     ax.set_xlabel("time relative to theoretical phase arrival (s)")
-    ax.set_ylabel("log10 normalised envelope (noise-corrected)")
-    ax.legend(loc="upper right", fontsize=8)
+    ax.set_ylabel("log10 envelope / phase peak")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     ax.set_title(_title(arrays, "Envelope beams", synthetic), fontsize=10)
-    fig.tight_layout()
     save_figure(fig, path)
     return fig
 
 
 def plot_coda_fit(arrays: dict, path, phase: str | None = None, synthetic: bool = False):
-    """(b) One phase's envelope with pre-phase fit, extrapolation, coda window and excess.
+    """(b) One phase's envelope with the background reference, coda window and the numbers.
 
-    ``phase`` defaults to the main phase in ``arrays["meta"]``.
+    The raw envelope beam (no floor) is drawn with the pre-phase trend, its
+    extrapolation, the noise level (a line) and the reference ``max(trend,
+    noise)`` the coda excess is measured against; windows masked around
+    predicted arrivals (depth phases, ...) are shaded and named. Decay and
+    duration are printed with units or the reason they are missing; the
+    significance is a sentence. ``phase`` defaults to the main phase in
+    ``arrays["meta"]``.
     """
     phase = phase or arrays.get("meta", {}).get("main_phase", "PKiKP")
     cur = (arrays.get("phases") or {}).get(phase)
@@ -78,58 +84,131 @@ def plot_coda_fit(arrays: dict, path, phase: str | None = None, synthetic: bool 
     pre, coda = cur["prephase_window_s"], cur["coda_window_s"]
     lo, hi = pre[0] - 15.0, coda[1] + 15.0
     m = (t >= lo) & (t <= hi)
-    fig = Figure(figsize=(8, 4.5))
+    fig = Figure(figsize=(10, 4.8), layout="constrained")
     ax = fig.add_subplot(111)
-    ax.plot(t[m], np.asarray(cur["log10_env"])[m], color="0.5", lw=0.7, label="envelope")
+    ax.plot(t[m], np.asarray(cur["log10_env"])[m], color="0.6", lw=0.6, label="envelope beam")
     sm = np.asarray(cur["log10_env_smooth"])
-    ax.plot(t[m], sm[m], color=_COLORS.get(phase, "k"), lw=1.2, label="smoothed")
-    tr = np.asarray(cur["log10_trend"])
-    fit = (t >= pre[0]) & (t <= pre[1])
-    ext = (t > pre[1]) & (t <= coda[1])
-    ax.plot(t[fit], tr[fit], "k-", lw=1.5, label="pre-phase trend fit")
-    ax.plot(t[ext], tr[ext], "k--", lw=1.2, label="extrapolation")
-    dt_ = np.asarray(cur.get("decay_fit_t", []))
-    if dt_.size:
-        ax.plot(dt_, np.asarray(cur["decay_fit_log10"]), "m-", lw=1.2, label="coda decay fit")
-    nl = cur.get("log10_noise_level")
-    if nl is not None and np.isfinite(nl):
-        ax.axhline(nl, color="tab:orange", lw=0.8, ls=":", label="pre-event noise level")
-    ax.axvspan(pre[0], pre[1], color="tab:blue", alpha=0.08, label="pre-phase window")
-    ax.axvspan(coda[0], coda[1], color="tab:red", alpha=0.08, label="coda window")
-    exc = _num(cur.get("coda_excess"))
-    ci = [_num(v) for v in (cur.get("coda_excess_ci") or (None, None))]
-    sig = cur.get("coda_significant", False)
-    conf = arrays.get("meta", {}).get("confidence", 0.95)
-    txt = (
-        f"coda excess {exc:.2f} [{ci[0]:.2f}, {ci[1]:.2f}] ({conf:.0%} CI)\n"
-        f"{'significant' if sig else 'not significant'} (lower bound > 1)\n"
-        f"duration {_num(cur.get('duration_s')):.1f} s, "
-        f"decay {_num(cur.get('decay_rate_per_s')):.3f} 1/s"
-    )
-    ax.text(
-        0.99,
-        0.97,
-        txt,
-        transform=ax.transAxes,
-        ha="right",
-        va="top",
-        fontsize=8,
-        bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "0.7"},
-    )
+    ax.plot(t[m], sm[m], color=_COLORS.get(phase, "k"), lw=1.2, label="smoothed in windows")
+    _background_lines(ax, t, cur, pre, coda)
+    _masked_spans(ax, cur, lo, hi)
+    ax.axvspan(pre[0], pre[1], color="tab:blue", alpha=0.07, label="pre-phase window")
+    ax.axvspan(coda[0], coda[1], color="tab:red", alpha=0.07, label="coda window")
     ax.set_xlim(lo, hi)
-    ax.set_ylim(
-        bottom=max(np.nanmin(sm[m]) - 0.5, -5.0) if np.isfinite(sm[m]).any() else -4, top=0.3
-    )
+    env = np.asarray(cur["log10_env"])[m]
+    bottom = np.nanpercentile(env, 1) - 0.3 if np.isfinite(env).any() else -4.0
+    ax.set_ylim(bottom=bottom, top=0.3)
     ax.set_xlabel(f"time relative to theoretical {phase} (s)")
-    ax.set_ylabel("log10 normalised envelope (noise-corrected)")
-    ax.legend(loc="lower left", fontsize=7, ncol=2)
+    ax.set_ylabel("log10 envelope / phase peak")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, frameon=False)
+    conf = arrays.get("meta", {}).get("confidence", 0.95)
     ax.set_title(_title(arrays, f"{phase} coda", synthetic), fontsize=10)
-    fig.tight_layout()
+    fig.text(0.01, 0.0, coda_summary(cur, conf), fontsize=7.5, va="bottom", ha="left")
+    fig.get_layout_engine().set(rect=(0, 0.16, 1, 0.84))
     save_figure(fig, path)
     return fig
 
 
-def _overlay_curves(ax, curves, phase: str, xlim=(-30.0, 70.0)) -> int:
+def _background_lines(ax, t, cur, pre, coda) -> None:
+    """Trend fit, extrapolation, noise level and the reference of the excess."""
+    tr = np.asarray(cur["log10_trend"])
+    fit = (t >= pre[0]) & (t <= pre[1])
+    ext = (t > pre[1]) & (t <= coda[1])
+    ax.plot(t[fit], tr[fit], "k-", lw=1.4, label="pre-phase trend fit")
+    ax.plot(t[ext], tr[ext], "k--", lw=1.0, label="trend extrapolated")
+    if "log10_reference" in cur:
+        ref = np.asarray(cur["log10_reference"])
+        ax.plot(t[ext], ref[ext], color="tab:purple", lw=1.4, label="reference max(trend, noise)")
+    nl = _num(cur.get("log10_noise_level"))
+    if np.isfinite(nl):
+        ax.axhline(nl, color="tab:orange", lw=1.0, ls=":", label="pre-event noise level")
+    dt_ = np.asarray(cur.get("decay_fit_t", []))
+    if dt_.size:
+        ax.plot(dt_, np.asarray(cur["decay_fit_log10"]), "m-", lw=1.2, label="coda decay fit")
+
+
+def _masked_spans(ax, cur, lo, hi) -> None:
+    """Shade and name the windows masked around predicted arrivals."""
+    first = True
+    for name, m0, m1 in cur.get("masked_phases") or []:
+        if m1 < lo or m0 > hi:
+            continue
+        ax.axvspan(
+            m0,
+            m1,
+            color="0.4",
+            alpha=0.25,
+            lw=0,
+            label="masked predicted arrival" if first else None,
+        )
+        ax.text(
+            0.5 * (m0 + m1),
+            0.98,
+            name,
+            transform=ax.get_xaxis_transform(),
+            rotation=90,
+            ha="center",
+            va="top",
+            fontsize=6.5,
+            color="0.2",
+        )
+        first = False
+
+
+def coda_summary(cur: dict, confidence: float = 0.95) -> str:
+    """The numbers of one phase's coda as plain sentences (units, or why they are missing)."""
+    exc = _num(cur.get("coda_excess"))
+    lo, hi = _num(cur.get("coda_excess_lo")), _num(cur.get("coda_excess_hi"))
+    p, thr = _num(cur.get("coda_p_value")), _num(cur.get("coda_threshold"))
+    nnull = cur.get("null_windows") or 0
+    lines = []
+    if np.isfinite(exc):
+        ci = f" ({confidence:.0%} interval {lo:.2f} to {hi:.2f})" if np.isfinite(lo) else ""
+        unm = _num(cur.get("coda_excess_unmasked"))
+        unm_txt = f"; {unm:.2f} without masking predicted arrivals" if np.isfinite(unm) else ""
+        lines.append(f"Coda energy is {exc:.2f} times the background{ci}{unm_txt}.")
+    else:
+        lines.append(f"Coda excess not measured: {cur.get('excess_reason') or 'no reason given'}.")
+    if cur.get("coda_significant"):
+        lines.append(
+            f"The coda is significant: only a fraction {p:.3f} of {nnull} coda-free windows of "
+            f"this record reach this excess (threshold {thr:.2f})."
+        )
+    elif np.isfinite(p):
+        why = cur.get("significance_reason") or ""
+        lines.append(
+            f"The coda is not significant: a fraction {p:.3f} of {nnull} coda-free windows of "
+            f"this record reach this excess"
+            + (f" ({why})." if why else f" (threshold {thr:.2f}).")
+        )
+    else:
+        lines.append(f"Significance not assessed: {cur.get('significance_reason') or 'no null'}.")
+    lines.append(_shape_sentence(cur))
+    return "\n".join(lines)
+
+
+def _shape_sentence(cur: dict) -> str:
+    """Duration and decay with units, or the reason each is missing."""
+    dur = _num(cur.get("duration_s"))
+    if np.isfinite(dur):
+        cens = (
+            " (still above background at the window end)" if cur.get("duration_censored") else ""
+        )
+        d_txt = f"Duration {dur:.1f} s after the phase{cens}"
+        if not cur.get("coda_detected", True):
+            d_txt = f"No coda detected (the main pulse lasts {dur:.1f} s){cens}"
+    else:
+        d_txt = f"Duration not measured ({cur.get('duration_reason') or 'no reason given'})"
+    b = _num(cur.get("decay_rate_per_s"))
+    if np.isfinite(b):
+        qc = _num(cur.get("coda_qc"))
+        q_txt = f", Qc {qc:.0f}" if np.isfinite(qc) else ""
+        b_txt = f"decay rate {b:.4f} 1/s{q_txt}."
+    else:
+        b_txt = f"decay not measured ({cur.get('decay_reason') or 'no reason given'})."
+    return f"{d_txt}; {b_txt}"
+
+
+def _overlay_curves(ax, curves, phase: str, xlim=(-30.0, 160.0)) -> int:
     """Plot one phase's smoothed log envelopes of ``(label, arrays)`` pairs on ``ax``.
 
     Records without a curve for ``phase`` are skipped; returns how many were drawn.
@@ -173,8 +252,8 @@ def plot_overlay_panels(panels, phase: str, band_name: str, path, synthetic: boo
         ax.set_ylim(-3.5, 0.3)
         ax.set_title(title, fontsize=8)
         ax.set_xlabel(f"time after {phase} (s)")
-        ax.set_ylabel("log10 normalised envelope")
-        ax.legend(fontsize=6, loc="upper right")
+        ax.set_ylabel("log10 envelope / phase peak")
+        ax.legend(fontsize=6, loc="upper center", bbox_to_anchor=(0.5, -0.25), frameon=False)
     for ax in axes[len(panels) :]:
         if panels:
             ax.axis("off")
@@ -189,7 +268,7 @@ def plot_cluster_overlay(
     labels=None,
     phase: str | None = None,
     synthetic: bool = False,
-    xlim=(-30.0, 70.0),
+    xlim=(-30.0, 160.0),
 ):
     """(c) One phase's envelope beams for the events of one cluster at one array.
 
@@ -206,7 +285,7 @@ def plot_cluster_overlay(
         else [a.get("meta", {}).get("event_id", str(i)) for i, a in enumerate(arrays_list)]
     )
     phase = phase or arrays_list[0].get("meta", {}).get("main_phase", "PKiKP")
-    fig = Figure(figsize=(8, 4.5))
+    fig = Figure(figsize=(9, 4.5), layout="constrained")
     ax = fig.add_subplot(111)
     n = _overlay_curves(ax, zip(labels, arrays_list, strict=False), phase, xlim)
     if n == 0:
@@ -215,12 +294,11 @@ def plot_cluster_overlay(
     ax.set_xlim(*xlim)
     ax.set_ylim(-3.5, 0.3)
     ax.set_xlabel(f"time relative to theoretical {phase} (s)")
-    ax.set_ylabel("log10 normalised envelope (smoothed)")
-    ax.legend(loc="upper right", fontsize=7)
+    ax.set_ylabel("log10 smoothed envelope / phase peak")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, frameon=False)
     m0 = arrays_list[0].get("meta", {})
     t = f"{phase} cluster overlay: {m0.get('array', '?')} {m0.get('band_label', '')}, {n} events"
     ax.set_title(("[synthetic] " + t) if synthetic else t, fontsize=10)
-    fig.tight_layout()
     save_figure(fig, path)
     return fig
 

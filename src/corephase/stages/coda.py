@@ -42,15 +42,19 @@ def coda_pair(pair_json, band_paths: dict, config: dict, out_table, out_arrays: 
     and, per band, an ``.npz`` with the normalised envelope beams, trend fits
     and coda vespagram used by the figures (``out_arrays`` maps band -> path).
     ``config`` needs ``seed``, ``bands`` and ``coda``; ``model`` and
-    ``stack.detection`` set the alignment (:func:`coda_alignment`).
+    ``stack.detection`` set the alignment (:func:`coda_alignment`);
+    ``preprocess.taper_fraction`` gives the taper at each record end, which
+    no coda window uses.
     """
     import pandas as pd
 
     from corephase.analysis.coda import analyse_coda, save_coda_arrays
     from corephase.config.coda import CodaSettings
+    from corephase.config.preprocess import PreprocessSettings
     from corephase.sources.synthetic import pair_seed
 
     settings = CodaSettings.from_dict(config["coda"])
+    taper = PreprocessSettings.from_dict(config.get("preprocess", {})).taper_fraction
     pair, event, geom, arrivals = load_pair(pair_json)
     tables: list[pd.DataFrame] = []
     ok = pair["status"] in ("ok", "partial") and geom is not None
@@ -71,6 +75,7 @@ def coda_pair(pair_json, band_paths: dict, config: dict, out_table, out_arrays: 
                     settings,
                     seed,
                     alignment,
+                    taper_s=_taper_s(st, taper),
                 )
             except ValueError as err:  # e.g. no pre-P noise in the record window
                 log.warning("coda %s: not measured: %s", band["name"], err)
@@ -83,3 +88,11 @@ def coda_pair(pair_json, band_paths: dict, config: dict, out_table, out_arrays: 
     table = with_status(table, pair)
     write_table(table, out_table)
     return table
+
+
+def _taper_s(stream, fraction: float) -> float:
+    """Length (s) of the band-pass taper at each end of ``stream`` (ObsPy ``taper``)."""
+    if not len(stream):
+        return 0.0
+    tr = stream[0]
+    return float(fraction) * tr.stats.npts * tr.stats.delta

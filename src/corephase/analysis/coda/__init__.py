@@ -2,12 +2,13 @@
 
 For one array, one event and one frequency band this module forms envelope
 beams along the theoretical slowness of each configured phase (PcP, ScP,
-PKiKP, ...), removes the pre-event noise power, normalises them at the phase
-peak, fits the background trend *before* each phase, extrapolates it over the
-coda window and measures
+PKiKP, ...), measures the pre-event noise power, fits the background trend
+*before* each phase, extrapolates it over the coda window (with predicted
+arrivals such as depth phases masked) and measures
 
-- the **coda excess**: observed coda energy over the extrapolated trend energy,
-  with a station-bootstrap confidence interval and a significance flag;
+- the **coda excess**: observed coda energy over the larger of the
+  extrapolated trend and the noise, with a bootstrap interval, a p-value
+  against coda-free windows of the same record and a significance flag;
 - the **coda shape**: duration, decay rate (and coda Qc at the band centre),
   delay and size of the coda maximum (rise-then-decay shapes), and ratios of
   these between the main phase (PKiKP) and the reference phases (PcP, ScP);
@@ -49,84 +50,66 @@ Processing of one beam
    reduced ~1/N); ``"stack"`` is the mean of the element envelopes
    (:func:`corephase.signal.stacking.envelope_stack`, incoherent: sees all energy).
    Both are smoothed by a boxcar of ``envelope_smooth_s``.
-3. Noise correction: ``P_c(t) = max(E(t)^2 - N0, floor * N0)`` where ``N0`` is
-   the mean envelope power of the same beam in the noise window and ``floor``
-   is ``noise_floor`` (default 0.01). Amplitude ``A(t) = sqrt(P_c(t))``.
-4. Normalisation by the maximum of ``A`` within ``+-peak_search_s`` of the
-   theoretical time.
-5. Pre-phase trend: the shape of the background is fitted in the pre-phase
-   window with ``trend_model``:
-
-   - ``"loglinear"``: ``ln A = c + b t`` by least squares on ``ln A``;
-   - ``"exponential"``: ``A^2 = exp(2c + 2bt)`` by least squares on the power
-     (emphasises the stronger samples; started from the log-linear fit);
-   - ``"powerlaw"``: ``ln A = c + p ln(T + t)`` with ``T + t`` the lapse time
-     after origin (P-coda style decay).
-
-   The level ``c`` is then reset so that the trend has the same mean energy as
-   the data in the pre-phase window. This removes the bias of log-domain fits
-   to fluctuating envelopes (the mean of ``ln A^2`` of a random signal lies
-   below ``ln`` of its mean power), so that a coda that just continues the
-   background gives an excess of 1 on average.
-6. Coda excess ``X = sum_coda A^2 / sum_coda A_trend^2`` over the coda window.
-7. Shape on the envelope additionally smoothed over ``coda_smooth_s`` (power
-   average): the coda maximum is searched in the coda window
-   (``coda_peak_delay_s``, ``coda_rise_db`` = its level over the level at the
-   start of the coda window). The coda *ends* at the first time after the
-   coda maximum when the envelope is at or below the trend or the noise
-   threshold, both with the power factor ``duration_factor``
-   (default 2: corrected power ``<= 2 * trend power`` or raw beam power
-   ``<= 2 * N0``, i.e. coda power down to the background power). The coda
-   maximum counts as coda (``coda_detected``) when it exceeds trend and noise
-   by ``detect_factor`` (default 4, 6 dB). ``duration_s`` is
-   that time after the theoretical phase time. When the coda is not detected
-   the duration is that of the main pulse, searched from the main peak on the
-   less smoothed envelope. The duration depends on the extrapolated trend;
-   its interval includes that uncertainty (see below). If the envelope never
-   returns within the window the duration is the window end and
-   ``duration_censored`` is True.
-8. Decay: ``ln A + gamma ln(T + t) = c - b t`` fitted by least squares from
-   half a ``coda_smooth_s`` after the coda maximum (starting exactly at a
-   maximum biases the slope high) to the last sample still ``detect_factor``
-   above trend and noise, less ``envelope_smooth_s + 1/bandwidth`` (the blur
-   of the band-pass and smoothing),
-   with ``gamma = coda_gamma`` fixed (default 0: pure exponential; 1 for
-   body-wave geometrical spreading in the Aki-Chouet model
-   ``A(t) ~ t^-gamma exp(-pi f t / Qc)``). ``decay_rate_per_s = b`` (amplitude
-   decay rate, 1/s) and ``coda_qc = Qc = pi f_c / b`` with ``f_c`` the arithmetic centre
-   of the band. Needs ``min_decay_fit_s`` seconds of coda, else NaN.
+3. Noise level: ``N0`` is the mean beam power of the same beam in the noise
+   window, clipped to samples no taper of the record touches (``taper_s``
+   from ``preprocess.taper_fraction``; the default record window starts at
+   P - 600 s so the 5 % taper lies before it).
+4. Normalisation (plots only) by the beam power at its maximum within
+   ``+-peak_search_s`` of the theoretical time; the excess is a ratio of raw
+   powers and does not depend on it. No floor is applied anywhere.
+5. Masks: every other predicted arrival (the pair's arrivals plus
+   ``contaminant_phases`` from TauP: depth phases pPKiKP, sPKiKP, pPcP, ...,
+   and PP, S, SS, ScS, PKP, ...) is masked over ``arrival_mask_s``. The
+   primary numbers use the masked windows; ``coda_excess_unmasked``,
+   ``duration_s_unmasked`` and ``coda_p_value_unmasked`` are the same
+   measurement without masks. A window masked beyond ``min_window_fraction``
+   gives NaN with ``excess_reason``.
+6. Background: the pre-phase trend ``T`` of the raw beam power (smoothed
+   inside the window over ``coda_smooth_s``) with ``trend_model``
+   (``powerlaw`` in lapse time by default; ``exponential``, ``loglinear``),
+   never rising (slope clipped at 0), its level reset to the mean pre-phase
+   power. The reference is ``R(t) = max(T(t), N0)``: noise after a trend
+   that decays below it is not counted as coda.
+7. Coda excess ``X = sum_coda E^2 / sum_coda R`` (about 1 for a coda that
+   only continues the background or the noise).
+8. Shape on the power smoothed inside each window: the coda maximum
+   (``coda_peak_delay_s``, ``coda_rise_db`` over the start of the window)
+   counts as coda (``coda_detected``) when above ``detect_factor`` x R; the
+   coda ends at the first unmasked sample after it at or below
+   ``duration_factor`` x R. Without a detected coda the duration is that of
+   the main pulse. ``duration_s`` is that time after the theoretical phase
+   time, never negative; ``duration_censored`` when the window ends first.
+9. Decay: ``ln A + gamma ln(T + t) = c - b t`` on the noise-corrected
+   amplitude ``A = sqrt(E^2 - N0)`` of unmasked samples from half a
+   ``coda_smooth_s`` after the coda maximum to the last sample still
+   ``detect_factor`` above R, less ``envelope_smooth_s + 1/bandwidth``;
+   ``decay_rate_per_s = b`` and ``coda_qc = pi f_c / b``. Missing values
+   carry ``decay_reason`` / ``coda_qc_reason``.
 
 Uncertainties and significance
 ------------------------------
 All numbers are recomputed for ``bootstrap`` replicates
 (``corephase.utils.random.component_rng(seed)``; the same draws for all phases
-and the vespagram, so ratios are paired). Each replicate
+and the vespagram, so ratios are paired). Each replicate resamples the array
+elements with replacement and rebuilds the beams, refits the trend to the
+trend plus moving-block resampled residuals (blocks of ``trend_block_s``) and
+block-resamples the coda samples. Intervals (``*_lo``, ``*_hi``) are
+percentile intervals at ``confidence`` (percentiles of a positive quantity
+are those of its logarithm); an interval with fewer than half of the
+replicates measurable is NaN and ``interval_reason`` says why. Because R is
+at least N0 and T never rises, excess replicates are bounded.
 
-- resamples the array elements with replacement and rebuilds the envelope
-  beams (across-array scatter), and
-- refits the pre-phase trend to the trend plus moving-block resampled
-  residuals (blocks of ``trend_block_s``, default ``envelope_smooth_s +
-  coda_smooth_s + 2/bandwidth``): the extrapolation of a trend fitted to a
-  fluctuating envelope is the dominant uncertainty of the excess and the
-  station bootstrap alone does not see it; and
-- resamples the coda-window energy in moving blocks of the same length (the
-  time fluctuation of the coda window itself; conservative for strongly
-  decaying codas, whose significance is not in doubt).
-
-Intervals (columns ``*_lo``, ``*_hi``) are percentile intervals at
-``confidence`` (default 0.95: 2.5 and 97.5 percentiles). Resampled
-*coherent* beams are biased: an element drawn twice adds its incoherent noise
-coherently, so replicates carry about twice the incoherent power and a
-coherent coda looks weaker; the percentile interval of ``coda_excess`` then
-lies low and can exclude a large point estimate. This is conservative for
-the significance test. ``ci_method="centred"`` moves the interval of
-``coda_excess`` and ``coda_slowness_fraction`` so that the replicate median
-falls on the estimate; it is *not* the default because in records without
-scattering it turns chance high estimates into false detections. The
-coda is **significant** when the lower bound of the coda-excess interval is
-above 1 (``coda_excess_lo > 1``), i.e. a one-sided test at level
-``(1 - confidence) / 2`` (2.5 % by default); in synthetic records without
-scattering 0 of 36 phases came out significant (seeded test records).
+Significance is calibrated on the pair's own record
+(:mod:`.nulls`): the same masked excess at pseudo-phase times whose
+peak-search and coda windows are clear of every predicted arrival gives the
+null distribution; ``coda_p_value`` is ``(1 + #{null >= X}) / (1 + n)`` and
+``coda_threshold`` the excess needed at ``false_positive_rate`` (alpha,
+default 0.05). ``coda_significant`` needs ``p <= alpha`` and, with a
+bootstrap, ``coda_excess_lo > 1`` (the null windows, mostly pre-P noise, do
+not see the trend-extrapolation uncertainty that the bootstrap does).
+Measured: on 20 synthetic worlds with depth phases, a long P coda and no
+scattering, 0 calls (2 of 6 checked would pass the null test alone); the
+real YKA PKiKP coda is not significant at 1-2 and 2-3 Hz.
 
 Filter ringing: a strong impulsive phase rings through a narrow band-pass
 (4-corner zero-phase 1-2 Hz: about 1.5 % of the peak amplitude at +3 s, 0.3 %

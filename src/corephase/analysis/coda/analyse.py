@@ -8,7 +8,13 @@ import numpy as np
 import pandas as pd
 
 from corephase.analysis.coda.beams import BeamAlignment, envelope_beams
-from corephase.analysis.coda.measure import CI_KEYS, Record, measure_envelope
+from corephase.analysis.coda.contaminants import (
+    arrival_mask,
+    contaminating_list,
+    predicted_arrivals,
+)
+from corephase.analysis.coda.measure import CI_KEYS, REASON_KEYS, Record, measure_envelope
+from corephase.analysis.coda.nulls import null_excesses, null_test, pseudo_phase_times
 from corephase.analysis.coda.resampling import Draws, bootstrap_ci, safe_ratio
 from corephase.analysis.coda.vespagram import coda_vespagram
 from corephase.config.coda import CodaSettings
@@ -28,7 +34,7 @@ class _Job:
     rec: Record
     geometry: object
     event: object
-    arrivals: dict
+    arrivals: dict  # the given arrivals and the predicted contaminating ones
     band_label: str
     baz: float
     settings: CodaSettings
@@ -46,6 +52,7 @@ def analyse_coda(
     settings: CodaSettings | None = None,
     seed: int = 0,
     alignment: BeamAlignment | None = None,
+    taper_s: float = 0.0,
 ):
     """Coda excess, shape and slowness of core phases for one event, array and band.
 
@@ -77,22 +84,31 @@ def analyse_coda(
     alignment : BeamAlignment, optional
         Wavefront and statics of the beams (default: plane wave, no statics);
         give the detection's so that coda beams and detections agree.
+    taper_s : float
+        Length (s) of the taper at each end of the record (preprocessing):
+        no window (noise, pre-phase, coda, null) uses tapered samples.
 
     Returns
     -------
     table : pandas.DataFrame
         One row per configured phase with the measurements, their bootstrap
-        intervals (``*_lo``, ``*_hi``), ``coda_significant`` and a ``qc``
-        column (empty when fine, else the reason the row has NaNs). The
+        intervals (``*_lo``, ``*_hi``), the unmasked values
+        (``*_unmasked``), ``coda_p_value``, ``coda_threshold``,
+        ``null_windows``, ``coda_significant``, the reason columns
+        (``excess_reason``, ``duration_reason``, ``decay_reason``,
+        ``coda_qc_reason``, ``significance_reason``, ``interval_reason``) and
+        a ``qc`` column (empty when fine, else why the row has NaNs). The
         main-phase row also holds the coda-slowness results and the ratios
         ``duration_ratio_<ref>`` and ``decay_ratio_<ref>`` (main over
         reference phase, paired bootstrap intervals).
     arrays : dict
         Curves for plotting (see :mod:`corephase.plotting.coda`): ``"meta"``;
         ``"phases"`` -> phase -> ``t`` (s relative to the theoretical phase
-        time), ``log10_env`` (normalised, noise-corrected), ``log10_env_smooth``,
-        ``log10_trend`` (fit and extrapolation), window limits, decay fit and
-        the key numbers; ``"vespagram"`` -> ``slowness_s_deg``, ``t``,
+        time), ``log10_env`` (raw beam envelope over its phase peak),
+        ``log10_env_smooth``, ``log10_trend`` (fit and extrapolation),
+        ``log10_reference`` (max of trend and noise), ``arrival_mask``,
+        ``masked_phases``, window limits, decay fit and the key numbers;
+        ``"vespagram"`` -> ``slowness_s_deg``, ``t``,
         ``log10_power`` (normalised coda power of each slowness beam).
 
     Raises
@@ -107,15 +123,17 @@ def analyse_coda(
         raise ValueError(f"band {band_label!r}: corners must satisfy 0 < f1 < f2, got {band_hz}")
     data, dt, t0 = stream_to_matrix(stream, geometry, min_elements=2)
     t_orig = (t0 - event.origin) + dt * np.arange(data.shape[1])
-    _, baz, _ = distance_backazimuth(
+    dist, baz, _ = distance_backazimuth(
         event.latitude, event.longitude, geometry.ref_lat, geometry.ref_lon
     )
-    edge = max(2.0, s.envelope_smooth_s, s.coda_smooth_s)
+    edge = max(2.0, s.envelope_smooth_s, s.coda_smooth_s) + max(float(taper_s), 0.0)
     noise_mask = _noise_mask(t_orig, dt, arrivals, s, edge)
     rec = Record(t_orig, dt, noise_mask, f1, f2, edge)
     draws = Draws.make(seed, int(s.bootstrap), data.shape[0])
     alignment = alignment or BeamAlignment()
-    job = _Job(data, rec, geometry, event, arrivals, band_label, float(baz), s, alignment, draws)
+    extra = predicted_arrivals(event.depth_km, dist, s.contaminant_phases, alignment.model)
+    every = {**extra, **arrivals}
+    job = _Job(data, rec, geometry, event, every, band_label, float(baz), s, alignment, draws)
     return _measure_all(job)
 
 
@@ -127,6 +145,7 @@ def _measure_all(job: _Job) -> tuple[pd.DataFrame, dict]:
     boots: dict[str, dict[str, np.ndarray]] = {}
     for ph in s.phases:
         rows[ph], cur, reps = _analyse_phase(job, ph)
+        _fill_reasons(rows[ph])
         if cur is not None:
             curves[ph] = cur
         if reps is not None:
@@ -158,6 +177,7 @@ def _measure_all(job: _Job) -> tuple[pd.DataFrame, dict]:
         "baz_deg": job.baz,
         "trend_model": s.trend_model,
         "confidence": float(s.confidence),
+        "false_positive_rate": float(s.false_positive_rate),
     }
     return table, {"meta": meta, "phases": curves, "vespagram": vespa}
 
@@ -183,7 +203,12 @@ def _noise_mask(t_orig, dt, arrivals, s: CodaSettings, edge) -> np.ndarray:
 
 
 def _analyse_phase(job: _Job, ph: str):
-    """Row, plot curves (or None) and bootstrap replicates (or None) of one phase."""
+    """Row, plot curves (or None) and bootstrap replicates (or None) of one phase.
+
+    The primary numbers are measured with every other predicted arrival
+    masked (``arrival_mask_s``); ``*_unmasked`` columns hold the same
+    measurement without masks. Both get a p-value from the pair's own null.
+    """
     s, rec = job.settings, job.rec
     row = _base_row(job, ph)
     arr = job.arrivals.get(ph)
@@ -192,7 +217,9 @@ def _analyse_phase(job: _Job, ph: str):
         return row, None, None
     row["phase_time_s"] = float(arr.time)
     row["slowness_s_deg"] = float(arr.slowness_s_deg)
-    row["contaminating_phases"] = _contaminating(job.arrivals, ph, s)
+    row["contaminating_phases"] = contaminating_list(
+        job.arrivals, ph, (s.prephase_window_s[0], s.coda_window_s[1])
+    )
     row["qc"] = _window_qc(job, ph, arr.time)
     if row["qc"]:
         return row, None, None
@@ -203,36 +230,105 @@ def _analyse_phase(job: _Job, ph: str):
         return row, None, None
     aligned = align(job.data, tau, rec.dt)
     env = envelope_beams(aligned, job.draws.weights, rec.dt, s.beam_type, s.envelope_smooth_s)
-    meas, cur = measure_envelope(env[0], rec, arr.time, s)
+    exclude = arrival_mask(rec.t_orig, job.arrivals, ph, s.arrival_mask_s)
+    meas, cur = measure_envelope(env[0], rec, arr.time, s, exclude=exclude)
     row.update(meas)
+    plain, _ = measure_envelope(env[0], rec, arr.time, s)
+    for k in ("coda_excess", "duration_s", "coda_detected"):
+        row[f"{k}_unmasked"] = plain.get(k, np.nan)
+    _add_significance(row, env[0], job, arr.time, exclude)
     if cur is not None:
         cur.update(
             phase_time_s=float(arr.time),
             prephase_window_s=list(s.prephase_window_s),
             coda_window_s=list(s.coda_window_s),
-            log10_noise_level=meas.get("log10_noise_level", np.nan),
-            coda_excess=meas["coda_excess"],
-            duration_s=meas["duration_s"],
-            decay_rate_per_s=meas["decay_rate_per_s"],
+            masked_phases=_masked_phases(job.arrivals, ph, s),
         )
-    if meas.get("qc"):
+    if meas.get("qc") or not np.isfinite(meas["coda_excess"]):
+        _copy_numbers(cur, row)
         return row, cur, None
-    reps = _replicates(env[1:], rec, arr.time, s, job.draws)
-    _add_intervals(row, reps, s)
-    if cur is not None:
-        cur["coda_excess_ci"] = (row["coda_excess_lo"], row["coda_excess_hi"])
-        cur["coda_significant"] = row["coda_significant"]
+    reps = _replicates(env[1:], rec, arr.time, s, job.draws, exclude)
+    _add_intervals(row, reps, s, rec.centre_hz)
+    _decide(row, s)
+    _copy_numbers(cur, row)
     return row, cur, reps
 
 
-def _contaminating(arrivals, ph, s: CodaSettings) -> str:
-    """Other arrivals inside the pre-phase or coda window of ``ph`` (``name@+dt s``)."""
+#: Numbers of a phase row copied into its plot curves.
+_CURVE_NUMBERS = (
+    *REASON_KEYS,
+    "log10_noise_level",
+    "coda_excess",
+    "coda_excess_lo",
+    "coda_excess_hi",
+    "coda_excess_unmasked",
+    "coda_p_value",
+    "coda_threshold",
+    "null_windows",
+    "coda_significant",
+    "significance_reason",
+    "duration_s",
+    "duration_s_lo",
+    "duration_s_hi",
+    "duration_censored",
+    "coda_detected",
+    "decay_rate_per_s",
+    "coda_qc",
+    "coda_qc_reason",
+)
+
+
+def _copy_numbers(cur: dict | None, row: dict) -> None:
+    """Put the row's key numbers into the plot curves (when there are curves)."""
+    if cur is not None:
+        cur.update({k: row.get(k) for k in _CURVE_NUMBERS})
+
+
+def _masked_phases(arrivals, ph, s: CodaSettings) -> list:
+    """``[name, start, end]`` (s relative to ``ph``) of the masks that reach its windows."""
     t_ph = arrivals[ph].time
-    return ",".join(
-        f"{k}@{a.time - t_ph:+.1f}s"
-        for k, a in sorted(arrivals.items(), key=lambda kv: kv[1].time)
-        if k != ph and s.prephase_window_s[0] <= a.time - t_ph <= s.coda_window_s[1]
+    lo, hi = s.prephase_window_s[0], s.coda_window_s[1]
+    out = []
+    for k, a in sorted(arrivals.items(), key=lambda kv: kv[1].time):
+        m0, m1 = a.time - t_ph + s.arrival_mask_s[0], a.time - t_ph + s.arrival_mask_s[1]
+        if k != ph and m1 >= lo and m0 <= hi:
+            out.append([k, float(m0), float(m1)])
+    return out
+
+
+def _add_significance(row: dict, env, job: _Job, phase_time: float, exclude) -> None:
+    """Null p-values of the masked and unmasked excess from pseudo-phase windows of the record."""
+    s, rec = job.settings, job.rec
+    taus = pseudo_phase_times(rec, job.arrivals, phase_time, s)
+    every = arrival_mask(rec.t_orig, job.arrivals, None, s.arrival_mask_s)
+    null_m = null_excesses(env, rec, taus, every, s)
+    null_u = null_excesses(env, rec, taus, None, s)
+    alpha = float(s.false_positive_rate)
+    p, thr, why = null_test(row["coda_excess"], null_m, alpha)
+    pu, thru, _ = null_test(row["coda_excess_unmasked"], null_u, alpha)
+    row.update(
+        coda_p_value=p,
+        coda_threshold=thr,
+        coda_p_value_unmasked=pu,
+        coda_threshold_unmasked=thru,
+        null_windows=int(np.isfinite(null_m).sum()),
+        significance_reason=why,
     )
+
+
+def _decide(row: dict, s: CodaSettings) -> None:
+    """The significance call: null p-value at most alpha and, with a bootstrap, lower bound > 1.
+
+    The null of pseudo-phase windows (mostly pre-P noise) does not see the
+    uncertainty of extrapolating a steep pre-phase trend; the bootstrap
+    interval does, so a significant coda needs both.
+    """
+    p, thr, lo = row["coda_p_value"], row["coda_threshold"], row["coda_excess_lo"]
+    calibrated = bool(np.isfinite(p) and np.isfinite(thr) and p <= s.false_positive_rate)
+    boot_ok = int(s.bootstrap) == 0 or bool(np.isfinite(lo) and lo > 1.0)
+    row["coda_significant"] = calibrated and boot_ok
+    if calibrated and not boot_ok and not row["significance_reason"]:
+        row["significance_reason"] = "null p-value below the level but bootstrap lower bound <= 1"
 
 
 def _window_qc(job: _Job, ph: str, phase_time: float) -> str:
@@ -242,33 +338,59 @@ def _window_qc(job: _Job, ph: str, phase_time: float) -> str:
     hi = phase_time + s.coda_window_s[1] + job.rec.edge_s
     if lo < t_orig[0] or hi > t_orig[-1]:
         return (
-            f"windows of {ph} ({lo:.1f}..{hi:.1f} s after origin) outside the record "
-            f"({t_orig[0]:.1f}..{t_orig[-1]:.1f} s)"
+            f"windows of {ph} ({lo:.1f}..{hi:.1f} s after origin, with tapers and edges) "
+            f"outside the record ({t_orig[0]:.1f}..{t_orig[-1]:.1f} s)"
         )
     if phase_time + s.prephase_window_s[0] <= 0 and s.trend_model == "powerlaw":
         return f"pre-phase window of {ph} starts before the origin (powerlaw trend)"
     return ""
 
 
-def _replicates(envs, rec: Record, phase_time, s: CodaSettings, draws: Draws) -> dict:
+def _replicates(envs, rec: Record, phase_time, s: CodaSettings, draws: Draws, exclude) -> dict:
     """Bootstrap replicates of the ``CI_KEYS`` from the resampled envelope beams."""
     reps = {k: np.full(len(envs), np.nan) for k in CI_KEYS}
     block_s = s.trend_block_length(rec.bandwidth_hz)
     # same time-block streams for every phase (paired replicates)
     for ib, rng in enumerate(draws.trend_rngs()):
-        m, _ = measure_envelope(envs[ib], rec, phase_time, s, rng=rng, block_s=block_s)
+        m, _ = measure_envelope(
+            envs[ib], rec, phase_time, s, exclude=exclude, rng=rng, block_s=block_s
+        )
         for k in CI_KEYS:
             reps[k][ib] = m.get(k, np.nan)
     return reps
 
 
-def _add_intervals(row: dict, reps: dict, s: CodaSettings) -> None:
-    """Bootstrap intervals, valid-replicate count and significance of one phase row."""
+def _add_intervals(row: dict, reps: dict, s: CodaSettings, centre_hz: float) -> None:
+    """Bootstrap intervals, the coda Qc and its interval, and ``interval_reason``.
+
+    Percentile intervals of the replicates (the percentiles of a positive
+    quantity are those of its logarithm, so the interval respects the
+    multiplicative nature of energy ratios). An interval needs at least half
+    of the replicates valid; otherwise it is NaN and ``interval_reason`` says so.
+    """
+    why = []
+    n_boot = max(int(s.bootstrap), 1)
     for k in CI_KEYS:
         how = s.ci_method if k in _CENTRED_KEYS else "percentile"
+        valid = int(np.isfinite(reps[k]).sum())
+        if np.isfinite(row[k]) and valid < max(2, n_boot // 2):
+            why.append(f"{k}: {valid} of {n_boot} replicates measurable")
+            continue
         row[f"{k}_lo"], row[f"{k}_hi"] = bootstrap_ci(reps[k], row[k], s.confidence, how)
     row["bootstrap_valid"] = int(np.isfinite(reps["coda_excess"]).sum())
-    row["coda_significant"] = bool(row["coda_excess_lo"] > 1.0)
+    b, b_lo, b_hi = row["decay_rate_per_s"], row["decay_rate_per_s_lo"], row["decay_rate_per_s_hi"]
+    if np.isfinite(b) and b > 0:
+        row["coda_qc"] = float(np.pi * centre_hz / b)
+        if np.isfinite(b_lo) and b_lo > 0:
+            row["coda_qc_lo"], row["coda_qc_hi"] = (
+                np.pi * centre_hz / b_hi,
+                np.pi * centre_hz / b_lo,
+            )
+        elif np.isfinite(b_lo):
+            why.append("coda_qc: decay-rate interval reaches 0 (Qc unbounded above)")
+    elif np.isfinite(b):
+        row["coda_qc_reason"] = f"decay rate {b:.3g} 1/s <= 0: the coda does not decay"
+    row["interval_reason"] = "; ".join(why)
 
 
 def _add_ratios(mrow: dict, rows: dict, boots: dict, s: CodaSettings) -> None:
@@ -318,8 +440,38 @@ def _base_row(job: _Job, phase: str) -> dict:
         "coda_detected": False,
         "duration_censored": False,
         "contaminating_phases": "",
+        "coda_excess_unmasked": np.nan,
+        "duration_s_unmasked": np.nan,
+        "coda_detected_unmasked": False,
+        "false_positive_rate": float(s.false_positive_rate),
+        "coda_p_value": np.nan,
+        "coda_threshold": np.nan,
+        "coda_p_value_unmasked": np.nan,
+        "coda_threshold_unmasked": np.nan,
+        "null_windows": 0,
+        "significance_reason": "",
+        "interval_reason": "",
+        "coda_qc_reason": "",
         "qc": "",
     }
-    for k in CI_KEYS:
+    for k in (*CI_KEYS, "coda_qc"):
         row[k] = row[f"{k}_lo"] = row[f"{k}_hi"] = np.nan
+    for k in REASON_KEYS:
+        row[k] = ""
     return row
+
+
+def _fill_reasons(row: dict) -> None:
+    """Give every NaN value of a row a reason (the row's qc, or the missing decay)."""
+    qc = row.get("qc", "")
+    for k in REASON_KEYS:
+        if qc and not row[k]:
+            row[k] = qc
+    if not np.isfinite(row["coda_qc"]) and not row["coda_qc_reason"]:
+        row["coda_qc_reason"] = row["decay_reason"] or qc
+    if not np.isfinite(row["coda_p_value"]) and not row["significance_reason"]:
+        row["significance_reason"] = row["excess_reason"] or qc or "no excess measured"
+    if not np.isfinite(row["coda_excess_lo"]) and not row["interval_reason"]:
+        row["interval_reason"] = (
+            row["excess_reason"] or qc or "no bootstrap replicates (coda.bootstrap = 0)"
+        )

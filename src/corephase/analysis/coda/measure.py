@@ -1,9 +1,12 @@
 """Measurements of one smoothed envelope beam: excess, duration, coda maximum, decay.
 
 Times of the record are s after origin (``Record.t_orig``); every window and
-every output time is s relative to the phase's theoretical arrival. The steps
-(noise correction and normalisation, trend and excess, coda shape and
-duration, decay) follow the numbered list in :mod:`corephase.analysis.coda`.
+every output time is s relative to the phase's theoretical arrival. All
+quantities are formed from the *raw* beam power ``E^2`` (no noise floor): the
+background reference is ``R(t) = max(T(t), N0)``, the larger of the pre-phase
+trend ``T`` (fitted to ``E^2``, extrapolated, never rising) and the noise
+power ``N0``, so that noise after a decaying trend is not counted as coda.
+The steps follow the numbered list in :mod:`corephase.analysis.coda`.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from corephase.analysis.coda.resampling import block_resample
-from corephase.analysis.coda.trend import Trend, fit_trend, resample_trend_data
+from corephase.analysis.coda.trend import fit_trend, resample_trend_data
 from corephase.config.coda import CodaSettings
 from corephase.signal.smoothing import masked_boxcar
 
@@ -22,11 +25,13 @@ CI_KEYS = (
     "coda_excess",
     "duration_s",
     "decay_rate_per_s",
-    "coda_qc",
     "coda_peak_delay_s",
     "coda_rise_db",
     "peak_offset_s",
 )
+
+#: Reason columns: empty when the value of the same stem is finite.
+REASON_KEYS = ("excess_reason", "duration_reason", "decay_reason")
 
 
 @dataclass(frozen=True)
@@ -40,11 +45,11 @@ class Record:
     dt : float
         Sample interval, s.
     noise_mask : numpy.ndarray of bool
-        Samples of the noise window.
+        Samples of the noise window (clear of the record tapers).
     fmin_hz, fmax_hz : float
         Band corners, Hz.
     edge_s : float
-        Length (s) kept clear of the record ends (envelope and shift edge effects).
+        Length (s) kept clear of the record ends (tapers, envelope and shift edges).
     """
 
     t_orig: np.ndarray
@@ -65,22 +70,67 @@ class Record:
 
 
 @dataclass
-class _Envelope:
-    """One beam after noise correction, normalisation and smoothing (see ``_prepare``)."""
+class Background:
+    """Windows, smoothed power and background reference of one (pseudo-)phase."""
 
-    t: np.ndarray  # s relative to the phase
-    power: np.ndarray  # raw beam power
-    n0: float  # noise power
-    a: np.ndarray  # corrected amplitude, normalised at the peak
-    ipk: int  # sample of the main peak
-    pre: np.ndarray  # pre-phase window mask
-    coda: np.ndarray  # coda window mask
-    a_s: np.ndarray  # a, power-smoothed inside each window
-    raw_s: np.ndarray  # power, smoothed inside each window
+    t: np.ndarray  # s relative to the (pseudo-)phase
+    pre: np.ndarray  # pre-phase samples used (window minus masked arrivals)
+    coda: np.ndarray  # coda samples used (window minus masked arrivals)
+    power_s: np.ndarray  # raw power, smoothed inside each window (0 outside)
+    trend: np.ndarray  # extrapolated pre-phase trend power
+    ref: np.ndarray  # max(trend, n0)
+    slope: float
+
+
+def windows(t, s: CodaSettings, exclude=None) -> tuple[np.ndarray, np.ndarray, str]:
+    """Pre-phase and coda samples left after ``exclude``; a reason when too few remain."""
+    pre_full = (t >= s.prephase_window_s[0]) & (t <= s.prephase_window_s[1])
+    coda_full = (t >= s.coda_window_s[0]) & (t <= s.coda_window_s[1])
+    keep = np.ones(t.size, bool) if exclude is None else ~np.asarray(exclude, bool)
+    pre, coda = pre_full & keep, coda_full & keep
+    why = ""
+    for name, used, full in (("pre-phase", pre, pre_full), ("coda", coda, coda_full)):
+        if used.sum() < max(3, s.min_window_fraction * full.sum()):
+            why = (
+                f"{name} window {100 * (1 - used.sum() / max(full.sum(), 1)):.0f} % masked "
+                f"by predicted arrivals (need {s.min_window_fraction:.0%} unmasked)"
+            )
+    return pre, coda, why
+
+
+def background(power, t, pre, coda, n0, dt, phase_time, s, rng=None, block_s=5.0) -> Background:
+    """Pre-phase trend of the raw power, its extrapolation and the reference ``max(T, N0)``.
+
+    With ``rng`` the trend is refitted to its fit plus moving-block resampled
+    residuals (blocks of ``block_s`` s). The trend never rises (slope clipped
+    at 0): a background that grew into the phase would be extrapolated without bound.
+    """
+    cs = s.coda_smooth_s
+    power_s = masked_boxcar(power, pre, dt, cs) + masked_boxcar(power, coda, dt, cs)
+    tiny = 1e-12 * n0
+    t_pre = t[pre]
+    a_fit = np.sqrt(np.maximum(power_s[pre], tiny))
+    a_lev = np.sqrt(np.maximum(power[pre], tiny))
+    if rng is not None:
+        a_fit, a_lev = resample_trend_data(
+            t_pre, a_fit, a_lev, phase_time, s.trend_model, rng, block_s, dt
+        )
+    tr = fit_trend(t_pre, a_fit, a_lev, phase_time, s.trend_model, max_slope=0.0)
+    trend = np.exp(np.clip(2.0 * tr(t), -700.0, 700.0))
+    return Background(t, pre, coda, power_s, trend, np.maximum(trend, n0), tr.slope)
+
+
+def excess(power, bg: Background, rng=None, block_s=5.0, dt=0.05) -> float:
+    """Coda excess ``sum E^2 / sum R`` over the coda samples used (block resampled by ``rng``)."""
+    idx = np.flatnonzero(bg.coda)
+    if rng is not None:
+        idx = block_resample(idx, rng, block_s, dt)
+    den = float(np.sum(bg.ref[idx]))
+    return float(np.sum(power[idx])) / den if den > 0 else np.nan
 
 
 def measure_envelope(
-    env, rec: Record, phase_time: float, s: CodaSettings, *, rng=None, block_s=5.0
+    env, rec: Record, phase_time: float, s: CodaSettings, *, exclude=None, rng=None, block_s=5.0
 ) -> tuple[dict, dict | None]:
     """Measure one smoothed envelope beam.
 
@@ -92,142 +142,123 @@ def measure_envelope(
     phase_time : float
         Theoretical phase time, s after origin.
     s : CodaSettings
+    exclude : numpy.ndarray of bool, optional
+        Samples left out of every window (predicted arrivals, see
+        :func:`corephase.analysis.coda.contaminants.arrival_mask`).
     rng : numpy.random.Generator, optional
         For a bootstrap replicate: the pre-phase trend is refitted to its fit
-        plus moving-block resampled residuals and the coda energy is block
+        plus moving-block resampled residuals and the coda samples are block
         resampled (blocks of ``block_s`` s).
 
     Returns
     -------
     numbers : dict
-        The measurements (``CI_KEYS`` and the columns of the table); ``qc``
-        set when the beam cannot be measured.
+        The measurements (``CI_KEYS``, ``REASON_KEYS`` and the table columns);
+        ``qc`` set when the beam cannot be measured.
     curves : dict or None
         Plot curves (see :func:`corephase.analysis.coda.analyse_coda`); None
         for a replicate or when ``qc`` is set.
     """
-    out = {k: np.nan for k in CI_KEYS}
-    e = _prepare(env, rec, phase_time, s, out)
-    if e is None:
+    out: dict = {k: np.nan for k in CI_KEYS} | {k: "" for k in REASON_KEYS}
+    t = rec.t_orig - phase_time
+    power = np.asarray(env, float) ** 2
+    n0 = float(np.mean(power[rec.noise_mask]))
+    pk = np.abs(t) <= s.peak_search_s
+    if not n0 > 0 or not pk.any():
+        out["qc"] = "zero noise power" if not n0 > 0 else "peak search window outside record"
         return out, None
-    trend_a = _trend_and_excess(e, rec.dt, phase_time, s, out, rng, block_s)
-    iend, icmax = _shape_and_duration(e, trend_a, s, out)
-    fit_t, fit_line = _decay(e, trend_a, icmax, iend, rec, phase_time, s, out)
+    ipk = int(np.flatnonzero(pk)[np.argmax(power[pk])])
+    ppk = float(power[ipk])
+    out.update(
+        peak_offset_s=float(t[ipk]),
+        peak_snr=float(np.sqrt(ppk / n0)),
+        noise_power=n0,
+        log10_noise_level=float(0.5 * np.log10(n0 / ppk)),
+    )
+    pre, coda, why = windows(t, s, exclude)
+    if why:
+        for k in REASON_KEYS:
+            out[k] = why
+        return out, None
+    bg = background(power, t, pre, coda, n0, rec.dt, phase_time, s, rng, block_s)
+    out["trend_slope"] = bg.slope
+    out["coda_excess"] = excess(power, bg, rng, block_s, rec.dt)
+    iend, icmax = _shape_and_duration(power, bg, ipk, n0, s, out)
+    fit_t, fit_line = _decay(power, bg, icmax, iend, n0, rec, phase_time, s, out)
     if rng is not None:
         return out, None
-    curves = {
-        "t": e.t,
-        "log10_env": np.log10(e.a),
-        "log10_env_smooth": np.log10(np.where(e.a_s > 0, e.a_s, np.nan)),
-        "log10_trend": np.log10(trend_a),
-        "prephase_mask": e.pre,
-        "coda_mask": e.coda,
-        "decay_fit_t": fit_t,
-        "decay_fit_log10": fit_line,
-    }
+    with np.errstate(divide="ignore", invalid="ignore"):
+        curves = {
+            "t": t,
+            "log10_env": 0.5 * np.log10(power / ppk),
+            "log10_env_smooth": 0.5 * np.log10(np.where(bg.power_s > 0, bg.power_s, np.nan) / ppk),
+            "log10_trend": 0.5 * np.log10(bg.trend / ppk),
+            "log10_reference": 0.5 * np.log10(bg.ref / ppk),
+            "prephase_mask": (t >= s.prephase_window_s[0]) & (t <= s.prephase_window_s[1]),
+            "coda_mask": (t >= s.coda_window_s[0]) & (t <= s.coda_window_s[1]),
+            "arrival_mask": np.zeros(t.size, bool) if exclude is None else np.asarray(exclude),
+            "decay_fit_t": fit_t,
+            "decay_fit_log10": fit_line - 0.5 * np.log10(ppk),
+        }
     return out, curves
 
 
-def _prepare(env, rec, phase_time, s, out) -> _Envelope | None:
-    """Noise correction, normalisation at the main peak and window smoothing."""
-    t = rec.t_orig - phase_time
-    power = env**2
-    n0 = float(np.mean(power[rec.noise_mask]))
-    if not n0 > 0:
-        out["qc"] = "zero noise power"
-        return None
-    amp = np.sqrt(np.maximum(power - n0, s.noise_floor * n0))
-    pk = np.abs(t) <= s.peak_search_s
-    if not pk.any():
-        out["qc"] = "peak search window outside record"
-        return None
-    ipk = int(np.flatnonzero(pk)[np.argmax(amp[pk])])
-    apk = amp[ipk]
-    a = amp / apk
-    out["peak_offset_s"] = float(t[ipk])
-    out["peak_snr"] = float(np.sqrt(power[ipk] / n0))
-    out["noise_power"] = n0
-    out["log10_noise_level"] = float(np.log10(np.sqrt(n0) / apk))
-    pre = (t >= s.prephase_window_s[0]) & (t <= s.prephase_window_s[1])
-    coda = (t >= s.coda_window_s[0]) & (t <= s.coda_window_s[1])
-    # shape measurements and the trend shape use the power-smoothed envelope,
-    # smoothed inside each window only (the main pulse must not leak into them)
-    cs, dt = s.coda_smooth_s, rec.dt
-    a_s = np.sqrt(masked_boxcar(a**2, pre, dt, cs) + masked_boxcar(a**2, coda, dt, cs))
-    raw_s = masked_boxcar(power, pre, dt, cs) + masked_boxcar(power, coda, dt, cs)
-    return _Envelope(t, power, n0, a, ipk, pre, coda, a_s, raw_s)
+def _shape_and_duration(power, bg: Background, ipk, n0, s, out) -> tuple[int, int]:
+    """Coda maximum, detection and duration; return (end sample, coda-maximum sample).
 
-
-def _trend_and_excess(e: _Envelope, dt, phase_time, s, out, rng, block_s) -> np.ndarray:
-    """Fit the pre-phase trend; set ``trend_slope`` and ``coda_excess``; return the trend."""
-    t_pre = e.t[e.pre]
-    a_fit, a_lev = e.a_s[e.pre], e.a[e.pre]
-    if rng is not None:
-        a_fit, a_lev = resample_trend_data(
-            t_pre, a_fit, a_lev, phase_time, s.trend_model, rng, block_s, dt
-        )
-    trend: Trend = fit_trend(t_pre, a_fit, a_lev, phase_time, s.trend_model)
-    out["trend_slope"] = trend.slope
-    trend_a = np.exp(np.clip(trend(e.t), -300.0, 300.0))  # no overflow in wild replicates
-    coda_power = e.a[e.coda] ** 2
-    if rng is not None:  # moving-block resample of the coda window (its own time fluctuation)
-        coda_power = block_resample(coda_power, rng, block_s, dt)
-    e_obs = float(np.sum(coda_power))
-    e_tr = float(np.sum(trend_a[e.coda] ** 2))
-    out["coda_excess"] = e_obs / e_tr if e_tr > 0 else np.nan
-    return trend_a
-
-
-def _shape_and_duration(e: _Envelope, trend_a, s, out) -> tuple[int, int]:
-    """Coda maximum, detection and duration; return (end sample, coda-maximum sample)."""
+    The duration is the time after the theoretical phase at which the
+    (smoothed) power first falls to ``duration_factor`` x the reference, from
+    the coda maximum when a coda is detected, else from the main peak (the
+    main pulse). It is never negative.
+    """
     fd, fdet = s.duration_factor, s.detect_factor
-    ic = np.flatnonzero(e.coda)
-    icmax = int(ic[np.argmax(e.a_s[ic])])
-    out["coda_peak_delay_s"] = float(e.t[icmax])
-    out["coda_rise_db"] = float(20.0 * np.log10(e.a_s[icmax] / e.a_s[ic[0]]))
-    detected = bool(
-        e.a_s[icmax] ** 2 > fdet * trend_a[icmax] ** 2 and e.raw_s[icmax] > fdet * e.n0
-    )
+    ic = np.flatnonzero(bg.coda)
+    icmax = int(ic[np.argmax(bg.power_s[ic])])
+    out["coda_peak_delay_s"] = float(bg.t[icmax])
+    out["coda_rise_db"] = float(10.0 * np.log10(bg.power_s[icmax] / bg.power_s[ic[0]]))
+    detected = bool(bg.power_s[icmax] > fdet * bg.ref[icmax])
     out["coda_detected"] = detected
     if detected:
-        start = icmax
-        below = (e.a_s**2 <= fd * trend_a**2) | (e.raw_s <= fd * e.n0)
+        start, level = icmax, bg.power_s
     else:  # duration of the main pulse, on the less smoothed envelope
-        start = e.ipk
-        below = (e.a**2 <= fd * trend_a**2) | (e.power <= fd * e.n0)
+        start, level = ipk, power
+    below = level <= fd * bg.ref
+    below[ic[0] :] &= bg.coda[ic[0] :]  # masked coda samples cannot end the coda
     idx = np.flatnonzero(below[start : ic[-1] + 1])
     out["duration_censored"] = not idx.size
     iend = int(ic[-1]) if not idx.size else start + int(idx[0])
-    out["duration_s"] = float(e.t[iend])
+    out["duration_s"] = max(float(bg.t[iend]), 0.0)
     return iend, icmax
 
 
-def _decay(e: _Envelope, trend_a, icmax, iend, rec: Record, phase_time, s, out):
+def _decay(power, bg: Background, icmax, iend, n0, rec: Record, phase_time, s, out):
     """Decay rate and coda Qc; return the fit's times and log10 line (empty if not fitted).
 
-    The fit runs from half a ``coda_smooth_s`` after the coda maximum to the
-    last sample of the (less smoothed) envelope still ``detect_factor`` above
-    trend and noise, less the blur of the band-pass and the smoothing.
+    The fit (``ln A + gamma ln(T + t) = c - b t`` on the noise-corrected
+    amplitude ``A = sqrt(E^2 - N0)``) runs from half a ``coda_smooth_s``
+    after the coda maximum to the last unmasked sample still
+    ``detect_factor`` above the reference, less the blur of the band-pass and
+    the smoothing. ``decay_reason`` says why it is missing.
     """
     dt, fdet = rec.dt, s.detect_factor
-    ic0 = int(np.flatnonzero(e.coda)[0])
+    empty = np.array([]), np.array([])
+    if not out["coda_detected"]:
+        out["decay_reason"] = f"no coda detected (maximum below {fdet:g} x background)"
+        return empty
+    ic0 = int(np.flatnonzero(bg.coda)[0])
     i0 = min(max(icmax, ic0) + round(0.5 * s.coda_smooth_s / dt), iend)
-    seg = slice(i0, iend + 1)
-    strong = (e.a[seg] ** 2 > fdet * trend_a[seg] ** 2) & (e.power[seg] > fdet * e.n0)
+    strong = (power[i0 : iend + 1] > fdet * bg.ref[i0 : iend + 1]) & bg.coda[i0 : iend + 1]
     i1 = i0 + (int(np.flatnonzero(strong)[-1]) if strong.any() else 0)
-    blur = s.envelope_smooth_s + 1.0 / rec.bandwidth_hz
-    i1 = max(i0, i1 - round(blur / dt))
-    fit_sl = slice(i0, i1 + 1)
-    fit_t = e.t[fit_sl]
-    if not (
-        out["coda_detected"] and fit_t.size >= 3 and fit_t[-1] - fit_t[0] >= s.min_decay_fit_s
-    ):
-        return np.array([]), np.array([])
+    i1 = max(i0, i1 - round((s.envelope_smooth_s + 1.0 / rec.bandwidth_hz) / dt))
+    sel = np.arange(i0, i1 + 1)
+    sel = sel[bg.coda[sel] & (power[sel] > n0)]
+    fit_t = bg.t[sel]
+    if fit_t.size < 3 or fit_t[-1] - fit_t[0] < s.min_decay_fit_s:
+        out["decay_reason"] = f"coda above background for less than {s.min_decay_fit_s:g} s"
+        return empty
     gamma = float(s.coda_gamma)
-    yy = np.log(e.a[fit_sl]) + gamma * np.log(phase_time + fit_t)
+    yy = 0.5 * np.log(power[sel] - n0) + gamma * np.log(phase_time + fit_t)
     nb, c = np.polyfit(fit_t, yy, 1)
-    b = -nb
-    out["decay_rate_per_s"] = float(b)
-    out["coda_qc"] = float(np.pi * rec.centre_hz / b) if b > 0 else np.nan
+    out["decay_rate_per_s"] = float(-nb)
     fit_line = (c + nb * fit_t - gamma * np.log(phase_time + fit_t)) / np.log(10.0)
     return fit_t, fit_line

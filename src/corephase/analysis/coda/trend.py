@@ -45,13 +45,17 @@ class Trend:
         return self.level + self.slope * t
 
 
-def fit_trend(t_pre, a_fit, a_pre, phase_time: float, model: str) -> Trend:
+def fit_trend(
+    t_pre, a_fit, a_pre, phase_time: float, model: str, max_slope: float | None = None
+) -> Trend:
     """Fit the pre-phase background.
 
     The shape is fitted to ``a_fit`` (smoothed envelope): least squares on
     ``ln A`` (``loglinear``, ``powerlaw`` against the log lapse time) or on the
-    power (``exponential``, started from the log-linear fit). The level is then
-    reset so that the trend has the mean energy of ``a_pre`` in the window.
+    power (``exponential``, started from the log-linear fit). A slope above
+    ``max_slope`` (1/s, or the power-law exponent) is set to ``max_slope``.
+    The level is then reset so that the trend has the mean energy of
+    ``a_pre`` in the window.
 
     Raises
     ------
@@ -68,6 +72,8 @@ def fit_trend(t_pre, a_fit, a_pre, phase_time: float, model: str) -> Trend:
         slope, c = np.polyfit(t_pre, y, 1)
         if model == "exponential":
             slope, c = _fit_exponential_power(t_pre, a_fit**2, slope, c)
+    if max_slope is not None:
+        slope = min(slope, max_slope)
     trend = Trend(model, float(slope), float(c), float(phase_time))
     # Reset the level so that the trend reproduces the mean pre-phase energy.
     k = 0.5 * np.log(np.mean(a_pre**2) / np.mean(np.exp(2.0 * trend(t_pre))))
@@ -103,7 +109,7 @@ def resample_trend_data(t_pre, a_fit, a_lev, phase_time, model, rng, block_s, dt
     ``dt`` s) and added back to the trend, for both the shape data ``a_fit``
     and the level data ``a_lev``.
     """
-    base = fit_trend(t_pre, a_fit, a_lev, phase_time, model)(t_pre)
+    base = fit_trend(t_pre, a_fit, a_lev, phase_time, model, max_slope=0.0)(t_pre)
     idx = block_resample(np.arange(t_pre.size), rng, block_s, dt)
     r_fit = np.log(a_fit) - base
     r_lev = np.log(a_lev) - base

@@ -1,0 +1,81 @@
+"""Predicted arrivals that contaminate coda windows, and the masks around them.
+
+Depth phases (pPKiKP, sPKiKP, pPcP, ...) arrive inside the coda window of
+their main phase with nearly the same slowness; other body waves (PP, S, SS,
+ScS, PKP, ...) may fall into any window of a long record. Every predicted
+arrival is masked in the coda measurement over ``coda.arrival_mask_s`` (s
+relative to its theoretical time); the unmasked values are reported beside.
+
+Times are s after the origin; slowness in s/deg.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from corephase.model.traveltimes import PhaseArrival, first_arrivals
+
+
+def predicted_arrivals(
+    depth_km: float, distance_deg: float, phases, model: str = "ak135"
+) -> dict[str, PhaseArrival]:
+    """Theoretical first arrivals of ``phases`` (TauP names) at the array reference point.
+
+    The one place the coda analysis asks for its extra arrivals (depth phases
+    and other body waves); phases without a ray at ``distance_deg`` are omitted.
+
+    Parameters
+    ----------
+    depth_km : float
+        Source depth, km.
+    distance_deg : float
+        Epicentral distance, deg.
+    phases : sequence of str
+        TauP phase names, e.g. ``("pPKiKP", "sPKiKP", "ScS")``.
+    model : str
+        Earth model.
+
+    Returns
+    -------
+    dict of str to PhaseArrival
+        Times in s after the origin, slowness in s/deg.
+    """
+    if not phases:
+        return {}
+    return first_arrivals(depth_km, distance_deg, list(phases), model)
+
+
+def arrival_mask(t_orig, arrivals: dict, exclude: str | None, mask_s) -> np.ndarray:
+    """Samples within ``mask_s`` (s, relative) of any arrival other than ``exclude``.
+
+    Parameters
+    ----------
+    t_orig : numpy.ndarray
+        Sample times, s after origin.
+    arrivals : dict of str to PhaseArrival
+    exclude : str or None
+        The phase under study (not masked).
+    mask_s : (float, float)
+        Start and end of each masked window, s relative to the arrival.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        True where a sample is masked.
+    """
+    t = np.asarray(t_orig, float)
+    m = np.zeros(t.size, bool)
+    for name, a in arrivals.items():
+        if name != exclude:
+            m |= (t >= a.time + mask_s[0]) & (t <= a.time + mask_s[1])
+    return m
+
+
+def contaminating_list(arrivals: dict, phase: str, window_s) -> str:
+    """Arrivals inside ``window_s`` (s relative to ``phase``) as ``name@+dt s/slowness s/deg``."""
+    t_ph = arrivals[phase].time
+    return ",".join(
+        f"{k}@{a.time - t_ph:+.1f}s/{a.slowness_s_deg:.2f}s/deg"
+        for k, a in sorted(arrivals.items(), key=lambda kv: kv[1].time)
+        if k != phase and window_s[0] <= a.time - t_ph <= window_s[1]
+    )

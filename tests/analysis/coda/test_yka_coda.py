@@ -1,0 +1,86 @@
+"""The real YKA record (2012-08-14, 583 km deep, 51.4 deg): no PKiKP coda is called.
+
+The record is cut and band-passed as the workflow does (record window of the
+default ``window`` section, 5 % taper, 4-corner zero-phase Butterworth).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import obspy
+import pytest
+
+from corephase.analysis.coda import analyse_coda
+from corephase.config.coda import CodaSettings
+from corephase.config.fetch import WindowSettings
+from corephase.model.events import events_from_quakeml
+from corephase.model.geometry import ArrayGeometry
+from corephase.model.traveltimes import distance_backazimuth, first_arrivals, record_window
+from corephase.signal.preprocess import bandpass
+
+TAPER = 0.05
+
+
+@pytest.fixture(scope="module")
+def yka_record(yka_dir):
+    ev = events_from_quakeml(yka_dir / "event.quakeml")[0]
+    st = obspy.read(str(yka_dir / "CN.YKA.SHZ.mseed"))
+    inv = obspy.read_inventory(str(yka_dir / "CN.YKA.stationxml"))
+    st.sort()
+    coords = [inv.get_coordinates(tr.id, st[0].stats.starttime) for tr in st]
+    geom = ArrayGeometry(
+        "YKA",
+        [tr.id for tr in st],
+        [c["latitude"] for c in coords],
+        [c["longitude"] for c in coords],
+        [c["elevation"] for c in coords],
+    )
+    dist, _, _ = distance_backazimuth(ev.latitude, ev.longitude, geom.ref_lat, geom.ref_lon)
+    arrivals = first_arrivals(ev.depth_km, dist, ["P", "PcP", "ScP", "PKiKP", "PKIIKP"])
+    t0, t1 = record_window(arrivals, WindowSettings())
+    st.trim(ev.origin + t0, ev.origin + t1)
+    n = min(tr.stats.npts for tr in st)
+    for tr in st:
+        tr.data = tr.data[:n].astype(float)
+    return st, geom, ev, arrivals, TAPER * n * st[0].stats.delta
+
+
+@pytest.fixture(scope="module", params=[(1.0, 2.0), (2.0, 3.0)], ids=["1-2Hz", "2-3Hz"])
+def yka_table(request, yka_record):
+    st, geom, ev, arrivals, taper_s = yka_record
+    band = request.param
+    bp = bandpass(st, band[0], band[1], 4, TAPER)
+    table, _ = analyse_coda(
+        bp,
+        geom,
+        ev,
+        arrivals,
+        f"{band[0]:g}-{band[1]:g}Hz",
+        band,
+        CodaSettings(),
+        1,
+        None,
+        taper_s=taper_s,
+    )
+    return table.set_index("phase")
+
+
+def test_yka_pkikp_coda_not_significant_and_interval_contains_one(yka_table):
+    r = yka_table.loc["PKiKP"]
+    assert r["qc"] == ""
+    assert not r["coda_significant"]
+    assert r["coda_excess_lo"] <= 1.0 <= r["coda_excess_hi"]
+    # the depth phases of the 583 km deep event are listed and masked
+    assert "sScP" in r["contaminating_phases"]
+    assert r["null_windows"] >= 19 and np.isfinite(r["coda_threshold"])
+    assert 0 < r["coda_p_value"] <= 1
+
+
+def test_yka_intervals_finite_ordered_and_within_four_decades(yka_table):
+    for ph, r in yka_table.iterrows():
+        lo, hi = r["coda_excess_lo"], r["coda_excess_hi"]
+        assert np.isfinite(lo) and np.isfinite(hi) and 0 < lo <= hi, ph
+        assert np.log10(hi / lo) <= 4.0, ph
+        assert r["duration_s"] >= 0 and r["duration_s_lo"] >= 0, ph
+        if not np.isfinite(r["decay_rate_per_s"]):
+            assert r["decay_reason"], ph
