@@ -34,7 +34,18 @@ from corephase.sources.noise import peterson_psd
 from corephase.sources.synthetic import pair_seed, synthesize
 
 REF_LAT, REF_LON = 62.49, -114.61
-QUIET = {"noise": False, "coda": {"ratio": 0.0}, "p_amplitude_nm_s": 1000.0}
+# No noise, codas or automatic depth phases: each test adds what it checks.
+NO_P_CODA_OR_DEPTH_PHASES = {
+    "p_coda": {"ratio": 0.0},
+    "depth_phase_radiation_p": 0.0,
+    "depth_phase_radiation_s": 0.0,
+}
+QUIET = {
+    "noise": False,
+    "coda": {"ratio": 0.0},
+    **NO_P_CODA_OR_DEPTH_PHASES,
+    "p_amplitude_nm_s": 1000.0,
+}
 
 
 def _geometry(aperture_km=20.0, n=21, kind="rings"):
@@ -59,7 +70,7 @@ def _synth(geometry, event, cfg=None, seed=0):
     dist, _, _ = distance_backazimuth(
         event.latitude, event.longitude, geometry.ref_lat, geometry.ref_lon
     )
-    phases = [*settings.amplitudes, *window_phases(window)]
+    phases = ["P", *window_phases(window)]
     arrivals = first_arrivals(event.depth_km, dist, phases, model)
     return synthesize(
         geometry, event, record_window(arrivals, window), settings, seed=seed, model=model
@@ -127,6 +138,7 @@ def test_relative_amplitudes_and_polarities():
     g = _geometry()
     ev = _event(40.0, depth_km=300.0)
     cfg = {**QUIET, "amplitudes": {"PcP": 0.12, "PKiKP": 0.012, "pP": 0.4}}
+    cfg["polarities"] = {"pP": -1}
     st, info = _synth(g, ev, cfg, seed=2)
     _, pcp = _peak_times(st, info, np.array(info["element_times_s"]["PcP"]))
     _, pkikp = _peak_times(st, info, np.array(info["element_times_s"]["PKiKP"]))
@@ -141,13 +153,14 @@ def test_relative_amplitudes_and_polarities():
 def test_depth_phases_only_for_deep_events():
     g = _geometry(n=5, kind="cross")
     amps = {"P": 1.0, "pP": 0.4, "sP": 0.3}
-    deep_st, deep = _synth(g, _event(60.0, 200.0), {**QUIET, "amplitudes": amps}, seed=0)
+    cfg = {**QUIET, "amplitudes": amps, "polarities": {"pP": -1}, "depth_phase_min_km": 40.0}
+    deep_st, deep = _synth(g, _event(60.0, 200.0), cfg, seed=0)
     assert {"P", "pP", "sP"} <= set(deep["phases"])
     assert not deep["skipped"]
     _, pp = _peak_times(deep_st, deep, np.array(deep["element_times_s"]["pP"]))
     assert np.all(pp < -0.3 * 1000.0 * 0.7)  # negative polarity, amplitude ~0.4 of P
 
-    shallow_st, shallow = _synth(g, _event(60.0, 30.0), {**QUIET, "amplitudes": amps}, seed=0)
+    shallow_st, shallow = _synth(g, _event(60.0, 30.0), cfg, seed=0)
     assert set(shallow["phases"]) == {"P"}
     assert "depth_phase_min_km" in shallow["skipped"]["pP"]
     # Nothing at the (independently computed) pP time of the shallow event.
@@ -252,6 +265,7 @@ def test_coda_has_configured_level_and_decay():
         "p_amplitude_nm_s": 1000.0,
         "amplitude_jitter": 0.0,
         "coda": {"ratio": 0.5, "decay_s": 15.0},
+        **NO_P_CODA_OR_DEPTH_PHASES,
         "window": {"end_phase": "P", "end_offset_s": 120.0},
     }
     st, info = _synth(g, _event(40.0), cfg, seed=6)
@@ -354,7 +368,7 @@ def test_settings_layers_merge_key_by_key():
     arr = {"coda": {"decay_s": 5.0}, "polarities": {"PcP": -1}, "amplitudes": {"P": 1.0}}
     s = SyntheticSettings.merged(glob, arr)
     assert (s.coda.ratio, s.coda.decay_s, s.coda.coherence) == (0.1, 5.0, 0.0)
-    assert dict(s.polarities) == {"pP": -1, "sP": -1, "PcP": -1}
+    assert dict(s.polarities) == {"PcP": -1}
     assert dict(s.amplitudes) == {"P": 1.0}  # the set of phases is replaced, not merged
     assert s.noise_level == 0.2
     assert SyntheticSettings.merged() == SyntheticSettings()
@@ -373,6 +387,7 @@ def test_fully_coherent_coda_is_identical_after_alignment():
         "amplitude_jitter": 0.0,
         "statics_std_s": 0.0,
         "coda": {"ratio": 0.5, "decay_s": 15.0, "coherence": 1.0},
+        **NO_P_CODA_OR_DEPTH_PHASES,
         "window": {"end_phase": "P", "end_offset_s": 100.0},
     }
     st, info = _synth(g, _event(40.0), cfg, seed=6)

@@ -39,7 +39,7 @@ def test_fetch_writes_the_records_of_the_record_window(tiny_config, tiny_event, 
     assert st[0].stats.endtime - tiny_event.origin == pytest.approx(w1, abs=0.05)
     # the array's synthetic entry is merged over the global section key by key
     used = status["synthetic_info"]["settings"]
-    assert used["coda"] == {"ratio": 0.1, "decay_s": 20.0, "coherence": 0.0}
+    assert used["coda"] == {"ratio": 0.1, "decay_s": 20.0, "coherence": 0.0, "phases": None}
     assert used["noise_level"] == 0.1 and set(used["amplitudes"]) == {"P", "PcP", "PKiKP"}
 
 
