@@ -112,7 +112,12 @@ def element_times(
     distance elsewhere (error below 1 ms for apertures under 10 deg).
     """
     dists = element_distances(ev_lat, ev_lon, lat, lon)
-    grid = distance_grid(dists)
+    lo, hi = dists.min(), dists.max()
+    if hi - lo < 1e-6:
+        grid = np.array([lo])
+    else:
+        npts = int(np.clip(np.ceil((hi - lo) / 0.05) + 1, 3, 400))
+        grid = np.linspace(lo, hi, npts)
     times = []
     for d in grid:
         arr = first_arrivals(depth_km, d, [phase], model)
@@ -130,17 +135,6 @@ def element_distances(ev_lat: float, ev_lon: float, lat, lon) -> np.ndarray:
     return np.array(
         [locations2degrees(ev_lat, ev_lon, a, b) for a, b in zip(lat, lon, strict=True)]
     )
-
-
-def distance_grid(dists, step_deg: float = 0.05) -> np.ndarray:
-    """Distances (deg) at which to evaluate TauP so that linear interpolation over
-    ``dists`` is good to about 1 ms: one point if all are equal, else 3 to 400
-    points at most ``step_deg`` apart spanning ``dists``."""
-    lo, hi = float(np.min(dists)), float(np.max(dists))
-    if hi - lo < 1e-6:
-        return np.array([lo])
-    npts = int(np.clip(np.ceil((hi - lo) / step_deg) + 1, 3, 400))
-    return np.linspace(lo, hi, npts)
 
 
 def window_phases(window) -> tuple[str | None, ...]:

@@ -317,7 +317,7 @@ def _phase_times(geometry, event, settings: SyntheticSettings, seed: int, model:
         component_rng(seed, "amplitude_jitter").normal(0.0, settings.amplitude_jitter, n_el)
     )
     el_times = element_arrival_times(
-        depth, event.latitude, event.longitude, geometry.lat, geometry.lon, phases, model
+        listed, depth, dist, event.latitude, event.longitude, geometry.lat, geometry.lon, model
     )
     times = {}
     for a in listed:
