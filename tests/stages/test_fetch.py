@@ -123,3 +123,42 @@ def test_truncated_real_record_becomes_a_partial_pair_naming_the_missing_element
     qc = pd.read_csv(tmp_path / "qc.csv")
     assert len(qc) == 18
     assert (qc["reason"].fillna("").str.contains("missing record")).sum() == 9
+
+
+def test_fetch_writes_the_arrival_list_and_later_stages_read_it(tiny_config, tiny_event, tmp_path):
+    from corephase.model.arrivals import arrival_list
+    from corephase.stages.common import load_arrival_list
+    from corephase.stages.preprocess import preprocess_pair
+
+    tiny_config["synthetic"]["pairs"] = {
+        f"TINY/{tiny_event.id}": {"omit_phases": ["PKiKP"], "depth_phase_radiation_s": 0.5}
+    }
+    status, out = _fetch(tiny_config, tiny_event, tmp_path)
+    rows = status["arrival_list"]
+    names = [r["phase"] for r in rows]
+    # the record's arrivals: P and PcP with their depth phases, no PKiKP (omitted here)
+    assert {"P", "pP", "sP", "PcP", "pPcP", "sPcP"} <= set(names) and "PKiKP" not in names
+    assert set(names) == set(status["synthetic_info"]["phases"])
+    assert [r["time_s"] for r in rows] == sorted(r["time_s"] for r in rows)
+    spcp = next(r for r in rows if r["phase"] == "sPcP")
+    assert spcp["relative_amplitude"] == pytest.approx(0.2 * spcp["free_surface"] * 0.5)
+    # preprocess copies it into pair.json, where load_arrival_list finds it
+    bands = {b["name"]: tmp_path / f"{b['name']}.mseed" for b in tiny_config["bands"]}
+    pair = preprocess_pair(
+        "TINY",
+        tiny_config["arrays"]["TINY"],
+        tiny_config,
+        *out,
+        bands,
+        tmp_path / "qc.csv",
+        tmp_path / "pair.json",
+    )
+    got = load_arrival_list(read_json(tmp_path / "pair.json"), "ak135")
+    assert [a.phase for a in got] == names and got[0].time == rows[0]["time_s"]
+    # without a stored list (older results) it is computed at typical amplitudes
+    del pair["arrival_list"]
+    full = load_arrival_list(pair, "ak135")
+    assert [a.phase for a in full] == [
+        a.phase for a in arrival_list(tiny_event.depth_km, pair["distance_deg"])
+    ]
+    assert "PKiKP" in [a.phase for a in full]

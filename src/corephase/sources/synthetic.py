@@ -304,7 +304,7 @@ def _phase_times(geometry, event, settings: SyntheticSettings, seed: int, model:
         event.latitude, event.longitude, geometry.ref_lat, geometry.ref_lon
     )
     listed, skipped = synthetic_arrivals(depth, dist, settings, model)
-    listed = [a for a in listed if a.relative_amplitude]
+    listed = [a for a in listed if a.relative_amplitude is not None]
     if not listed:
         raise ValueError(
             f"no configured phase exists at {dist:.2f} deg, depth {depth:g} km "
