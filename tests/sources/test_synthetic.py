@@ -485,7 +485,7 @@ def test_omit_phases_and_coda_phases():
     cfg = {**QUIET, "amplitudes": {"P": 1.0, "PKiKP": 1.0}, "amplitude_jitter": 0.0}
     coda = {"ratio": 0.5, "decay_s": 30.0, "phases": ["PKiKP"]}
     st0, i0 = _synth(g, _event(35.0), cfg, seed=1)
-    st1, i1 = _synth(g, _event(35.0), {**cfg, "coda": coda}, seed=1)
+    st1, _ = _synth(g, _event(35.0), {**cfg, "coda": coda}, seed=1)
     diff = np.array([a.data - b.data for a, b in zip(st1, st0, strict=True)], float)
     t = i0["window"]["start_s"] + np.arange(diff.shape[1]) / 20.0
     t_p, t_k = i0["phases"]["P"]["time_s"], i0["phases"]["PKiKP"]["time_s"]
