@@ -93,7 +93,7 @@ class SyntheticPCodaSettings(Settings):
     ``coherence`` as for :class:`SyntheticCodaSettings`.
     """
 
-    ratio: float = 0.5
+    ratio: float = 0.2
     q: float = 500.0
     coherence: float = 0.0
     phases: tuple[str, ...] = ("P",)
