@@ -4,7 +4,39 @@ The schema's ``$defs.synthetic`` declares no defaults: the global ``synthetic``
 section and an array's ``synthetic`` entry are layered over the defaults here,
 key by key (:meth:`SyntheticSettings.merged`). Values are checked when the
 settings are made; a bad value raises :class:`~corephase.config.ConfigError`
-naming its key.
+naming its key. Per-pair settings: the global section's ``pairs``
+(:meth:`SyntheticSettings.for_pair`).
+
+Defaults (a world with what real short-period records contain) and why
+-----------------------------------------------------------------------
+* Amplitudes relative to P (vertical, 1-2 Hz): PcP 0.12, ScP 0.2, PKiKP 0.012,
+  PKIIKP 0.006, PKJKP 0.0015 as before. PP 0.4: one free-surface reflection
+  (|R| near 1) with more spreading and attenuation than P. S 0.05, SS 0.02,
+  ScS 0.01: the source radiates (alpha/beta)^3, about 5 times more S than P
+  for equal pattern coefficients (far-field amplitudes scale as 1/v^3; Aki &
+  Richards 2002, chapter 4), but at
+  1-2 Hz t*_S of about 4 t*_P removes most of it and the steep S incidence
+  leaves little SV on the vertical; ScS equals PKiKP, the interference case of
+  issue 12. PKPab/PKPbc 0.3, PKIKP 0.2 (only beyond about 110-145 degrees).
+  These are order-of-magnitude choices, not fits to data.
+* Depth phases: free-surface coefficients (signed) at the phase's slowness
+  with the model's top-layer velocities, times radiation 1 (no preferred
+  mechanism; pX of a steep phase is then about -1 times X, as in records of
+  intermediate-depth events) for every event deeper than 0 km.
+* Long P coda: 0.2 of the P peak at onset (the slow part of the teleseismic P
+  coda, after P and its depth phases), decaying with coda Q 500, an amplitude
+  decay time of 106 s at 1.5 Hz: above the noise for several hundred seconds
+  after an mb 6 P, as the issue describes real records. Coda Q of a few
+  hundred at 1-2 Hz is the usual order for lithospheric scattering (Aki &
+  Chouet 1975); the value is a choice within that range.
+* Scattering coda: none by default (``coda.ratio`` 0); the demo puts one after
+  PKiKP where the seed study reports one (ratio 1, decay 60 s, half coherent:
+  inner-core scattering codas at arrays are as strong as PKiKP or stronger and
+  last 100 s and more, Vidale & Earle 2000).
+
+References: Aki, K. & Chouet, B. (1975), J. Geophys. Res. 80, 3322-3342.
+Aki, K. & Richards, P. G. (2002), Quantitative Seismology. Vidale, J. E. &
+Earle, P. S. (2000), Nature 404, 273-275.
 """
 
 from __future__ import annotations
