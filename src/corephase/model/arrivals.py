@@ -352,7 +352,8 @@ def clean_noise_window(
     """A noise window for ``target`` free of the onset of every stronger arrival.
 
     An arrival is stronger when its expected amplitude exceeds the target's in
-    modulus (an unknown amplitude counts as stronger). Each stronger arrival
+    modulus (an unknown amplitude counts as stronger; a target of unknown
+    amplitude has no stronger arrival). Each stronger arrival
     forbids ``[t - before_s, t + after_s]`` around its onset ``t``. The window
     keeps its nominal length and moves as little as possible within
     ``search_s``; if it does not fit anywhere, the longest clean stretch of at
