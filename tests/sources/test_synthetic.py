@@ -34,7 +34,18 @@ from corephase.sources.noise import peterson_psd
 from corephase.sources.synthetic import pair_seed, synthesize
 
 REF_LAT, REF_LON = 62.49, -114.61
-QUIET = {"noise": False, "coda": {"ratio": 0.0}, "p_amplitude_nm_s": 1000.0}
+# No noise, codas or automatic depth phases: each test adds what it checks.
+NO_P_CODA_OR_DEPTH_PHASES = {
+    "p_coda": {"ratio": 0.0},
+    "depth_phase_radiation_p": 0.0,
+    "depth_phase_radiation_s": 0.0,
+}
+QUIET = {
+    "noise": False,
+    "coda": {"ratio": 0.0},
+    **NO_P_CODA_OR_DEPTH_PHASES,
+    "p_amplitude_nm_s": 1000.0,
+}
 
 
 def _geometry(aperture_km=20.0, n=21, kind="rings"):
@@ -59,7 +70,7 @@ def _synth(geometry, event, cfg=None, seed=0):
     dist, _, _ = distance_backazimuth(
         event.latitude, event.longitude, geometry.ref_lat, geometry.ref_lon
     )
-    phases = [*settings.amplitudes, *window_phases(window)]
+    phases = ["P", *window_phases(window)]
     arrivals = first_arrivals(event.depth_km, dist, phases, model)
     return synthesize(
         geometry, event, record_window(arrivals, window), settings, seed=seed, model=model
@@ -127,6 +138,7 @@ def test_relative_amplitudes_and_polarities():
     g = _geometry()
     ev = _event(40.0, depth_km=300.0)
     cfg = {**QUIET, "amplitudes": {"PcP": 0.12, "PKiKP": 0.012, "pP": 0.4}}
+    cfg["polarities"] = {"pP": -1}
     st, info = _synth(g, ev, cfg, seed=2)
     _, pcp = _peak_times(st, info, np.array(info["element_times_s"]["PcP"]))
     _, pkikp = _peak_times(st, info, np.array(info["element_times_s"]["PKiKP"]))
@@ -141,13 +153,14 @@ def test_relative_amplitudes_and_polarities():
 def test_depth_phases_only_for_deep_events():
     g = _geometry(n=5, kind="cross")
     amps = {"P": 1.0, "pP": 0.4, "sP": 0.3}
-    deep_st, deep = _synth(g, _event(60.0, 200.0), {**QUIET, "amplitudes": amps}, seed=0)
+    cfg = {**QUIET, "amplitudes": amps, "polarities": {"pP": -1}, "depth_phase_min_km": 40.0}
+    deep_st, deep = _synth(g, _event(60.0, 200.0), cfg, seed=0)
     assert {"P", "pP", "sP"} <= set(deep["phases"])
     assert not deep["skipped"]
     _, pp = _peak_times(deep_st, deep, np.array(deep["element_times_s"]["pP"]))
     assert np.all(pp < -0.3 * 1000.0 * 0.7)  # negative polarity, amplitude ~0.4 of P
 
-    shallow_st, shallow = _synth(g, _event(60.0, 30.0), {**QUIET, "amplitudes": amps}, seed=0)
+    shallow_st, shallow = _synth(g, _event(60.0, 30.0), cfg, seed=0)
     assert set(shallow["phases"]) == {"P"}
     assert "depth_phase_min_km" in shallow["skipped"]["pP"]
     # Nothing at the (independently computed) pP time of the shallow event.
@@ -252,6 +265,7 @@ def test_coda_has_configured_level_and_decay():
         "p_amplitude_nm_s": 1000.0,
         "amplitude_jitter": 0.0,
         "coda": {"ratio": 0.5, "decay_s": 15.0},
+        **NO_P_CODA_OR_DEPTH_PHASES,
         "window": {"end_phase": "P", "end_offset_s": 120.0},
     }
     st, info = _synth(g, _event(40.0), cfg, seed=6)
@@ -354,7 +368,7 @@ def test_settings_layers_merge_key_by_key():
     arr = {"coda": {"decay_s": 5.0}, "polarities": {"PcP": -1}, "amplitudes": {"P": 1.0}}
     s = SyntheticSettings.merged(glob, arr)
     assert (s.coda.ratio, s.coda.decay_s, s.coda.coherence) == (0.1, 5.0, 0.0)
-    assert dict(s.polarities) == {"pP": -1, "sP": -1, "PcP": -1}
+    assert dict(s.polarities) == {"PcP": -1}
     assert dict(s.amplitudes) == {"P": 1.0}  # the set of phases is replaced, not merged
     assert s.noise_level == 0.2
     assert SyntheticSettings.merged() == SyntheticSettings()
@@ -373,6 +387,7 @@ def test_fully_coherent_coda_is_identical_after_alignment():
         "amplitude_jitter": 0.0,
         "statics_std_s": 0.0,
         "coda": {"ratio": 0.5, "decay_s": 15.0, "coherence": 1.0},
+        **NO_P_CODA_OR_DEPTH_PHASES,
         "window": {"end_phase": "P", "end_offset_s": 100.0},
     }
     st, info = _synth(g, _event(40.0), cfg, seed=6)
@@ -401,3 +416,96 @@ def test_noise_coherence_correlates_neighbouring_elements():
 
     assert mean_corr(1.0) > 0.8
     assert abs(mean_corr(0.0)) < 0.2
+
+
+def test_p_amplitude_is_mb_at_the_wavelet_period():
+    from corephase.sources.synthetic import mb_q, p_velocity_amplitude_nm_s
+
+    ev = _event(40.0, 15.0, 6.0)
+    want = 2 * np.pi * 10 ** (6.0 - mb_q(40.0, 15.0)) * 1e3  # 2 pi A/T, A/T in um/s
+    for f in (1.0, 1.5, 2.0):
+        cfg = {**QUIET, "p_amplitude_nm_s": None, "wavelet_hz": f, "amplitudes": {"P": 1.0}}
+        _, info = _synth(_geometry(n=3, kind="line"), ev, cfg, seed=0)
+        assert info["p_amplitude_nm_s"] == pytest.approx(want, rel=0.02)
+    assert p_velocity_amplitude_nm_s(6.0, 40.0, 15.0) == pytest.approx(want, rel=0.02)
+
+
+def test_depth_phases_of_every_phase_with_free_surface_amplitudes():
+    from corephase.model.arrivals import free_surface_coefficients
+
+    g = _geometry(n=5, kind="cross")
+    cfg = {
+        **QUIET,
+        "amplitudes": {"P": 1.0, "PcP": 0.5, "ScP": 0.5},
+        "depth_phase_radiation_p": 0.8,
+        "depth_phase_radiation_s": 1.0,
+        "amplitude_jitter": 0.0,
+    }
+    st, info = _synth(g, _event(40.0, 106.0), cfg, seed=0)
+    assert {"pP", "sP", "pPcP", "sPcP", "pScP", "sScP"} <= set(info["phases"])
+    _, pcp = _peak_times(st, info, np.array(info["element_times_s"]["PcP"]))
+    _, ppcp = _peak_times(st, info, np.array(info["element_times_s"]["pPcP"]))
+    ph = info["phases"]["pPcP"]
+    coef = free_surface_coefficients(ph["slowness_s_km"], 5.8, 3.46)["PP"]
+    assert ph["free_surface_coefficient"] == pytest.approx(coef)
+    assert coef < -0.9  # steep upgoing P: nearly -1
+    np.testing.assert_allclose(ppcp / pcp, 0.8 * coef, rtol=0.01)
+    # Shallow events keep depth phases unless depth_phase_min_km excludes them.
+    _, shallow = _synth(g, _event(40.0, 15.0), {**cfg, "depth_phase_min_km": 20.0}, seed=0)
+    assert not any(p[0] in "ps" for p in shallow["phases"])
+
+
+def test_default_world_has_long_p_coda_and_other_arrivals():
+    g = _geometry(n=6)
+    cfg = {"noise": False, "amplitude_jitter": 0.0, "depth_phase_radiation_p": 0.0}
+    cfg |= {"depth_phase_radiation_s": 0.0, "window": {"end_phase": "P", "end_offset_s": 400.0}}
+    cfg["amplitudes"] = {"P": 1.0}
+    st, info = _synth(g, _event(40.0, 15.0), cfg, seed=5)
+    x = np.array([tr.data for tr in st], float)
+    lag = info["window"]["start_s"] + np.arange(x.shape[1]) / 20.0 - info["phases"]["P"]["time_s"]
+    edges = np.arange(20.0, 380.0, 10.0)
+    rms = np.array([np.sqrt(np.mean(x[:, (lag >= a) & (lag < a + 10)] ** 2)) for a in edges])
+    slope, icpt = np.polyfit(edges + 5.0, np.log(rms), 1)
+    decay = 500.0 / (np.pi * 1.5)  # default q / (pi f): 106 s
+    assert -1.0 / slope == pytest.approx(decay, rel=0.15)
+    p_peak = info["phases"]["P"]["peak_amplitude_nm_s"]
+    assert np.exp(icpt) == pytest.approx(0.2 * p_peak, rel=0.2)
+    # The default phase set: ScS, PP, S, SS and depth phases at 40 deg.
+    _, full = _synth(g, _event(40.0, 50.0), {"noise": False}, seed=5)
+    assert {"ScS", "PP", "S", "SS", "pPKiKP", "sPKiKP", "sScS", "pPcP"} <= set(full["phases"])
+    assert "no ak135 TauP ray" in full["skipped"]["PKPab"]
+
+
+def test_omit_phases_and_coda_phases():
+    g = _geometry(n=4, kind="cross")
+    base = {"noise": False, "p_coda": {"ratio": 0.0}}
+    _, info = _synth(g, _event(35.0, 106.0), {**base, "omit_phases": ["PKiKP"]}, seed=0)
+    assert not {"PKiKP", "pPKiKP", "sPKiKP"} & set(info["phases"])
+    assert info["skipped"]["PKiKP"] == "left out (omit_phases)"
+    cfg = {**QUIET, "amplitudes": {"P": 1.0, "PKiKP": 1.0}, "amplitude_jitter": 0.0}
+    coda = {"ratio": 0.5, "decay_s": 30.0, "phases": ["PKiKP"]}
+    st0, i0 = _synth(g, _event(35.0), cfg, seed=1)
+    st1, _ = _synth(g, _event(35.0), {**cfg, "coda": coda}, seed=1)
+    diff = np.array([a.data - b.data for a, b in zip(st1, st0, strict=True)], float)
+    t = i0["window"]["start_s"] + np.arange(diff.shape[1]) / 20.0
+    t_p, t_k = i0["phases"]["P"]["time_s"], i0["phases"]["PKiKP"]["time_s"]
+    assert np.abs(diff[:, (t > t_p) & (t < t_p + 100)]).max() == 0.0  # no coda after P
+    assert np.abs(diff[:, (t > t_k + 2) & (t < t_k + 60)]).max() > 50.0
+
+
+def test_pair_settings_layer_over_global_and_array():
+    glob = {
+        "noise_level": 0.2,
+        "coda": {"ratio": 0.0, "decay_s": 9.0},
+        "pairs": {"NVAR/ev": {"coda": {"ratio": 0.6}}, "ILAR/ev": {"omit_phases": ["PKiKP"]}},
+    }
+    s = SyntheticSettings.for_pair(glob, {"noise_level": 0.3}, "NVAR", "ev")
+    assert (s.coda.ratio, s.coda.decay_s, s.noise_level, dict(s.pairs)) == (0.6, 9.0, 0.3, {})
+    assert SyntheticSettings.for_pair(glob, None, "ILAR", "ev").omit_phases == ("PKiKP",)
+    assert SyntheticSettings.for_pair(glob, None, "NVAR", "other").coda.ratio == 0.0
+    with pytest.raises(ConfigError, match=r"synthetic\.pairs\.NVAR/ev\.coda\.rate"):
+        SyntheticSettings.merged({"pairs": {"NVAR/ev": {"coda": {"rate": 1}}}})
+    with pytest.raises(ConfigError, match=r"synthetic\.pairs\.NVAR': a pair is named"):
+        SyntheticSettings.merged({"pairs": {"NVAR": {}}})
+    with pytest.raises(ConfigError, match=r"arrays\.NVAR\.synthetic\.pairs"):
+        SyntheticSettings.for_pair({}, {"pairs": {}}, "NVAR", "ev")

@@ -39,7 +39,7 @@ def test_fetch_writes_the_records_of_the_record_window(tiny_config, tiny_event, 
     assert st[0].stats.endtime - tiny_event.origin == pytest.approx(w1, abs=0.05)
     # the array's synthetic entry is merged over the global section key by key
     used = status["synthetic_info"]["settings"]
-    assert used["coda"] == {"ratio": 0.1, "decay_s": 20.0, "coherence": 0.0}
+    assert used["coda"] == {"ratio": 0.1, "decay_s": 20.0, "coherence": 0.0, "phases": None}
     assert used["noise_level"] == 0.1 and set(used["amplitudes"]) == {"P", "PcP", "PKiKP"}
 
 
@@ -123,3 +123,42 @@ def test_truncated_real_record_becomes_a_partial_pair_naming_the_missing_element
     qc = pd.read_csv(tmp_path / "qc.csv")
     assert len(qc) == 18
     assert (qc["reason"].fillna("").str.contains("missing record")).sum() == 9
+
+
+def test_fetch_writes_the_arrival_list_and_later_stages_read_it(tiny_config, tiny_event, tmp_path):
+    from corephase.model.arrivals import arrival_list
+    from corephase.stages.common import load_arrival_list
+    from corephase.stages.preprocess import preprocess_pair
+
+    tiny_config["synthetic"]["pairs"] = {
+        f"TINY/{tiny_event.id}": {"omit_phases": ["PKiKP"], "depth_phase_radiation_s": 0.5}
+    }
+    status, out = _fetch(tiny_config, tiny_event, tmp_path)
+    rows = status["arrival_list"]
+    names = [r["phase"] for r in rows]
+    # the record's arrivals: P and PcP with their depth phases, no PKiKP (omitted here)
+    assert {"P", "pP", "sP", "PcP", "pPcP", "sPcP"} <= set(names) and "PKiKP" not in names
+    assert set(names) == set(status["synthetic_info"]["phases"])
+    assert [r["time_s"] for r in rows] == sorted(r["time_s"] for r in rows)
+    spcp = next(r for r in rows if r["phase"] == "sPcP")
+    assert spcp["relative_amplitude"] == pytest.approx(0.2 * spcp["free_surface"] * 0.5)
+    # preprocess copies it into pair.json, where load_arrival_list finds it
+    bands = {b["name"]: tmp_path / f"{b['name']}.mseed" for b in tiny_config["bands"]}
+    pair = preprocess_pair(
+        "TINY",
+        tiny_config["arrays"]["TINY"],
+        tiny_config,
+        *out,
+        bands,
+        tmp_path / "qc.csv",
+        tmp_path / "pair.json",
+    )
+    got = load_arrival_list(read_json(tmp_path / "pair.json"), "ak135")
+    assert [a.phase for a in got] == names and got[0].time == rows[0]["time_s"]
+    # without a stored list (older results) it is computed at typical amplitudes
+    del pair["arrival_list"]
+    full = load_arrival_list(pair, "ak135")
+    assert [a.phase for a in full] == [
+        a.phase for a in arrival_list(tiny_event.depth_km, pair["distance_deg"])
+    ]
+    assert "PKiKP" in [a.phase for a in full]

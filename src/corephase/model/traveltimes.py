@@ -111,11 +111,7 @@ def element_times(
     element distances closest to the array centre and linearly interpolated in
     distance elsewhere (error below 1 ms for apertures under 10 deg).
     """
-    lat = np.atleast_1d(np.asarray(lat, float))
-    lon = np.atleast_1d(np.asarray(lon, float))
-    dists = np.array(
-        [locations2degrees(ev_lat, ev_lon, a, b) for a, b in zip(lat, lon, strict=True)]
-    )
+    dists = element_distances(ev_lat, ev_lon, lat, lon)
     lo, hi = dists.min(), dists.max()
     if hi - lo < 1e-6:
         grid = np.array([lo])
@@ -130,6 +126,15 @@ def element_times(
     if grid.size == 1:
         return np.full(dists.shape, times[0])
     return np.interp(dists, grid, times)
+
+
+def element_distances(ev_lat: float, ev_lon: float, lat, lon) -> np.ndarray:
+    """Epicentral distance (deg, spherical Earth as TauP expects) of each element."""
+    lat = np.atleast_1d(np.asarray(lat, float))
+    lon = np.atleast_1d(np.asarray(lon, float))
+    return np.array(
+        [locations2degrees(ev_lat, ev_lon, a, b) for a, b in zip(lat, lon, strict=True)]
+    )
 
 
 def window_phases(window) -> tuple[str | None, ...]:

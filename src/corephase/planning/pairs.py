@@ -84,9 +84,12 @@ def plan_pairs(config: dict, events: list[Event]) -> list[tuple[str, str]]:
     (spherical Earth) lies within ``distance_deg`` (inclusive) and the origin
     time within the array's ``active`` span (start inclusive, end exclusive).
     Local arrays without ``ref_lat``/``ref_lon`` need :func:`resolve_references`
-    first.
+    first. An ``events.list`` entry with ``arrays`` pairs only with those arrays.
+    Keys of ``synthetic.pairs`` must name a configured array and event.
     """
     lo, hi = config["distance_deg"]
+    only = _event_arrays(config)
+    _check_synthetic_pairs(config, events)
     pairs = []
     for name, arr in config["arrays"].items():
         if "ref_lat" not in arr or "ref_lon" not in arr:
@@ -97,6 +100,8 @@ def plan_pairs(config: dict, events: list[Event]) -> list[tuple[str, str]]:
         active = arr.get("active") or {}
         start, end = active.get("start"), active.get("end")
         for ev in events:
+            if ev.id in only and name not in only[ev.id]:
+                continue
             t = ev.time[:19]
             if start and t < str(start)[:19]:
                 continue
@@ -106,3 +111,32 @@ def plan_pairs(config: dict, events: list[Event]) -> list[tuple[str, str]]:
             if lo <= d <= hi:
                 pairs.append((name, ev.id))
     return pairs
+
+
+def _event_arrays(config: dict) -> dict[str, list[str]]:
+    """Event id -> the arrays its ``events.list`` entry restricts it to (checked)."""
+    out = {}
+    for i, d in enumerate(config.get("events", {}).get("list", [])):
+        if "arrays" not in d:
+            continue
+        bad = [a for a in d["arrays"] if a not in config["arrays"]]
+        if bad:
+            raise ConfigError(
+                f"config key 'events.list.{i}.arrays': no array {bad[0]!r} is configured "
+                f"(arrays: {', '.join(config['arrays'])})"
+            )
+        out[event_from_dict(d).id] = list(d["arrays"])
+    return out
+
+
+def _check_synthetic_pairs(config: dict, events: list[Event]) -> None:
+    """ConfigError naming a ``synthetic.pairs`` key whose array or event is not configured."""
+    ids = {e.id for e in events}
+    for key in (config.get("synthetic") or {}).get("pairs") or {}:
+        array, _, event = key.partition("/")
+        if array not in config["arrays"] or event not in ids:
+            what = f"array {array!r}" if array not in config["arrays"] else f"event {event!r}"
+            raise ConfigError(
+                f"config key 'synthetic.pairs.{key}': no {what} is configured "
+                f"(pairs are named 'ARRAY/EVENT_ID')"
+            )

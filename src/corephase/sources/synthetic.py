@@ -3,22 +3,32 @@
 :func:`synthesize` builds one vertical short-period velocity trace (nm/s) per
 array element for one event:
 
-* **Arrival times** are TauP first arrivals of each configured phase at each
-  element (:func:`corephase.model.traveltimes.element_times`, curved wavefront),
-  plus a per-element static (site term) and, optionally, an elevation term.
-  The wavelet is *centred* on the arrival time (its peak / envelope maximum
-  is at the TauP time), which is what beamforming and stacking align on.
+* **Arrivals**: every phase of ``settings.amplitudes`` (P, PcP, ScP, PKiKP,
+  PKIIKP, PKJKP, ScS, PP, S, SS, PKP branches by default) and the depth
+  phases ``pX``/``sX`` of each, from the one arrival list
+  (:func:`corephase.model.arrivals.arrival_list`); phases without a ray at
+  the pair's distance and depth are skipped and listed with the reason.
+  Per-element times are the list's times at each element distance
+  (:func:`corephase.model.arrivals.element_arrival_times`, curved
+  wavefront), plus a per-element static (site term) and, optionally, an
+  elevation term. The wavelet is *centred* on the arrival time (its peak /
+  envelope maximum is at the TauP time), which is what beamforming and
+  stacking align on.
 * **Amplitudes**: the P peak ground velocity follows from the event
   magnitude through the body-wave magnitude relation
   ``mb = log10(A / T) + Q(Delta, h)`` (Gutenberg & Richter, 1956), with
   ``A`` the zero-to-peak vertical ground displacement in micrometres and
   ``T`` its period (s). ``Q`` is a 10-degree by 4-depth digitisation of
   their PZ calibration table (0, 100, 300, 700 km; 20-100 degrees, bilinear,
-  clamped outside), good to about 0.1-0.2 magnitude units. The displacement
-  is converted to peak velocity at the wavelet frequency, ``2 pi f A``. Other
-  phases have amplitudes relative to P (``settings.amplitudes``) and a
-  polarity (``settings.polarities``). Each element has a log-normal site
-  amplification common to all phases.
+  clamped outside), good to about 0.1-0.2 magnitude units. ``A / T`` is
+  taken at the wavelet's own period, so the peak velocity is
+  ``2 pi A / T = 2 pi 10**(mb - Q)`` (earlier versions measured ``A`` at 1 s
+  and differentiated at the wavelet frequency, 1.5 times too large at
+  1.5 Hz). Other phases have vertical amplitudes relative to P
+  (``settings.amplitudes``) and a polarity (``settings.polarities``); a depth
+  phase has its primary's amplitude times the free-surface reflection
+  coefficient (sign included) times the configured radiation factor. Each
+  element has a log-normal site amplification common to all phases.
 * **Wavelet**: zero-phase Ricker or Gabor of dominant frequency
   ``settings.wavelet_hz``, optionally broadened by attenuation
   ``exp(-pi f t*)`` applied in the frequency domain as a *zero-phase*
@@ -26,13 +36,14 @@ array element for one event:
   amplitudes are defined before differential attenuation: after filtering,
   all phases are scaled by the same factor so that the attenuated P peak
   equals the magnitude-derived P amplitude.
-* **Coda**: after each phase, band-limited Gaussian noise with the
-  phase's amplitude spectrum, whose RMS envelope starts at
-  ``settings.coda.ratio`` times the phase peak amplitude and decays as
-  ``exp(-(t - t_phase) / settings.coda.decay_s)`` (amplitude decay time), with a
-  half-cosine onset ramp of one dominant period. A fraction
-  ``settings.coda.coherence`` of the coda power is coherent across the array
-  (same waveform, moved out with the phase's element delays).
+* **Codas**: after a phase, band-limited Gaussian noise with the phase's
+  amplitude spectrum, whose RMS envelope starts at a ratio of the phase
+  peak and decays exponentially, with a half-cosine onset ramp of one
+  dominant period; a fraction of its power (``coherence``) is coherent
+  across the array (same waveform, moved out with the phase's element
+  delays). ``settings.p_coda``: the long P coda (decay time ``q / (pi f)``);
+  ``settings.coda``: a scattering coda (``decay_s``) after the listed
+  phases, none by default.
 * **Noise**: Peterson-model background noise
   (:func:`corephase.sources.noise.peterson_noise`), optionally partly coherent plane
   waves (:func:`corephase.sources.noise.coherent_noise`).
@@ -58,8 +69,9 @@ from dataclasses import dataclass
 import numpy as np
 from obspy import Stream, Trace, UTCDateTime
 
-from corephase.config.synthetic import SyntheticCodaSettings, SyntheticSettings
-from corephase.model.traveltimes import MODELS, distance_backazimuth, element_times, first_arrivals
+from corephase.config.synthetic import SyntheticSettings
+from corephase.model.arrivals import arrival_list, element_arrival_times
+from corephase.model.traveltimes import MODELS, distance_backazimuth
 from corephase.sources.noise import coherent_noise, peterson_noise
 from corephase.utils.random import component_rng
 
@@ -103,17 +115,15 @@ def mb_q(distance_deg: float, depth_km: float) -> float:
     return float(np.interp(h, _Q_DEPTH, at_depths))
 
 
-def p_velocity_amplitude_nm_s(
-    mb: float, distance_deg: float, depth_km: float, freq_hz: float, period_s: float = 1.0
-) -> float:
+def p_velocity_amplitude_nm_s(mb: float, distance_deg: float, depth_km: float) -> float:
     """Peak vertical P ground velocity (nm/s) implied by a body-wave magnitude.
 
-    ``A = T * 10**(mb - Q(Delta, h))`` micrometres of displacement
-    (:func:`mb_q`), converted to velocity at ``freq_hz`` as
-    ``2 pi f A``.
+    ``A / T = 10**(mb - Q(Delta, h))`` micrometres per second (:func:`mb_q`),
+    with ``A`` and ``T`` measured on the wavelet itself (its period, not a
+    fixed 1 s); its peak velocity is ``2 pi A / T``, independent of the
+    wavelet frequency.
     """
-    a_um = period_s * 10.0 ** (mb - mb_q(distance_deg, depth_km))
-    return float(2.0 * np.pi * freq_hz * a_um * 1e3)
+    return float(2.0 * np.pi * 10.0 ** (mb - mb_q(distance_deg, depth_km)) * 1e3)
 
 
 def pair_seed(base_seed: int, array_name: str, event_id: str) -> int:
@@ -165,9 +175,11 @@ def _place(data, t0, dt, times, amps, tw, w):
     data[rows[valid], ks[valid]] += vals[valid]
 
 
-def _coda(rng, t0, dt, n, times, amps, tw, w, f_w, coda: SyntheticCodaSettings):
-    """Coda of one phase for all elements (n_el, n), or None if negligible."""
-    ratio, decay, coh = coda.ratio, coda.decay_s, coda.coherence
+def _coda(rng, t0, dt, n, times, amps, tw, w, f_w, coda: tuple[float, float, float]):
+    """Coda of one phase for all elements (n_el, n), or None if negligible.
+
+    ``coda`` is (ratio, amplitude decay time s, coherence)."""
+    ratio, decay, coh = coda
     n_el = times.size
     span = decay * np.log(1e4)
     s0 = max(int(np.floor((times.min() - t0) / dt)), 0)
@@ -217,55 +229,104 @@ class _PhaseTimes:
 
     distance_deg: float
     backazimuth_deg: float
-    ref: dict  # phase -> PhaseArrival at the array reference point
-    phases: list[str]  # phases synthesised, in the order of ``amplitudes``
+    ref: dict  # phase -> Arrival at the array reference point
+    phases: list[str]  # phases synthesised, in time order
     skipped: dict[str, str]  # phase -> why it is not synthesised
     statics: np.ndarray  # per-element static shift, s
     jitter: np.ndarray  # per-element amplitude factor
     times: dict[str, np.ndarray]  # phase -> per-element arrival times (NaN: no ray)
 
 
+def synthetic_arrivals(depth_km: float, distance_deg: float, settings, model: str = "ak135"):
+    """The arrival list a synthetic record holds, and the configured phases it lacks.
+
+    :func:`corephase.model.arrivals.arrival_list` of the primaries of
+    ``settings.amplitudes`` (less ``omit_phases``) at their amplitudes, with
+    depth phases for events deeper than ``depth_phase_min_km`` (radiation from
+    the settings); a depth phase named in ``amplitudes`` takes that amplitude.
+
+    Returns
+    -------
+    arrivals : list of corephase.model.arrivals.Arrival
+        Sorted by time (s after origin); ``relative_amplitude`` is the signed
+        peak amplitude relative to P before polarities.
+    skipped : dict
+        Configured phase -> why it is not in the record.
+    """
+    amps = {k: v for k, v in settings.amplitudes.items() if k not in settings.omit_phases}
+    skipped = {ph: "left out (omit_phases)" for ph in settings.omit_phases}
+    deep = depth_km > settings.depth_phase_min_km
+    for ph in amps:
+        if _is_depth_phase(ph) and not deep:
+            skipped[ph] = (
+                f"depth phase skipped: depth {depth_km:g} km <= depth_phase_min_km "
+                f"{settings.depth_phase_min_km:g}"
+            )
+    primaries = tuple(ph for ph in amps if not _is_depth_phase(ph))
+    radiation = (settings.depth_phase_radiation_p, settings.depth_phase_radiation_s)
+    listed = arrival_list(
+        depth_km,
+        distance_deg,
+        model,
+        primaries=primaries,
+        depth_phases=deep and any(radiation),
+        amplitudes=amps,
+        radiation=radiation,
+    )
+    explicit = [ph for ph in amps if _is_depth_phase(ph) and deep]
+    if explicit:
+        extra = arrival_list(
+            depth_km,
+            distance_deg,
+            model,
+            primaries=tuple(explicit),
+            depth_phases=False,
+            amplitudes=amps,
+        )
+        listed = sorted(
+            [a for a in listed if a.phase not in explicit] + extra, key=lambda a: a.time
+        )
+    names = {a.phase for a in listed}
+    for ph in amps:
+        if ph not in names and ph not in skipped:
+            skipped[ph] = f"no {model} TauP ray at {distance_deg:.2f} deg, depth {depth_km:g} km"
+    return listed, skipped
+
+
+def _is_depth_phase(phase: str) -> bool:
+    return phase[:1] in ("p", "s")
+
+
 def _phase_times(geometry, event, settings: SyntheticSettings, seed: int, model: str):
-    """Step 1: the phases that exist and their per-element times (TauP + statics)."""
+    """Step 1: the arrivals of the record and their per-element times (TauP + statics)."""
     depth = float(event.depth_km)
     dist, baz, _ = distance_backazimuth(
         event.latitude, event.longitude, geometry.ref_lat, geometry.ref_lon
     )
-    skipped: dict[str, str] = {}
-    phases = []
-    for ph in settings.amplitudes:
-        if ph[:1] in ("p", "s") and depth <= settings.depth_phase_min_km:
-            skipped[ph] = (
-                f"depth phase skipped: depth {depth:g} km <= depth_phase_min_km "
-                f"{settings.depth_phase_min_km:g}"
-            )
-        else:
-            phases.append(ph)
-    ref = first_arrivals(depth, dist, phases, model)
-    for ph in list(phases):
-        if ph not in ref:
-            skipped[ph] = f"no {model} TauP ray at {dist:.2f} deg, depth {depth:g} km"
-            phases.remove(ph)
-    if not phases:
+    listed, skipped = synthetic_arrivals(depth, dist, settings, model)
+    listed = [a for a in listed if a.relative_amplitude is not None]
+    if not listed:
         raise ValueError(
             f"no configured phase exists at {dist:.2f} deg, depth {depth:g} km "
             f"(skipped: {skipped})"
         )
+    phases = [a.phase for a in listed]
     n_el = len(geometry)
     statics = component_rng(seed, "statics").normal(0.0, settings.statics_std_s, n_el)
     jitter = np.exp(
         component_rng(seed, "amplitude_jitter").normal(0.0, settings.amplitude_jitter, n_el)
     )
+    el_times = element_arrival_times(
+        listed, depth, dist, event.latitude, event.longitude, geometry.lat, geometry.lon, model
+    )
     times = {}
-    for ph in phases:
-        t = element_times(
-            depth, event.latitude, event.longitude, geometry.lat, geometry.lon, ph, model
-        )
+    for a in listed:
+        t = el_times[a.phase]
         if settings.elevation_correction:
-            p_km = ref[ph].slowness_s_km
-            q = np.sqrt(max(settings.surface_velocity_km_s**-2 - p_km**2, 0.0))
+            q = np.sqrt(max(settings.surface_velocity_km_s**-2 - a.slowness_s_km**2, 0.0))
             t = t + geometry.elev_m / 1000.0 * q
-        times[ph] = np.where(np.isfinite(t), t + statics, np.nan)
+        times[a.phase] = np.where(np.isfinite(t), t + statics, np.nan)
+    ref = {a.phase: a for a in listed}
     return _PhaseTimes(dist, baz, ref, phases, skipped, statics, jitter, times)
 
 
@@ -292,10 +353,20 @@ def _p_amplitude(event, settings: SyntheticSettings, distance_deg: float):
             f"event {event.id} has no magnitude; set the synthetic setting 'p_amplitude_nm_s'"
         )
     mb = min(mag, settings.mb_max)
-    a_p = p_velocity_amplitude_nm_s(
-        mb, distance_deg, float(event.depth_km), settings.wavelet_hz, settings.magnitude_period_s
-    )
+    a_p = p_velocity_amplitude_nm_s(mb, distance_deg, float(event.depth_km))
     return a_p, mb
+
+
+def _codas_of(ph: str, settings: SyntheticSettings):
+    """(rng name, (ratio, decay s, coherence)) of each coda that follows ``ph``."""
+    out = []
+    pc = settings.p_coda
+    if pc.ratio > 0 and ph in pc.phases:
+        out.append((f"p_coda:{ph}", (pc.ratio, pc.decay_s(settings.wavelet_hz), pc.coherence)))
+    sc = settings.coda
+    if sc.applies_to(ph):
+        out.append((f"coda:{ph}", (sc.ratio, sc.decay_s, sc.coherence)))
+    return out
 
 
 def _phase_signals(pt: _PhaseTimes, settings: SyntheticSettings, seed, a_p, t0, dt, n):
@@ -308,12 +379,12 @@ def _phase_signals(pt: _PhaseTimes, settings: SyntheticSettings, seed, a_p, t0, 
     norm = 1.0 / np.max(np.abs(wavelets["P"][1])) if "P" in wavelets else 1.0
     n_el = pt.statics.size
     signal = np.zeros((n_el, n))
-    coda = np.zeros((n_el, n))
     phase_info = {}
     for ph in pt.phases:
         tw, w, _ = wavelets[ph]
         pol = settings.polarity_of(ph)
-        rel = settings.amplitudes[ph]
+        arr = pt.ref[ph]
+        rel = arr.relative_amplitude
         amps = a_p * rel * pol * norm * pt.jitter
         ok = np.isfinite(pt.times[ph])
         if not ok.any():
@@ -323,22 +394,24 @@ def _phase_signals(pt: _PhaseTimes, settings: SyntheticSettings, seed, a_p, t0, 
         _place(part, t0, dt, pt.times[ph][ok], amps[ok], tw, w)
         signal[ok] += part
         peaks = amps[ok] * np.max(np.abs(w))
-        rng = component_rng(seed, f"coda:{ph}")
-        c, s0 = _coda(rng, t0, dt, n, pt.times[ph][ok], peaks, tw, w, fw, settings.coda)
-        if c is not None:
-            coda[np.flatnonzero(ok), s0 : s0 + c.shape[1]] += c
-        arr = pt.ref[ph]
+        for name, params in _codas_of(ph, settings):
+            rng = component_rng(seed, name)
+            c, s0 = _coda(rng, t0, dt, n, pt.times[ph][ok], peaks, tw, w, fw, params)
+            if c is not None:
+                signal[np.flatnonzero(ok), s0 : s0 + c.shape[1]] += c
         phase_info[ph] = {
             "time_s": arr.time,
             "slowness_s_deg": arr.slowness_s_deg,
             "slowness_s_km": arr.slowness_s_km,
             "incidence_deg": arr.incidence_deg,
+            "primary": arr.primary,
+            "free_surface_coefficient": arr.free_surface,
             "relative_amplitude": rel,
             "polarity": pol,
-            "peak_amplitude_nm_s": float(a_p * rel * norm * np.max(np.abs(w))),
+            "peak_amplitude_nm_s": float(a_p * abs(rel) * norm * np.max(np.abs(w))),
             "tstar_s": settings.tstar_of(ph),
         }
-    return signal + coda, phase_info
+    return signal, phase_info
 
 
 def _noise(geometry, settings: SyntheticSettings, seed: int, n: int, dt: float) -> np.ndarray:

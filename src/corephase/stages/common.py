@@ -49,6 +49,76 @@ def arrivals_from_dict(arrivals: dict) -> dict:
     }
 
 
+def pair_arrival_list(event: Event, distance_deg: float, model: str, synthetic=None) -> list:
+    """Every arrival of the pair (:mod:`corephase.model.arrivals`), sorted by time.
+
+    For a synthetic pair (``synthetic``: its
+    :class:`~corephase.config.synthetic.SyntheticSettings`) the arrivals the
+    record holds, at its amplitudes
+    (:func:`corephase.sources.synthetic.synthetic_arrivals`); else the full
+    list at the typical amplitudes.
+    """
+    if synthetic is not None:
+        from corephase.sources.synthetic import synthetic_arrivals
+
+        return synthetic_arrivals(float(event.depth_km), distance_deg, synthetic, model)[0]
+    from corephase.model.arrivals import arrival_list
+
+    return arrival_list(float(event.depth_km), distance_deg, model)
+
+
+def arrival_list_dict(arrivals) -> list[dict]:
+    """An arrival list as plain JSON rows (times s after origin, slowness s/deg)."""
+    return [
+        {
+            "phase": a.phase,
+            "time_s": a.time,
+            "slowness_s_deg": a.slowness_s_deg,
+            "incidence_deg": a.incidence_deg,
+            "primary": a.primary,
+            "free_surface": a.free_surface,
+            "relative_amplitude": a.relative_amplitude,
+        }
+        for a in arrivals
+    ]
+
+
+def arrival_list_from_dict(rows) -> list:
+    """Inverse of :func:`arrival_list_dict`: a list of
+    :class:`~corephase.model.arrivals.Arrival`."""
+    from corephase.model.arrivals import Arrival
+
+    return [
+        Arrival(
+            r["phase"],
+            r["time_s"],
+            r["slowness_s_deg"],
+            r["incidence_deg"],
+            primary=r["primary"],
+            free_surface=r["free_surface"],
+            relative_amplitude=r["relative_amplitude"],
+        )
+        for r in rows
+    ]
+
+
+def load_arrival_list(pair: dict, model: str) -> list:
+    """The pair's arrival list: from ``pair["arrival_list"]`` (written by the fetch stage and
+    copied into ``pair.json``), else computed (:func:`pair_arrival_list`, typical amplitudes).
+
+    Parameters
+    ----------
+    pair : dict
+        The pair dict (as from :func:`load_pair`, or the fetch status).
+    model : str
+        Earth model used when the list has to be computed.
+    """
+    rows = pair.get("arrival_list")
+    if rows is not None:
+        return arrival_list_from_dict(rows)
+    return pair_arrival_list(Event(**pair["event"]), pair["distance_deg"], model)
+
+
 def geometry_info_from_status(fstat: dict, config: dict) -> dict | None:
     """The fetch stage's distance, back-azimuth and arrivals, if made with this model.
 

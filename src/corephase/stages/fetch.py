@@ -13,7 +13,12 @@ from corephase.io.stations import geometry_from_config, geometry_to_inventory
 from corephase.model.events import Event, event_to_quakeml
 from corephase.model.traveltimes import record_window, window_phase_choice
 from corephase.sources.local import read_local, reference_point
-from corephase.stages.common import arrivals_dict, pair_geometry_info
+from corephase.stages.common import (
+    arrival_list_dict,
+    arrivals_dict,
+    pair_arrival_list,
+    pair_geometry_info,
+)
 
 log = logging.getLogger("corephase")
 
@@ -42,8 +47,11 @@ def fetch_pair(
     StationXML, QuakeML and a JSON status with provenance, including the
     reference point (``reference``: lat, lon and ``from``: ``config``, or for a
     local array without ``ref_lat``/``ref_lon`` the StationXML element or
-    centroid it came from). Missing or unreadable data give status ``no_data``
-    or ``error`` and empty outputs rather than an exception.
+    centroid it came from) and the pair's full arrival list (``arrival_list``,
+    see :func:`corephase.stages.common.pair_arrival_list`; a synthetic pair's
+    settings are the global section, the array's and ``synthetic.pairs``).
+    Missing or unreadable data give status ``no_data`` or ``error`` and empty
+    outputs rather than an exception.
     """
     t_start = time.time()
     if arr["source"] == "local" and "ref_lat" not in arr:
@@ -73,12 +81,19 @@ def fetch_pair(
         "fetched_at": str(UTCDateTime()),
     }
     src = arr["source"]
+    settings = None
     if src == "synthetic":
         from corephase.config.synthetic import SyntheticSettings
+
+        settings = SyntheticSettings.for_pair(
+            config.get("synthetic"), arr.get("synthetic"), array_name, event.id
+        )
+    arrivals = pair_arrival_list(event, info["distance_deg"], config["model"], settings)
+    status["arrival_list"] = arrival_list_dict(arrivals)
+    if src == "synthetic":
         from corephase.sources.synthetic import pair_seed, synthesize
 
         geom = geometry_from_config(array_name, arr)
-        settings = SyntheticSettings.merged(config.get("synthetic"), arr.get("synthetic"))
         seed = pair_seed(config["seed"], array_name, event.id)
         stream, syn_info = synthesize(
             geom, event, (w0, w1), settings, seed=seed, model=config["model"]

@@ -184,6 +184,7 @@ def preprocess_pair(
         "ref_lon": arr["ref_lon"],
         "window_s_after_origin": [w0, w1],
         "arrivals": arrivals_dict(info["arrivals"]),
+        "arrival_list": fstat.get("arrival_list"),
         "missing_phases": [p for p in config["phases"] if p not in info["arrivals"]],
         "curved_wavefront": bool(arr.get("curved_wavefront", False)),
         "geometry": _geometry_dict(geom),
