@@ -13,16 +13,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from corephase.model.traveltimes import PhaseArrival, first_arrivals
+from corephase.model.arrivals import arrival_list
+from corephase.model.traveltimes import PhaseArrival
 
 
 def predicted_arrivals(
     depth_km: float, distance_deg: float, phases, model: str = "ak135"
 ) -> dict[str, PhaseArrival]:
-    """Theoretical first arrivals of ``phases`` (TauP names) at the array reference point.
+    """The arrivals of ``phases`` at the array reference point, from the arrival list.
 
     The one place the coda analysis asks for its extra arrivals (depth phases
-    and other body waves); phases without a ray at ``distance_deg`` are omitted.
+    and other body waves). They are taken from
+    :func:`corephase.model.arrivals.arrival_list` (first arrival of each label,
+    expected amplitude relative to P where known); phases without a ray at
+    ``distance_deg`` are omitted.
 
     Parameters
     ----------
@@ -31,18 +35,23 @@ def predicted_arrivals(
     distance_deg : float
         Epicentral distance, deg.
     phases : sequence of str
-        TauP phase names, e.g. ``("pPKiKP", "sPKiKP", "ScS")``.
+        TauP phase names or arrival-list labels, e.g. ``("pPKiKP", "sPKiKP",
+        "ScS")``; a name ``pX``/``sX`` whose ``X`` is also listed is taken as
+        the depth phase of ``X``.
     model : str
         Earth model.
 
     Returns
     -------
-    dict of str to PhaseArrival
+    dict of str to corephase.model.arrivals.Arrival
         Times in s after the origin, slowness in s/deg.
     """
-    if not phases:
+    wanted = tuple(dict.fromkeys(str(p) for p in phases or ()))
+    if not wanted:
         return {}
-    return first_arrivals(depth_km, distance_deg, list(phases), model)
+    primaries = tuple(p for p in wanted if not (p[:1] in "ps" and p[1:] in wanted))
+    listed = arrival_list(depth_km, distance_deg, model, primaries=primaries)
+    return {a.phase: a for a in listed if a.phase in wanted}
 
 
 def arrival_mask(t_orig, arrivals: dict, exclude: str | None, mask_s) -> np.ndarray:
@@ -72,10 +81,17 @@ def arrival_mask(t_orig, arrivals: dict, exclude: str | None, mask_s) -> np.ndar
 
 
 def contaminating_list(arrivals: dict, phase: str, window_s) -> str:
-    """Arrivals inside ``window_s`` (s relative to ``phase``) as ``name@+dt s/slowness s/deg``."""
+    """Arrivals inside ``window_s`` (s relative to ``phase``) as
+    ``name@+dt s/slowness s/deg[/A=expected amplitude relative to P]``."""
     t_ph = arrivals[phase].time
     return ",".join(
-        f"{k}@{a.time - t_ph:+.1f}s/{a.slowness_s_deg:.2f}s/deg"
+        f"{k}@{a.time - t_ph:+.1f}s/{a.slowness_s_deg:.2f}s/deg{_amplitude_tag(a)}"
         for k, a in sorted(arrivals.items(), key=lambda kv: kv[1].time)
         if k != phase and window_s[0] <= a.time - t_ph <= window_s[1]
     )
+
+
+def _amplitude_tag(arrival) -> str:
+    """``/A=+0.012`` (expected amplitude relative to P) where the arrival list knows it."""
+    amp = getattr(arrival, "relative_amplitude", None)
+    return "" if amp is None else f"/A={amp:+.3g}"
