@@ -206,3 +206,45 @@ def densest_disc(lat, lon, diameter_km: float) -> np.ndarray:
         if counts[i] > best_n:
             best, best_n = start + i, int(counts[i])
     return np.flatnonzero(v @ v[best] >= cos_r)
+
+
+def subarray_groups(lat, lon, aperture_km: float, min_stations: int = 3) -> np.ndarray:
+    """Split stations into compact sub-arrays of a given aperture.
+
+    Repeatedly takes the circle of diameter ``aperture_km`` holding the most of
+    the remaining stations (:func:`densest_disc`) as the next sub-array, until
+    the densest circle left holds fewer than ``min_stations``. Each sub-array
+    is thus a cluster at (nearly) one distance and back-azimuth from a
+    teleseismic source, beamed and tested like an IMS array (Hi-net and TA
+    sub-arrays of about 100-300 km). Deterministic.
+
+    Parameters
+    ----------
+    lat, lon : array_like
+        Station coordinates in degrees.
+    aperture_km : float
+        Diameter (km) of each sub-array.
+    min_stations : int
+        Smallest sub-array kept.
+
+    Returns
+    -------
+    ndarray of int
+        Sub-array number per station (0 for the most populous, then in the
+        order they are found); -1 for stations left in no sub-array.
+    """
+    lat = np.asarray(lat, float)
+    lon = np.asarray(lon, float)
+    if min_stations < 1:
+        raise ValueError(f"min_stations must be at least 1, got {min_stations}")
+    label = np.full(lat.size, -1)
+    left = np.arange(lat.size)
+    k = 0
+    while left.size >= min_stations:
+        keep = left[densest_disc(lat[left], lon[left], aperture_km)]
+        if keep.size < min_stations:
+            break
+        label[keep] = k
+        left = np.setdiff1d(left, keep)
+        k += 1
+    return label
