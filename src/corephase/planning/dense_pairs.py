@@ -163,7 +163,8 @@ def summarise_dense(plan: pd.DataFrame, pair_jsons, detection_tables) -> pd.Data
     DataFrame
         Columns ``event``, ``network`` (the pair: network or sub-array),
         ``stage1_arrays``, ``stage1_best_snr``, ``n_planned``, ``n_open``,
-        ``n_dates_unknown`` (planned stations without known operating dates), ``status``, ``reason``, ``n_elements``,
+        ``n_dates_unknown`` (planned stations without known operating dates),
+        ``status``, ``reason``, ``n_elements``,
         ``aperture_km``, ``phase``, ``detected`` (any band and stack),
         ``best_snr`` and the ``band``/``stack`` of that SNR (empty phase for
         pairs without beams).
