@@ -55,7 +55,7 @@ def test_unknown_end_excluded_or_flagged_after_the_snapshot():
 
 def test_table_without_dates_is_reported_as_dates_unknown():
     table = pd.DataFrame(
-        {"network": ["HI"] * 2, "station": ["A", "B"], "latitude": [35, 36], "longitude": [139] * 2}
+        {"network": ["HI"] * 2, "station": ["A", "B"], "latitude": [35, 36], "longitude": [1, 2]}
     )
     sel = select_dense_stations(table, Event("e", "2014-06-01T00:00:00", -20, -70, 100), 0, 180)
     assert len(sel) == 2 and not sel["dates_known"].any()
