@@ -147,6 +147,7 @@ class MetricsSettings(Settings):
     stacks: tuple[str, ...] = ("linear", "pws", "nthroot", "envelope")
     pfa: float = 0.05
     target_pd: float = 0.9
+    confidence: float = 0.95
     search_s: float = 1.5
     noise_window_s: tuple[float, float] = (-25.0, -5.0)
     pws_nu: float = 2.0
@@ -222,6 +223,7 @@ class ExperimentSettings(Settings):
     interferers: tuple[InterfererSettings, ...] = _DEFAULT_INTERFERERS
     layouts: LayoutSettings = field(default_factory=LayoutSettings)
     trials: int = 100
+    max_trials: int | None = None
     simulation: SimulationSettings = field(default_factory=SimulationSettings)
     metrics: MetricsSettings = field(default_factory=MetricsSettings)
     real: RealSettings | None = None
@@ -294,6 +296,12 @@ class ExperimentSettings(Settings):
         trials = int(self.trials)
         if trials < 2:
             raise ConfigError(f"config key 'trials': must be >= 2, got {trials}")
+        if self.max_trials is not None and int(self.max_trials) < trials:
+            raise ConfigError(
+                f"config key 'max_trials': {self.max_trials} is below trials ({trials})"
+            )
+        if not 0.5 <= float(met.confidence) < 1.0:
+            raise ConfigError("config key 'metrics.confidence': must be within [0.5, 1)")
         if not 1.0 / trials <= float(met.pfa) < 1.0:
             raise ConfigError(
                 f"config key 'metrics.pfa': {met.pfa} cannot be resolved with {trials} trials "

@@ -15,6 +15,7 @@ import numpy as np
 from corephase.config.experiment import MetricsSettings
 from corephase.experiment.scenario import Scenario
 from corephase.experiment.simulate import Simulator, analytic_traces
+from corephase.experiment.uncertainty import achieved_pfa, threshold, wilson_interval
 from corephase.model.geometry import KM_PER_DEG
 from corephase.signal.smoothing import boxcar
 from corephase.signal.stacking import StackParams, analytic_signal
@@ -190,13 +191,13 @@ def deflection_snr(values_with_target, values_noise_only) -> float:
 def roc_curve(det_signal, det_noise, pfa_grid) -> np.ndarray:
     """Detection probability at each false-alarm rate of ``pfa_grid``.
 
-    The threshold for a rate ``p`` is the ``1 - p`` empirical quantile of the
-    noise-only statistic (``method="higher"``); detection means exceeding it.
+    The threshold for a rate ``p`` is :func:`corephase.experiment.uncertainty.threshold`
+    (the Weibull-position ``1 - p`` quantile of the noise-only statistic);
+    detection means exceeding it.
     """
     det_signal = np.asarray(det_signal, float)
-    det_noise = np.asarray(det_noise, float)
-    thr = np.quantile(det_noise, 1.0 - np.asarray(pfa_grid, float), method="higher")
-    return (det_signal[None, :] > np.atleast_1d(thr)[:, None]).mean(axis=1)
+    thr = np.array([threshold(det_noise, p) for p in np.atleast_1d(pfa_grid)])
+    return (det_signal[None, :] > thr[:, None]).mean(axis=1)
 
 
 def _robust_std(a):
@@ -207,7 +208,13 @@ def _robust_std(a):
 def summarise(
     stats: dict, met: MetricsSettings, n_st: int, scenario: Scenario
 ) -> tuple[list, dict]:
-    """Rows of the metrics table (one per stack) and ROC curves from trial statistics."""
+    """Rows of the metrics table (one per stack) and ROC curves from trial statistics.
+
+    Per stack: ``pd`` with its Wilson interval ``pd_low``-``pd_high`` at
+    ``met.confidence`` over ``trials`` trials, the threshold at the nominal
+    ``pfa`` (:func:`corephase.experiment.uncertainty.threshold`) and the achieved
+    false-alarm rate ``pfa_achieved`` (noise-only trials above it).
+    """
     pfa = float(met.pfa)
     t = stats["single_sig"].size
     pfa_grid = np.unique(np.clip(np.geomspace(1.0 / t, 1.0, 25), 1.0 / t, 1.0))
@@ -226,7 +233,9 @@ def summarise(
         }
     for k in met.stacks:
         det, det0 = stats[f"{k}_det"], stats[f"{k}_det0"]
-        thr = float(np.quantile(det0, 1.0 - pfa, method="higher"))
+        thr = threshold(det0, pfa)
+        hits = int(np.sum(det > thr))
+        lo, hi = wilson_interval(hits, t, float(met.confidence))
         snr_b = deflection_snr(stats[f"{k}_sig"], stats[f"{k}_noise"])
         gain = snr_b / snr1 if snr1 > 0 else np.nan
         rows.append(
@@ -236,8 +245,12 @@ def summarise(
                 "snr_beam": snr_b,
                 "snr_gain": gain,
                 "gain_over_sqrt_n": gain / np.sqrt(n_st),
-                "pd": float(np.mean(det > thr)),
+                "pd": hits / t,
+                "pd_low": float(lo[0]),
+                "pd_high": float(hi[0]),
+                "trials": t,
                 "threshold": thr,
+                "pfa_achieved": achieved_pfa(det0, thr),
                 "amp_bias": float(np.median(stats[f"{k}_amp"])),
                 **fk,
             }
