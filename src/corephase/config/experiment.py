@@ -80,11 +80,13 @@ class InterfererSettings(Settings):
 
     TauP time and slowness of ``phase`` relative to the target unless
     ``time_s`` (s relative to the target) and ``slowness_s_deg`` are given;
-    back-azimuth that of the target plus ``baz_offset_deg``.
+    back-azimuth that of the target plus ``baz_offset_deg``. ``snr_ratio``
+    (a depth phase of the target) sets the peak relative to the target's ``snr``.
     """
 
     phase: str | None = None
     snr: float = 0.0
+    snr_ratio: float | None = None
     coda_ratio: float = 0.0
     coda_decay_s: float = 1.0
     coda_coherence: float = 0.0
@@ -135,6 +137,7 @@ class SimulationSettings(Settings):
     noise_waves: int = 8
     amplitude_jitter: float = 0.1
     statics_std_s: float = 0.05
+    statics_correlation_km: float = 0.0
     curved_wavefront: bool = True
     alignment: str = "plane"
 
@@ -155,7 +158,7 @@ class MetricsSettings(Settings):
     envelope_smooth_s: float = 0.5
     fk: bool = True
     fk_window_s: tuple[float, float] = (-2.0, 3.0)
-    fk_half_range_s_deg: float = 1.5
+    fk_half_range_s_deg: float | None = None
     fk_step_s_deg: float = 0.1
     arf_freqs_hz: tuple[float, ...] | None = None
     arf_smax_s_deg: float = 12.0
@@ -184,9 +187,14 @@ class RealSettings(Settings):
 
 
 _DEFAULT_INTERFERERS = (
-    InterfererSettings("P", 20.0, 0.5, 250.0, 0.2),
-    InterfererSettings("PcP", 2.0, 0.5, 30.0, 0.2),
-    InterfererSettings("ScP", 3.0, 0.5, 30.0, 0.2),
+    InterfererSettings("P", 20.0, coda_ratio=0.5, coda_decay_s=250.0, coda_coherence=0.2),
+    InterfererSettings("PcP", 2.0, coda_ratio=0.5, coda_decay_s=30.0, coda_coherence=0.2),
+    InterfererSettings("ScP", 3.0, coda_ratio=0.5, coda_decay_s=30.0, coda_coherence=0.2),
+    InterfererSettings("S", 4.0, coda_ratio=0.5, coda_decay_s=100.0, coda_coherence=0.2),
+    InterfererSettings("SS", 2.0, coda_ratio=0.5, coda_decay_s=60.0, coda_coherence=0.2),
+    InterfererSettings("ScS", 2.0, coda_ratio=0.3, coda_decay_s=30.0, coda_coherence=0.2),
+    InterfererSettings("pPKiKP", snr_ratio=0.7),
+    InterfererSettings("sPKiKP", snr_ratio=0.5),
 )
 
 

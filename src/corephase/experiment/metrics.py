@@ -16,7 +16,7 @@ from corephase.config.experiment import MetricsSettings
 from corephase.experiment.scenario import Scenario
 from corephase.experiment.simulate import Simulator, analytic_traces
 from corephase.experiment.uncertainty import achieved_pfa, threshold, wilson_interval
-from corephase.model.geometry import KM_PER_DEG
+from corephase.model.geometry import KM_PER_DEG, aperture_km
 from corephase.signal.smoothing import boxcar
 from corephase.signal.stacking import StackParams, analytic_signal
 
@@ -74,6 +74,23 @@ def _rms(a, idx):
     return np.sqrt(np.mean(a[..., idx] ** 2, axis=-1))
 
 
+def fk_half_range_s_km(x, y, fmin_hz: float, configured_s_deg=None) -> float:
+    """Half-width (s/km) of the FK grid around the true slowness vector.
+
+    ``configured_s_deg`` (s/deg) if given; otherwise wide enough to hold the
+    main lobe of the layout's response at the band's lower corner:
+    ``max(1.5 s/deg, 1 / (fmin_hz * aperture_km))`` (at most 20 s/deg), the first null of a
+    uniform aperture (a 20 km array at 0.8 Hz: 6.9 s/deg). A grid narrower than
+    the main lobe clips the peak and reports a slowness precision the array
+    does not have.
+    """
+    if configured_s_deg is not None:
+        return float(configured_s_deg) / KM_PER_DEG
+    ap = aperture_km(np.asarray(x, float), np.asarray(y, float))
+    lobe = 1.0 / (float(fmin_hz) * ap) if ap > 0 else np.inf
+    return float(max(1.5 / KM_PER_DEG, min(lobe, 20.0 / KM_PER_DEG)))
+
+
 def _fk_estimates(z_real, sim, idx, x, y, align, scenario, met):
     """Bartlett FK peak (slowness s/km, baz deg) of each trial in window ``idx``."""
     from corephase.signal.fk import cosine_taper
@@ -87,8 +104,8 @@ def _fk_estimates(z_real, sim, idx, x, y, align, scenario, met):
     lo, hi = sim.settings.band_hz
     band = np.flatnonzero((f >= lo) & (f <= hi))
     spec, f = spec[..., band], f[band]
-    h = float(met.fk_half_range_s_deg) / KM_PER_DEG
-    st = float(met.fk_step_s_deg) / KM_PER_DEG
+    h = fk_half_range_s_km(x, y, lo, met.fk_half_range_s_deg)
+    st = max(float(met.fk_step_s_deg) / KM_PER_DEG, h / 30.0)
     u = np.arange(-h, h + st / 2, st)
     sx0 = -tg.slowness_s_km * np.sin(np.radians(tg.baz_deg))
     sy0 = -tg.slowness_s_km * np.cos(np.radians(tg.baz_deg))
