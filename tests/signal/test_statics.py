@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from corephase.signal.statics import empirical_statics, mccc
+from corephase.signal.statics import empirical_statics, mccc, stream_statics
 
 DT = 0.05
 
@@ -58,3 +58,39 @@ def test_bad_window_is_a_clear_error():
         empirical_statics(data, DT, ["A", "B"], np.zeros(2), (15.0, 30.0))
     with pytest.raises(ValueError, match="codes"):
         empirical_statics(data, DT, ["A"], np.zeros(2), (5.0, 10.0))
+
+
+def test_stream_statics_from_a_p_record():
+    from obspy import Stream, Trace, UTCDateTime
+
+    from corephase.model.events import Event
+    from corephase.model.geometry import ArrayGeometry
+    from corephase.model.traveltimes import element_times
+
+    ev = Event("e", "2010-03-01T00:00:00", -20.0, -70.0, 100.0)
+    lat = 35.0 + 0.5 * np.arange(6) / 5
+    lon = -100.0 + 0.7 * (np.arange(6) % 3) / 2
+    codes = [f"TA.S{i}..BHZ" for i in range(6)]
+    geom = ArrayGeometry("SUB", codes, lat, lon)
+    t_p = element_times(ev.depth_km, ev.latitude, ev.longitude, lat, lon, "P")
+    statics = np.array([0.2, -0.1, 0.0, 0.3, -0.25, 0.05])
+    start = UTCDateTime(ev.time) + float(np.floor(t_p.min())) - 30
+    t = np.arange(1200) * DT
+    st = Stream(
+        [
+            Trace(
+                _ricker(t - (t_p[i] + statics[i] - (start - UTCDateTime(ev.time)))),
+                header={
+                    "network": "TA",
+                    "station": f"S{i}",
+                    "channel": "BHZ",
+                    "delta": DT,
+                    "starttime": start,
+                },
+            )
+            for i in range(6)
+        ]
+    )
+    res = stream_statics(st, geom, ev)
+    est = np.array([res.as_dict()[c] for c in codes])
+    np.testing.assert_allclose(est, statics - statics.mean(), atol=0.01)

@@ -204,3 +204,77 @@ def empirical_statics(
         aligned[:, i0:i1], dt, max_lag_s, min_cc, min_pairs
     )
     return StaticsResult(tuple(codes), t, sigma, mean_cc, used, rms, npairs)
+
+
+def stream_statics(
+    stream,
+    geometry,
+    event,
+    phase: str = "P",
+    window_s: tuple[float, float] = (-3.0, 5.0),
+    *,
+    model: str = "ak135",
+    max_lag_s: float = 1.0,
+    min_cc: float = 0.5,
+    min_pairs: int = 2,
+) -> StaticsResult:
+    """Station statics of a (sub-)array record from a strong phase of the same event.
+
+    Aligns the band-passed record on the phase's TauP times per element
+    (:func:`corephase.signal.alignment.element_delays` with ``curved=True``)
+    and measures the residual times by MCCC (:func:`empirical_statics`).
+
+    Parameters
+    ----------
+    stream : obspy.Stream
+        Band-passed traces in the order of ``geometry.codes`` on one time grid
+        (see :func:`corephase.signal.matrix.stream_to_matrix`).
+    geometry : corephase.model.geometry.ArrayGeometry
+    event : corephase.model.events.Event
+    phase : str
+        The strong phase (P, or PcP where P is too close or too far).
+    window_s : (float, float)
+        Window around the phase's TauP time at the reference point (s).
+    model, max_lag_s, min_cc, min_pairs
+        See :func:`mccc`.
+
+    Returns
+    -------
+    StaticsResult
+        ``.as_dict()`` is the ``statics=`` table of ``element_delays`` (and
+        of the stack settings' ``detection.statics``).
+
+    Raises
+    ------
+    ValueError
+        If the phase has no arrival at the reference point or its window is
+        not inside the record.
+    """
+    from corephase.model.traveltimes import element_times
+    from corephase.signal.alignment import element_delays
+    from corephase.signal.matrix import stream_to_matrix
+
+    data, dt, t0 = stream_to_matrix(stream, geometry, min_elements=2)
+    t_ref = element_times(
+        event.depth_km,
+        event.latitude,
+        event.longitude,
+        [geometry.ref_lat],
+        [geometry.ref_lon],
+        phase,
+        model,
+    )[0]
+    if not np.isfinite(t_ref):
+        raise ValueError(f"phase {phase} has no {model} arrival at {geometry.name}")
+    delays = element_delays(geometry, 0.0, 0.0, curved=True, event=event, phase=phase, model=model)
+    start = float(t_ref - (t0 - event.origin))
+    return empirical_statics(
+        data,
+        dt,
+        list(geometry.codes),
+        delays,
+        (start + window_s[0], start + window_s[1]),
+        max_lag_s=max_lag_s,
+        min_cc=min_cc,
+        min_pairs=min_pairs,
+    )
