@@ -80,11 +80,13 @@ class InterfererSettings(Settings):
 
     TauP time and slowness of ``phase`` relative to the target unless
     ``time_s`` (s relative to the target) and ``slowness_s_deg`` are given;
-    back-azimuth that of the target plus ``baz_offset_deg``.
+    back-azimuth that of the target plus ``baz_offset_deg``. ``snr_ratio``
+    (a depth phase of the target) sets the peak relative to the target's ``snr``.
     """
 
     phase: str | None = None
     snr: float = 0.0
+    snr_ratio: float | None = None
     coda_ratio: float = 0.0
     coda_decay_s: float = 1.0
     coda_coherence: float = 0.0
@@ -135,6 +137,7 @@ class SimulationSettings(Settings):
     noise_waves: int = 8
     amplitude_jitter: float = 0.1
     statics_std_s: float = 0.05
+    statics_correlation_km: float = 0.0
     curved_wavefront: bool = True
     alignment: str = "plane"
 
@@ -147,6 +150,7 @@ class MetricsSettings(Settings):
     stacks: tuple[str, ...] = ("linear", "pws", "nthroot", "envelope")
     pfa: float = 0.05
     target_pd: float = 0.9
+    confidence: float = 0.95
     search_s: float = 1.5
     noise_window_s: tuple[float, float] = (-25.0, -5.0)
     pws_nu: float = 2.0
@@ -154,7 +158,7 @@ class MetricsSettings(Settings):
     envelope_smooth_s: float = 0.5
     fk: bool = True
     fk_window_s: tuple[float, float] = (-2.0, 3.0)
-    fk_half_range_s_deg: float = 1.5
+    fk_half_range_s_deg: float | None = None
     fk_step_s_deg: float = 0.1
     arf_freqs_hz: tuple[float, ...] | None = None
     arf_smax_s_deg: float = 12.0
@@ -183,9 +187,14 @@ class RealSettings(Settings):
 
 
 _DEFAULT_INTERFERERS = (
-    InterfererSettings("P", 20.0, 0.5, 250.0, 0.2),
-    InterfererSettings("PcP", 2.0, 0.5, 30.0, 0.2),
-    InterfererSettings("ScP", 3.0, 0.5, 30.0, 0.2),
+    InterfererSettings("P", 20.0, coda_ratio=0.5, coda_decay_s=250.0, coda_coherence=0.2),
+    InterfererSettings("PcP", 2.0, coda_ratio=0.5, coda_decay_s=30.0, coda_coherence=0.2),
+    InterfererSettings("ScP", 3.0, coda_ratio=0.5, coda_decay_s=30.0, coda_coherence=0.2),
+    InterfererSettings("S", 4.0, coda_ratio=0.5, coda_decay_s=100.0, coda_coherence=0.2),
+    InterfererSettings("SS", 2.0, coda_ratio=0.5, coda_decay_s=60.0, coda_coherence=0.2),
+    InterfererSettings("ScS", 2.0, coda_ratio=0.3, coda_decay_s=30.0, coda_coherence=0.2),
+    InterfererSettings("pPKiKP", snr_ratio=0.7),
+    InterfererSettings("sPKiKP", snr_ratio=0.5),
 )
 
 
@@ -222,6 +231,7 @@ class ExperimentSettings(Settings):
     interferers: tuple[InterfererSettings, ...] = _DEFAULT_INTERFERERS
     layouts: LayoutSettings = field(default_factory=LayoutSettings)
     trials: int = 100
+    max_trials: int | None = None
     simulation: SimulationSettings = field(default_factory=SimulationSettings)
     metrics: MetricsSettings = field(default_factory=MetricsSettings)
     real: RealSettings | None = None
@@ -294,6 +304,12 @@ class ExperimentSettings(Settings):
         trials = int(self.trials)
         if trials < 2:
             raise ConfigError(f"config key 'trials': must be >= 2, got {trials}")
+        if self.max_trials is not None and int(self.max_trials) < trials:
+            raise ConfigError(
+                f"config key 'max_trials': {self.max_trials} is below trials ({trials})"
+            )
+        if not 0.5 <= float(met.confidence) < 1.0:
+            raise ConfigError("config key 'metrics.confidence': must be within [0.5, 1)")
         if not 1.0 / trials <= float(met.pfa) < 1.0:
             raise ConfigError(
                 f"config key 'metrics.pfa': {met.pfa} cannot be resolved with {trials} trials "

@@ -32,7 +32,8 @@ detour. Each record is the sum of
   ``tau_true_i - a_i + static_i``: the TauP curved-wavefront time at the
   station (:func:`corephase.model.traveltimes.first_arrivals` on a 0.05 degree
   distance grid, as :func:`corephase.model.traveltimes.element_times`) minus the
-  alignment delay, plus a Gaussian per-station static (``statics_std_s``);
+  alignment delay, plus a Gaussian per-station static (``statics_std_s``,
+  correlated over ``statics_correlation_km``);
 * **interfering arrivals** (``interferers``): other phases (P, PcP, ScP, ...)
   at their TauP time relative to the target and their own plane-wave
   slowness, with peak ``snr`` and an exponentially decaying coda
@@ -66,11 +67,17 @@ nth-root) or the envelope stack itself.
   RMS, unbiased at any SNR; ``snr_gain`` is their ratio and
   ``gain_over_sqrt_n`` ``snr_gain / sqrt(N)`` (1 for an ideal linear stack in
   incoherent noise).
-* ``pd``: detection probability at the false-alarm rate ``pfa``. The
+* ``pd``: detection probability at the false-alarm rate ``pfa``, with its
+  Wilson interval ``pd_low``-``pd_high`` (``confidence``) over ``trials``. The
   detection statistic is the CF maximum within ``+-search_s`` of ``t = 0``
-  over its noise-window RMS; the threshold is the ``1 - pfa`` quantile of the
-  statistic on the same trials without the target (noise and interferers
-  only). ROC curves come from the same two samples.
+  over its noise-window RMS; the threshold is the Weibull-position ``1 - pfa``
+  quantile of the statistic on the same trials without the target (noise and
+  interferers only), at the nominal rate for any trial count
+  (:mod:`~corephase.experiment.uncertainty`); ``pfa_achieved`` is the fraction
+  of those trials above it. ROC curves come from the same two samples. The
+  recommendation (:mod:`~corephase.experiment.recommend`) lists the layouts
+  tied with it; with ``max_trials`` the tied layouts get more trials until the
+  recommendation is separated or the budget is spent.
 * ``amp_bias``: median of the stack at ``t = 0`` over the true mean
   amplitude of the target (1 for an unbiased stack).
 * ``slow_bias_s_deg``, ``baz_bias_deg`` (and robust scatters): peak of the

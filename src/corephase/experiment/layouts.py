@@ -129,10 +129,19 @@ def evaluate_layout(
     stats : dict
         The per-trial statistics.
     """
+    trials = int(settings.trials) if rest_spectra is None else rest_spectra.shape[0]
+    stats = trial_stats(sub, scenario, sim, settings, rng, trials, rest_spectra, chunk_bytes)
+    rows, rocs = layout_rows(sub, stats, scenario, sim, settings)
+    return rows, rocs, stats
+
+
+def trial_stats(
+    sub, scenario, sim, settings, rng, trials: int, rest_spectra=None, chunk_bytes=256e6
+) -> dict:
+    """Per-trial statistics of ``trials`` realisations (see :func:`evaluate_layout`)."""
     x, y = sub.offsets_km()
     tau, align = layout_delays(sub, scenario, sim.settings)
     met = settings.metrics
-    trials = int(settings.trials) if rest_spectra is None else rest_spectra.shape[0]
     per_trial = x.size * sim.n * 8 * 8
     chunk = int(max(1, min(trials, chunk_bytes // per_trial)))
     parts = []
@@ -142,7 +151,13 @@ def evaluate_layout(
         if rest_spectra is not None:
             rest = rest_spectra[t0 : t0 + nt]
         parts.append(trial_statistics(sig, rest, amp, sim, met, x, y, align, scenario))
-    stats = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+
+
+def layout_rows(sub, stats: dict, scenario, sim, settings) -> tuple[list, dict]:
+    """Metrics rows (one per stack, with layout and ARF columns) and ROCs from statistics."""
+    x, y = sub.offsets_km()
+    met = settings.metrics
     rows, rocs = summarise(stats, met, x.size, scenario)
     freqs = met.arf_freqs_hz or [float(sim.settings.wavelet_hz)]
     arf = arf_metrics(
@@ -154,7 +169,7 @@ def evaluate_layout(
         float(met.arf_smax_s_deg),
     )
     base = layout_columns(sub) | arf
-    return [base | r for r in rows], rocs, stats
+    return [base | r for r in rows], rocs
 
 
 def layout_columns(sub: SubArray) -> dict:

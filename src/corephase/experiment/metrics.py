@@ -15,7 +15,8 @@ import numpy as np
 from corephase.config.experiment import MetricsSettings
 from corephase.experiment.scenario import Scenario
 from corephase.experiment.simulate import Simulator, analytic_traces
-from corephase.model.geometry import KM_PER_DEG
+from corephase.experiment.uncertainty import achieved_pfa, threshold, wilson_interval
+from corephase.model.geometry import KM_PER_DEG, aperture_km
 from corephase.signal.smoothing import boxcar
 from corephase.signal.stacking import StackParams, analytic_signal
 
@@ -73,6 +74,23 @@ def _rms(a, idx):
     return np.sqrt(np.mean(a[..., idx] ** 2, axis=-1))
 
 
+def fk_half_range_s_km(x, y, fmin_hz: float, configured_s_deg=None) -> float:
+    """Half-width (s/km) of the FK grid around the true slowness vector.
+
+    ``configured_s_deg`` (s/deg) if given; otherwise wide enough to hold the
+    main lobe of the layout's response at the band's lower corner:
+    ``max(1.5 s/deg, 1 / (fmin_hz * aperture_km))`` (at most 20 s/deg), the first null of a
+    uniform aperture (a 20 km array at 0.8 Hz: 6.9 s/deg). A grid narrower than
+    the main lobe clips the peak and reports a slowness precision the array
+    does not have.
+    """
+    if configured_s_deg is not None:
+        return float(configured_s_deg) / KM_PER_DEG
+    ap = aperture_km(np.asarray(x, float), np.asarray(y, float))
+    lobe = 1.0 / (float(fmin_hz) * ap) if ap > 0 else np.inf
+    return float(max(1.5 / KM_PER_DEG, min(lobe, 20.0 / KM_PER_DEG)))
+
+
 def _fk_estimates(z_real, sim, idx, x, y, align, scenario, met):
     """Bartlett FK peak (slowness s/km, baz deg) of each trial in window ``idx``."""
     from corephase.signal.fk import cosine_taper
@@ -86,8 +104,8 @@ def _fk_estimates(z_real, sim, idx, x, y, align, scenario, met):
     lo, hi = sim.settings.band_hz
     band = np.flatnonzero((f >= lo) & (f <= hi))
     spec, f = spec[..., band], f[band]
-    h = float(met.fk_half_range_s_deg) / KM_PER_DEG
-    st = float(met.fk_step_s_deg) / KM_PER_DEG
+    h = fk_half_range_s_km(x, y, lo, met.fk_half_range_s_deg)
+    st = max(float(met.fk_step_s_deg) / KM_PER_DEG, h / 30.0)
     u = np.arange(-h, h + st / 2, st)
     sx0 = -tg.slowness_s_km * np.sin(np.radians(tg.baz_deg))
     sy0 = -tg.slowness_s_km * np.cos(np.radians(tg.baz_deg))
@@ -190,13 +208,13 @@ def deflection_snr(values_with_target, values_noise_only) -> float:
 def roc_curve(det_signal, det_noise, pfa_grid) -> np.ndarray:
     """Detection probability at each false-alarm rate of ``pfa_grid``.
 
-    The threshold for a rate ``p`` is the ``1 - p`` empirical quantile of the
-    noise-only statistic (``method="higher"``); detection means exceeding it.
+    The threshold for a rate ``p`` is :func:`corephase.experiment.uncertainty.threshold`
+    (the Weibull-position ``1 - p`` quantile of the noise-only statistic);
+    detection means exceeding it.
     """
     det_signal = np.asarray(det_signal, float)
-    det_noise = np.asarray(det_noise, float)
-    thr = np.quantile(det_noise, 1.0 - np.asarray(pfa_grid, float), method="higher")
-    return (det_signal[None, :] > np.atleast_1d(thr)[:, None]).mean(axis=1)
+    thr = np.array([threshold(det_noise, p) for p in np.atleast_1d(pfa_grid)])
+    return (det_signal[None, :] > thr[:, None]).mean(axis=1)
 
 
 def _robust_std(a):
@@ -207,7 +225,13 @@ def _robust_std(a):
 def summarise(
     stats: dict, met: MetricsSettings, n_st: int, scenario: Scenario
 ) -> tuple[list, dict]:
-    """Rows of the metrics table (one per stack) and ROC curves from trial statistics."""
+    """Rows of the metrics table (one per stack) and ROC curves from trial statistics.
+
+    Per stack: ``pd`` with its Wilson interval ``pd_low``-``pd_high`` at
+    ``met.confidence`` over ``trials`` trials, the threshold at the nominal
+    ``pfa`` (:func:`corephase.experiment.uncertainty.threshold`) and the achieved
+    false-alarm rate ``pfa_achieved`` (noise-only trials above it).
+    """
     pfa = float(met.pfa)
     t = stats["single_sig"].size
     pfa_grid = np.unique(np.clip(np.geomspace(1.0 / t, 1.0, 25), 1.0 / t, 1.0))
@@ -226,7 +250,9 @@ def summarise(
         }
     for k in met.stacks:
         det, det0 = stats[f"{k}_det"], stats[f"{k}_det0"]
-        thr = float(np.quantile(det0, 1.0 - pfa, method="higher"))
+        thr = threshold(det0, pfa)
+        hits = int(np.sum(det > thr))
+        lo, hi = wilson_interval(hits, t, float(met.confidence))
         snr_b = deflection_snr(stats[f"{k}_sig"], stats[f"{k}_noise"])
         gain = snr_b / snr1 if snr1 > 0 else np.nan
         rows.append(
@@ -236,8 +262,12 @@ def summarise(
                 "snr_beam": snr_b,
                 "snr_gain": gain,
                 "gain_over_sqrt_n": gain / np.sqrt(n_st),
-                "pd": float(np.mean(det > thr)),
+                "pd": hits / t,
+                "pd_low": float(lo[0]),
+                "pd_high": float(hi[0]),
+                "trials": t,
                 "threshold": thr,
+                "pfa_achieved": achieved_pfa(det0, thr),
                 "amp_bias": float(np.median(stats[f"{k}_amp"])),
                 **fk,
             }

@@ -13,13 +13,15 @@ import pandas as pd
 from corephase.config.experiment import ExperimentSettings
 from corephase.experiment.layouts import (
     build_layouts,
-    evaluate_layout,
     layout_centre,
     layout_columns,
+    layout_rows,
     layouts_table,
+    trial_stats,
 )
 from corephase.experiment.outputs import OUTPUTS
 from corephase.experiment.real import REAL_COLUMNS, real_counterpart
+from corephase.experiment.recommend import contenders, recommend
 from corephase.experiment.scenario import build_scenario
 from corephase.experiment.simulate import Simulator
 from corephase.experiment.subarray import dense_geometry
@@ -29,59 +31,39 @@ from corephase.utils.random import component_rng
 log = logging.getLogger("corephase.experiment.run")
 
 
-_RECOMMEND_COLUMNS = [
-    "phase",
-    "mode",
-    "stack",
-    "target_pd",
-    "reached",
-    "layout_id",
-    "kind",
-    "n",
-    "aperture_km",
-    "pd",
-    "snr_gain",
-    "min_aperture_km",
-    "note",
-]
-
-
 def default_outputs(out_dir) -> dict:
     """Output paths of :func:`run_experiment` under ``out_dir`` (see :data:`OUTPUTS`)."""
     out_dir = Path(out_dir)
     return {k: str(out_dir / v) for k, v in OUTPUTS.items()}
 
 
-def recommend(metrics: pd.DataFrame, target_pd: float) -> pd.DataFrame:
-    """Smallest station count (then aperture) reaching ``target_pd``, per phase, mode and stack.
-
-    Also gives the smallest aperture (km) reaching it (``min_aperture_km``);
-    where no layout reaches it, the best layout (by ``pd``, then ``snr_gain``).
+def _add_trials(name, settings, sc, sim, seed, subs, stats) -> None:
+    """Add trials to the layouts in contention until every leader is separated or the budget
+    (``max_trials`` per layout) is spent; extra batches of ``trials`` draw from their own
+    generators (deterministic).
     """
-    rows = []
-    ok = metrics[metrics["status"] == "ok"]
-    for (phase, mode, stack), g in ok.groupby(["phase", "mode", "stack"], sort=True):
-        good = g[g["pd"] >= target_pd].sort_values(["n", "aperture_km", "pd"])
-        reached = not good.empty
-        b = good.iloc[0] if reached else g.sort_values(["pd", "snr_gain"], ascending=False).iloc[0]
-        rows.append(
-            {
-                "phase": phase,
-                "mode": mode,
-                "stack": stack,
-                "target_pd": target_pd,
-                "reached": reached,
-                "layout_id": b["layout_id"],
-                "kind": b["kind"],
-                "n": int(b["n"]),
-                "aperture_km": float(b["aperture_km"]),
-                "pd": float(b["pd"]),
-                "snr_gain": float(b["snr_gain"]),
-                "min_aperture_km": float(good["aperture_km"].min()) if reached else np.nan,
-                "note": "" if reached else "no layout reaches the target; best layout given",
-            }
-        )
-    return pd.DataFrame(rows, columns=_RECOMMEND_COLUMNS)
+    budget = int(settings.max_trials or settings.trials)
+    step = int(settings.trials)
+    by_id = {s.layout_id: s for s in subs if s.ok}
+    phase = sc.target.phase
+    batch = 0
+    while True:
+        rows = [
+            r | {"phase": phase}
+            for lid, st in stats.items()
+            for r in layout_rows(by_id[lid], st, sc, sim, settings)[0]
+        ]
+        rec = recommend(pd.DataFrame(rows), float(settings.metrics.target_pd))
+        more = [lid for lid in contenders(rec) if len(stats[lid]["single_sig"]) < budget]
+        if not more:
+            return
+        batch += 1
+        log.info("%s %s: %d more trials on %d tied layouts", name, phase, step, len(more))
+        for lid in more:
+            add = min(step, budget - len(stats[lid]["single_sig"]))
+            rng = component_rng(seed, name, phase, lid, f"batch{batch}")
+            extra = trial_stats(by_id[lid], sc, sim, settings, rng, add)
+            stats[lid] = {k: np.concatenate([stats[lid][k], extra[k]]) for k in stats[lid]}
 
 
 @dataclass
@@ -112,12 +94,18 @@ def _run_phase(name, settings, target, dense, sim, seed, res: _Results) -> None:
         len(subs),
         sum(s.ok for s in subs),
     )
+    stats = {}
     for sub in subs:
         if not sub.ok:
             res.metric_rows.append(layout_columns(sub) | {"phase": phase})
             continue
         rng = component_rng(seed, name, phase, sub.layout_id)
-        rows, rocs, _ = evaluate_layout(sub, sc, sim, settings, rng)
+        stats[sub.layout_id] = trial_stats(sub, sc, sim, settings, rng, int(settings.trials))
+    _add_trials(name, settings, sc, sim, seed, subs, stats)
+    for sub in subs:
+        if not sub.ok:
+            continue
+        rows, rocs = layout_rows(sub, stats[sub.layout_id], sc, sim, settings)
         res.metric_rows += [r | {"phase": phase} for r in rows]
         for k, (pf, pdv) in rocs.items():
             res.roc_rows += [

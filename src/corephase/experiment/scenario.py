@@ -100,6 +100,15 @@ class Scenario:
         return out
 
 
+def taup_arrivals(depth_km: float, distance_deg: float, phases, model: str) -> dict:
+    """``{phase: PhaseArrival}``: the first TauP arrival of each phase that exists.
+
+    The experiment's one call to TauP for arrival times and slownesses at the
+    reference distance (:func:`corephase.model.traveltimes.first_arrivals`).
+    """
+    return first_arrivals(depth_km, distance_deg, phases, model)
+
+
 def _event_position(ev: EventSettings, ref_lat: float, ref_lon: float):
     """(lat, lon, depth_km) of the experiment's event."""
     if ev.quakeml is not None:
@@ -122,8 +131,10 @@ def build_scenario(
     """Arrival times and slownesses of the target and interfering phases (TauP).
 
     Interferers with an explicit ``time_s`` and ``slowness_s_deg`` are placed
-    there; the others at their TauP time (relative to the target) and slowness,
-    or left out if the phase does not exist at the reference distance.
+    there; the others at their TauP time (relative to the target) and slowness
+    (:func:`taup_arrivals`), or left out if the phase does not exist at the
+    reference distance. An interferer with ``snr_ratio`` (a depth phase of the
+    target, e.g. pPKiKP) has the peak ``snr_ratio`` times the target's.
 
     Parameters
     ----------
@@ -148,7 +159,7 @@ def build_scenario(
     phases = [target.phase] + [
         i.phase for i, e in zip(settings.interferers, explicit, strict=True) if i.phase and not e
     ]
-    arr = first_arrivals(depth, dist, phases, model)
+    arr = taup_arrivals(depth, dist, phases, model)
     tp = target.phase
     if tp not in arr:
         raise ValueError(f"target phase {tp} has no {model} arrival at {dist:.2f} deg")
@@ -170,7 +181,7 @@ def build_scenario(
                 t,
                 s,
                 (baz + float(i.baz_offset_deg)) % 360.0,
-                float(i.snr),
+                float(i.snr) if i.snr_ratio is None else float(i.snr_ratio) * float(target.snr),
                 float(i.coda_ratio),
                 float(i.coda_decay_s),
                 float(i.coda_coherence),

@@ -140,7 +140,9 @@ class Simulator:
         tau = plane if target_delay_s is None else np.asarray(target_delay_s, float)
         align = plane if align_delay_s is None else np.asarray(align_delay_s, float)
         site_amp = np.exp(float(sim.amplitude_jitter) * rng.standard_normal((trials, n_st)))
-        statics = float(sim.statics_std_s) * rng.standard_normal((trials, n_st))
+        statics = station_statics(
+            x, y, float(sim.statics_std_s), float(sim.statics_correlation_km), trials, rng
+        )
         amp = tg.snr * site_amp
         signal = self._arrival(amp, tau - align + statics)
         rest = self._noise(x, y, align, trials, rng)
@@ -192,6 +194,23 @@ class Simulator:
             g = self._cgauss(rng, (trials, n_st, nf)) * self.coda_g
             wave = np.fft.irfft(g, self.n) * np.sqrt(inc_power)
             rest += np.fft.rfft(wave)
+
+
+def station_statics(x, y, std_s: float, length_km: float, trials: int, rng) -> np.ndarray:
+    """Station statics (s), shape (trials, N): Gaussian, spatially correlated.
+
+    Covariance ``std_s**2 * exp(-d_ij / length_km)`` with ``d_ij`` the distance
+    (km) between stations ``i`` and ``j`` (offsets ``x`` east, ``y`` north), so
+    the differential static of two stations has variance
+    ``2 std_s**2 (1 - exp(-d / length_km))``: nearby stations share their
+    statics, distant ones do not. ``length_km = 0`` draws independent statics.
+    """
+    z = rng.standard_normal((trials, np.size(x)))
+    if length_km <= 0 or np.size(x) < 2:
+        return std_s * z
+    d = np.hypot(np.subtract.outer(x, x), np.subtract.outer(y, y))
+    cov = np.exp(-d / length_km) + 1e-9 * np.eye(d.shape[0])
+    return std_s * z @ np.linalg.cholesky(cov).T
 
 
 def analytic_traces(spec, n: int, workers: int = 1) -> np.ndarray:

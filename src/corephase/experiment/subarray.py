@@ -446,15 +446,12 @@ def _geometry_from_table(df, name: str, spec: GeometrySettings) -> ArrayGeometry
     """Stations of a station table open on ``spec.date`` and inside the region."""
     from obspy import UTCDateTime
 
+    from corephase.planning.stations import open_at
+
     if spec.networks:
         df = df[df["network"].isin(list(spec.networks))]
     if spec.date:
-        t = UTCDateTime(spec.date)
-        open_ = [
-            (s is None or s <= t) and (e is None or e >= t)
-            for s, e in zip(df["start"], df["end"], strict=True)
-        ]
-        df = df[np.asarray(open_, dtype=bool)]
+        df = open_at(df, UTCDateTime(spec.date))
     if df.empty:
         raise ValueError(f"dense geometry {name}: no station open on {spec.date}")
     lat = df["latitude"].to_numpy(float)
@@ -492,8 +489,11 @@ def dense_geometry(spec: GeometrySettings, name: str = "DENSE") -> ArrayGeometry
           ``spacing_km``, optional ``jitter_km``, ``seed``
           (:func:`theoretical_dense_geometry`);
         - ``csv``: ``path`` of a station table (network, station, latitude,
-          longitude, elevation_m, channels, start, end; end 2599-12-31 =
-          open), optional ``date`` (stations open then), ``networks``,
+          longitude, elevation_m, channels, start, end, optional end_status;
+          ``package:<file>`` for a packaged table such as
+          ``package:TA_stations.csv``), optional ``date`` (stations open then;
+          a station whose real end is unknown only up to its confirmed end,
+          see :func:`corephase.planning.stations.open_at`), ``networks``,
           ``center_lat``/``center_lon`` and ``radius_km`` (region);
         - ``stationxml``: ``path``, same optional keys as ``csv``;
         - ``fdsn``: ``data_centre`` and the FDSN station-query keys
@@ -526,7 +526,9 @@ def dense_geometry(spec: GeometrySettings, name: str = "DENSE") -> ArrayGeometry
             name,
         )
     if src in ("csv", "stationxml"):
-        return _geometry_from_table(load_station_table(spec.path), name, spec)
+        from corephase.planning.stations import resolve_stations
+
+        return _geometry_from_table(load_station_table(resolve_stations(spec.path)), name, spec)
     if src == "fdsn":
         from obspy import UTCDateTime
 

@@ -45,7 +45,18 @@ Conventions
       least ``min_detections`` stage-1 arrays detect one of ``phases`` with
       beam SNR >= ``min_snr`` (any band and stack; default PKiKP, 3, 1);
   ``curved_wavefront``
-      align on TauP times per element (default true).
+      align on TauP times per element (default true);
+  ``unknown_end``
+      ``exclude`` (default) or ``include`` the stations of a table whose real end
+      date is unknown (``end_status = unknown``) for events after their confirmed end
+      (:func:`corephase.planning.stations.select_dense_stations`); the plan flags
+      every station kept without known dates (``dates_known``);
+  ``subarray_aperture_km``
+      split the selected stations of each pair into sub-arrays of this diameter
+      (:func:`corephase.planning.stations.subarray_groups`, each with at least
+      ``min_stations``), each planned, beamed and tested as its own pair named
+      ``<network>_<k>`` (``k`` from 0, most populous first); none (default) keeps
+      one pair per (event, network).
 
 Modules: :mod:`corephase.planning.trigger` (stage-1 detections that trigger
 the search), :mod:`corephase.planning.stations` (station selection per event),
@@ -72,6 +83,7 @@ from corephase.planning.stations import (
     even_subset,
     resolve_stations,
     select_dense_stations,
+    subarray_groups,
 )
 from corephase.planning.trigger import events_from_catalogue, stage1_detections, triggered_events
 
@@ -86,6 +98,8 @@ PLAN_KEYS = (
     "max_stations",
     "min_stations",
     "trigger",
+    "unknown_end",
+    "subarray_aperture_km",
 )
 
 #: Columns of the plan table (one row per selected station of an event x network).
@@ -104,6 +118,8 @@ PLAN_COLUMNS = [
     "n_detections",
     "arrays",
     "best_snr",
+    "subarray",
+    "dates_known",
 ]
 
 
@@ -135,7 +151,8 @@ def _pair_rows(name: str, ncfg: Mapping, table, event: Event, trig: Mapping):
     lo = float(ncfg.get("min_distance_deg", 10.0))
     hi = float(ncfg.get("max_distance_deg", 70.0))
     min_sta = int(ncfg.get("min_stations", 3))
-    sel = select_dense_stations(table, event, lo, hi, ncfg.get("channels"))
+    unknown_end = ncfg.get("unknown_end", "exclude")
+    sel = select_dense_stations(table, event, lo, hi, ncfg.get("channels"), unknown_end)
     n_open = len(sel)
     if n_open < min_sta:
         return None
@@ -148,14 +165,21 @@ def _pair_rows(name: str, ncfg: Mapping, table, event: Event, trig: Mapping):
     if ncfg.get("max_stations") is not None:
         sel = sel.iloc[even_subset(sel["latitude"], sel["longitude"], int(ncfg["max_stations"]))]
     log.info(
-        "dense plan: %s on %s, %d of %d open stations in %g-%g deg",
+        "dense plan: %s on %s, %d of %d open stations in %g-%g deg (%d without known dates)",
         event.id,
         name,
         len(sel),
         n_open,
         lo,
         hi,
+        int((~sel["dates_known"]).sum()),
     )
+    sub = _subarrays(ncfg, sel, min_sta)
+    if sub is not None:
+        sel, sub = sel[sub >= 0], sub[sub >= 0]
+        if sel.empty:
+            log.info("dense plan: %s on %s: no sub-array of %d stations", event.id, name, min_sta)
+            return None
     return pd.DataFrame(
         {
             "event": event.id,
@@ -172,9 +196,19 @@ def _pair_rows(name: str, ncfg: Mapping, table, event: Event, trig: Mapping):
             "n_detections": int(trig["n_detections"]),
             "arrays": trig["arrays"],
             "best_snr": float(trig["best_snr"]),
+            "subarray": "" if sub is None else [f"{name}_{k}" for k in sub],
+            "dates_known": sel["dates_known"].astype(bool).to_numpy(),
             "_t": event.origin.timestamp,
         }
     )
+
+
+def _subarrays(ncfg: Mapping, sel: pd.DataFrame, min_sta: int):
+    """Sub-array number of each selected station (-1: in none), or None without sub-arrays."""
+    ap = ncfg.get("subarray_aperture_km")
+    if ap is None:
+        return None
+    return subarray_groups(sel["latitude"], sel["longitude"], float(ap), min_sta)
 
 
 def _check_distance_range(name: str, ncfg: Mapping) -> None:
@@ -275,6 +309,7 @@ def read_plan(path) -> pd.DataFrame:
             "station": str,
             "channel": str,
             "arrays": str,
+            "subarray": str,
         },
         keep_default_na=False,
         na_values={"latitude": [""], "longitude": [""]},

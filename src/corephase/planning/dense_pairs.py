@@ -71,6 +71,14 @@ def dense_array_config(ncfg: Mapping, stations: pd.DataFrame) -> dict:
     return out
 
 
+def pair_names(plan: pd.DataFrame):
+    """Name of the pair (array) of each plan row: its sub-array, else its network."""
+    if "subarray" not in plan:
+        return plan["network"].astype(str)
+    sub = plan["subarray"].fillna("").astype(str)
+    return sub.where(sub != "", plan["network"].astype(str))
+
+
 def dense_pairs(
     config: Mapping, plan_path, events: Iterable[str] | Mapping | None = None
 ) -> tuple[dict, list[tuple[str, str]], dict]:
@@ -120,16 +128,20 @@ def dense_pairs(
     arrays: dict = {}
     pairs: list[tuple[str, str]] = []
     pair_arrays: dict = {}
-    for (event, name), rows in plan.groupby(["event", "network"], sort=False):
-        if name not in dense_cfg:
+    plan = plan.assign(_pair=pair_names(plan))
+    clash = sorted(set(plan["_pair"]) - set(dense_cfg) & set(config.get("arrays") or {}))
+    if clash:
+        raise ValueError(f"dense sub-arrays {clash} have the names of configured arrays")
+    for (event, network, name), rows in plan.groupby(["event", "network", "_pair"], sort=False):
+        if network not in dense_cfg:
             continue
         if known is not None and event not in known:
             log.warning("dense plan %s: event %s is not configured; skipped", path, event)
             continue
-        pair_arrays[(name, event)] = dense_array_config(dense_cfg[name], rows)
+        pair_arrays[(name, event)] = dense_array_config(dense_cfg[network], rows)
         pairs.append((name, event))
     for name in dict.fromkeys(n for n, _ in pairs):
-        rows = plan[plan["network"] == name]
+        rows = plan[plan["_pair"] == name]
         first = next(cfg for (n, _), cfg in pair_arrays.items() if n == name)
         lat, lon = centroid(rows["latitude"].to_numpy(), rows["longitude"].to_numpy())
         arrays[name] = {**first, "ref_lat": round(lat, 6), "ref_lon": round(lon, 6)}
@@ -149,8 +161,10 @@ def summarise_dense(plan: pd.DataFrame, pair_jsons, detection_tables) -> pd.Data
     Returns
     -------
     DataFrame
-        Columns ``event``, ``network``, ``stage1_arrays``, ``stage1_best_snr``,
-        ``n_planned``, ``n_open``, ``status``, ``reason``, ``n_elements``,
+        Columns ``event``, ``network`` (the pair: network or sub-array),
+        ``stage1_arrays``, ``stage1_best_snr``, ``n_planned``, ``n_open``,
+        ``n_dates_unknown`` (planned stations without known operating dates),
+        ``status``, ``reason``, ``n_elements``,
         ``aperture_km``, ``phase``, ``detected`` (any band and stack),
         ``best_snr`` and the ``band``/``stack`` of that SNR (empty phase for
         pairs without beams).
@@ -163,7 +177,7 @@ def summarise_dense(plan: pd.DataFrame, pair_jsons, detection_tables) -> pd.Data
     for pj, dt in zip(pair_jsons, detection_tables, strict=True):
         pair = read_json(pj)
         event, name = pair["event"]["id"], pair["array"]
-        p = plan[(plan["event"] == event) & (plan["network"] == name)]
+        p = plan[(plan["event"] == event) & (pair_names(plan) == name)]
         geo = pair.get("geometry") or {}
         base = {
             "event": event,
@@ -172,6 +186,7 @@ def summarise_dense(plan: pd.DataFrame, pair_jsons, detection_tables) -> pd.Data
             "stage1_best_snr": float(p["best_snr"].iloc[0]) if len(p) else math.nan,
             "n_planned": len(p),
             "n_open": int(p["n_open"].iloc[0]) if len(p) else 0,
+            "n_dates_unknown": int((~p["dates_known"].astype(bool)).sum()) if len(p) else 0,
             "status": pair["status"],
             "reason": pair["reason"],
             "n_elements": pair.get("n_elements", 0),
@@ -201,6 +216,7 @@ def summarise_dense(plan: pd.DataFrame, pair_jsons, detection_tables) -> pd.Data
         "stage1_best_snr",
         "n_planned",
         "n_open",
+        "n_dates_unknown",
         "status",
         "reason",
         "n_elements",

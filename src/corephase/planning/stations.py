@@ -61,6 +61,7 @@ def select_dense_stations(
     min_distance_deg: float = 0.0,
     max_distance_deg: float = 180.0,
     channels: Iterable[str] | None = None,
+    unknown_end: str = "exclude",
 ) -> pd.DataFrame:
     """Dense-network stations open at an event's origin time within a distance range.
 
@@ -75,21 +76,24 @@ def select_dense_stations(
         Priority list; a station is kept if it has one of them and ``channel``
         gets the first available one (tables without channel information keep
         the station with ``channel`` empty).
+    unknown_end : {"exclude", "include"}
+        Stations whose table gives ``end_status = unknown`` (``end`` is then
+        the last date a registry confirms them open, see
+        ``corephase/data/TA_STATIONS_SOURCE.md``): for an event after that
+        date, leave them out (default) or keep them flagged
+        ``dates_known = False``.
 
     Returns
     -------
     DataFrame
         The selected rows sorted by distance with added columns
         ``distance_deg``, ``backazimuth_deg`` (station to event, clockwise
-        from north) and ``channel``.
+        from north), ``channel`` and ``dates_known`` (False for a station kept
+        past its confirmed end, or from a table without operating dates).
     """
-    df = load_station_table(stations)
-    t = event.origin
-    open_ = [
-        (s is None or s <= t) and (e is None or e >= t)
-        for s, e in zip(df["start"], df["end"], strict=True)
-    ]
-    df = df[np.asarray(open_, dtype=bool)].copy()
+    if unknown_end not in UNKNOWN_END:
+        raise ValueError(f"unknown_end must be one of {UNKNOWN_END}, got {unknown_end!r}")
+    df = open_at(load_station_table(stations), event.origin, unknown_end)
     dist = np.array(
         [
             locations2degrees(event.latitude, event.longitude, la, lo)
@@ -118,6 +122,29 @@ def select_dense_stations(
     df = df.assign(channel=chosen)
     df = df[df["channel"].notna()]
     return df.sort_values(["distance_deg", "network", "station"]).reset_index(drop=True)
+
+
+#: Treatments of a station whose real end date is unknown (see :func:`select_dense_stations`).
+UNKNOWN_END = ("exclude", "include")
+
+
+def open_at(df: pd.DataFrame, t, unknown_end: str = "exclude") -> pd.DataFrame:
+    """Rows of a station table (:func:`load_station_table`) open at time ``t``.
+
+    Adds ``dates_known``: False for a row kept past its confirmed end
+    (``end_status == "unknown"`` with ``unknown_end="include"``) and for a
+    row without any operating date (table without ``start``/``end``).
+    """
+    status = df["end_status"] if "end_status" in df else pd.Series("", index=df.index)
+    unknown = (status.fillna("").astype(str) == "unknown").to_numpy()
+    start_ok = np.array([s is None or s <= t for s in df["start"]], dtype=bool)
+    end_ok = np.array([e is None or e >= t for e in df["end"]], dtype=bool)
+    past = unknown & ~end_ok
+    keep = start_ok & (end_ok | (past & (unknown_end == "include")))
+    no_dates = np.array(
+        [s is None and e is None for s, e in zip(df["start"], df["end"], strict=True)], dtype=bool
+    )
+    return df.assign(dates_known=~(past | no_dates))[keep].copy()
 
 
 def unit_vectors(lat, lon) -> np.ndarray:
@@ -206,3 +233,45 @@ def densest_disc(lat, lon, diameter_km: float) -> np.ndarray:
         if counts[i] > best_n:
             best, best_n = start + i, int(counts[i])
     return np.flatnonzero(v @ v[best] >= cos_r)
+
+
+def subarray_groups(lat, lon, aperture_km: float, min_stations: int = 3) -> np.ndarray:
+    """Split stations into compact sub-arrays of a given aperture.
+
+    Repeatedly takes the circle of diameter ``aperture_km`` holding the most of
+    the remaining stations (:func:`densest_disc`) as the next sub-array, until
+    the densest circle left holds fewer than ``min_stations``. Each sub-array
+    is thus a cluster at (nearly) one distance and back-azimuth from a
+    teleseismic source, beamed and tested like an IMS array (Hi-net and TA
+    sub-arrays of about 100-300 km). Deterministic.
+
+    Parameters
+    ----------
+    lat, lon : array_like
+        Station coordinates in degrees.
+    aperture_km : float
+        Diameter (km) of each sub-array.
+    min_stations : int
+        Smallest sub-array kept.
+
+    Returns
+    -------
+    ndarray of int
+        Sub-array number per station (0 for the most populous, then in the
+        order they are found); -1 for stations left in no sub-array.
+    """
+    lat = np.asarray(lat, float)
+    lon = np.asarray(lon, float)
+    if min_stations < 1:
+        raise ValueError(f"min_stations must be at least 1, got {min_stations}")
+    label = np.full(lat.size, -1)
+    left = np.arange(lat.size)
+    k = 0
+    while left.size >= min_stations:
+        keep = left[densest_disc(lat[left], lon[left], aperture_km)]
+        if keep.size < min_stations:
+            break
+        label[keep] = k
+        left = np.setdiff1d(left, keep)
+        k += 1
+    return label

@@ -29,7 +29,13 @@ def dense_plan(catalogue_csv, networks: dict, fetch_cfg: dict, out_plan):
     fetch = FetchSettings.from_dict(fetch_cfg, where="fetch")
     plan = plan_dense(pd.read_csv(catalogue_csv), networks, fetch=fetch)
     write_plan(plan, out_plan)
+    from corephase.planning.dense_pairs import pair_names
+
+    unknown = int((~plan["dates_known"].astype(bool)).sum()) if len(plan) else 0
     log.info(
-        "dense plan: %d stations in %d pairs", len(plan), len(plan.groupby(["event", "network"]))
+        "dense plan: %d stations in %d pairs, %d of them without known operating dates",
+        len(plan),
+        len(plan.assign(_pair=pair_names(plan)).groupby(["event", "_pair"])),
+        unknown,
     )
     return plan
