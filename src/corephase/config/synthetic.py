@@ -155,6 +155,11 @@ class SyntheticSettings(Settings):
     ``amplitudes`` (peak vertical amplitude relative to P) selects the primary
     phases (default :data:`corephase.model.arrivals.TYPICAL_AMPLITUDES`);
     ``omit_phases`` leaves some out of the record (with their depth phases).
+    ``predicted_core_amplitudes`` replaces the PcP and PKiKP amplitudes by the
+    ak135/iasp91/PREM prediction at the pair's distance and depth and at
+    ``wavelet_hz`` (:func:`corephase.theory.ratios.amplitudes_relative_to_p`),
+    where the prediction exists, so synthetic studies see the distance
+    dependence of real data.
     Every primary ``X`` gets its depth phases ``pX`` and ``sX`` at the amplitude
     ``amplitude(X) * free-surface coefficient * radiation`` (see
     :mod:`corephase.model.arrivals`), with ``depth_phase_radiation_p`` and
@@ -183,6 +188,7 @@ class SyntheticSettings(Settings):
     wavelet_hz: float = 1.5
     amplitudes: Mapping[str, float] = field(default_factory=_default_amplitudes)
     omit_phases: tuple[str, ...] = ()
+    predicted_core_amplitudes: bool = False
     polarities: Mapping[str, int] = field(default_factory=dict)
     tstar: float | Mapping[str, float] | None = None
     mb_max: float = 6.5

@@ -254,6 +254,8 @@ def synthetic_arrivals(depth_km: float, distance_deg: float, settings, model: st
         Configured phase -> why it is not in the record.
     """
     amps = {k: v for k, v in settings.amplitudes.items() if k not in settings.omit_phases}
+    if settings.predicted_core_amplitudes:
+        amps = _predicted_core_amplitudes(amps, depth_km, distance_deg, settings, model)
     skipped = {ph: "left out (omit_phases)" for ph in settings.omit_phases}
     deep = depth_km > settings.depth_phase_min_km
     for ph in amps:
@@ -291,6 +293,21 @@ def synthetic_arrivals(depth_km: float, distance_deg: float, settings, model: st
         if ph not in names and ph not in skipped:
             skipped[ph] = f"no {model} TauP ray at {distance_deg:.2f} deg, depth {depth_km:g} km"
     return listed, skipped
+
+
+def _predicted_core_amplitudes(amps: dict, depth_km, distance_deg, settings, model) -> dict:
+    """``amps`` with PcP and PKiKP (where configured) at their predicted amplitude relative
+    to P (:func:`corephase.theory.ratios.amplitudes_relative_to_p` at ``wavelet_hz``);
+    distances without a prediction keep the configured values."""
+    from corephase.theory.ratios import amplitudes_relative_to_p
+
+    pred = amplitudes_relative_to_p(distance_deg, depth_km, settings.wavelet_hz, model)
+    out = dict(amps)
+    for phase, key in (("PcP", "pcp"), ("PKiKP", "pkikp")):
+        value = float(pred[key])
+        if phase in out and np.isfinite(value):
+            out[phase] = abs(value)
+    return out
 
 
 def _is_depth_phase(phase: str) -> bool:
