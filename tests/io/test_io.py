@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from obspy import Stream, read_inventory
 
-from corephase.io.files import atomic_path, read_stream, write_stream
+from corephase.io.files import atomic_path, read_stream, write_rows, write_stream, write_table
 from corephase.io.stations import geometry_from_inventory, geometry_to_inventory
 from corephase.model.geometry import ArrayGeometry
 
@@ -19,6 +19,34 @@ def test_atomic_path_leaves_nothing_on_failure(tmp_path):
             raise RuntimeError("interrupted")
     assert not target.exists()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_write_rows_writes_the_text_of_write_table(tmp_path):
+    """The pandas-free writer of the QC tables gives the same CSV text as pandas."""
+    import pandas as pd
+
+    cols = ["id", "kept", "reason", "n"]
+    rows = [
+        {"id": "IM.IL01..SHZ", "kept": True, "reason": "", "n": 3},
+        {"id": "IM.IL02..SHZ", "kept": False, "reason": 'gaps of 1.5 s, "long"', "n": 0},
+        {"id": "IM.IL03..SHZ", "kept": False, "reason": "line\nbreak", "n": -2},
+    ]
+    write_rows(rows, cols, tmp_path / "a.csv")
+    write_table(pd.DataFrame(rows, columns=cols), tmp_path / "b.csv")
+    assert (tmp_path / "a.csv").read_text() == (tmp_path / "b.csv").read_text()
+    write_rows([], cols, tmp_path / "c.csv")
+    write_table(pd.DataFrame([], columns=cols), tmp_path / "d.csv")
+    assert (tmp_path / "c.csv").read_text() == (tmp_path / "d.csv").read_text()
+
+
+def test_io_files_does_not_import_obspy():
+    """Jobs that never touch a Stream do not pay for importing ObsPy through io.files."""
+    import subprocess
+    import sys
+
+    code = "import sys, corephase.io.files; print('obspy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
 
 
 def test_empty_stream_roundtrip(tmp_path):

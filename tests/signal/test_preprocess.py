@@ -127,3 +127,32 @@ def test_wrong_sampling_rate_is_dropped():
     st = Stream([_trace("A", _noise(4001), sr=40.0)])
     out, qc = qc_and_merge(st, T0, T0 + 100.0, expected_rates={"XX.A..SHZ": 20.0})
     assert len(out) == 0 and qc[0]["reason"].startswith("wrong sampling rate: 40.0 Hz")
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_direct_calls_equal_obspy_trace_methods(dtype):
+    """common_grid and bandpass give exactly the samples of ObsPy's Trace-method chain."""
+    rng = np.random.default_rng(5)
+    t0 = UTCDateTime(2012, 1, 1)
+    st = Stream()
+    for i, (rate, off) in enumerate([(40.0, 0.0), (20.0, 0.0), (20.0, 0.013)]):
+        data = (np.cumsum(rng.standard_normal(2400)) + 50.0 * i).astype(dtype)
+        st.append(Trace(data, {"station": f"S{i}", "sampling_rate": rate, "starttime": t0 + off}))
+    grid = common_grid(st, 20.0, t0 + 5, t0 + 55)
+    for tr, got in zip(st, grid, strict=True):
+        ref = tr.copy()
+        ref.detrend("linear")
+        ref.taper(0.01)
+        if ref.stats.sampling_rate > 20.0:
+            ref.filter("lowpass", freq=8.0, corners=8, zerophase=True)
+        on_grid = ref.stats.sampling_rate == 20.0 and not (ref.stats.starttime - t0) % 0.05
+        if on_grid:
+            ref.trim(t0 + 5, t0 + 55, pad=True, fill_value=0.0, nearest_sample=False)
+        else:
+            ref.interpolate(20.0, method="lanczos", a=12, starttime=t0 + 5, npts=1001)
+        np.testing.assert_array_equal(got.data, ref.data)
+    ref = grid.copy()
+    ref.detrend("demean").detrend("linear").taper(0.05)
+    ref.filter("bandpass", freqmin=1.0, freqmax=3.0, corners=4, zerophase=True)
+    for a, b in zip(bandpass(grid, 1.0, 3.0, 4, 0.05), ref, strict=True):
+        np.testing.assert_array_equal(a.data, b.data)

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import copy
 import re
+from functools import cache
 from pathlib import Path
 
 import yaml
-from jsonschema import Draft202012Validator, validators
 
 DEFAULT_SCHEMA = Path(__file__).with_name("schema.yaml")
 
@@ -22,6 +22,8 @@ class ConfigError(ValueError):
 
 
 def _extend_with_default(validator_class):
+    from jsonschema import validators
+
     validate_properties = validator_class.VALIDATORS["properties"]
 
     def set_defaults(validator, properties, instance, schema):
@@ -34,7 +36,13 @@ def _extend_with_default(validator_class):
     return validators.extend(validator_class, {"properties": set_defaults})
 
 
-_DefaultFilling = _extend_with_default(Draft202012Validator)
+@cache
+def _default_filling():
+    """The Draft 2020-12 validator class that fills defaults (imports jsonschema on first use;
+    jobs that only build settings never need it)."""
+    from jsonschema import Draft202012Validator
+
+    return _extend_with_default(Draft202012Validator)
 
 
 def _key_path(error) -> str:
@@ -87,7 +95,7 @@ def validate_config(config: dict, schema_path: str | Path | None = None) -> dict
     """
     schema_path = Path(schema_path or DEFAULT_SCHEMA)
     schema = yaml.safe_load(schema_path.read_text())
-    validator = _DefaultFilling(schema)
+    validator = _default_filling()(schema)
     errors = sorted(validator.iter_errors(config), key=lambda e: list(e.absolute_path))
     if errors:
         from jsonschema.exceptions import best_match

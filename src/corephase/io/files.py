@@ -1,19 +1,26 @@
 """Input/output: element tables, StationXML <-> geometry, local archives, atomic writes.
 
 Every writer here writes to a temporary file in the target folder and renames
-it into place, so an interrupted job never leaves a partial output.
+it into place, so an interrupted job never leaves a partial output. ObsPy is
+imported by the functions that read or write ObsPy objects only, so that jobs
+that never touch a Stream do not pay for importing it.
 """
 
 from __future__ import annotations
 
+import csv
 import json
 import os
+import sys
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-from obspy import Inventory, Stream, UTCDateTime, read
+
+if TYPE_CHECKING:
+    from obspy import Inventory, Stream
 
 # --------------------------------------------------------------------------- atomic writes
 
@@ -50,7 +57,8 @@ def jsonable(o):
         o = o.item()
     if isinstance(o, float) and not np.isfinite(o):
         return None
-    if isinstance(o, UTCDateTime):
+    obspy = sys.modules.get("obspy")  # a UTCDateTime exists only once ObsPy is imported
+    if obspy is not None and isinstance(o, obspy.UTCDateTime):
         return str(o)
     return o
 
@@ -89,6 +97,8 @@ def write_stream(stream: Stream, path, dtype=None) -> None:
 
 def read_stream(path) -> Stream:
     """Read miniSEED; an empty file gives an empty Stream."""
+    from obspy import Stream, read
+
     if Path(path).stat().st_size == 0:
         return Stream()
     return read(str(path), format="MSEED")
@@ -104,3 +114,18 @@ def write_table(df, path) -> None:
     """Write a pandas DataFrame as CSV atomically (no index)."""
     with atomic_path(path) as tmp:
         df.to_csv(tmp, index=False)
+
+
+def write_rows(rows, columns, path) -> None:
+    """Write dicts as a CSV table atomically, without pandas (same text as :func:`write_table`).
+
+    ``rows`` are dicts with (at least) the keys ``columns``; values are written
+    as ``str(value)`` (booleans as ``True``/``False``), None as an empty field,
+    quoted only where needed, one newline-terminated line per row. Meant for
+    tables of strings, booleans and integers, where the text equals what
+    :meth:`pandas.DataFrame.to_csv` writes (floats may be formatted otherwise).
+    """
+    with atomic_path(path) as tmp, open(tmp, "w", newline="") as fh:
+        out = csv.writer(fh, lineterminator="\n")
+        out.writerow(columns)
+        out.writerows([["" if r[c] is None else r[c] for c in columns] for r in rows])

@@ -6,7 +6,7 @@ import numpy as np
 from obspy import Stream, read_inventory
 
 from corephase.config.preprocess import PreprocessSettings
-from corephase.io.files import read_json, read_stream, write_json, write_stream, write_table
+from corephase.io.files import read_json, read_stream, write_json, write_rows, write_stream
 from corephase.io.stations import geometry_from_inventory, listed_elements, open_channels
 from corephase.model.events import events_from_quakeml
 from corephase.signal.preprocess import bandpass, common_grid, qc_and_merge
@@ -125,8 +125,6 @@ def preprocess_pair(
     reason) and ``pair.json``: event, array, geometry, distance, back-azimuth,
     theoretical arrivals (s after origin, slowness s/deg) and status.
     """
-    import pandas as pd
-
     event = events_from_quakeml(quakeml)[0]
     fstat = read_json(fetch_status)
     if "ref_lat" not in arr and fstat.get("reference"):  # found by the fetch stage
@@ -170,7 +168,7 @@ def preprocess_pair(
     for name, path in out_bands.items():
         st = bands_out.get(name)
         write_stream(st if st is not None else Stream(), path, dtype=np.float32)
-    write_table(pd.DataFrame(qc, columns=["id", "kept", "reason"]), out_qc)
+    write_rows(qc, ["id", "kept", "reason"], out_qc)
     pair = {
         "array": array_name,
         "event": event.to_dict(),

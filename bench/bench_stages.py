@@ -1,0 +1,260 @@
+"""Benchmark: where a per-pair job's time goes, stage by stage.
+
+Runs the workflow on the demo configuration restricted to one array (a batch
+run: the per-pair stages and figures of that array's pairs) in a temporary
+folder with ``snakemake --cores 1 --skip-script-cleanup``, then takes one job
+of every per-pair rule and splits its CPU time (user + system; wall times on
+a shared machine vary with the load):
+
+- ``benchmark``: CPU time of the job in Snakemake's benchmark files
+  (``cpu_time``, mean over the array's pairs; Snakemake samples it every few
+  seconds, so on a loaded machine it misses part of short jobs);
+- ``process``: CPU time of the job's script process, measured when the job
+  is re-run (this is what the job costs: Snakemake 9 runs a ``script:`` job
+  as one ``python`` process started from a thread of the main Snakemake
+  process, which does not plan the workflow again);
+- ``python``: a bare interpreter start (``python -c pass``);
+- ``wrapper``: the script preamble that Snakemake prepends (unpickling the
+  ``snakemake`` object imports parts of Snakemake);
+- ``imports``: every module the job imports (timed in a fresh interpreter, in
+  the order the job imported them);
+- ``read``, ``write``, ``draw``, ``compute``: the script body, imports
+  already done, with timers around readers (corephase ``read_*``, ObsPy
+  ``read``/``read_inventory``/``read_events``, ``numpy.load``, ``pandas.read_csv``),
+  writers (corephase ``write_*``, ``numpy.savez*``, ``DataFrame.to_csv``),
+  drawing (``corephase.plotting``); ``compute`` is the rest.
+
+Each script body runs twice more after the workflow (once to list its imports,
+once under the profiler), so the split is of a re-run of the same job on the
+same files. Prints one table (seconds) and the per-pair CPU time from the
+benchmark files. Run: ``.venv/bin/python bench/bench_stages.py [--array ILAR]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PAIR_RULES = ("fetch", "preprocess", "stack", "coda", "figures")
+PREAMBLE_END = "######## snakemake preamble end #########\n"
+COLUMNS = (
+    "benchmark",
+    "process",
+    "python",
+    "wrapper",
+    "imports",
+    "read",
+    "write",
+    "draw",
+    "compute",
+)
+
+# (category, regex on "module:qualified name") of the timed functions; the outermost call counts.
+CATEGORIES = (
+    ("read", r"^corephase\.io\.\w+:read_\w+$"),
+    ("read", r"^obspy\.core\.stream:read$"),
+    ("read", r"^obspy\.core\.inventory\.inventory:read_inventory$"),
+    ("read", r"^obspy\.core\.event\.catalog:read_events$"),
+    ("read", r"^numpy(\.lib\.\w+)?:load$"),
+    ("read", r"^pandas\.io\.parsers\.readers:read_csv$"),
+    ("write", r"^corephase\.io\.\w+:write_\w+$"),
+    ("write", r"^numpy(\.lib\.\w+)?:savez(_compressed)?$"),
+    ("write", r"^pandas\.core\.generic:NDFrame\.to_csv$"),
+    ("draw", r"^corephase\.plotting\.\w+:\w+$"),
+)
+
+# Runs one job script (argv: script, mode, output json): mode "modules" lists the modules
+# it imports; mode "split" imports them first, then times the body with the functions of
+# CATEGORIES wrapped by timers (outermost call only; no profiler overhead).
+DRIVER = r"""
+import functools, json, re, sys, time
+from inspect import isfunction
+script, mode, out = sys.argv[1:4]
+text = open(script).read()
+head, body = text.split(PREAMBLE_END, 1)
+ns = {"__name__": "__main__", "__file__": script}
+t0 = time.process_time()
+exec(compile(head, script, "exec"), ns)
+res = {"wrapper": time.process_time() - t0}
+if mode == "modules":
+    before = set(sys.modules)
+    exec(compile(body, script, "exec"), ns)
+    res["modules"] = [m for m in sys.modules if m not in before]
+    json.dump(res, open(out, "w"))
+    sys.exit(0)
+t0 = time.process_time()
+for m in json.load(open(out))["modules"]:
+    try:
+        __import__(m)
+    except Exception:
+        pass
+res["imports"] = time.process_time() - t0
+cats = [(c, re.compile(p)) for c, p in CATEGORIES]
+spent, depth = {}, [0]
+def category(f):
+    name = f"{getattr(f, '__module__', '')}:{getattr(f, '__qualname__', '')}"
+    return next((c for c, p in cats if p.search(name)), None)
+def timed(f, c):
+    @functools.wraps(f)
+    def w(*a, **k):
+        if depth[0]:
+            return f(*a, **k)
+        depth[0] += 1
+        t = time.process_time()
+        try:
+            return f(*a, **k)
+        finally:
+            depth[0] -= 1
+            spent[c] = spent.get(c, 0.0) + time.process_time() - t
+    w.__wrapped_category__ = c
+    return w
+wrapped = {}
+for mod in list(sys.modules.values()):
+    for owner in [mod, *[v for v in vars(mod).values() if isinstance(v, type)]] if mod else []:
+        for k, v in list(vars(owner).items()):
+            plain = callable(v) and not isinstance(v, type) if owner is mod else isfunction(v)
+            if not plain or hasattr(v, "__wrapped_category__"):
+                continue
+            c = category(v)
+            if c is None:
+                continue
+            try:
+                setattr(owner, k, wrapped.setdefault(id(v), timed(v, c)))
+            except (AttributeError, TypeError):
+                pass
+t0 = time.process_time()
+exec(compile(body, script, "exec"), ns)
+res["body"] = time.process_time() - t0
+res.update(spent)
+json.dump(res, open(out, "w"))
+"""
+
+
+def run_workflow(work: Path, array: str, cores: int) -> float:
+    """Run the demo workflow for one array's pairs in ``work``; return the wall time (s)."""
+    shutil.copy(ROOT / "config.yaml", work / "config.yaml")
+    cmd = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--snakefile",
+        str(ROOT / "Snakefile"),
+        "--directory",
+        str(work),
+        "--configfile",
+        str(work / "config.yaml"),
+        "--cores",
+        str(cores),
+        "--skip-script-cleanup",
+        "--config",
+        f"batch={{arrays: [{array}]}}",
+    ]
+    t0 = time.perf_counter()
+    res = subprocess.run(cmd, cwd=work, capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    if res.returncode:
+        sys.exit(f"snakemake failed:\n{res.stderr[-4000:]}")
+    return wall
+
+
+def benchmark_rows(work: Path) -> dict:
+    """``{rule: [(pair, s, cpu_time), ...]}`` from the benchmark files of the per-pair rules."""
+    rows: dict = {}
+    for rule in PAIR_RULES:
+        for tsv in sorted((work / "benchmarks" / rule).rglob("*.tsv")):
+            head, vals = tsv.read_text().splitlines()[:2]
+            rec = dict(zip(head.split("\t"), vals.split("\t"), strict=True))
+            pair = "/".join(tsv.relative_to(work / "benchmarks" / rule).with_suffix("").parts)
+            rows.setdefault(rule, []).append((pair, float(rec["s"]), float(rec["cpu_time"])))
+    return rows
+
+
+def child_cpu() -> float:
+    """CPU time (user + system, s) of the finished child processes so far."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def python_start() -> float:
+    """Mean CPU time of 5 bare interpreter starts (s)."""
+    t0 = child_cpu()
+    for _ in range(5):
+        subprocess.run([sys.executable, "-c", "pass"], check=True)
+    return (child_cpu() - t0) / 5
+
+
+def split_job(work: Path, script: Path) -> dict:
+    """Wrapper, imports, read, write, draw and compute times of one kept job script (s)."""
+    driver = work / "driver.py"
+    driver.write_text(f"PREAMBLE_END = {PREAMBLE_END!r}\nCATEGORIES = {CATEGORIES!r}\n" + DRIVER)
+    out = work / "split.json"
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    for mode in ("modules", "split"):
+        cmd = [sys.executable, str(driver), str(script), mode, str(out)]
+        t0 = child_cpu()
+        subprocess.run(cmd, cwd=work, check=True, env=env, capture_output=True)
+        if mode == "modules":
+            cpu = child_cpu() - t0
+    res = json.loads(out.read_text())
+    res["process"] = cpu
+    res["compute"] = res["body"] - sum(res.get(k, 0.0) for k in ("read", "write", "draw"))
+    return res
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--array", default="ILAR", help="demo array whose pairs run (default ILAR)")
+    ap.add_argument("--cores", type=int, default=1)
+    ap.add_argument("--keep", type=Path, help="run in this folder and keep it")
+    ap.add_argument(
+        "--reuse", action="store_true", help="split the jobs of an earlier --keep run again"
+    )
+    args = ap.parse_args()
+    work = args.keep or Path(tempfile.mkdtemp(prefix="bench_stages."))
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        wall = float("nan") if args.reuse else run_workflow(work, args.array, args.cores)
+        rows = benchmark_rows(work)
+        py = python_start()
+        scripts = sorted((work / ".snakemake" / "scripts").glob("tmp*.py"))
+        n_pairs = len(rows.get("fetch", []))
+        print(f"{args.array}: {n_pairs} pairs, workflow {wall:.1f} s on {args.cores} core(s)")
+        print("| stage | " + " | ".join(COLUMNS) + " |")
+        print("| --- " * (len(COLUMNS) + 1) + "|")
+        cpu = {}
+        for rule in PAIR_RULES:
+            script = next((s for s in scripts if s.name.endswith(f".{rule}.py")), None)
+            if script is None or rule not in rows:
+                continue
+            sp = split_job(work, script)
+            cpu[rule] = sp["process"]
+            vals = {
+                "benchmark": sum(r[2] for r in rows[rule]) / len(rows[rule]),
+                "process": sp["process"],
+                "python": py,
+                **{k: sp.get(k, 0.0) for k in ("wrapper", "imports", "read", "write", "draw")},
+                "compute": sp["compute"],
+            }
+            print(f"| {rule} | " + " | ".join(f"{vals[c]:.2f}" for c in COLUMNS) + " |")
+        print(
+            "per-pair job wall time (mean over pairs) "
+            f"{sum(sum(r[1] for r in v) / len(v) for v in rows.values()):.1f} s, "
+            f"CPU time of the job processes {sum(cpu.values()):.1f} s "
+            f"({', '.join(f'{k} {v:.1f}' for k, v in cpu.items())})"
+        )
+    finally:
+        if args.keep is None:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
