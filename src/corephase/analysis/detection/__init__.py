@@ -58,6 +58,15 @@ from corephase.analysis.detection.detect import (
     PhaseDetection,
     detect_phase,
     detect_phases,
+    no_arrival_table,
 )
 
-__all__ = ["COLUMNS", "PhaseDetection", "curate", "detect_phase", "detect_phases", "read_curation"]
+__all__ = [
+    "COLUMNS",
+    "PhaseDetection",
+    "curate",
+    "detect_phase",
+    "detect_phases",
+    "no_arrival_table",
+    "read_curation",
+]
