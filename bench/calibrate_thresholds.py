@@ -1,4 +1,4 @@
-"""Calibrate the per-stack SNR thresholds of the detection on noise alone.
+"""Calibrate the fixed per-stack SNR thresholds (``detection.calibration: fixed``) on noise.
 
 Synthesises noise-only records (Peterson noise, level from config.yaml) at
 the demo geometries of BCAR, YKA and ILAR, measures the detection SNR of each
@@ -33,7 +33,9 @@ ROOT = Path(__file__).resolve().parents[1]
 def main(arrays=("BCAR", "YKA", "ILAR"), seeds=range(3), n_windows=8) -> pd.DataFrame:
     cfg = load_config(ROOT / "config.yaml")
     stack = StackSettings.from_dict(cfg["stack"])
-    settings = stack.replace(detection=stack.detection.replace(resampling="none"))
+    settings = stack.replace(
+        detection=stack.detection.replace(resampling="none", calibration="fixed")
+    )
     ev = {e.id: e for e in configured_events(cfg)}["20140623_Aleutians"]
     rows = []
     for name in arrays:

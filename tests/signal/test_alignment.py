@@ -124,3 +124,36 @@ def test_curved_wavefront_close_to_plane_wave_for_small_array():
     # same sign convention and nearly the same values for a 20 km array
     assert np.max(np.abs(curved - plane)) < 0.02
     assert np.corrcoef(curved, plane)[0, 1] > 0.999
+
+
+def test_missing_elevation_gets_no_static_and_is_recognised():
+    """IMAR IM03 has 0.0 m in the registry table while its neighbours are at 360-645 m:
+    missing, so it gets no elevation static; real zeros and sea-level arrays are kept."""
+    from corephase.io.stations import geometry_from_config
+    from corephase.model.geometry import missing_elevations
+    from corephase.signal.alignment import known_elevation_statics
+
+    imar = geometry_from_config(
+        "IMAR",
+        {
+            "source": "synthetic",
+            "network": "IM",
+            "station": "IM*",
+            "ref_lat": 65.9824,
+            "ref_lon": -153.749,
+            "elements": {"csv": "ims_array_elements.csv"},
+        },
+    )
+    missing = imar.missing_elevations()
+    assert [c for c, m in zip(imar.codes, missing, strict=True) if m] == [
+        c for c in imar.codes if "IM03" in c
+    ]
+    st = known_elevation_statics(imar, 0.02, 5.0)
+    assert st[missing] == pytest.approx(0.0)
+    known = imar.elev_m[~missing]
+    ref = (known - known.mean()) / 1000.0 * np.sqrt(1 - (0.02 * 5.0) ** 2) / 5.0
+    assert st[~missing] == pytest.approx(ref)
+    assert np.ptp(st[~missing]) > 0.05  # 285 m of relief: ~0.06 s
+    assert not missing_elevations([0.0, 150.0, 300.0, 450.0]).any()  # 0 within the relief
+    assert not missing_elevations(np.zeros(5)).any()
+    assert missing_elevations([np.nan, 10.0]).tolist() == [True, False]

@@ -76,3 +76,20 @@ def test_bad_input_errors(geom):
     bad[0, 3] = np.nan
     with pytest.raises(ValueError, match="NaN"):
         sliding_fk(bad, DT, x, y, 2.0, 0.5, FKParams(0.3, 0.01, 1, 2))
+
+
+@pytest.mark.parametrize(
+    "win_len_s,t0_idx,t1_idx",
+    [
+        (20.0, 0, None),  # window longer than the 200 samples (10 s) of data
+        (2.0, 190, None),  # window from sample 190 runs past the end
+        (2.0, 0, 30),  # window past t1_idx
+        (20.0, -5, None),  # negative start and too long
+    ],
+)
+def test_sliding_fk_rejects_windows_that_do_not_fit(geom, win_len_s, t0_idx, t1_idx):
+    """The window-length check must fire (it never did: ``not a and b`` precedence)."""
+    x, y = geom
+    data = np.random.default_rng(0).standard_normal((x.size, 200))
+    with pytest.raises(ValueError, match="no complete"):
+        sliding_fk(data, DT, x, y, win_len_s, 0.5, FKParams(0.3, 0.01, 1, 2), t0_idx, t1_idx)

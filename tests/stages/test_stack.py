@@ -33,7 +33,7 @@ REF = (63.0647, -141.785)
 STATICS = {"T03": 0.04, "T05": -0.03}
 
 
-def _elements(n=8, radius_km=3.0):
+def _elements(n=8, radius_km=12.0):
     ang = np.linspace(0.0, 2 * np.pi, n, endpoint=False)
     east, north = radius_km * np.cos(ang), radius_km * np.sin(ang)
     lat, lon = local_km_to_latlon(east, north, *REF)

@@ -40,6 +40,18 @@ NOT_CATALOGUED = ("distance_deg", "slowness_fk_s_deg", "fk_relpow")
 #: Columns every per-pair detection table must have: the detection's own, less those.
 DETECTION_COLUMNS = tuple(c for c in DETECTION_TABLE_COLUMNS if c not in NOT_CATALOGUED)
 
+#: Detection columns of the false-alarm calibration; tables written before it lack them
+#: (filled: ``call`` from ``detected``, the numbers NaN).
+CALIBRATION_COLUMNS = (
+    "call",
+    "fa_prob",
+    "snr_threshold",
+    "slowness_resolution_s_deg",
+    "slowness_tolerance_s_deg",
+    "baz_tolerance_deg",
+    "resample_agreement",
+)
+
 #: Optional detection-table column: peak beam amplitude (any consistent unit).
 AMPLITUDE_COLUMN = "amplitude"
 
@@ -86,6 +98,9 @@ CATALOGUE_COLUMNS = (
     "status",
     "qc",
     "detected",
+    "call",
+    "fa_prob",
+    "snr_threshold",
     "decided_by",
     "reason",
     "n_elements",
@@ -426,7 +441,7 @@ def build_catalogue(
     return df
 
 
-_STRING_COLUMNS = ("event", "array", "phase", "band", "stack", "decided_by", "reason")
+_STRING_COLUMNS = ("event", "array", "phase", "band", "stack", "decided_by", "reason", "call")
 
 
 def _collect_metas(pair_meta_paths: Iterable) -> dict[tuple[str, str], dict]:
@@ -448,6 +463,10 @@ def _collect_detections(detection_paths: Iterable) -> pd.DataFrame:
     tables = []
     for src in detection_paths:
         t = _read_table(src)
+        for c in CALIBRATION_COLUMNS:
+            if c not in t.columns and "detected" in t.columns:
+                flag = _as_bool(t["detected"], "column 'detected'")
+                t[c] = np.where(flag, "detected", "not_detected") if c == "call" else np.nan
         missing = [c for c in DETECTION_COLUMNS if c not in t.columns]
         if missing:
             name = "DataFrame" if isinstance(src, pd.DataFrame) else str(src)

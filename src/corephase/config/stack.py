@@ -23,6 +23,9 @@ from corephase.signal.stacking import STACK_TYPES, StackParams
 NOISE_CALIBRATED_THRESHOLDS = {"linear": 3.0, "envelope": 4.0, "pws": 10.0, "nthroot": 20.0}
 
 RESAMPLINGS = ("jackknife", "bootstrap", "none")
+CALIBRATIONS = ("empirical", "fixed")
+#: Calls a detection row can have (``detected`` is the only accepted one).
+CALLS = ("detected", "not_detected", "unconstrained", "no_clean_noise", "no_data", "no_arrival")
 
 
 def _check_window(where: str, w) -> None:
@@ -47,7 +50,26 @@ class DetectionSettings(Settings):
         Largest accepted distance of the observed slowness (s/deg) and FK
         back-azimuth (deg) from theory...
     tolerance_sigma : float
-        ...or this many standard errors of the measurement, whichever is larger.
+        ...or this many robust standard errors of the resampled peaks, whichever is
+        larger; the widening never exceeds the array's resolution
+        ``1 / (f_centre * aperture)`` (nor ``max_slowness_tolerance_s_deg``).
+    max_slowness_tolerance_s_deg : float
+        Upper bound of the widened slowness tolerance, s/deg.
+    resolution_limit_s_deg : float
+        A band at which the array's slowness resolution is coarser than this
+        (s/deg) gives the call ``unconstrained``.
+    min_resample_agreement : float
+        Fraction (0..1) of resampled peaks that must lie within the tolerances of
+        the full-array peak; fewer give ``unconstrained``.
+    calibration : {"empirical", "fixed"}
+        SNR threshold from the pair's own empirical null at ``false_alarm_level``
+        (see :mod:`corephase.analysis.detection.null`), or the fixed ``snr_threshold``.
+    false_alarm_level : float
+        False-alarm probability per stack that a detection may have.
+    null_draws : int
+        Null stacks (random polarities and time shifts) per phase and band.
+    null_shift_s : float
+        Largest random time shift of an element in a null draw, s.
     vespagram_slowness_s_deg : (float, float, float)
         Vespagram grid ``(min, max, step)`` in s/deg.
     fk_slowness_max_s_km, fk_step_s_km : float
@@ -55,7 +77,10 @@ class DetectionSettings(Settings):
     curved_wavefront : bool
         Align on TauP times per element instead of a plane wave.
     v_surface_km_s : float or None
-        Surface velocity (km/s) for elevation statics; None for none.
+        Near-surface P velocity (km/s) of the elevation statics; None for none.
+        Default 5.0: the top kilometre of the crystalline crust most arrays stand
+        on (slower than ak135's 5.8 km/s upper crust, faster than sediments);
+        elements with a missing elevation get no static.
     statics : dict
         ``{code: s}`` station statics (positive: the element records late).
     """
@@ -65,11 +90,18 @@ class DetectionSettings(Settings):
     slowness_tolerance_s_deg: float = 1.0
     baz_tolerance_deg: float = 10.0
     tolerance_sigma: float = 2.0
+    max_slowness_tolerance_s_deg: float = 3.0
+    resolution_limit_s_deg: float = 4.0
+    min_resample_agreement: float = 0.8
+    calibration: str = "empirical"
+    false_alarm_level: float = 0.01
+    null_draws: int = 300
+    null_shift_s: float = 60.0
     vespagram_slowness_s_deg: tuple = (0.0, 10.0, 0.1)
     fk_slowness_max_s_km: float = 0.12
     fk_step_s_km: float = 0.002
     curved_wavefront: bool = False
-    v_surface_km_s: float | None = None
+    v_surface_km_s: float | None = 5.0
     statics: dict = field(default_factory=dict)
 
     def __post_init__(self):
@@ -82,6 +114,20 @@ class DetectionSettings(Settings):
         if int(self.bootstrap) < 0:
             raise ConfigError(
                 f"config key '{where}.bootstrap': must be >= 0, got {self.bootstrap}"
+            )
+        if self.calibration not in CALIBRATIONS:
+            raise ConfigError(
+                f"config key '{where}.calibration': expected one of {list(CALIBRATIONS)}, "
+                f"got {self.calibration!r}"
+            )
+        if not 0.0 < float(self.false_alarm_level) < 0.5:
+            raise ConfigError(
+                f"config key '{where}.false_alarm_level': must be in (0, 0.5), "
+                f"got {self.false_alarm_level}"
+            )
+        if int(self.null_draws) < 50:
+            raise ConfigError(
+                f"config key '{where}.null_draws': must be >= 50, got {self.null_draws}"
             )
         v = self.vespagram_slowness_s_deg
         if len(v) != 3 or v[2] <= 0 or v[1] <= v[0]:
@@ -116,7 +162,8 @@ class StackSettings(Settings):
         Windows in s relative to the phase's theoretical time.
     snr_threshold : float or dict
         One SNR threshold, or one per stack type (default
-        :data:`NOISE_CALIBRATED_THRESHOLDS`).
+        :data:`NOISE_CALIBRATED_THRESHOLDS`); used with
+        ``detection.calibration = "fixed"`` only.
     detection : DetectionSettings
     phase_windows : dict
         ``{phase: PhaseWindows}`` overriding the windows of some phases (plain

@@ -68,6 +68,10 @@ class ArrayGeometry:
         """Largest inter-element distance in km."""
         return aperture_km(*self.offsets_km())
 
+    def missing_elevations(self) -> np.ndarray:
+        """Boolean mask of elements whose elevation is missing (see :func:`missing_elevations`)."""
+        return missing_elevations(self.elev_m)
+
     def subset(self, index) -> ArrayGeometry:
         """A new geometry with the elements at ``index``; keeps the reference point."""
         index = np.asarray(index)
@@ -80,6 +84,42 @@ class ArrayGeometry:
             self.ref_lat,
             self.ref_lon,
         )
+
+
+#: An exact 0.0 m elevation at least this far (m) below/above every other is a missing value.
+MISSING_ELEVATION_GAP_M = 100.0
+
+
+def missing_elevations(elev_m, gap_m: float = MISSING_ELEVATION_GAP_M) -> np.ndarray:
+    """Elements whose elevation is missing: NaN, or exactly 0.0 m far from all the others.
+
+    Registry tables write 0.0 for an unknown elevation (IMAR IM03 at 0.0 m among
+    neighbours at 360-645 m). A 0.0 counts as missing when the nearest other
+    (non-zero) elevation is farther from 0 than both ``gap_m`` and the spread
+    (max - min) of the other elevations, i.e. when 0.0 sits well outside the
+    array's topography; an array at sea level, or one whose elevations span down
+    to near 0, has none missing.
+
+    Parameters
+    ----------
+    elev_m : array_like
+        Element elevations in m above sea level.
+    gap_m : float
+        Smallest gap (m) between 0 and the nearest other elevation.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+    """
+    z = np.asarray(elev_m, float)
+    missing = ~np.isfinite(z)
+    zero = z == 0.0
+    others = z[~zero & ~missing]
+    if others.size:
+        nearest = float(np.min(np.abs(others)))
+        if nearest > max(float(gap_m), float(np.ptp(others))):
+            missing |= zero
+    return missing
 
 
 def centroid(lat, lon) -> tuple[float, float]:

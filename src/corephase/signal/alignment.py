@@ -230,7 +230,8 @@ def element_delays(
     model : str
         Earth model for the curved wavefront.
     v_surface_km_s : float, optional
-        Surface velocity (km/s) for elevation statics; ``None`` for none.
+        Surface velocity (km/s) for elevation statics; ``None`` for none. Elements
+        with a missing elevation get none (:func:`known_elevation_statics`).
     statics : dict, optional
         ``{code: seconds}`` station corrections (see :func:`static_table_delays`).
     """
@@ -242,8 +243,21 @@ def element_delays(
         east, north = geometry.offsets_km()
         tau = plane_wave_delays(east, north, slowness_s_km, baz_deg)
     if v_surface_km_s:
-        tau = tau + elevation_statics(geometry.elev_m, slowness_s_km, v_surface_km_s)
+        tau = tau + known_elevation_statics(geometry, slowness_s_km, v_surface_km_s)
     return tau + static_table_delays(geometry.codes, statics)
+
+
+def known_elevation_statics(geometry, slowness_s_km: float, v_surface_km_s: float) -> np.ndarray:
+    """:func:`elevation_statics` of the elements with a known elevation, 0 s for those
+    whose elevation is missing (:meth:`corephase.model.geometry.ArrayGeometry.missing_elevations`);
+    the reference is the mean known elevation.
+    """
+    missing = geometry.missing_elevations()
+    out = np.zeros(len(geometry))
+    known = ~missing
+    if known.any():
+        out[known] = elevation_statics(geometry.elev_m[known], slowness_s_km, v_surface_km_s)
+    return out
 
 
 def align(data, delays_s, dt: float) -> np.ndarray:

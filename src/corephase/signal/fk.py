@@ -358,7 +358,7 @@ def _window_starts(ntot, dt, win_len_s, win_frac, t0_idx, t1_idx) -> tuple[np.nd
     nstep = int(nsamp * win_frac)
     if nsamp < 4 or nstep < 1:
         raise ValueError(f"window of {win_len_s} s with step fraction {win_frac} is too short")
-    if not 0 <= t0_idx and t0_idx + nsamp <= min(t1_idx, ntot):
+    if not (0 <= t0_idx and t0_idx + nsamp <= min(t1_idx, ntot)):
         raise ValueError(f"no complete {win_len_s} s window in samples {t0_idx}..{t1_idx}")
     return np.arange(t0_idx, min(t1_idx, ntot) - nsamp + 1, nstep), nsamp
 

@@ -34,7 +34,9 @@ def stack_pair(pair_json, band_paths: dict, config: dict, out_table, out_beams) 
     (:func:`corephase.analysis.detection.detect_phase`); the full-array stacks
     of that alignment are both the saved beams and the beams the detection
     measured. Writes the detection table (one row per phase x band x stack, see
-    :func:`corephase.analysis.detection.detect_phases`, plus ``amplitude``: the
+    :func:`corephase.analysis.detection.detect_phases`; a configured phase without
+    a TauP arrival at the pair's distance gets rows with call ``no_arrival``; plus
+    ``amplitude``: the
     peak absolute beam amplitude in the phase's signal window, in input units)
     and ``beams.npz`` holding, per band and phase, the beams of each stack type
     (and the PWS coherence) on a time axis in s after origin (keys
@@ -42,11 +44,13 @@ def stack_pair(pair_json, band_paths: dict, config: dict, out_table, out_beams) 
     """
     import pandas as pd
 
-    from corephase.analysis.detection import curate, detect_phase
+    from corephase.analysis.detection import curate, detect_phase, no_arrival_table
     from corephase.sources.synthetic import pair_seed
+    from corephase.utils.random import component_rng
 
     pair, event, geom, arrivals = load_pair(pair_json)
     phases = [p for p in config["phases"] if p in arrivals]
+    absent = [p for p in config["phases"] if p not in arrivals]
     arrays: dict[str, np.ndarray] = {}
     tables = []
     if pair["status"] in ("ok", "partial") and geom is not None:
@@ -70,7 +74,7 @@ def stack_pair(pair_json, band_paths: dict, config: dict, out_table, out_beams) 
                     band["name"],
                     settings,
                     band_hz=(band["fmin"], band["fmax"]),
-                    rng=np.random.default_rng(seed),
+                    rng=component_rng(seed, band["name"], ph),
                     earth_model=config["model"],
                 )
                 for k, v in det.beams.items():
@@ -82,8 +86,14 @@ def stack_pair(pair_json, band_paths: dict, config: dict, out_table, out_beams) 
                 ]
                 tables.append(curate(det.table, curation))
                 log.info("stack %s %s: done", band["name"], ph)
+            for ph in absent:
+                tables.append(no_arrival_table(event, geom, ph, band["name"], settings))
+                log.info("stack %s %s: no arrival at this distance", band["name"], ph)
     table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
     table = with_status(table, pair)
+    if "call" not in table.columns:  # no data: the one row with_status made says why
+        table["call"] = "no_data"
+        table["detected"] = False
     write_table(table, out_table)
     with atomic_path(out_beams) as tmp:
         with open(tmp, "wb") as fh:

@@ -15,13 +15,23 @@ stacked, and measured:
   theoretical back-azimuth) within the signal window, for that stack type.
 - ``baz_obs_deg``: back-azimuth of the Bartlett FK maximum in the signal window.
 - ``coherence``: mean PWS phase coherence (0..1) within 0.5 s of the peak.
-- ``snr_lo``/``snr_hi`` (jackknife: SNR -/+ 1.96 standard errors; bootstrap:
-  2.5 and 97.5 percentiles), ``slowness_err_s_deg``
-  and ``baz_err_deg``: by default jackknife standard errors over the elements
-  (leave one out, ``resampling="jackknife"``); with ``resampling="bootstrap"``
-  standard deviations (circular for baz) over ``bootstrap`` resamples with
-  replacement, whose SNRs are biased low because duplicated elements add
-  their noise coherently.
+- ``snr_lo``/``snr_hi``: 95 % SNR interval, never below 0 (jackknife: symmetric
+  in ``log(snr)``; bootstrap: 2.5 and 97.5 percentiles, whose SNRs are biased
+  low because duplicated elements add their noise coherently);
+  ``slowness_err_s_deg`` and ``baz_err_deg``: robust (scaled MAD) standard
+  errors of the resampled peaks (leave one element out by default,
+  ``resampling="jackknife"``, or ``bootstrap`` draws); ``resample_agreement``:
+  the fraction of resampled peaks within the tolerances of the full-array peak.
+- ``snr_threshold`` and ``fa_prob``: the SNR that noise alone reaches with
+  probability ``false_alarm_level`` (default 1 %) and the probability that it
+  reaches the measured SNR, from an empirical null of the same record
+  (:mod:`.null`: random element polarities and time shifts, same stacks, windows
+  and SNR; ``calibration="fixed"`` uses the configured ``snr_threshold`` instead
+  and leaves ``fa_prob`` NaN).
+- ``call``: ``detected``, ``not_detected``, ``unconstrained`` (the array cannot
+  resolve the phase at this band, or its resamples disagree), ``no_clean_noise``
+  (no noise window given), ``no_data`` (windows outside the record) or
+  ``no_arrival`` (no TauP arrival); ``detected`` is ``call == "detected"``.
 
 The record is aligned on each phase once; the full-array stacks of that
 alignment are the beams the stack stage saves (:class:`PhaseDetection`). The
@@ -32,23 +42,18 @@ are formed once per phase and each resample is one row of a matrix product
 (``method="loop"`` keeps the per-resample reference).
 
 The steps live in sub-modules: :mod:`.measure` (stacks, vespagram and FK of
-every selection), :mod:`.decide` (uncertainties and the automatic call),
+every selection), :mod:`.decide` (uncertainties and the automatic call), :mod:`.null` (the
+false-alarm calibration), :mod:`.calibration` (measured false-alarm rates),
 :mod:`.curation` (manual overrides) and :mod:`.detect` (the entry points).
 Settings: :class:`corephase.config.stack.StackSettings`; without them the
 workflow's defaults apply.
 
-A phase is ``detected`` when ``snr >= snr_threshold`` (one number, or one per
-stack type: the nonlinear stacks' SNRs run far higher on pure noise, see
-:data:`corephase.config.stack.NOISE_CALIBRATED_THRESHOLDS`) and the observed
-slowness and back-azimuth are within their tolerances of theory; each
-tolerance is the larger of the configured one and ``tolerance_sigma``
-standard errors of the measurement (from the resampling), so that arrays
-too small to pin down the slowness (a few km at 1-2 Hz) are not held to a
-precision they cannot reach. The
-back-azimuth is not tested (the reason says so) when the theoretical slowness
-is below the FK resolution ``1 / (f_centre * aperture)``, where a near-vertical
-arrival (e.g. PKiKP on a small array) has no measurable direction. A curation
-table (``event,array,phase,accept,reason``) overrides the automatic call;
+A phase is ``detected`` when ``snr >= snr_threshold`` and the observed
+slowness and back-azimuth are within their tolerances of theory; each tolerance
+is the larger of the configured one and ``tolerance_sigma`` robust standard
+errors, the widening bounded by the array's resolution ``1 / (f_centre *
+aperture)`` (and 3 s/deg), see :mod:`.decide`. A curation table
+(``event,array,phase,accept,reason``) overrides the automatic call;
 ``decided_by`` says which decided.
 """
 
@@ -58,6 +63,15 @@ from corephase.analysis.detection.detect import (
     PhaseDetection,
     detect_phase,
     detect_phases,
+    no_arrival_table,
 )
 
-__all__ = ["COLUMNS", "PhaseDetection", "curate", "detect_phase", "detect_phases", "read_curation"]
+__all__ = [
+    "COLUMNS",
+    "PhaseDetection",
+    "curate",
+    "detect_phase",
+    "detect_phases",
+    "no_arrival_table",
+    "read_curation",
+]

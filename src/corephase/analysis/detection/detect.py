@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from corephase.analysis.detection.curation import curate, read_curation
-from corephase.analysis.detection.decide import decide, uncertainties
+from corephase.analysis.detection.decide import Resolution, decide, snr_interval, spread
 from corephase.analysis.detection.measure import (
     PhaseData,
+    element_terms,
     full_array_beams,
     measure_batched,
     measure_loop,
 )
+from corephase.analysis.detection.null import null_tails
 from corephase.config.stack import StackSettings
 from corephase.model.geometry import KM_PER_DEG
 from corephase.model.traveltimes import distance_backazimuth
@@ -22,6 +25,8 @@ from corephase.signal.alignment import align, element_delays, plane_wave_delays
 from corephase.signal.fk import FKParams
 from corephase.signal.matrix import stream_to_matrix
 from corephase.signal.vespagram import SlownessScan
+
+log = logging.getLogger("corephase")
 
 COLUMNS = [
     "event",
@@ -48,6 +53,13 @@ COLUMNS = [
     "decided_by",
     "reason",
     "n_elements",
+    "call",
+    "fa_prob",
+    "snr_threshold",
+    "slowness_resolution_s_deg",
+    "slowness_tolerance_s_deg",
+    "baz_tolerance_deg",
+    "resample_agreement",
 ]
 
 METHODS = ("batched", "loop")
@@ -167,15 +179,19 @@ def detect_phase(
     rng: np.random.Generator | None = None,
     earth_model: str = "ak135",
     method: str = "batched",
+    windows=None,
 ) -> PhaseDetection:
-    """Align the record on one phase once, measure it, resample and decide.
+    """Align the record on one phase once, measure it, resample, calibrate and decide.
 
     The traces are aligned with :func:`corephase.signal.alignment.element_delays`
     (plane wave at the theoretical slowness and back-azimuth, or TauP times per
     element with ``settings.detection.curved_wavefront``, plus elevation and
     station statics) and :func:`corephase.signal.alignment.align`; the stacks
     of this alignment are measured and returned as the beams (the vespagram
-    adds the same statics and curvature to each trial plane wave).
+    adds the same statics and curvature to each trial plane wave). The SNR
+    threshold and ``fa_prob`` come from the empirical null of the same record
+    (:mod:`corephase.analysis.detection.null`) unless
+    ``settings.detection.calibration`` is ``"fixed"``.
 
     Parameters
     ----------
@@ -191,7 +207,12 @@ def detect_phase(
         Phase name (TauP).
     arrival : corephase.model.traveltimes.PhaseArrival
     rng : numpy.random.Generator, optional
-        Bootstrap draws (default ``numpy.random.default_rng(0)``).
+        Bootstrap draws, then the seed of the null draws (default
+        ``numpy.random.default_rng(0)``).
+    windows : (signal_window_s, noise_window_s), optional
+        Windows in s relative to the phase time overriding ``settings.windows(phase)``;
+        a noise window of None (no clean noise before the phase) gives the call
+        ``no_clean_noise``.
 
     Returns
     -------
@@ -203,57 +224,88 @@ def detect_phase(
     nel = data.shape[0]
     if nel < 2:
         raise ValueError(f"array {geometry.name} has {nel} element(s); need at least 2")
-    dist, baz, _ = distance_backazimuth(
-        event.latitude, event.longitude, geometry.ref_lat, geometry.ref_lon
-    )
-    base = dict(
-        event=event.id,
-        array=geometry.name,
-        phase=phase,
-        band=band_label,
-        t_theory_s=float(arrival.time),
-        slowness_theory_s_deg=float(arrival.slowness_s_deg),
-        baz_theory_deg=float(baz),
-        distance_deg=float(dist),
-        n_elements=nel,
-    )
+    rng = rng if rng is not None else np.random.default_rng(0)
+    base = _base(event, geometry, phase, arrival, band_label, nel)
     det = settings.detection
-    p_km = float(arrival.slowness_s_km)
+    notes = _elevation_notes(geometry, det)
+    sw, nw = windows if windows is not None else settings.windows(phase)
     try:
-        delays = _phase_delays(geometry, event, phase, p_km, baz, det, earth_model)
+        delays = _phase_delays(geometry, event, phase, arrival, base, det, earth_model)
     except ValueError as exc:  # e.g. the phase has no TauP time at some element
-        rows = [_empty_row(base, kind, f"no alignment: {exc}") for kind in settings.types]
-        return PhaseDetection(_table(rows), {})
+        return unmeasured(base, settings, "no_arrival", f"no alignment: {exc}")
     aligned = align(data, delays, dt)
-    ph = _phase_data(
-        data, aligned, dt, t_start_s, geometry, phase, arrival, baz, delays, settings, band_hz
-    )
-    if ph is None:
-        reason = "phase windows (with padding) fall outside the data"
-        rows = [_empty_row(base, kind, reason) for kind in settings.types]
+    wins = (band_hz, sw, nw if nw is not None else sw)
+    ph = _phase_data(data, aligned, dt, t_start_s, geometry, arrival, base, delays, settings, wins)
+    if nw is None or ph is None:
         beams = full_array_beams(aligned, dt, settings.types, settings.stack_params())
-        return PhaseDetection(_table(rows), beams)
-    sels = _selections(nel, det, rng if rng is not None else np.random.default_rng(0))
-    measure = measure_batched if method == "batched" else measure_loop
-    res, beams = measure(ph, sels)
-    fmin, fmax = ph.fk.fmin, ph.fk.fmax
-    # half-width of the FK main lobe in slowness, ~1 / (f_centre * aperture): below it the
-    # back-azimuth of a (near-vertical) arrival is not constrained and is not tested
-    baz_res = 1.0 / (0.5 * (fmin + fmax) * max(geometry.aperture_km(), 1e-3))
+        if nw is None:
+            return unmeasured(base, settings, "no_clean_noise", "no clean noise window", beams)
+        reason = "phase windows (with padding) fall outside the data"
+        return unmeasured(base, settings, "no_data", reason, beams)
+    sels = _selections(nel, det, rng)
+    terms = element_terms(ph.aligned, ph.stacks, ph.params)
+    if method == "batched":
+        res, beams = measure_batched(ph, sels, terms)
+    else:
+        res, beams = measure_loop(ph, sels)
+    tails = None
+    if det.calibration == "empirical":
+        null_rng = np.random.default_rng(rng.integers(2**63))
+        tails = null_tails(ph, terms, int(det.null_draws), float(det.null_shift_s), null_rng)
+    fc = 0.5 * (ph.fk.fmin + ph.fk.fmax)
+    reso = Resolution.of(fc, geometry.aperture_km(), float(arrival.slowness_s_deg))
     jackknife = det.resampling == "jackknife" and nel > 3
     rows = [
-        _row(base, kind, res, jackknife, arrival, baz, baz_res, settings, t_start_s, dt)
+        _row(base, kind, res, jackknife, arrival, reso, tails, settings, (t_start_s, dt), notes)
         for kind in settings.types
     ]
     return PhaseDetection(_table(rows), beams)
 
 
-def _phase_delays(geometry, event, phase, p_km, baz, det, earth_model):
+def _base(event, geometry, phase, arrival, band_label, nel) -> dict:
+    """The columns every row of one phase shares."""
+    dist, baz, _ = distance_backazimuth(
+        event.latitude, event.longitude, geometry.ref_lat, geometry.ref_lon
+    )
+    return dict(
+        event=event.id,
+        array=geometry.name,
+        phase=phase,
+        band=band_label,
+        t_theory_s=float(arrival.time) if arrival is not None else np.nan,
+        slowness_theory_s_deg=float(arrival.slowness_s_deg) if arrival is not None else np.nan,
+        baz_theory_deg=float(baz),
+        distance_deg=float(dist),
+        n_elements=nel,
+    )
+
+
+def no_arrival_table(event, geometry, phase: str, band_label: str, settings: StackSettings):
+    """Rows (one per stack) of a configured phase without a TauP arrival at the pair's
+    distance: call ``no_arrival``, no measurement."""
+    base = _base(event, geometry, phase, None, band_label, len(geometry))
+    reason = f"no {phase} arrival at {base['distance_deg']:.2f} deg"
+    return unmeasured(base, settings, "no_arrival", reason).table
+
+
+def _elevation_notes(geometry, det) -> list[str]:
+    """A note naming the elements without an elevation static (missing elevation)."""
+    if not det.v_surface_km_s:
+        return []
+    missing = geometry.missing_elevations()
+    if not missing.any():
+        return []
+    codes = ", ".join(c for c, m in zip(geometry.codes, missing, strict=True) if m)
+    log.warning("array %s: elevation missing at %s; no elevation static", geometry.name, codes)
+    return [f"elevation missing at {codes} (no elevation static)"]
+
+
+def _phase_delays(geometry, event, phase, arrival, base, det, earth_model):
     """Alignment delays (s) of one phase with the detection's wavefront and statics."""
     return element_delays(
         geometry,
-        p_km,
-        baz,
+        float(arrival.slowness_s_km),
+        base["baz_theory_deg"],
         curved=bool(det.curved_wavefront),
         event=event,
         phase=phase,
@@ -263,13 +315,19 @@ def _phase_delays(geometry, event, phase, p_km, baz, det, earth_model):
     )
 
 
-def _row(base, kind, res, jackknife, arrival, baz, baz_res, settings, t_start_s, dt) -> dict:
-    """The table row of one stack: full-array measurement, uncertainties, decision."""
-    snr, s_obs, kpk, coh = res[0].per[kind]
-    snr_lo, snr_hi, s_err, b_err = uncertainties(kind, snr, res[1:], jackknife)
-    detected, reason = decide(
-        kind, snr, s_obs, s_err, res[0].baz_fk, b_err, arrival, baz, baz_res, settings
-    )
+def _row(base, kind, res, jackknife, arrival, reso, tails, settings, clock, notes) -> dict:
+    """The table row of one stack: full-array measurement, uncertainties, calibration, call."""
+    t_start_s, dt = clock
+    full = res[0]
+    snr, s_obs, kpk, coh = full.per[kind]
+    snr_lo, snr_hi = snr_interval(snr, [m.per[kind][0] for m in res[1:]], jackknife)
+    sp = spread(kind, full, res[1:], jackknife)
+    if tails is not None:
+        fa = tails[kind].fa_prob(snr)
+        thr = tails[kind].threshold(settings.detection.false_alarm_level)
+    else:
+        fa, thr = np.nan, settings.threshold(kind)
+    c = decide(snr, thr, s_obs, full.baz_fk, sp, arrival, base["baz_theory_deg"], reso, settings)
     return dict(
         base,
         stack=kind,
@@ -277,30 +335,37 @@ def _row(base, kind, res, jackknife, arrival, baz, baz_res, settings, t_start_s,
         snr_lo=snr_lo,
         snr_hi=snr_hi,
         slowness_obs_s_deg=s_obs,
-        slowness_err_s_deg=s_err,
-        baz_obs_deg=float(res[0].baz_fk),
-        baz_err_deg=b_err,
-        slowness_fk_s_deg=float(res[0].s_fk),
-        fk_relpow=res[0].relpow,
+        slowness_err_s_deg=sp.slowness_s_deg,
+        baz_obs_deg=float(full.baz_fk),
+        baz_err_deg=sp.baz_deg,
+        slowness_fk_s_deg=float(full.s_fk),
+        fk_relpow=full.relpow,
         t_peak_s=float(t_start_s + kpk * dt),
         coherence=coh,
-        detected=bool(detected),
+        detected=c.call == "detected",
         decided_by="auto",
-        reason=reason,
+        reason="; ".join([c.reason, *notes]),
+        call=c.call,
+        fa_prob=fa,
+        snr_threshold=thr,
+        slowness_resolution_s_deg=reso.slowness_s_deg,
+        slowness_tolerance_s_deg=c.slowness_tolerance_s_deg,
+        baz_tolerance_deg=c.baz_tolerance_deg,
+        resample_agreement=c.resample_agreement,
     )
 
 
-def _phase_data(
-    data, aligned, dt, t_start_s, geometry, phase, arrival, baz, delays, settings, band_hz
-):
-    """The :class:`PhaseData` of one phase, or None when its windows (with room for the
-    vespagram's shifts) fall outside the record."""
+def _phase_data(data, aligned, dt, t_start_s, geometry, arrival, base, delays, settings, wins):
+    """The :class:`PhaseData` of one phase for ``wins = (band_hz, signal window, noise
+    window)``, or None when the windows (with room for the vespagram's shifts) fall
+    outside the record."""
+    band_hz, sw, nw = wins
     det = settings.detection
+    baz = base["baz_theory_deg"]
     east, north = geometry.offsets_km()
     smin, smax, sstep = (float(v) for v in det.vespagram_slowness_s_deg)
     s_deg = np.arange(smin, smax + sstep / 2.0, sstep)
     s_km = s_deg / KM_PER_DEG
-    sw, nw = settings.windows(phase)
     # segment holding both windows plus room for the largest shift
     maxd = float(np.max(np.abs(delays))) + np.max(np.abs(s_km)) * float(
         np.max(np.hypot(east, north))
@@ -351,12 +416,17 @@ def _selections(nel: int, det, rng) -> list[np.ndarray]:
     return sels
 
 
-def _empty_row(base: dict, kind: str, reason: str) -> dict:
-    row = dict(base, stack=kind)
-    for k in COLUMNS:
-        row.setdefault(k, np.nan)
-    row.update(detected=False, decided_by="auto", reason=reason)
-    return row
+def unmeasured(base: dict, settings, call: str, reason: str, beams=None) -> PhaseDetection:
+    """A phase that could not be measured: one row per stack with ``call`` and ``reason``
+    and no numbers, and the beams (if any)."""
+    rows = []
+    for kind in settings.types:
+        row = dict(base, stack=kind)
+        for k in COLUMNS:
+            row.setdefault(k, np.nan)
+        row.update(detected=False, decided_by="auto", reason=reason, call=call)
+        rows.append(row)
+    return PhaseDetection(_table(rows), beams or {})
 
 
 def _table(rows: list[dict]) -> pd.DataFrame:

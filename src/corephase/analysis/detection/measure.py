@@ -75,13 +75,25 @@ def cf_snr(kind: str, cf, sig: slice, noi: slice) -> tuple[float, int]:
     The peak in ``sig`` over the RMS in ``noi``; the envelope stack's
     characteristic function is first lowered by its noise-window median.
     """
-    c = cf
+    snr, k = cf_snrs(kind, np.asarray(cf)[None, :], sig, noi)
+    return float(snr[0]), int(k[0])
+
+
+def cf_snrs(kind: str, cf, sig: slice, noi: slice) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`cf_snr` of every row of ``cf`` (shape ``(n_rows, n_samples)``).
+
+    Returns the SNRs and the peak indices within ``sig``; a zero noise RMS gives
+    ``inf`` for a positive peak and NaN otherwise.
+    """
+    c = np.asarray(cf, float)
     if kind == "envelope":
-        c = cf - np.median(cf[noi])
-    rms = float(np.sqrt(np.mean(c[noi] ** 2)))
-    k = int(np.argmax(c[sig]))
-    peak = float(c[sig][k])
-    snr = peak / rms if rms > 0 else float("inf") if peak > 0 else float("nan")
+        c = c - np.median(c[:, noi], axis=1, keepdims=True)
+    rms = np.sqrt(np.mean(c[:, noi] ** 2, axis=1))
+    k = np.argmax(c[:, sig], axis=1)
+    peak = np.take_along_axis(c[:, sig], k[:, None], axis=1)[:, 0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        snr = np.where(rms > 0, peak / np.where(rms > 0, rms, 1.0), np.nan)
+    snr = np.where((rms == 0) & (peak > 0), np.inf, snr)
     return snr, k
 
 
@@ -138,35 +150,74 @@ def measure_loop(ph: PhaseData, sels) -> tuple[list[Measurement], dict]:
     return out, full_array_beams(ph.aligned, ph.dt, ph.stacks, ph.params)
 
 
-def aligned_stacks(ph: PhaseData, wts) -> tuple[dict, np.ndarray]:
+@dataclass
+class ElementTerms:
+    """The per-element quantities every stack is a weighted mean of.
+
+    ``u`` the aligned traces, ``unit`` their unit analytic signals (complex),
+    ``root`` the signed roots ``sign(u) |u|^(1/n)`` (None without an nth-root
+    stack) and ``mag`` the envelopes, all of shape ``(n_elements, n_samples)``.
+    """
+
+    u: np.ndarray
+    unit: np.ndarray
+    root: np.ndarray | None
+    mag: np.ndarray
+
+
+def element_terms(aligned, stacks, params: StackParams) -> ElementTerms:
+    """The :class:`ElementTerms` of aligned traces (one analytic signal per element)."""
+    u = np.asarray(aligned, float)
+    a = analytic_signal(u, axis=-1)
+    mag = np.abs(a)
+    unit = np.divide(a, mag, out=np.zeros_like(a), where=mag > 0)
+    root = np.sign(u) * np.abs(u) ** (1.0 / params.n) if "nthroot" in stacks else None
+    return ElementTerms(u, unit, root, mag)
+
+
+def combine_stacks(lin, unit_mean, root_mean, mag_mean, stacks, params, dt):
+    """Beams and (gated) phase coherence from weighted means of the :class:`ElementTerms`.
+
+    Every argument is a weighted mean over elements of one term (rows:
+    selections or null draws, last axis: samples); ``root_mean`` may be None
+    without an nth-root stack. Returns ``({stack: beam}, coherence)``.
+    """
+    coh = boxcar(np.abs(unit_mean), dt, params.gate_s, "a phase-coherence gate")
+    beams = {}
+    for kind in stacks:
+        if kind == "linear":
+            beams[kind] = lin
+        elif kind == "pws":
+            beams[kind] = lin * coh**params.nu
+        elif kind == "nthroot":
+            beams[kind] = np.sign(root_mean) * np.abs(root_mean) ** params.n
+        else:  # envelope stack: its own characteristic function
+            beams[kind] = boxcar(mag_mean, dt, params.smooth_s, "envelope smoothing")
+    return beams, coh
+
+
+def characteristic(beams: dict) -> dict:
+    """``{stack: cf}``: the envelope of each beam, the envelope stack itself."""
+    return {
+        k: b if k == "envelope" else np.abs(analytic_signal(b, axis=-1)) for k, b in beams.items()
+    }
+
+
+def aligned_stacks(
+    ph: PhaseData, wts, terms: ElementTerms | None = None
+) -> tuple[dict, np.ndarray]:
     """Beams and (gated) coherence of every weighted selection of the aligned record.
 
     Row *r* equals :func:`corephase.signal.stacking.stack` on the aligned traces
     repeated ``wts[r, i]`` times: the aligned traces, their unit analytic
-    signals, signed roots and envelopes are formed once and every selection's
-    stack is a weighted mean of them.
+    signals, signed roots and envelopes (``terms``, formed here if not given)
+    are formed once and every selection's stack is a weighted mean of them.
     """
-    par = ph.params
+    t = terms if terms is not None else element_terms(ph.aligned, ph.stacks, ph.params)
     w = wts / wts.sum(axis=1, keepdims=True)
-    u = ph.aligned
-    a = analytic_signal(u, axis=-1)
-    mag = np.abs(a)
-    unit = np.divide(a, mag, out=np.zeros_like(a), where=mag > 0)
-    c = np.abs((w @ unit.view(np.float64)).view(complex))
-    coh = boxcar(c, ph.dt, par.gate_s, "a phase-coherence gate")
-    lin = w @ u
-    beams = {}
-    for kind in ph.stacks:
-        if kind == "linear":
-            beams[kind] = lin
-        elif kind == "pws":
-            beams[kind] = lin * coh**par.nu
-        elif kind == "nthroot":
-            r = w @ (np.sign(u) * np.abs(u) ** (1.0 / par.n))
-            beams[kind] = np.sign(r) * np.abs(r) ** par.n
-        else:  # envelope stack: its own characteristic function
-            beams[kind] = boxcar(w @ mag, ph.dt, par.smooth_s, "envelope smoothing")
-    return beams, coh
+    unit_mean = (w @ t.unit.view(np.float64)).view(complex)
+    root_mean = w @ t.root if t.root is not None else None
+    return combine_stacks(w @ t.u, unit_mean, root_mean, w @ t.mag, ph.stacks, ph.params, ph.dt)
 
 
 def _vespagram_peaks(ph: PhaseData, wts) -> dict:
@@ -204,23 +255,24 @@ def _vespagram_peaks(ph: PhaseData, wts) -> dict:
     return {k: np.argmax(v, axis=1) for k, v in vmax.items()}
 
 
-def measure_batched(ph: PhaseData, sels) -> tuple[list[Measurement], dict]:
+def measure_batched(
+    ph: PhaseData, sels, terms: ElementTerms | None = None
+) -> tuple[list[Measurement], dict]:
     """As :func:`measure_loop`, with all selections measured together as weighted sums."""
     nel = ph.seg.shape[0]
     wts = np.array([np.bincount(sel, minlength=nel) for sel in sels], float)
-    beams, coh = aligned_stacks(ph, wts)
-    cfs = {
-        k: b if k == "envelope" else np.abs(analytic_signal(b, axis=-1)) for k, b in beams.items()
-    }
+    beams, coh = aligned_stacks(ph, wts, terms)
+    cfs = characteristic(beams)
     ks = _vespagram_peaks(ph, wts)
     window = (ph.sig.start, ph.sig.stop)
     sx, sy, _, prel = weighted_fk_power(ph.seg, ph.dt, ph.east, ph.north, window, ph.fk, wts)
     sig, noi = ph.record(ph.sig), ph.record(ph.noi)
+    snrs = {kind: cf_snrs(kind, cfs[kind], sig, noi) for kind in ph.stacks}
     out = []
     for r in range(wts.shape[0]):
         per = {}
         for kind in ph.stacks:
-            snr, k = cf_snr(kind, cfs[kind][r], sig, noi)
+            snr, k = float(snrs[kind][0][r]), int(snrs[kind][1][r])
             pk = _peak_coherence(coh[r], k, sig, ph.dt)
             per[kind] = (snr, float(ph.s_deg[ks[kind][r]]), *pk)
         out.append(_fk_measurement(per, sx, sy, prel[r]))

@@ -1,0 +1,142 @@
+"""False-alarm calibration of each stack on the pair's own record (an empirical null).
+
+The coherent signal of the aligned record is destroyed while its noise is kept:
+every null draw gives each element a random polarity and a random time shift
+(uniform within ``+-null_shift_s``; independent per element, so a plane wave no
+longer lines up and the envelope stack, which polarity flips leave unchanged,
+loses its common onset too). The draws reuse the per-element terms of the real
+measurement (:class:`corephase.analysis.detection.measure.ElementTerms`): a draw
+is a signed mean of the shifted terms, combined into the same stacks and
+measured with the same windows and the same SNR definition
+(:func:`corephase.analysis.detection.measure.cf_snrs`).
+
+The null SNRs (each a maximum over the signal window) are modelled by a
+generalised extreme-value distribution fitted by probability-weighted (L-)
+moments (Hosking, Wallis & Wood 1985, Technometrics 27, 251-261; the
+distribution functions are SciPy's ``genextreme``, whose shape ``c`` is Hosking's
+``k``). From 300 draws its 99th percentile was within 7 % on average (scatter
+3-11 %) of the empirical 99th percentile of 20000 draws for every stack at
+N = 4, 18 and 100 (Peterson noise, 1-2 Hz); a moment-fitted Gumbel was 10-15 %
+low for the heavy-tailed PWS and nth-root stacks, a Gumbel of ``log(snr)`` up to
+a factor 2 high and a maximum-likelihood GEV up to 35 % high. ``fa_prob`` is the
+model's probability that noise alone reaches the measured SNR, and the
+threshold is its SNR at the configured false-alarm level.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from corephase.analysis.detection.measure import (
+    ElementTerms,
+    PhaseData,
+    cf_snrs,
+    characteristic,
+    combine_stacks,
+)
+
+#: Seconds of record kept either side of the windows so the analytic signal and
+#: the boxcars of a draw see the same samples as the real measurement's.
+_PAD_S = 5.0
+
+
+@dataclass(frozen=True)
+class NullTail:
+    """GEV model of the SNR under the null (Hosking's shape ``k``, location ``xi``,
+    scale ``alpha``) and the number of draws it was fitted to."""
+
+    k: float
+    xi: float
+    alpha: float
+    draws: int
+
+    def fa_prob(self, snr: float) -> float:
+        """Probability that noise alone gives an SNR of at least ``snr`` (NaN for NaN)."""
+        from scipy.stats import genextreme
+
+        if np.isnan(snr):
+            return float("nan")
+        return float(genextreme.sf(float(snr), self.k, self.xi, self.alpha))
+
+    def threshold(self, level: float) -> float:
+        """The SNR that noise alone exceeds with probability ``level``."""
+        from scipy.stats import genextreme
+
+        return float(genextreme.isf(float(level), self.k, self.xi, self.alpha))
+
+
+def fit_tail(snrs) -> NullTail:
+    """GEV fit of the null draws' SNRs by L-moments (Hosking et al. 1985).
+
+    ``k`` from the L-skewness ``t3`` by Hosking's approximation
+    ``k = 7.8590 c + 2.9554 c^2``, ``c = 2 / (3 + t3) - ln 2 / ln 3``.
+    """
+    from scipy.special import gamma
+
+    x = np.sort(np.asarray(snrs, float)[np.isfinite(snrs)])
+    n = x.size
+    if n < 10:
+        raise ValueError(f"need at least 10 finite null SNRs, got {n}")
+    j = np.arange(n)
+    b0 = x.mean()
+    b1 = np.sum(j * x) / (n * (n - 1))
+    b2 = np.sum(j * (j - 1) * x) / (n * (n - 1) * (n - 2))
+    l1, l2, l3 = b0, 2 * b1 - b0, 6 * b2 - 6 * b1 + b0
+    if not l2 > 0:
+        return NullTail(0.0, float(l1), 1e-12, n)
+    c = 2.0 / (3.0 + l3 / l2) - np.log(2.0) / np.log(3.0)
+    k = 7.8590 * c + 2.9554 * c**2
+    if abs(k) < 1e-6:  # Gumbel limit
+        alpha = l2 / np.log(2.0)
+        return NullTail(0.0, float(l1 - 0.5772156649015329 * alpha), float(alpha), n)
+    alpha = l2 * k / ((1 - 2.0 ** (-k)) * gamma(1 + k))
+    return NullTail(float(k), float(l1 - alpha * (1 - gamma(1 + k)) / k), float(alpha), n)
+
+
+def null_snrs(
+    ph: PhaseData, terms: ElementTerms, draws: int, shift_s: float, rng: np.random.Generator
+) -> dict:
+    """SNRs of ``draws`` null stacks per stack type, ``{stack: array (draws,)}``.
+
+    Each draw flips the polarity of every element with probability 1/2 and
+    shifts it by a random whole number of samples within ``+-shift_s`` (s),
+    clipped to the record; the segment holding both windows (plus padding) is
+    then stacked as the real measurement stacks the aligned record.
+    """
+    sig, noi = ph.record(ph.sig), ph.record(ph.noi)
+    n_el, n_rec = terms.u.shape
+    pad = round(_PAD_S / ph.dt)
+    a = max(min(sig.start, noi.start) - pad, 0)
+    b = min(max(sig.stop, noi.stop) + pad, n_rec)
+    length = b - a
+    smax = round(float(shift_s) / ph.dt)
+    lo, hi = max(a - smax, 0), min(b + smax, n_rec)  # the record the draws can reach
+    starts = np.clip(a + rng.integers(-smax, smax + 1, (draws, n_el)), lo, hi - length) - lo
+    signs = rng.choice(np.array([-1.0, 1.0]), (draws, n_el))
+    # signed terms first, the envelope (polarity-free) last: (n_el, n_terms, samples)
+    parts = [terms.u, terms.unit.real, terms.unit.imag]
+    parts += [terms.root] if terms.root is not None else []
+    stacked = np.stack([x[:, lo:hi] for x in [*parts, terms.mag]], axis=1)
+    acc = np.zeros((stacked.shape[1], draws, length))
+    for i in range(n_el):
+        g = sliding_window_view(stacked[i], length, axis=-1)[:, starts[:, i]]
+        acc[:-1] += signs[None, :, i, None] * g[:-1]
+        acc[-1] += g[-1]
+    acc /= n_el
+    lin, unit, mag = acc[0], acc[1] + 1j * acc[2], acc[-1]
+    root = acc[3] if terms.root is not None else None
+    beams, _ = combine_stacks(lin, unit, root, mag, ph.stacks, ph.params, ph.dt)
+    cfs = characteristic(beams)
+    wsig = slice(sig.start - a, sig.stop - a)
+    wnoi = slice(noi.start - a, noi.stop - a)
+    return {kind: cf_snrs(kind, cfs[kind], wsig, wnoi)[0] for kind in ph.stacks}
+
+
+def null_tails(
+    ph: PhaseData, terms: ElementTerms, draws: int, shift_s: float, rng: np.random.Generator
+) -> dict:
+    """``{stack: NullTail}`` fitted to :func:`null_snrs`."""
+    return {k: fit_tail(v) for k, v in null_snrs(ph, terms, draws, shift_s, rng).items()}
