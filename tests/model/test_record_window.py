@@ -46,7 +46,7 @@ def test_configured_fallback_is_used_and_null_is_an_error():
 
 def test_window_phases_lists_the_set_phases_and_settings_are_accepted():
     assert window_phases(WINDOW) == ("P", "Pdiff", "PKIIKP")
-    w = WindowSettings(end_fallback_phase="PKiKP")
+    w = WindowSettings(start_offset_s=-120.0, end_fallback_phase="PKiKP")
     assert window_phases(w) == ("P", "Pdiff", "PKIIKP", "PKiKP")
     assert record_window(_arrivals(60.0), w) == record_window(_arrivals(60.0), WINDOW)
 

@@ -189,7 +189,8 @@ def test_window_sampling_ids_and_provenance():
     assert st[0].stats.starttime.ns % dt_ns == 0
     origin = _event(40.0).origin
     t_start = st[0].stats.starttime - origin
-    assert t_start == pytest.approx(info["phases"]["P"]["time_s"] - 120.0, abs=0.05)
+    start_offset = WindowSettings().start_offset_s  # the default record window
+    assert t_start == pytest.approx(info["phases"]["P"]["time_s"] + start_offset, abs=0.05)
     t_end = st[0].stats.endtime - origin
     assert t_end == pytest.approx(info["phases"]["PKIIKP"]["time_s"] + 180.0, abs=0.05)
     back = json.loads(json.dumps(info))
@@ -312,8 +313,8 @@ def test_elevation_correction_delays_high_elements():
     g = _geometry(n=3, kind="line")
     g.elev_m = np.array([0.0, 1000.0, 0.0])
     base = {**QUIET, "amplitudes": {"P": 1.0}, "statics_std_s": 0.0}
-    _, off = _synth(g, _event(40.0), base, seed=0)
-    _, on = _synth(g, _event(40.0), {**base, "elevation_correction": True}, seed=0)
+    _, off = _synth(g, _event(40.0), {**base, "elevation_correction": False}, seed=0)
+    _, on = _synth(g, _event(40.0), base, seed=0)  # on by default
     p_km = on["phases"]["P"]["slowness_s_km"]
     extra = np.array(on["element_times_s"]["P"]) - np.array(off["element_times_s"]["P"])
     np.testing.assert_allclose(extra, [0.0, np.sqrt(5.8**-2 - p_km**2), 0.0], atol=1e-9)

@@ -14,6 +14,8 @@ from corephase.stages.figures import KINDS, detected_phases, figures_pair, skip_
 @pytest.fixture
 def config(tiny_config):
     tiny_config["window"].update(start_phase="P", start_offset_s=-100.0, end_offset_s=120.0)
+    # an array that resolves slowness at 1-2 Hz (the 3 km tiny array is 'unconstrained')
+    tiny_config["arrays"]["TINY"]["elements"]["layout"].update(n=8, aperture_km=25.0)
     return tiny_config
 
 
@@ -35,9 +37,9 @@ def test_the_schema_default_draws_every_pair(config):
 
 def test_skip_reason_by_setting(pair):
     det = pair["detections"]
-    assert "PcP" in detected_phases(det)
-    assert skip_reason(FiguresSettings(), ["PcP"], det) is None
-    assert "none" in skip_reason(FiguresSettings(pairs="none"), ["PcP"], det)
+    assert "PKiKP" in detected_phases(det)
+    assert skip_reason(FiguresSettings(), ["PKiKP"], det) is None
+    assert "none" in skip_reason(FiguresSettings(pairs="none"), ["PKiKP"], det)
     on = FiguresSettings(pairs="detections")
     assert skip_reason(on, ["PcP", "PKiKP"], det) is None
     assert "no detection of PKJKP" in skip_reason(on.replace(detection_phases=("PKJKP",)), [], det)

@@ -56,8 +56,9 @@ class DetectionSettings(Settings):
     max_slowness_tolerance_s_deg : float
         Upper bound of the widened slowness tolerance, s/deg.
     resolution_limit_s_deg : float
-        A band at which the array's slowness resolution is coarser than this
-        (s/deg) gives the call ``unconstrained``.
+        A band at which the array's slowness resolution ``1/(f_centre*aperture)``
+        (FK main-lobe half-width) is coarser than this (s/deg) gives the call
+        ``unconstrained``: such a lobe covers most of the 0-10 s/deg scan.
     min_resample_agreement : float
         Fraction (0..1) of resampled peaks that must lie within the tolerances of
         the full-array peak; fewer give ``unconstrained``.
@@ -70,6 +71,20 @@ class DetectionSettings(Settings):
         Null stacks (random polarities and time shifts) per phase and band.
     null_shift_s : float
         Largest random time shift of an element in a null draw, s.
+    avoid_arrivals : bool
+        Use the pair's arrival list (:mod:`corephase.analysis.detection.interference`):
+        noise windows off the onsets of comparable or stronger arrivals, and the
+        call ``interfered`` for a detection whose signal window holds such an
+        arrival at a slowness within ``max_slowness_tolerance_s_deg``.
+    arrival_guard_s : (float, float)
+        Time before and after an arrival's onset that a noise window avoids, s.
+    min_noise_window_s : float
+        Shortest noise window accepted after moving it, s.
+    noise_search_s : (float, float)
+        Where a moved noise window may lie, s relative to the phase.
+    interference_amplitude_ratio : float
+        An arrival interferes when its expected amplitude is at least this
+        fraction of the phase's (unknown amplitudes always interfere).
     vespagram_slowness_s_deg : (float, float, float)
         Vespagram grid ``(min, max, step)`` in s/deg.
     fk_slowness_max_s_km, fk_step_s_km : float
@@ -91,12 +106,17 @@ class DetectionSettings(Settings):
     baz_tolerance_deg: float = 10.0
     tolerance_sigma: float = 2.0
     max_slowness_tolerance_s_deg: float = 3.0
-    resolution_limit_s_deg: float = 4.0
+    resolution_limit_s_deg: float = 8.0
     min_resample_agreement: float = 0.8
     calibration: str = "empirical"
     false_alarm_level: float = 0.01
     null_draws: int = 300
     null_shift_s: float = 60.0
+    avoid_arrivals: bool = True
+    arrival_guard_s: tuple = (2.0, 10.0)
+    min_noise_window_s: float = 15.0
+    noise_search_s: tuple = (-300.0, -5.0)
+    interference_amplitude_ratio: float = 0.5
     vespagram_slowness_s_deg: tuple = (0.0, 10.0, 0.1)
     fk_slowness_max_s_km: float = 0.12
     fk_step_s_km: float = 0.002

@@ -170,7 +170,8 @@ class SyntheticSettings(Settings):
     (s; one value or phase -> value) are per phase. The P amplitude follows
     from the magnitude (capped at ``mb_max``) unless ``p_amplitude_nm_s`` is
     set. ``statics_std_s`` (s) and ``amplitude_jitter`` (std of the natural log)
-    are per-element site terms; ``elevation_correction`` delays elements by
+    are per-element site terms; ``elevation_correction`` (on by default, as in
+    real records: the detection's elevation statics remove it) delays elements by
     ``elev * sqrt(1/v^2 - p^2)`` with ``v = surface_velocity_km_s``. Codas:
     ``p_coda`` (the long P coda) and ``coda`` (a scattering coda, none by
     default). Noise: Peterson model at ``noise_level`` (0 = NLNM, 1 = NHNM), a
@@ -195,7 +196,7 @@ class SyntheticSettings(Settings):
     p_amplitude_nm_s: float | None = None
     statics_std_s: float = 0.03
     amplitude_jitter: float = 0.1
-    elevation_correction: bool = False
+    elevation_correction: bool = True
     surface_velocity_km_s: float = 5.8
     depth_phase_min_km: float = 0.0
     depth_phase_radiation_p: float = 1.0

@@ -348,12 +348,14 @@ def clean_noise_window(
     after_s: float = 10.0,
     min_length_s: float = 15.0,
     search_s: tuple[float, float] = (-300.0, -5.0),
+    amplitude_ratio: float = 1.0,
 ) -> tuple[tuple[float, float] | None, str]:
     """A noise window for ``target`` free of the onset of every stronger arrival.
 
-    An arrival is stronger when its expected amplitude exceeds the target's in
-    modulus (an unknown amplitude counts as stronger; a target of unknown
-    amplitude has no stronger arrival). Each stronger arrival
+    An arrival is stronger when its expected amplitude exceeds
+    ``amplitude_ratio`` times the target's in modulus (an unknown amplitude
+    counts as stronger; a target of unknown amplitude has no stronger
+    arrival). Each stronger arrival
     forbids ``[t - before_s, t + after_s]`` around its onset ``t``. The window
     keeps its nominal length and moves as little as possible within
     ``search_s``; if it does not fit anywhere, the longest clean stretch of at
@@ -373,6 +375,8 @@ def clean_noise_window(
         Shortest acceptable window, s.
     search_s : (float, float)
         Where the window may lie, s relative to the target's time.
+    amplitude_ratio : float
+        Fraction of the target's expected amplitude above which an arrival counts.
 
     Returns
     -------
@@ -388,7 +392,7 @@ def clean_noise_window(
     blocks = sorted(
         (a.time - tgt.time - before_s, a.time - tgt.time + after_s, a.phase)
         for a in arrivals
-        if a.phase != target and _magnitude(a) > _magnitude(tgt)
+        if a.phase != target and _magnitude(a) > amplitude_ratio * _magnitude(tgt)
     )
     gaps = _gaps(search_s, blocks)
     w0, w1 = (float(v) for v in window_s)

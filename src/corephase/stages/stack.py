@@ -10,7 +10,12 @@ import numpy as np
 from corephase.config.stack import StackSettings
 from corephase.io.files import atomic_path, read_stream, write_table
 from corephase.signal.matrix import stream_to_matrix
-from corephase.stages.common import load_pair, read_curation_table, with_status
+from corephase.stages.common import (
+    load_arrival_list,
+    load_pair,
+    read_curation_table,
+    with_status,
+)
 
 if TYPE_CHECKING:  # pandas is imported where used: it slows every job's start-up
     import pandas as pd
@@ -37,7 +42,10 @@ def stack_pair(pair_json, band_paths: dict, config: dict, out_table, out_beams) 
     :func:`corephase.analysis.detection.detect_phases`; a configured phase without
     a TauP arrival at the pair's distance gets rows with call ``no_arrival``; plus
     ``amplitude``: the
-    peak absolute beam amplitude in the phase's signal window, in input units)
+    peak absolute beam amplitude in the phase's signal window, in input units;
+    and the arrival-list columns of
+    :func:`corephase.analysis.detection.interference.annotate`: each phase's
+    noise window moves off comparable or stronger arrivals)
     and ``beams.npz`` holding, per band and phase, the beams of each stack type
     (and the PWS coherence) on a time axis in s after origin (keys
     ``{band}/{phase}/{stack}``, ``{band}/time``).
@@ -45,10 +53,13 @@ def stack_pair(pair_json, band_paths: dict, config: dict, out_table, out_beams) 
     import pandas as pd
 
     from corephase.analysis.detection import curate, detect_phase, no_arrival_table
+    from corephase.analysis.detection.interference import annotate, phase_windows
     from corephase.sources.synthetic import pair_seed
     from corephase.utils.random import component_rng
 
     pair, event, geom, arrivals = load_pair(pair_json)
+    arrival_list = load_arrival_list(pair, config["model"])
+    listed = {a.phase: a for a in arrival_list}
     phases = [p for p in config["phases"] if p in arrivals]
     absent = [p for p in config["phases"] if p not in arrivals]
     arrays: dict[str, np.ndarray] = {}
@@ -63,6 +74,7 @@ def stack_pair(pair_json, band_paths: dict, config: dict, out_table, out_beams) 
             t = t_start + np.arange(data.shape[1]) * dt
             arrays[f"{band['name']}/time"] = t
             for ph in phases:
+                win = phase_windows(arrival_list, ph, settings)
                 det = detect_phase(
                     data,
                     dt,
@@ -76,10 +88,12 @@ def stack_pair(pair_json, band_paths: dict, config: dict, out_table, out_beams) 
                     band_hz=(band["fmin"], band["fmax"]),
                     rng=component_rng(seed, band["name"], ph),
                     earth_model=config["model"],
+                    windows=(win.signal_s, win.noise_s),
                 )
+                annotate(det.table, win, listed.get(ph))
                 for k, v in det.beams.items():
                     arrays[f"{band['name']}/{ph}/{k}"] = v.astype(np.float32)
-                sig = arrivals[ph].time + np.asarray(settings.windows(ph)[0])
+                sig = arrivals[ph].time + np.asarray(win.signal_s)
                 det.table["amplitude"] = [
                     peak_amplitude(det.beams[k], t, sig) if k in det.beams else np.nan
                     for k in det.table["stack"]

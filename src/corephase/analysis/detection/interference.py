@@ -1,0 +1,165 @@
+"""Every arrival of the record beside each detection: clean noise windows and interference.
+
+A phase is measured against its noise window and searched in its signal window
+(both in s relative to the phase's theoretical time). Real records hold many
+more arrivals than the phases studied (depth phases, PP, S, SS, ScS, PKP
+branches; :func:`corephase.model.arrivals.arrival_list`), so:
+
+* the noise window moves off the onsets of every arrival of at least
+  ``interference_amplitude_ratio`` times the phase's expected amplitude
+  (:func:`corephase.model.arrivals.clean_noise_window`); where no clean window
+  exists the row's call is ``no_clean_noise`` instead of an SNR against a phase;
+* every row lists the arrivals inside its signal and noise windows with their
+  time and slowness relative to the phase and their expected amplitude;
+* a detection whose signal window holds such an arrival at a slowness within
+  ``max_slowness_tolerance_s_deg`` of the phase's cannot be attributed to the
+  phase: its call becomes ``interfered``. The phase's own depth phases
+  (pPKiKP, sPKiKP for PKiKP) are listed but do not interfere: they carry the
+  same phase's energy (the coda analysis masks them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from corephase.config.stack import StackSettings
+from corephase.model.arrivals import arrivals_in_window, clean_noise_window
+
+
+@dataclass(frozen=True)
+class PhaseWindows:
+    """Windows of one phase and the arrivals inside them.
+
+    Attributes
+    ----------
+    signal_s, noise_s : (float, float) or None
+        Signal and noise windows, s relative to the phase's time; ``noise_s``
+        None when no clean noise window exists.
+    noise_note : str
+        Why the noise window moved, shrank or is missing ("" when nominal).
+    in_signal, in_noise : list of Arrival
+        Arrivals (other than the phase) whose onset lies in each window.
+    interferers : list of Arrival
+        Arrivals in the signal window, other than the phase's own depth phases,
+        of at least the amplitude ratio and within the slowness tolerance of
+        the phase.
+    """
+
+    signal_s: tuple
+    noise_s: tuple | None
+    noise_note: str
+    in_signal: list
+    in_noise: list
+    interferers: list
+
+
+def _counts(arrival, target, ratio: float) -> bool:
+    """Whether ``arrival`` is at least ``ratio`` times the target's expected amplitude."""
+    a, t = arrival.relative_amplitude, target.relative_amplitude
+    if a is None:
+        return True
+    if t is None:
+        return False
+    return abs(a) >= ratio * abs(t)
+
+
+def phase_windows(arrivals, phase: str, settings: StackSettings) -> PhaseWindows:
+    """The windows of ``phase`` given the pair's arrival list.
+
+    Parameters
+    ----------
+    arrivals : sequence of corephase.model.arrivals.Arrival
+        The pair's arrival list (times in s after origin, slowness in s/deg).
+    phase : str
+        The phase measured; if it is not in ``arrivals`` (or
+        ``settings.detection.avoid_arrivals`` is off) the configured windows
+        are returned without annotation.
+    settings : corephase.config.stack.StackSettings
+
+    Returns
+    -------
+    PhaseWindows
+    """
+    det = settings.detection
+    sig, noi = settings.windows(phase)
+    by_name = {a.phase: a for a in arrivals}
+    if not det.avoid_arrivals or phase not in by_name:
+        return PhaseWindows(tuple(sig), tuple(noi), "", [], [], [])
+    tgt = by_name[phase]
+    ratio = float(det.interference_amplitude_ratio)
+    noise, note = clean_noise_window(
+        arrivals,
+        phase,
+        tuple(noi),
+        before_s=float(det.arrival_guard_s[0]),
+        after_s=float(det.arrival_guard_s[1]),
+        min_length_s=float(det.min_noise_window_s),
+        search_s=tuple(float(v) for v in det.noise_search_s),
+        amplitude_ratio=ratio,
+    )
+
+    def inside(w):
+        if w is None:
+            return []
+        found = arrivals_in_window(arrivals, tgt.time + w[0], tgt.time + w[1])
+        return [a for a in found if a.phase != phase]
+
+    in_sig = inside(sig)
+    tol = float(det.max_slowness_tolerance_s_deg)
+    interferers = [
+        a
+        for a in in_sig
+        if getattr(a, "primary", a.phase) != phase  # not the phase's own depth phases
+        and _counts(a, tgt, ratio)
+        and abs(a.slowness_s_deg - tgt.slowness_s_deg) <= tol
+    ]
+    return PhaseWindows(tuple(sig), noise, note, in_sig, inside(noise), interferers)
+
+
+def describe(arrivals, target) -> str:
+    """``name@+dt s/dp +x s/deg/A=...`` per arrival, relative to ``target`` (an Arrival)."""
+    parts = []
+    for a in arrivals:
+        amp = "" if a.relative_amplitude is None else f"/A={a.relative_amplitude:+.3g}"
+        parts.append(
+            f"{a.phase}@{a.time - target.time:+.1f}s/"
+            f"dp{a.slowness_s_deg - target.slowness_s_deg:+.2f}s/deg{amp}"
+        )
+    return ",".join(parts)
+
+
+def annotate(table, windows: PhaseWindows, target) -> None:
+    """Add the window columns to one phase's detection table and apply the interference call.
+
+    Adds ``noise_window_s`` (the noise window used, s relative to the phase),
+    ``noise_window_note``, ``arrivals_in_signal`` and ``arrivals_in_noise``
+    (see :func:`describe`). Rows called ``detected`` with interferers become
+    ``interfered`` (``detected`` False) and their reason names the arrivals.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The phase's rows (columns ``call``, ``detected``, ``reason``); changed in place.
+    windows : PhaseWindows
+    target : corephase.model.arrivals.Arrival or None
+        The phase's entry of the arrival list (None: no annotation of arrivals).
+    """
+    noi = windows.noise_s
+    table["noise_window_s"] = "" if noi is None else f"{noi[0]:.1f},{noi[1]:.1f}"
+    table["noise_window_note"] = windows.noise_note
+    if target is None:
+        table["arrivals_in_signal"] = ""
+        table["arrivals_in_noise"] = ""
+        return
+    table["arrivals_in_signal"] = describe(windows.in_signal, target)
+    table["arrivals_in_noise"] = describe(windows.in_noise, target)
+    if not windows.interferers:
+        return
+    hit = table["call"] == "detected"
+    names = ", ".join(a.phase for a in windows.interferers)
+    table.loc[hit, "call"] = "interfered"
+    table.loc[hit, "detected"] = False
+    table.loc[hit, "reason"] = (
+        f"interfered: {names} in the signal window within the slowness tolerance; "
+        + table.loc[hit, "reason"].astype(str)
+    )
