@@ -73,7 +73,8 @@ def mixed_config(empty_dir, broken_dir) -> dict:
                 "network": "IM",
                 "ref_lat": 63.0647,
                 "ref_lon": -141.785,
-                "elements": {"layout": {"kind": "rings", "n": 6, "aperture_km": 4.0}},
+                # 25 km: resolves slowness at 1-2 Hz (a 4 km array is 'unconstrained')
+                "elements": {"layout": {"kind": "rings", "n": 6, "aperture_km": 25.0}},
             },
             "EMPTY": {
                 "source": "local",
