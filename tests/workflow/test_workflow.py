@@ -108,9 +108,11 @@ def test_small_run_makes_every_output(small_run):
     det = pd.read_csv(small_run / "results/summary/detections.csv")
     assert set(det["phase"]) == {"PcP", "ScP", "PKiKP"}
     assert det["synthetic"].all()
-    # PcP is strong in the demo synthetics: the YKA linear beam must see it.
-    row = det[(det.array == "YKA") & (det.phase == "PcP") & (det["stack"] == "linear")].iloc[0]
-    assert row["snr"] > 3
+    # PcP is strong in the demo synthetics: the YKA beams must see it (its noise window
+    # moves off PP's depth phases into P's coda, so its linear SNR is modest)
+    rows = det[(det.array == "YKA") & (det.phase == "PcP")].set_index("stack")
+    assert rows.loc["pws", "call"] == "detected"
+    assert rows.loc["linear", "snr"] > 2
 
 
 def test_pkikp_pcp_amplitude_ratio_recovered(small_run):

@@ -69,6 +69,10 @@ class DetectionSettings(Settings):
         False-alarm probability per stack that a detection may have.
     null_draws : int
         Null stacks (random polarities and time shifts) per phase and band.
+    min_snr : float
+        Floor of the empirical threshold: no call is ``detected`` below this SNR
+        (2: below the peak-to-RMS of a short window of stationary noise), whatever
+        the null says when the noise window is louder than the signal's surroundings.
     null_shift_s : float
         Largest random time shift of an element in a null draw, s.
     avoid_arrivals : bool
@@ -110,6 +114,7 @@ class DetectionSettings(Settings):
     min_resample_agreement: float = 0.8
     calibration: str = "empirical"
     false_alarm_level: float = 0.01
+    min_snr: float = 2.0
     null_draws: int = 300
     null_shift_s: float = 60.0
     avoid_arrivals: bool = True

@@ -14,7 +14,7 @@ from corephase.analysis.detection.null import fit_tail, null_snrs
 from corephase.config.stack import CALLS, StackSettings
 from corephase.model.events import Event
 from corephase.model.geometry import ArrayGeometry, local_km_to_latlon, parametric_layout
-from corephase.model.traveltimes import PhaseArrival
+from corephase.model.traveltimes import PhaseArrival, distance_backazimuth
 from corephase.signal.alignment import align, plane_wave_delays, shift_traces
 from corephase.sources.noise import peterson_noise
 
@@ -158,3 +158,35 @@ def test_windows_hook_and_unmeasured_calls():
     na = no_arrival_table(EV, geom, "PKJKP", "b", s)
     assert (na["call"] == "no_arrival").all() and len(na) == 4 and not na["detected"].any()
     assert na["reason"].str.contains("no PKJKP arrival").all()
+
+
+def test_a_loud_noise_window_never_lowers_the_threshold_below_min_snr():
+    """A noise window ten times louder than the rest of the record (as one moved into a
+    strong phase's coda) drives the null's linear threshold near 1; a real arrival then
+    reaches SNR 1.5 against it. Without the floor that is a detection; with ``min_snr``
+    (default 2) no call below SNR 2 is ``detected``."""
+    geom, data = _noise_array(18, 20.0, 400.0, 3)
+    t = np.arange(data.shape[1]) * DT
+    rms = data.std()
+    data[:, (t >= 100.0) & (t <= 195.0)] *= 10.0
+    arrival = PhaseArrival("X", 200.0, 1.5, 10.0)
+    _, baz, _ = distance_backazimuth(EV.latitude, EV.longitude, geom.ref_lat, geom.ref_lon)
+    delays = plane_wave_delays(*geom.offsets_km(), arrival.slowness_s_km, baz)
+    wavelet = np.exp(-(((t - 201.0) * 1.5 * np.pi / 2) ** 2)) * np.cos(
+        2 * np.pi * 1.5 * (t - 201.0)
+    )
+    data += 5.0 * rms * np.array([np.interp(t - d, t, wavelet) for d in delays])
+
+    def linear_row(min_snr):
+        det = detect_phase(
+            data, DT, 0.0, geom, EV, "X", arrival, "b",
+            _settings(min_snr=min_snr, null_shift_s=5.0), band_hz=(1.0, 2.0),
+            windows=((-2.0, 8.0), (-40.0, -5.0)),
+        )  # fmt: skip
+        return det.table.set_index("stack").loc["linear"]
+
+    bare = linear_row(0.0)
+    assert bare["snr_threshold"] < 1.4 < bare["snr"] < 2.0 and bare["call"] == "detected"
+    floored = linear_row(2.0)
+    assert floored["snr_threshold"] == pytest.approx(2.0)
+    assert floored["call"] == "not_detected" and not floored["detected"]

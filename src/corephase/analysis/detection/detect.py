@@ -324,7 +324,12 @@ def _row(base, kind, res, jackknife, arrival, reso, tails, settings, clock, note
     sp = spread(kind, full, res[1:], jackknife)
     if tails is not None:
         fa = tails[kind].fa_prob(snr)
-        thr = tails[kind].threshold(settings.detection.false_alarm_level)
+        # never below min_snr: a noise window louder than the signal's surroundings (e.g.
+        # moved into a strong phase's coda) makes the null's threshold meaningless
+        thr = max(
+            tails[kind].threshold(settings.detection.false_alarm_level),
+            float(settings.detection.min_snr),
+        )
     else:
         fa, thr = np.nan, settings.threshold(kind)
     c = decide(snr, thr, s_obs, full.baz_fk, sp, arrival, base["baz_theory_deg"], reso, settings)
