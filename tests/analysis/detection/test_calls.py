@@ -190,3 +190,17 @@ def test_a_loud_noise_window_never_lowers_the_threshold_below_min_snr():
     floored = linear_row(2.0)
     assert floored["snr_threshold"] == pytest.approx(2.0)
     assert floored["call"] == "not_detected" and not floored["detected"]
+
+
+@pytest.mark.parametrize("k", [-0.3, -0.05, 0.0, 0.1, 0.4])
+def test_null_tail_functions_equal_scipy_genextreme(k):
+    """The closed-form GEV survival function and quantile equal SciPy's genextreme."""
+    from scipy.stats import genextreme
+
+    from corephase.analysis.detection.null import NullTail
+
+    tail = NullTail(k, 3.0, 0.8, 300)
+    for x in (0.5, 2.0, 3.0, 4.5, 6.0, 9.0):
+        assert tail.fa_prob(x) == pytest.approx(genextreme.sf(x, k, 3.0, 0.8), abs=1e-12)
+    for level in (0.5, 0.05, 0.01, 0.001):
+        assert tail.threshold(level) == pytest.approx(genextreme.isf(level, k, 3.0, 0.8))
