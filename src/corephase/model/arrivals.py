@@ -60,6 +60,7 @@ PRIMARY_PHASES = (
     "PKPab",
     "PKPbc",
     "PKIKP",
+    "SKS",
 )
 
 #: Typical peak vertical short-period (1-2 Hz) amplitudes relative to P, used
@@ -80,6 +81,7 @@ TYPICAL_AMPLITUDES = {
     "PKPab": 0.3,
     "PKPbc": 0.3,
     "PKIKP": 0.2,
+    "SKS": 0.02,
 }
 
 
@@ -177,7 +179,7 @@ def _signed_modulus(z: complex) -> float:
     return float(np.sign(z.real) or 1.0) * float(abs(z))
 
 
-def _taup_name(label: str) -> str:
+def taup_name(label: str) -> str:
     """The TauP phase name of an arrival-list label (``PKPab``/``PKPbc`` -> ``PKP``)."""
     if label.endswith(("PKPab", "PKPbc")):
         return label[:-2]
@@ -258,12 +260,12 @@ def arrival_list(
     """
     amps = TYPICAL_AMPLITUDES if amplitudes is None else amplitudes
     labels = _labels(primaries, depth_phases)
-    names = tuple(sorted({_taup_name(lb) for lb in labels}))
+    names = tuple(sorted({taup_name(lb) for lb in labels}))
     rows = _taup_arrivals(float(depth_km), float(distance_deg), names, model)
     vp, vs = surface_velocities(model)
     out = []
     for label in labels:
-        row = _pick([r for r in rows if r[0] == _taup_name(label)], label)
+        row = _pick([r for r in rows if r[0] == taup_name(label)], label)
         if row is None:
             continue
         primary = label if label in primaries else label[1:]

@@ -6,7 +6,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from corephase.io.files import read_stream, write_table
-from corephase.stages.common import load_pair, with_status
+from corephase.stages.common import load_arrival_list, load_pair, with_status
 
 if TYPE_CHECKING:  # imported where used: they slow every job's start-up
     import pandas as pd
@@ -56,6 +56,7 @@ def coda_pair(pair_json, band_paths: dict, config: dict, out_table, out_arrays: 
     settings = CodaSettings.from_dict(config["coda"])
     taper = PreprocessSettings.from_dict(config.get("preprocess", {})).taper_fraction
     pair, event, geom, arrivals = load_pair(pair_json)
+    listed = load_arrival_list(pair, config["model"])
     tables: list[pd.DataFrame] = []
     ok = pair["status"] in ("ok", "partial") and geom is not None
     alignment = coda_alignment(config, pair)
@@ -76,6 +77,7 @@ def coda_pair(pair_json, band_paths: dict, config: dict, out_table, out_arrays: 
                     seed,
                     alignment,
                     taper_s=_taper_s(st, taper),
+                    arrival_list=listed,
                 )
             except ValueError as err:  # e.g. no pre-P noise in the record window
                 log.warning("coda %s: not measured: %s", band["name"], err)

@@ -53,6 +53,7 @@ def analyse_coda(
     seed: int = 0,
     alignment: BeamAlignment | None = None,
     taper_s: float = 0.0,
+    arrival_list=None,
 ):
     """Coda excess, shape and slowness of core phases for one event, array and band.
 
@@ -87,6 +88,10 @@ def analyse_coda(
     taper_s : float
         Length (s) of the taper at each end of the record (preprocessing):
         no window (noise, pre-phase, coda, null) uses tapered samples.
+    arrival_list : sequence of corephase.model.arrivals.Arrival, optional
+        The pair's arrival list (the fetch stage's); the contaminating arrivals
+        (``settings.contaminant_phases``) are taken from it. Default: computed
+        with TauP.
 
     Returns
     -------
@@ -131,7 +136,9 @@ def analyse_coda(
     rec = Record(t_orig, dt, noise_mask, f1, f2, edge)
     draws = Draws.make(seed, int(s.bootstrap), data.shape[0])
     alignment = alignment or BeamAlignment()
-    extra = predicted_arrivals(event.depth_km, dist, s.contaminant_phases, alignment.model)
+    extra = predicted_arrivals(
+        event.depth_km, dist, s.contaminant_phases, alignment.model, listed=arrival_list
+    )
     every = {**extra, **arrivals}
     job = _Job(data, rec, geometry, event, every, band_label, float(baz), s, alignment, draws)
     return _measure_all(job)

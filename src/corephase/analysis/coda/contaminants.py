@@ -13,20 +13,21 @@ from __future__ import annotations
 
 import numpy as np
 
-from corephase.model.arrivals import arrival_list
+from corephase.model.arrivals import arrival_list, taup_name
 from corephase.model.traveltimes import PhaseArrival
 
 
 def predicted_arrivals(
-    depth_km: float, distance_deg: float, phases, model: str = "ak135"
+    depth_km: float, distance_deg: float, phases, model: str = "ak135", listed=None
 ) -> dict[str, PhaseArrival]:
     """The arrivals of ``phases`` at the array reference point, from the arrival list.
 
     The one place the coda analysis asks for its extra arrivals (depth phases
-    and other body waves). They are taken from
-    :func:`corephase.model.arrivals.arrival_list` (first arrival of each label,
-    expected amplitude relative to P where known); phases without a ray at
-    ``distance_deg`` are omitted.
+    and other body waves): the entries of the pair's arrival list
+    (:func:`corephase.model.arrivals.arrival_list`, with each arrival's
+    expected amplitude relative to P where known) whose label or TauP name is
+    in ``phases`` (``PKP`` selects the PKPab and PKPbc branches). Phases without
+    a ray at ``distance_deg`` are omitted.
 
     Parameters
     ----------
@@ -40,6 +41,9 @@ def predicted_arrivals(
         the depth phase of ``X``.
     model : str
         Earth model.
+    listed : sequence of corephase.model.arrivals.Arrival, optional
+        The pair's arrival list (as the fetch stage wrote it); computed with
+        TauP when not given.
 
     Returns
     -------
@@ -49,9 +53,10 @@ def predicted_arrivals(
     wanted = tuple(dict.fromkeys(str(p) for p in phases or ()))
     if not wanted:
         return {}
-    primaries = tuple(p for p in wanted if not (p[:1] in "ps" and p[1:] in wanted))
-    listed = arrival_list(depth_km, distance_deg, model, primaries=primaries)
-    return {a.phase: a for a in listed if a.phase in wanted}
+    if listed is None:
+        primaries = tuple(p for p in wanted if not (p[:1] in "ps" and p[1:] in wanted))
+        listed = arrival_list(depth_km, distance_deg, model, primaries=primaries)
+    return {a.phase: a for a in listed if a.phase in wanted or taup_name(a.phase) in wanted}
 
 
 def arrival_mask(t_orig, arrivals: dict, exclude: str | None, mask_s) -> np.ndarray:
