@@ -133,20 +133,23 @@ only on large arrays or at high frequency. Off-azimuth scattering is not
 captured (fixed back-azimuth).
 """
 
-from corephase.analysis.coda.analyse import analyse_coda
-from corephase.analysis.coda.arrays_io import (
-    aggregate_coda_tables,
-    load_coda_arrays,
-    save_coda_arrays,
-    write_coda_table,
-)
-from corephase.analysis.coda.beams import BeamAlignment
+from importlib import import_module
 
-__all__ = [
-    "BeamAlignment",
-    "aggregate_coda_tables",
-    "analyse_coda",
-    "load_coda_arrays",
-    "save_coda_arrays",
-    "write_coda_table",
-]
+#: Public names and the sub-module that defines each; imported on first use so that a
+#: job that only reads coda arrays (the figures) does not import the analysis (SciPy).
+_EXPORTS = {
+    "BeamAlignment": "beams",
+    "aggregate_coda_tables": "arrays_io",
+    "analyse_coda": "analyse",
+    "load_coda_arrays": "arrays_io",
+    "save_coda_arrays": "arrays_io",
+    "write_coda_table": "arrays_io",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return getattr(import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
