@@ -95,3 +95,14 @@ def test_bad_quantity_and_shape_raise():
         peterson_noise(1, 100, 0.0, 0.5, np.random.default_rng(0))
     with pytest.raises(ValueError, match="slowness_range"):
         coherent_noise([0, 1], [0, 1], 100, DT, 0.5, np.random.default_rng(0), (0.3, 0.1))
+
+
+def test_peterson_tables_are_obspys():
+    """The NLNM/NHNM tables read from ObsPy's data file equal ObsPy's functions."""
+    from obspy.signal.spectral_estimation import get_nhnm, get_nlnm
+
+    from corephase.sources.noise import peterson_tables
+
+    p_lo, db_lo, p_hi, db_hi = peterson_tables()
+    for mine, ref in zip((p_lo, db_lo, p_hi, db_hi), (*get_nlnm(), *get_nhnm()), strict=True):
+        np.testing.assert_array_equal(mine, ref)

@@ -22,6 +22,8 @@ background noise. USGS Open-File Report 93-322.
 from __future__ import annotations
 
 from functools import lru_cache
+from importlib.util import find_spec
+from pathlib import Path
 
 import numpy as np
 
@@ -30,13 +32,41 @@ import numpy as np
 QUANTITIES = {"acceleration": 0, "velocity": 2, "displacement": 4}
 
 
-@lru_cache(maxsize=1)
-def _models() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """log10(period), NLNM dB and NHNM dB on a common ascending period axis."""
+def peterson_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Periods (s) and PSD (dB re 1 (m/s^2)^2/Hz) of the NLNM and of the NHNM.
+
+    The tables ObsPy ships for :func:`obspy.signal.spectral_estimation.get_nlnm`
+    and ``get_nhnm`` (``obspy/signal/data/noise_models.npz``), read directly:
+    importing ``obspy.signal`` costs about 2 s of SciPy imports in every job.
+    Falls back to ObsPy's functions if the file is not where ObsPy keeps it.
+
+    Returns
+    -------
+    (periods_nlnm, nlnm_db, periods_nhnm, nhnm_db)
+    """
+    spec = find_spec("obspy")
+    root = Path(next(iter(spec.submodule_search_locations))) if spec else None
+    path = root / "signal" / "data" / "noise_models.npz" if root else None
+    if path is not None and path.is_file():
+        with np.load(path) as data:
+            periods = np.asarray(data["model_periods"], float)
+            return (
+                periods,
+                np.asarray(data["low_noise"], float),
+                periods.copy(),
+                np.asarray(data["high_noise"], float),
+            )
     from obspy.signal.spectral_estimation import get_nhnm, get_nlnm
 
     p_lo, db_lo = get_nlnm()
     p_hi, db_hi = get_nhnm()
+    return p_lo, db_lo, p_hi, db_hi
+
+
+@lru_cache(maxsize=1)
+def _models() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """log10(period), NLNM dB and NHNM dB on a common ascending period axis."""
+    p_lo, db_lo, p_hi, db_hi = peterson_tables()
     o_lo, o_hi = np.argsort(p_lo), np.argsort(p_hi)
     logp = np.union1d(np.log10(p_lo[o_lo]), np.log10(p_hi[o_hi]))
     lo = np.interp(logp, np.log10(p_lo[o_lo]), db_lo[o_lo])
