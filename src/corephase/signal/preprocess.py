@@ -211,7 +211,9 @@ def common_grid(stream: Stream, sampling_rate: float, t0: UTCDateTime, t1: UTCDa
     """Resample every trace onto one time grid ``t0 + k / sampling_rate`` within [t0, t1].
 
     Traces are detrended (linear) and tapered before an anti-alias low-pass
-    when downsampling; the grid is interpolated with a Lanczos kernel.
+    when downsampling; a grid that falls on every r-th input sample (equal
+    rates or an integer decimation factor) takes those samples, any other grid
+    is interpolated with a Lanczos kernel.
     Samples outside a trace's span are zero.
     """
     npts = int(np.floor(float(t1 - t0) * sampling_rate)) + 1
@@ -229,11 +231,15 @@ def common_grid(stream: Stream, sampling_rate: float, t0: UTCDateTime, t1: UTCDa
         end = min(tr.stats.endtime, t1)
         k1 = int(np.floor(float(end - t0) * sampling_rate + 1e-6))
         data = np.zeros(npts)
-        offset = float(tr.stats.starttime - t0) * sampling_rate
-        on_grid = tr.stats.sampling_rate == sampling_rate and abs(offset - round(offset)) < 1e-3
+        # the output grid in input samples: an integer step (equal rates, or decimation
+        # after the anti-alias low-pass) from an input sample needs no interpolation
+        step = tr.stats.sampling_rate / sampling_rate
+        first = float(t0 - tr.stats.starttime) * tr.stats.sampling_rate  # input sample of k=0
+        on_grid = abs(step - round(step)) < 1e-9 and abs(first - round(first)) < 1e-3
         if k1 >= k0 and on_grid:
-            i0 = k0 - round(offset)
-            seg = tr.data[i0 : i0 + (k1 - k0 + 1)]
+            r = round(step)
+            i0 = round(first) + k0 * r
+            seg = tr.data[i0 : i0 + (k1 - k0) * r + 1 : r]
             data[k0 : k0 + seg.size] = seg
         elif k1 >= k0:
             tr.interpolate(
