@@ -21,7 +21,7 @@ def demo():
 
 def test_demo_puts_the_scattering_coda_where_the_seed_reports_one(demo):
     pairs = plan_pairs(demo, configured_events(demo))
-    assert len(pairs) == 15
+    assert len(pairs) == 12
     assert ("NVAR", "20140623_Aleutians_2111") in pairs
     assert [a for a, e in pairs if e == "20140623_Aleutians_2111"] == ["NVAR"]
     with_coda, without_pkikp = [], []

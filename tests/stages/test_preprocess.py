@@ -45,7 +45,7 @@ def test_preprocess_grids_and_filters_every_element(tiny_config, tiny_event, tmp
     assert set(pair["arrivals"]) >= {"PcP", "PKiKP"} and pair["missing_phases"] == []
     st = read_stream(bands["1-2Hz"])
     assert len(st) == 4 and [tr.id for tr in st] == pair["geometry"]["codes"]
-    assert {tr.stats.sampling_rate for tr in st} == {20.0}
+    assert {tr.stats.sampling_rate for tr in st} == {tiny_config["preprocess"]["sampling_rate_hz"]}
     assert len({tr.stats.starttime.ns for tr in st}) == 1
     w0, _ = pair["window_s_after_origin"]
     assert st[0].stats.starttime - tiny_event.origin == pytest.approx(w0, abs=0.05)

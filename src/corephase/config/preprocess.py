@@ -12,7 +12,8 @@ from corephase.config.base import Settings, section
 class PreprocessSettings(Settings):
     """QC, resampling and filtering of one pair's records.
 
-    ``sampling_rate_hz``: common rate after resampling; ``taper_fraction`` and
+    ``sampling_rate_hz``: common rate after resampling (Hz; default 10, three times the
+    highest default band corner); ``taper_fraction`` and
     ``filter_corners`` of the zero-phase Butterworth band-pass;
     ``min_elements``: fewer usable elements give status ``too_few_elements``;
     ``max_gap_fraction``: channels with more of the window missing are dropped;
@@ -22,7 +23,7 @@ class PreprocessSettings(Settings):
     trace's own extreme values, see :func:`corephase.signal.preprocess.clip_runs`).
     """
 
-    sampling_rate_hz: float = 20.0
+    sampling_rate_hz: float = 10.0
     taper_fraction: float = 0.05
     filter_corners: int = 4
     min_elements: int = 3

@@ -65,7 +65,7 @@ def test_weak_or_own_arrivals_leave_the_call_alone():
     table = _table()
     annotate(table, win, tgt)
     assert (table["call"] == "detected").all()
-    assert table["noise_window_s"].iloc[0] == "-40.0,-5.0"
+    assert table["noise_window_s"].iloc[0] == "-40.000,-5.000"
 
 
 def test_switched_off_gives_the_configured_windows():

@@ -145,7 +145,7 @@ def annotate(table, windows: PhaseWindows, target) -> None:
         The phase's entry of the arrival list (None: no annotation of arrivals).
     """
     noi = windows.noise_s
-    table["noise_window_s"] = "" if noi is None else f"{noi[0]:.1f},{noi[1]:.1f}"
+    table["noise_window_s"] = "" if noi is None else f"{noi[0]:.3f},{noi[1]:.3f}"
     table["noise_window_note"] = windows.noise_note
     if target is None:
         table["arrivals_in_signal"] = ""
