@@ -14,10 +14,10 @@ from corephase.analysis.catalogue import (
     DETECTION_COLUMNS,
     build_catalogue,
     detections_per_pair,
-    pkikp_pcp_table,
     read_catalogue,
     write_catalogue,
 )
+from corephase.analysis.ratios import pkikp_pcp_table
 from corephase.model.bounce import bounce_point
 from corephase.model.traveltimes import distance_backazimuth, first_arrivals
 

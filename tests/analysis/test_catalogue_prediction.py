@@ -6,13 +6,11 @@ from support.theory_catalogue import BAND, synthetic_ratio_catalogue
 
 from corephase.analysis.catalogue import (
     CATALOGUE_COLUMNS,
-    PREDICTION_COLUMNS,
-    band_centres,
     build_catalogue,
-    pkikp_pcp_table,
     read_catalogue,
     write_catalogue,
 )
+from corephase.analysis.ratios import PREDICTION_COLUMNS, band_centres, pkikp_pcp_table
 from corephase.theory.ratios import predict_ratio
 
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from support.theory_catalogue import synthetic_ratio_catalogue
 
-from corephase.analysis.catalogue import pkikp_pcp_table
+from corephase.analysis.ratios import pkikp_pcp_table
 from corephase.theory.inversion import invert_icb, reference_icb
 
 DIST = np.arange(8.0, 80.0, 2.5)

@@ -199,7 +199,7 @@ def plot_pkikp_pcp(
         (band centres of the ratio curves), ``rms_resid_s`` (RMS observed minus
         predicted time) and ``rms_ratio_resid_log10`` (NaN when nothing plotted).
     """
-    from corephase.analysis.catalogue import pkikp_pcp_table
+    from corephase.analysis.ratios import pkikp_pcp_table
 
     tab = pkikp_pcp_table(cat)
     fig = Figure(figsize=(12, 8), layout="constrained")

@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 
 from corephase.plotting.maps import add_coastlines, save_map
 
-#: (column of :func:`corephase.analysis.catalogue.pkikp_pcp_table`, colour-bar label).
+#: (column of :func:`corephase.analysis.ratios.pkikp_pcp_table`, colour-bar label).
 PANELS = (
     ("ratio_resid_log10", "log10(observed / predicted PKiKP/PcP ratio)"),
     ("dt_resid_s", "PKiKP−PcP time residual, observed − model (s)"),
@@ -77,7 +77,7 @@ def plot_residual_map(cat: pd.DataFrame, path, coastline_dirs=None) -> dict:
     dict
         ``n_ratio`` and ``n_time``: points mapped on each panel; ``coastlines``.
     """
-    from corephase.analysis.catalogue import pkikp_pcp_table
+    from corephase.analysis.ratios import pkikp_pcp_table
 
     tab = pkikp_pcp_table(cat)
     fig = Figure(figsize=(9, 9))

@@ -126,7 +126,7 @@ def invert_icb(
         One row per observation with ``amp_ratio`` (observed PKiKP/PcP), ``ratio_pred``
         (``model``'s prediction for that row), ``p_pkikp_s_deg`` (PKiKP ray parameter,
         s/deg) and optionally ``amp_ratio_lo``/``amp_ratio_hi`` (95% interval), e.g.
-        :func:`corephase.analysis.catalogue.pkikp_pcp_table` with the catalogue's
+        :func:`corephase.analysis.ratios.pkikp_pcp_table` with the catalogue's
         ``pred_p_pkikp_s_deg`` column. Rows without a positive ratio are skipped.
     model : str
         Reference model of ``ratio_pred``.
