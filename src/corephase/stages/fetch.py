@@ -60,26 +60,7 @@ def fetch_pair(
     w0, w1 = record_window(info["arrivals"], config["window"])
     start_phase, end_phase = window_phase_choice(info["arrivals"], config["window"])
     t0, t1 = event.origin + w0, event.origin + w1
-    status = {
-        "array": array_name,
-        "event": event.id,
-        "source": arr["source"],
-        "window_s_after_origin": [w0, w1],
-        "window_phases": {"start": start_phase, "end": end_phase},
-        "reference": {
-            "lat": arr["ref_lat"],
-            "lon": arr["ref_lon"],
-            "from": arr.get("ref_from", "config"),
-        },
-        "distance_deg": info["distance_deg"],
-        "baz_deg": info["baz_deg"],
-        "az_deg": info["az_deg"],
-        "model": config["model"],
-        "arrivals": arrivals_dict(info["arrivals"]),
-        "missing_phases": [p for p in config["phases"] if p not in info["arrivals"]],
-        "corephase_version": __version__,
-        "fetched_at": str(UTCDateTime()),
-    }
+    status = _status_header(array_name, event, arr, config, info, (w0, w1), start_phase, end_phase)
     src = arr["source"]
     settings = None
     if src == "synthetic":
@@ -129,3 +110,28 @@ def fetch_pair(
     write_json(status, out_status)
     log.info("fetched %s %s: %s, %d traces", array_name, event.id, status["status"], len(stream))
     return status
+
+
+def _status_header(array_name, event, arr, config, info, window, start_phase, end_phase) -> dict:
+    """The fetch status before the records are read: pair, window (s after origin),
+    reference point, geometry, theoretical arrivals and provenance."""
+    return {
+        "array": array_name,
+        "event": event.id,
+        "source": arr["source"],
+        "window_s_after_origin": list(window),
+        "window_phases": {"start": start_phase, "end": end_phase},
+        "reference": {
+            "lat": arr["ref_lat"],
+            "lon": arr["ref_lon"],
+            "from": arr.get("ref_from", "config"),
+        },
+        "distance_deg": info["distance_deg"],
+        "baz_deg": info["baz_deg"],
+        "az_deg": info["az_deg"],
+        "model": config["model"],
+        "arrivals": arrivals_dict(info["arrivals"]),
+        "missing_phases": [p for p in config["phases"] if p not in info["arrivals"]],
+        "corephase_version": __version__,
+        "fetched_at": str(UTCDateTime()),
+    }
