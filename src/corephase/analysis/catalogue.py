@@ -23,7 +23,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from corephase.analysis.detection import COLUMNS as DETECTION_TABLE_COLUMNS
+from corephase.analysis.detection.detect import CALIBRATION_COLUMNS
+from corephase.analysis.detection.detect import COLUMNS as DETECTION_TABLE_COLUMNS
 from corephase.analysis.ratios import PREDICTION_COLUMNS, add_pkikp_pcp, band_centres
 from corephase.io.files import atomic_path
 from corephase.model.bounce import REFLECTING_BOUNDARY, bounce_point
@@ -40,18 +41,6 @@ NOT_CATALOGUED = ("distance_deg", "slowness_fk_s_deg", "fk_relpow")
 
 #: Columns every per-pair detection table must have: the detection's own, less those.
 DETECTION_COLUMNS = tuple(c for c in DETECTION_TABLE_COLUMNS if c not in NOT_CATALOGUED)
-
-#: Detection columns of the false-alarm calibration; tables written before it lack them
-#: (filled: ``call`` from ``detected``, the numbers NaN).
-CALIBRATION_COLUMNS = (
-    "call",
-    "fa_prob",
-    "snr_threshold",
-    "slowness_resolution_s_deg",
-    "slowness_tolerance_s_deg",
-    "baz_tolerance_deg",
-    "resample_agreement",
-)
 
 #: Optional detection-table column: peak beam amplitude (any consistent unit).
 AMPLITUDE_COLUMN = "amplitude"

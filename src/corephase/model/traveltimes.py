@@ -137,6 +137,25 @@ def element_distances(ev_lat: float, ev_lon: float, lat, lon) -> np.ndarray:
     )
 
 
+def reference_time(event, geometry, phase: str, model: str = "ak135") -> float:
+    """Travel time (s after origin) of ``phase`` at the array reference point.
+
+    :func:`element_times` at ``geometry.ref_lat, geometry.ref_lon``; NaN where
+    the phase has no ray.
+    """
+    return float(
+        element_times(
+            event.depth_km,
+            event.latitude,
+            event.longitude,
+            [geometry.ref_lat],
+            [geometry.ref_lon],
+            phase,
+            model,
+        )[0]
+    )
+
+
 def window_phases(window) -> tuple[str | None, ...]:
     """Every phase a record window may need: start, start fallback, end, end fallback.
 

@@ -174,20 +174,12 @@ def curved_wavefront_delays(geometry, event, phase: str, model: str = "ak135") -
     ValueError
         If the phase does not exist at the reference point or at some element.
     """
-    from corephase.model.traveltimes import element_times
+    from corephase.model.traveltimes import element_times, reference_time
 
     t_el = element_times(
         event.depth_km, event.latitude, event.longitude, geometry.lat, geometry.lon, phase, model
     )
-    t_ref = element_times(
-        event.depth_km,
-        event.latitude,
-        event.longitude,
-        [geometry.ref_lat],
-        [geometry.ref_lon],
-        phase,
-        model,
-    )[0]
+    t_ref = reference_time(event, geometry, phase, model)
     if not np.isfinite(t_ref) or not np.all(np.isfinite(t_el)):
         raise ValueError(
             f"phase {phase} has no {model} arrival at every element of {geometry.name}"

@@ -250,20 +250,12 @@ def stream_statics(
         If the phase has no arrival at the reference point or its window is
         not inside the record.
     """
-    from corephase.model.traveltimes import element_times
+    from corephase.model.traveltimes import reference_time
     from corephase.signal.alignment import element_delays
     from corephase.signal.matrix import stream_to_matrix
 
     data, dt, t0 = stream_to_matrix(stream, geometry, min_elements=2)
-    t_ref = element_times(
-        event.depth_km,
-        event.latitude,
-        event.longitude,
-        [geometry.ref_lat],
-        [geometry.ref_lon],
-        phase,
-        model,
-    )[0]
+    t_ref = reference_time(event, geometry, phase, model)
     if not np.isfinite(t_ref):
         raise ValueError(f"phase {phase} has no {model} arrival at {geometry.name}")
     delays = element_delays(geometry, 0.0, 0.0, curved=True, event=event, phase=phase, model=model)

@@ -28,6 +28,18 @@ from corephase.signal.vespagram import SlownessScan
 
 log = logging.getLogger("corephase")
 
+#: Columns of the call and its false-alarm calibration (tables written before the
+#: calibration lack them; :mod:`corephase.analysis.catalogue` fills them).
+CALIBRATION_COLUMNS = (
+    "call",
+    "fa_prob",
+    "snr_threshold",
+    "slowness_resolution_s_deg",
+    "slowness_tolerance_s_deg",
+    "baz_tolerance_deg",
+    "resample_agreement",
+)
+
 COLUMNS = [
     "event",
     "array",
@@ -53,13 +65,7 @@ COLUMNS = [
     "decided_by",
     "reason",
     "n_elements",
-    "call",
-    "fa_prob",
-    "snr_threshold",
-    "slowness_resolution_s_deg",
-    "slowness_tolerance_s_deg",
-    "baz_tolerance_deg",
-    "resample_agreement",
+    *CALIBRATION_COLUMNS,
 ]
 
 METHODS = ("batched", "loop")
