@@ -56,9 +56,9 @@ def coda_pair(pair_json, band_paths: dict, config: dict, out_table, out_arrays: 
     settings = CodaSettings.from_dict(config["coda"])
     taper = PreprocessSettings.from_dict(config.get("preprocess", {})).taper_fraction
     pair, event, geom, arrivals = load_pair(pair_json)
-    listed = load_arrival_list(pair, config["model"])
     tables: list[pd.DataFrame] = []
     ok = pair["status"] in ("ok", "partial") and geom is not None
+    listed = load_arrival_list(pair, config["model"]) if ok else None
     alignment = coda_alignment(config, pair)
     for band in config["bands"]:
         plot: dict = {"meta": {"status": pair["status"], "reason": pair["reason"]}}

@@ -58,13 +58,13 @@ def stack_pair(pair_json, band_paths: dict, config: dict, out_table, out_beams) 
     from corephase.utils.random import component_rng
 
     pair, event, geom, arrivals = load_pair(pair_json)
-    arrival_list = load_arrival_list(pair, config["model"])
-    listed = {a.phase: a for a in arrival_list}
     phases = [p for p in config["phases"] if p in arrivals]
     absent = [p for p in config["phases"] if p not in arrivals]
     arrays: dict[str, np.ndarray] = {}
     tables = []
     if pair["status"] in ("ok", "partial") and geom is not None:
+        arrival_list = load_arrival_list(pair, config["model"])
+        listed = {a.phase: a for a in arrival_list}
         settings = stack_settings(config, pair)
         curation = read_curation_table(config)
         seed = pair_seed(config["seed"], pair["array"], event.id)
