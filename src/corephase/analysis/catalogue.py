@@ -45,6 +45,11 @@ DETECTION_COLUMNS = tuple(c for c in DETECTION_TABLE_COLUMNS if c not in NOT_CAT
 #: Optional detection-table column: peak beam amplitude (any consistent unit).
 AMPLITUDE_COLUMN = "amplitude"
 
+#: Optional detection-table columns: the pick clear of depth phases and coda (s after
+#: origin) and why it is masked (:mod:`corephase.analysis.picks`); missing ones become
+#: NaN / "" and the differential times fall back to ``t_peak_s``.
+PICK_COLUMNS = ("t_pick_s", "pick_note")
+
 #: Keys every pair-metadata record must have.
 META_REQUIRED = (
     "event",
@@ -86,6 +91,8 @@ CATALOGUE_COLUMNS = (
     "coherence",
     "t_theory_s",
     "t_peak_s",
+    "t_pick_s",
+    "pick_note",
     "t_resid_s",
     "slowness_theory_s_deg",
     "slowness_obs_s_deg",
@@ -102,6 +109,7 @@ CATALOGUE_COLUMNS = (
     "pkikp_pcp_dt_obs_s",
     "pkikp_pcp_dt_theory_s",
     "pkikp_pcp_dt_resid_s",
+    "pkikp_pcp_dt_note",
     "pkikp_pcp_amp_ratio",
     "amp_ratio_basis",
     *PREDICTION_COLUMNS,
@@ -284,7 +292,9 @@ def build_catalogue(
         stack. Residuals are observed minus theoretical (``baz_resid_deg``
         wrapped to [-180, 180)). ``pkikp_pcp_*`` are set on the PKiKP and PcP
         rows of each (event, array, band, stack) where both phases are
-        detected: ``dt`` = t(PKiKP) - t(PcP) in s; the amplitude ratio is
+        detected: ``dt`` = t(PKiKP) - t(PcP) in s from the clean picks
+        ``t_pick_s`` (NaN where one is masked; ``pkikp_pcp_dt_note`` says why or
+        that the tables had only ``t_peak_s``); the amplitude ratio is
         amplitude(PKiKP)/amplitude(PcP) when the tables carry ``amplitude``,
         otherwise the SNR ratio (``amp_ratio_basis`` says which; the SNR ratio
         equals the amplitude ratio only if both SNRs use the same noise level).
@@ -309,8 +319,9 @@ def build_catalogue(
         df["bounce_lat"] = df["bounce_lon"] = df["bounce_depth_km"] = np.nan
     df = add_pkikp_pcp(df, model, band_centres(bands))
 
-    for c in ("status", "qc", "event_time", "amp_ratio_basis", "decided_by", "reason"):
-        df[c] = df[c].fillna("").astype("string")
+    text = ("status", "qc", "event_time", "amp_ratio_basis", "decided_by", "reason", "pick_note")
+    for c in (*text, "pkikp_pcp_dt_note"):
+        df[c] = df[c].astype("string").fillna("")
     df = df.sort_values(list(KEY), na_position="first", kind="stable").reset_index(drop=True)
     df = df[list(CATALOGUE_COLUMNS)]
     check_unique(df)
@@ -349,17 +360,20 @@ def _collect_detections(detection_paths: Iterable) -> pd.DataFrame:
             raise ValueError(f"detection table {name}: missing columns {missing}")
         if AMPLITUDE_COLUMN not in t.columns:
             t[AMPLITUDE_COLUMN] = np.nan
-        t = t[[*DETECTION_COLUMNS, AMPLITUDE_COLUMN]]
+        if "t_pick_s" not in t.columns:
+            t["t_pick_s"], t["pick_note"] = np.nan, ""
+        t = t[[*DETECTION_COLUMNS, AMPLITUDE_COLUMN, *PICK_COLUMNS]]
         if len(t):
             tables.append(t)
     if tables:
         det = pd.concat(tables, ignore_index=True)
     else:
-        det = pd.DataFrame(columns=[*DETECTION_COLUMNS, AMPLITUDE_COLUMN])
+        det = pd.DataFrame(columns=[*DETECTION_COLUMNS, AMPLITUDE_COLUMN, *PICK_COLUMNS])
     for c in _STRING_COLUMNS:
         det[c] = det[c].astype("string")
     det["reason"] = det["reason"].fillna("")
     det["decided_by"] = det["decided_by"].fillna("")
+    det["pick_note"] = det["pick_note"].fillna("").astype("string")
     det["detected"] = _as_bool(det["detected"], "column 'detected'")
     check_unique(det)
     return det
@@ -393,7 +407,7 @@ def _merge_meta(det: pd.DataFrame, metas: dict) -> pd.DataFrame:
     meta["array"] = meta["array"].astype("string")
     df = det.merge(meta, on=["event", "array"], how="left", validate="many_to_one")
     num = [c for c in DETECTION_COLUMNS if c not in (*_STRING_COLUMNS, "detected")]
-    for c in [*num, AMPLITUDE_COLUMN]:
+    for c in [*num, AMPLITUDE_COLUMN, "t_pick_s"]:
         df[c] = pd.to_numeric(df[c], errors="raise").astype(float)
     df["t_resid_s"] = df["t_peak_s"] - df["t_theory_s"]
     df["slowness_resid_s_deg"] = df["slowness_obs_s_deg"] - df["slowness_theory_s_deg"]

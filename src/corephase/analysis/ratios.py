@@ -4,6 +4,10 @@ For every (event, array, band, stack) with both PKiKP and PcP detected, the
 observed PKiKP-PcP differential time (s) and amplitude ratio with its interval
 (from the two SNR intervals), beside the reference model's predicted ratio at
 the band's centre frequency (:mod:`corephase.theory.ratios`) and the residuals.
+The differential time uses each phase's clean pick ``t_pick_s``
+(:mod:`corephase.analysis.picks`: clear of depth phases and coda); where either
+pick is masked the time is NaN and ``pkikp_pcp_dt_note`` says why (tables
+without clean picks fall back to the signal-window peak ``t_peak_s``, noted).
 :func:`corephase.analysis.catalogue.build_catalogue` adds these columns.
 """
 
@@ -85,6 +89,19 @@ def _add_prediction(both: pd.DataFrame, model: str, centres: dict) -> pd.DataFra
     return both
 
 
+def _pick_times(both: pd.DataFrame, suffix: str, phase: str) -> tuple[pd.Series, pd.Series]:
+    """A phase's pick (s after origin) per row and why it is missing or a fallback."""
+    pick, peak = both[f"t_pick_s{suffix}"], both[f"t_peak_s{suffix}"]
+    note = both[f"pick_note{suffix}"].fillna("").astype(str)
+    masked = note.str.startswith("masked")
+    fallback = pick.isna() & ~masked
+    times = pick.where(~fallback, peak)
+    why = pd.Series("", index=both.index, dtype=object)
+    why[masked] = phase + " pick " + note[masked]
+    why[fallback] = phase + ": signal-window peak (the table has no clean pick)"
+    return times, why
+
+
 def add_pkikp_pcp(df: pd.DataFrame, model: str = "ak135", centres: dict | None = None):
     """PKiKP-PcP differential time, amplitude ratio (with interval) and model prediction.
 
@@ -93,12 +110,16 @@ def add_pkikp_pcp(df: pd.DataFrame, model: str = "ak135", centres: dict | None =
     from ``centres`` (band name -> Hz) and is NaN for bands not in it.
     """
     grp = ["event", "array", "band", "stack"]
-    val = ["t_peak_s", "t_theory_s", "amplitude", "snr", "snr_lo", "snr_hi"]
+    val = ["t_peak_s", "t_pick_s", "pick_note", "t_theory_s", "amplitude", "snr", "snr_lo"]
+    val.append("snr_hi")
     det = df[df["detected"]]
     k = det.loc[det["phase"] == "PKiKP", grp + val + ["distance_deg", "event_depth_km"]]
     c = det.loc[det["phase"] == "PcP", grp + val]
     both = k.merge(c, on=grp, suffixes=("_k", "_c"), validate="one_to_one")
-    both["pkikp_pcp_dt_obs_s"] = both["t_peak_s_k"] - both["t_peak_s_c"]
+    t_k, why_k = _pick_times(both, "_k", "PKiKP")
+    t_c, why_c = _pick_times(both, "_c", "PcP")
+    both["pkikp_pcp_dt_obs_s"] = t_k - t_c
+    both["pkikp_pcp_dt_note"] = (why_k + "; " + why_c).str.strip("; ")
     both["pkikp_pcp_dt_theory_s"] = both["t_theory_s_k"] - both["t_theory_s_c"]
     both["pkikp_pcp_dt_resid_s"] = both["pkikp_pcp_dt_obs_s"] - both["pkikp_pcp_dt_theory_s"]
     use_amp = (
@@ -117,6 +138,7 @@ def add_pkikp_pcp(df: pd.DataFrame, model: str = "ak135", centres: dict | None =
         "pkikp_pcp_dt_obs_s",
         "pkikp_pcp_dt_theory_s",
         "pkikp_pcp_dt_resid_s",
+        "pkikp_pcp_dt_note",
         "pkikp_pcp_amp_ratio",
         "amp_ratio_basis",
         *PREDICTION_COLUMNS,
@@ -133,11 +155,12 @@ def pkikp_pcp_table(df: pd.DataFrame) -> pd.DataFrame:
     """One row per (event, array, band, stack) with both PKiKP and PcP detected.
 
     Columns: event, array, band, stack, distance_deg, event_depth_km, bounce_lat,
-    bounce_lon (PKiKP's ICB bounce point), dt_obs_s, dt_theory_s, dt_resid_s,
+    bounce_lon (PKiKP's ICB bounce point), dt_obs_s, dt_theory_s, dt_resid_s
+    (NaN where a pick is masked), dt_note,
     amp_ratio, amp_ratio_lo, amp_ratio_hi, amp_ratio_basis, band_centre_hz,
     ratio_pred, ratio_resid_log10, p_pkikp_s_deg (model PKiKP ray parameter, s/deg).
     """
-    k = df[(df["phase"] == "PKiKP") & df["pkikp_pcp_dt_obs_s"].notna()]
+    k = df[(df["phase"] == "PKiKP") & df["pkikp_pcp_dt_theory_s"].notna()]
     out = k[
         [
             "event",
@@ -151,6 +174,7 @@ def pkikp_pcp_table(df: pd.DataFrame) -> pd.DataFrame:
             "pkikp_pcp_dt_obs_s",
             "pkikp_pcp_dt_theory_s",
             "pkikp_pcp_dt_resid_s",
+            "pkikp_pcp_dt_note",
             "pkikp_pcp_amp_ratio",
             "pkikp_pcp_amp_ratio_lo",
             "pkikp_pcp_amp_ratio_hi",
@@ -165,6 +189,7 @@ def pkikp_pcp_table(df: pd.DataFrame) -> pd.DataFrame:
             "pkikp_pcp_dt_obs_s": "dt_obs_s",
             "pkikp_pcp_dt_theory_s": "dt_theory_s",
             "pkikp_pcp_dt_resid_s": "dt_resid_s",
+            "pkikp_pcp_dt_note": "dt_note",
             "pkikp_pcp_amp_ratio": "amp_ratio",
             "pkikp_pcp_amp_ratio_lo": "amp_ratio_lo",
             "pkikp_pcp_amp_ratio_hi": "amp_ratio_hi",

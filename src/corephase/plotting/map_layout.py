@@ -1,44 +1,65 @@
 """Map layout helpers: labels that avoid each other, and regions derived from a study.
 
-* :func:`place_labels` writes names next to points on an axes, choosing for
-  each the first of a list of offsets at which its text box overlaps neither
-  an earlier label nor any marker; labels moved far from their point get a
-  leader line.
+* :func:`place_labels` writes names next to points on a cartopy axes. Each
+  label, in turn, takes the first of :data:`OFFSETS_PT` at which its text box,
+  as the renderer measures it (:meth:`matplotlib.text.Text.get_window_extent`),
+  stays inside the axes and overlaps no earlier label, no marker and no earlier
+  leader line, and whose own leader line crosses no earlier label; labels moved
+  beyond :data:`LEADER_PT` get a leader line. The order of the names and the
+  offsets fix the result (deterministic).
+* :func:`label_overlaps` counts overlapping label boxes on a drawn axes.
 * :func:`study_regions` groups a study's events (single-linkage clustering of
   epicentres, :func:`scipy.cluster.hierarchy.fcluster`) into regional views:
   each view holds the events of one group and the arrays that recorded them.
 
-Positions in degrees; label offsets in typographic points.
+Positions in degrees; label offsets in typographic points; boxes in display pixels.
 """
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pandas as pd
 
-#: Offsets (points) of a label's lower-left corner from its point, tried in order;
-#: those beyond :data:`LEADER_PT` get a leader line.
-OFFSETS_PT = (
-    (5, 4),
-    (5, -11),
-    (-5, 4),
-    (-5, -11),
-    (-2, 9),
-    (-2, -17),
-    (14, 14),
-    (-14, 14),
-    (14, -22),
-    (-14, -22),
-    (24, 0),
-    (-24, 0),
-    (0, 26),
-    (0, -32),
-    (30, 24),
-    (-30, 24),
-    (30, -32),
-    (-30, -32),
+log = logging.getLogger(__name__)
+
+#: Offsets (points) from a point to its label tried first: right, left, above, below.
+NEAR_OFFSETS_PT = (
+    (6, 2),
+    (6, -2),
+    (-6, 2),
+    (-6, -2),
+    (0, 7),
+    (0, -7),
+    (12, 9),
+    (-12, 9),
+    (12, -9),
+    (-12, -9),
 )
-LEADER_PT = 12.0
+#: Radii (points) of the rings of further offsets, each tried at 16 angles.
+RING_RADII_PT = (24, 36, 50, 66, 84, 104)
+
+
+def _ring_offsets() -> tuple:
+    """Offsets on the rings of :data:`RING_RADII_PT`, upper right first, anticlockwise."""
+    ang = np.radians(30.0 + 22.5 * np.arange(16))
+    return tuple(
+        (round(float(r * np.cos(a)), 1), round(float(r * np.sin(a)), 1))
+        for r in RING_RADII_PT
+        for a in ang
+    )
+
+
+#: Every offset (points) tried, in order; those beyond :data:`LEADER_PT` get a leader line.
+OFFSETS_PT = NEAR_OFFSETS_PT + _ring_offsets()
+LEADER_PT = 13.0
+#: Leader line style (``shrinkB``: the line stops short of the marker, points).
+LEADER_STYLE = {"arrowstyle": "-", "lw": 0.5, "color": "0.35", "shrinkA": 0, "shrinkB": 4}
+#: Side (points) of the square a marker occupies; labels keep off it.
+MARKER_PT = 10.0
+#: Gap (pixels) kept between a label and anything else.
+PAD_PX = 1.5
 
 
 def angle_deg(lat1, lon1, lat2, lon2):
@@ -49,71 +70,111 @@ def angle_deg(lat1, lon1, lat2, lon2):
     return np.degrees(np.arccos(np.clip(c, -1.0, 1.0)))
 
 
-def _box(x, y, dx, dy, w, h):
-    """Text box (x0, y0, x1, y1) in pixels; ``dx < 0`` puts the text left of the point."""
-    x0 = x + dx - (w if dx < 0 else 0.0)
-    return (x0, y + dy, x0 + w, y + dy + h)
+def boxes_overlap(a, b) -> bool:
+    """Whether boxes ``(x0, y0, x1, y1)`` ``a`` and ``b`` share interior area."""
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
-def _overlaps(a, boxes) -> bool:
-    return any(a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3] for b in boxes)
+def _segment_hits(p, q, box, n: int = 24) -> bool:
+    """Whether the segment from ``p`` to ``q`` (pixels) passes through ``box``."""
+    f = np.linspace(0.0, 1.0, n)[:, None]
+    pts = np.asarray(p, float) * (1 - f) + np.asarray(q, float) * f
+    return bool(
+        np.any(
+            (pts[:, 0] > box[0])
+            & (pts[:, 0] < box[2])
+            & (pts[:, 1] > box[1])
+            & (pts[:, 1] < box[3])
+        )
+    )
 
 
-def label_positions(xy_px, names, px_per_pt: float, fontsize: float, obstacles_px=()):
-    """Offsets (points) of labels that avoid each other and the markers.
+def _centre(box) -> tuple[float, float]:
+    """Centre of ``box``: matplotlib aims a leader line there and clips it at the box."""
+    return (0.5 * (box[0] + box[2]), 0.5 * (box[1] + box[3]))
 
-    Parameters
-    ----------
-    xy_px : array_like, shape (n, 2)
-        Display positions (pixels) of the labelled points.
-    names : sequence of str
-        Label texts (width estimated as 0.6 ``fontsize`` per character).
-    px_per_pt : float
-        Pixels per point (``dpi / 72``).
-    fontsize : float
-        Font size in points.
-    obstacles_px : array_like, shape (m, 2)
-        Other markers (pixels) a label must not cover; every labelled point is one too.
 
-    Returns
-    -------
-    list of (dx, dy)
-        One offset per label from :data:`OFFSETS_PT`; when none is free, the one
-        overlapping the fewest boxes.
-    """
-    xy = np.asarray(xy_px, float).reshape(-1, 2)
-    half = 4.0 * px_per_pt
-    marks = [(x - half, y - half, x + half, y + half) for x, y in xy]
-    marks += [
-        (x - half, y - half, x + half, y + half)
-        for x, y in np.asarray(obstacles_px, float).reshape(-1, 2)
-    ]
-    placed, out = [], []
-    h = 1.15 * fontsize * px_per_pt
-    for (x, y), name in zip(xy, names, strict=True):
-        w = 0.6 * fontsize * len(name) * px_per_pt
-        best, best_n = OFFSETS_PT[0], None
-        for dx, dy in OFFSETS_PT:
-            b = _box(x, y, dx * px_per_pt, dy * px_per_pt, w, h)
-            n = sum(_overlaps(b, [o]) for o in placed + marks)
-            if best_n is None or n < best_n:
-                best, best_n = (dx, dy), n
-            if n == 0:
-                break
-        placed.append(_box(x, y, best[0] * px_per_pt, best[1] * px_per_pt, w, h))
-        out.append(best)
-    return out
+def _text_box(text, renderer) -> tuple:
+    """Padded window extent (pixels) of an annotation's text alone (its arrow excluded)."""
+    from matplotlib.text import Text
+
+    text.update_positions(renderer)  # the offset's transform, as drawing sets it
+    bb = Text.get_window_extent(text, renderer)
+    return (bb.x0 - PAD_PX, bb.y0 - PAD_PX, bb.x1 + PAD_PX, bb.y1 + PAD_PX)
+
+
+def _alignment(dx: float, dy: float) -> tuple[str, str]:
+    ha = "center" if dx == 0 else ("right" if dx < 0 else "left")
+    return ha, ("bottom" if dy >= 0 else "top")
+
+
+class _Layout:
+    """Boxes and leader lines placed so far on one axes (display pixels)."""
+
+    def __init__(self, frame, markers):
+        self.frame = frame
+        self.markers = list(markers)
+        self.labels: list[tuple] = []
+        self.leaders: list[tuple] = []
+
+    def conflicts(self, box, point, leader: bool) -> int:
+        """Number of things a label box at ``box`` for ``point`` would collide with."""
+        f = self.frame
+        n = int(not (box[0] >= f[0] and box[1] >= f[1] and box[2] <= f[2] and box[3] <= f[3]))
+        n += sum(boxes_overlap(box, b) for b in self.labels + self.markers)
+        n += sum(_segment_hits(p, q, box) for p, q in self.leaders)
+        if leader:
+            n += sum(_segment_hits(point, _centre(box), b) for b in self.labels)
+        return n
+
+    def add(self, box, point, leader: bool) -> None:
+        self.labels.append(box)
+        if leader:
+            self.leaders.append((tuple(point), _centre(box)))
+
+
+def _marker_boxes(xy_px, px_per_pt: float) -> list[tuple]:
+    half = 0.5 * MARKER_PT * px_per_pt
+    return [(x - half, y - half, x + half, y + half) for x, y in np.reshape(xy_px, (-1, 2))]
+
+
+def _best_offset(text, point, layout: _Layout, renderer):
+    """First offset of :data:`OFFSETS_PT` without conflicts (else the one with fewest)."""
+    best, best_n = None, None
+    for dx, dy in OFFSETS_PT:
+        text.set_position((dx, dy))
+        text.set_horizontalalignment(_alignment(dx, dy)[0])
+        text.set_verticalalignment(_alignment(dx, dy)[1])
+        box = _text_box(text, renderer)
+        n = layout.conflicts(box, point, np.hypot(dx, dy) > LEADER_PT)
+        if best_n is None or n < best_n:
+            best, best_n = ((dx, dy), box), n
+        if n == 0:
+            break
+    return best, best_n
 
 
 def place_labels(ax, lon, lat, names, *, obstacles=None, fontsize=7.0, zorder=9) -> list:
     """Write ``names`` at (``lon``, ``lat``) on a cartopy GeoAxes without overlaps.
 
-    ``obstacles`` is an optional (lon, lat) pair of arrays of other markers the
-    labels must not cover. The axes' extent must be set first. Returns the
-    offsets used (points), one per name.
+    Labels are placed in the order given. Each avoids the other labels, the
+    labelled markers and the ``obstacles`` (an optional (lon, lat) pair of
+    arrays of other markers), stays inside the axes, and gets a leader line when
+    moved beyond :data:`LEADER_PT`. The axes' extent and aspect must be final
+    (call ``ax.apply_aspect()`` first). A label that finds no free place takes
+    the one with the fewest collisions and a warning is logged.
+
+    Returns
+    -------
+    list of matplotlib.text.Annotation
+        One per name, with the offset used (points) as its ``xyann``.
     """
     import cartopy.crs as ccrs
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
 
+    if not isinstance(ax.figure.canvas, FigureCanvasAgg):
+        FigureCanvasAgg(ax.figure)
+    renderer = ax.figure.canvas.get_renderer()
     pc = ccrs.PlateCarree()
 
     def to_px(lo, la):
@@ -121,23 +182,49 @@ def place_labels(ax, lon, lat, names, *, obstacles=None, fontsize=7.0, zorder=9)
         return ax.transData.transform(p[:, :2])
 
     xy = to_px(lon, lat)
-    obs = to_px(*obstacles) if obstacles is not None and len(obstacles[0]) else ()
-    offsets = label_positions(xy, names, ax.figure.dpi / 72.0, fontsize, obs)
-    for lo, la, name, (dx, dy) in zip(lon, lat, names, offsets, strict=True):
-        far = np.hypot(dx, dy) > LEADER_PT
-        ax.annotate(
-            str(name),
-            xy=(lo, la),
-            xycoords=pc._as_mpl_transform(ax),
-            xytext=(dx, dy),
-            textcoords="offset points",
-            ha="right" if dx < 0 else "left",
-            va="bottom",
-            fontsize=fontsize,
-            zorder=zorder,
-            arrowprops={"arrowstyle": "-", "lw": 0.5, "color": "0.35"} if far else None,
+    obs = to_px(*obstacles) if obstacles is not None and len(obstacles[0]) else np.empty((0, 2))
+    px_per_pt = ax.figure.dpi / 72.0
+    frame = ax.get_window_extent(renderer).extents
+    layout = _Layout(frame, _marker_boxes(np.vstack([xy, obs]), px_per_pt))
+    out = []
+    for lo, la, point, name in zip(lon, lat, xy, names, strict=True):
+        common = {"xy": (lo, la), "xycoords": pc._as_mpl_transform(ax), "fontsize": fontsize}
+        probe = ax.annotate(str(name), xytext=(0, 0), textcoords="offset points", **common)
+        ((dx, dy), box), n = _best_offset(probe, point, layout, renderer)
+        probe.remove()
+        if n:
+            log.warning("map label %s overlaps %d other marks: no free place found", name, n)
+        leader = bool(np.hypot(dx, dy) > LEADER_PT)
+        ha, va = _alignment(dx, dy)
+        out.append(
+            ax.annotate(
+                str(name),
+                xytext=(dx, dy),
+                textcoords="offset points",
+                ha=ha,
+                va=va,
+                zorder=zorder,
+                arrowprops=LEADER_STYLE if leader else None,
+                **common,
+            )
         )
-    return offsets
+        layout.add(box, point, leader)
+    return out
+
+
+def label_overlaps(ax, annotations) -> int:
+    """Pairs of ``annotations`` whose text boxes (padded by :data:`PAD_PX`) overlap on ``ax``."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    if not isinstance(ax.figure.canvas, FigureCanvasAgg):
+        FigureCanvasAgg(ax.figure)
+    renderer = ax.figure.canvas.get_renderer()
+    boxes = [_text_box(a, renderer) for a in annotations]
+    return sum(
+        boxes_overlap(boxes[i], boxes[j])
+        for i in range(len(boxes))
+        for j in range(i + 1, len(boxes))
+    )
 
 
 def event_groups(events: pd.DataFrame, cluster_deg: float) -> list[list[str]]:

@@ -30,7 +30,12 @@ import numpy as np
 import pandas as pd
 
 from corephase.model.bounce import bounce_point
-from corephase.plotting.map_layout import angle_deg, place_labels, study_regions
+from corephase.plotting.map_layout import (
+    angle_deg,
+    label_overlaps,
+    place_labels,
+    study_regions,
+)
 from corephase.plotting.style import FULL_WIDTH, new_figure, phase_color, save_figure
 
 log = logging.getLogger(__name__)
@@ -315,10 +320,11 @@ def _draw_bounces(ax, mt, phase) -> tuple[int, int]:
     return len(sub), int(sub["detected"].sum())
 
 
-def _draw_sites(ax, ev, ar, pairs, bounces) -> None:
+def _draw_sites(ax, ev, ar, pairs, bounces) -> int:
     """Great-circle paths, events (stars) and arrays (triangles) with non-overlapping names.
 
-    Names avoid each other, the events and the ``bounces`` (lon, lat) drawn.
+    Names avoid each other, the events and the ``bounces`` (lon, lat) drawn;
+    returns the number of overlapping pairs of names (0 unless no free place existed).
     """
     import cartopy.crs as ccrs
 
@@ -331,7 +337,7 @@ def _draw_sites(ax, ev, ar, pairs, bounces) -> None:
     ax.scatter(ar["lon"], ar["lat"], marker="^", s=55, c="#009E73", **common)
     ar = ar.sort_values(["lat", "lon"], ascending=[False, True])
     ax.apply_aspect()  # label positions are computed in the final axes box
-    place_labels(
+    labels = place_labels(
         ax,
         ar["lon"].to_numpy(),
         ar["lat"].to_numpy(),
@@ -341,6 +347,7 @@ def _draw_sites(ax, ev, ar, pairs, bounces) -> None:
             np.concatenate([ev["event_lat"].to_numpy(), bounces[1]]),
         ),
     )
+    return label_overlaps(ax, labels)
 
 
 def _draw_panel(ax, data, phase, extent, coast: dict) -> dict:
@@ -359,12 +366,14 @@ def _draw_panel(ax, data, phase, extent, coast: dict) -> dict:
         gl.xlabel_style = gl.ylabel_style = {"size": 6.5}
     n, n_det = _draw_bounces(ax, mt, phase)
     b = mt[(mt["phase"] == phase) & mt["bounce_lat"].notna()]
-    _draw_sites(ax, ev, ar, pairs, (b["bounce_lon"].to_numpy(), b["bounce_lat"].to_numpy()))
+    overlaps = _draw_sites(
+        ax, ev, ar, pairs, (b["bounce_lon"].to_numpy(), b["bounce_lat"].to_numpy())
+    )
     if drawn == "none":
         ax.text(
             0.99, 0.01, "coastlines unavailable", transform=ax.transAxes, ha="right", fontsize=6.5
         )
-    return {"coastlines": drawn, "n": n, "n_detected": n_det}
+    return {"coastlines": drawn, "n": n, "n_detected": n_det, "label_overlaps": overlaps}
 
 
 def _legend_and_save(fig, axes, path) -> None:
@@ -439,7 +448,9 @@ def plot_map(
     dict
         ``coastlines`` (what was drawn), ``n_events``, ``n_arrays``, ``n_paths``,
         ``n_bounce`` ({phase: number of bounce points}), ``n_detected``
-        ({phase: number detected}), ``extent`` (lon0, lon1, lat0, lat1 or None).
+        ({phase: number detected}), ``extent`` (lon0, lon1, lat0, lat1 or None),
+        ``label_overlaps`` (pairs of array names that overlap: 0 unless no free
+        place existed, which is logged).
     """
     spec = REGIONS.get(region) if isinstance(region, str) else region
     if spec is None:
@@ -472,6 +483,7 @@ def plot_map(
         "n_paths": len(pairs),
         "n_bounce": {ph: r["n"] for ph, r in out.items()},
         "n_detected": {ph: r["n_detected"] for ph, r in out.items()},
+        "label_overlaps": sum(r["label_overlaps"] for r in out.values()),
         "extent": extent,
     }
 
@@ -499,7 +511,8 @@ def plot_regional_map(
     -------
     list of dict
         Per row: ``name``, ``extent`` (lon0, lon1, lat0, lat1), ``n_events``,
-        ``n_arrays``, ``n_bounce`` and ``n_detected`` ({phase: count}), ``coastlines``.
+        ``n_arrays``, ``n_bounce`` and ``n_detected`` ({phase: count}), ``coastlines``,
+        ``label_overlaps`` (as in :func:`plot_map`).
 
     Raises
     ------
@@ -545,6 +558,7 @@ def plot_regional_map(
                 "n_arrays": len(data[2]),
                 "n_bounce": {ph: r["n"] for ph, r in res.items()},
                 "n_detected": {ph: r["n_detected"] for ph, r in res.items()},
+                "label_overlaps": sum(r["label_overlaps"] for r in res.values()),
                 "coastlines": res[phases[0]]["coastlines"],
             }
         )

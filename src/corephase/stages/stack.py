@@ -45,7 +45,9 @@ def stack_pair(pair_json, band_paths: dict, config: dict, out_table, out_beams) 
     peak absolute beam amplitude in the phase's signal window, in input units;
     and the arrival-list columns of
     :func:`corephase.analysis.detection.interference.annotate`: each phase's
-    noise window moves off comparable or stronger arrivals)
+    noise window moves off comparable or stronger arrivals; and ``t_pick_s``,
+    ``pick_note``: the pick clear of depth phases and coda that differential times
+    use, :func:`corephase.analysis.picks.add_clean_picks`)
     and ``beams.npz`` holding, per band and phase, the beams of each stack type
     (and the PWS coherence) on a time axis in s after origin (keys
     ``{band}/{phase}/{stack}``, ``{band}/time``).
@@ -54,6 +56,7 @@ def stack_pair(pair_json, band_paths: dict, config: dict, out_table, out_beams) 
 
     from corephase.analysis.detection import curate, detect_phase, no_arrival_table
     from corephase.analysis.detection.interference import annotate, phase_windows
+    from corephase.analysis.picks import add_clean_picks
     from corephase.sources.synthetic import pair_seed
     from corephase.utils.random import component_rng
 
@@ -98,6 +101,9 @@ def stack_pair(pair_json, band_paths: dict, config: dict, out_table, out_beams) 
                     peak_amplitude(det.beams[k], t, sig) if k in det.beams else np.nan
                     for k in det.table["stack"]
                 ]
+                add_clean_picks(
+                    det.table, det.beams, t, arrivals[ph].time, win, listed.get(ph), settings
+                )
                 tables.append(curate(det.table, curation))
                 log.info("stack %s %s: done", band["name"], ph)
             for ph in absent:
