@@ -119,3 +119,14 @@ def test_differential_time_uses_the_clean_picks_or_says_why_not():
     out = add_pkikp_pcp(old)
     assert out.loc[0, "pkikp_pcp_dt_obs_s"] == pytest.approx(1004.0 - 600.2)
     assert "no clean pick" in out.loc[0, "pkikp_pcp_dt_note"]
+
+
+def test_a_peak_at_the_edge_of_the_window_is_masked(shallow):
+    """Energy from before the window (its envelope falling from the start) gives no pick."""
+    _, by = shallow
+    k = by["PKiKP"]
+    t, x = _record(by, depth_amp=0.0)
+    t_pick, note = clean_pick(x, t, k.time + 2.5, (-2.0, 3.0))  # the pulse 2.5 s before
+    assert (
+        np.isnan(t_pick) and note == "masked: the envelope peaks at the start of the pick window"
+    )

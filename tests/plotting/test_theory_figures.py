@@ -31,10 +31,16 @@ def test_residual_map(cat, tmp_path):
 
 
 def test_residual_map_of_empty_catalogue_says_so(cat, tmp_path):
-    empty = cat.assign(detected=False, pkikp_pcp_dt_obs_s=np.nan)
+    empty = cat.assign(detected=False, pkikp_pcp_dt_obs_s=np.nan, pkikp_pcp_dt_theory_s=np.nan)
     res = plot_residual_map(empty, tmp_path / "e.png")
     assert res["n_ratio"] == res["n_time"] == 0
     assert (tmp_path / "e.png").is_file()
+
+
+def test_residual_map_keeps_the_ratios_of_masked_picks(cat, tmp_path):
+    masked = cat.assign(pkikp_pcp_dt_obs_s=np.nan, pkikp_pcp_dt_resid_s=np.nan)
+    res = plot_residual_map(masked, tmp_path / "m.png")
+    assert res["n_ratio"] == 10 and res["n_time"] == 0
 
 
 def test_coda_excess_figure(cat, tmp_path):

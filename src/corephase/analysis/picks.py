@@ -18,8 +18,9 @@ the onset, that peak is not the phase's arrival, and a differential time
 
 A coda whose envelope grows beyond twice the direct pulse still captures the pick
 (amplitude alone cannot tell them apart then; tested up to 1.4 times).
-A pick window shorter than :data:`MIN_PICK_WINDOW_S` leaves no clean pick: the
-pick is NaN and its note says ``masked`` and why. Times are in s after the
+A pick window shorter than :data:`MIN_PICK_WINDOW_S`, or an envelope peaking at
+an end of the window (energy from before it, or a peak cut off), leaves no clean
+pick: the pick is NaN and its note says ``masked`` and why. Times are in s after the
 event origin; slowness in s/deg.
 """
 
@@ -107,7 +108,8 @@ def clean_pick(beam, t, t_phase: float, window_s, *, is_envelope: bool = False):
     -------
     t_pick : float
         s after origin; NaN when the window is shorter than
-        :data:`MIN_PICK_WINDOW_S` or holds no sample.
+        :data:`MIN_PICK_WINDOW_S`, holds no sample or its envelope peaks at one
+        of its ends.
     note : str
         "" for a pick; ``"masked: ..."`` with the reason otherwise.
     """
@@ -130,6 +132,9 @@ def clean_pick(beam, t, t_phase: float, window_s, *, is_envelope: bool = False):
     below = np.flatnonzero(~above[first:])
     stop = first + (int(below[0]) if below.size else e.size - first)
     k = first + int(np.argmax(e[first:stop]))
+    if k in (0, e.size - 1):
+        edge = "start" if k == 0 else "end"
+        return np.nan, f"masked: the envelope peaks at the {edge} of the pick window"
     return float(t[inside[k]]), ""
 
 

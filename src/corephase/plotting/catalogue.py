@@ -10,9 +10,15 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, LogLocator
 
-from corephase.plotting.style import COLUMN_WIDTH, new_figure, phase_color, save_figure
+from corephase.plotting.style import (
+    COLUMN_WIDTH,
+    FULL_WIDTH,
+    new_figure,
+    phase_color,
+    save_figure,
+)
 
 
 def _histogram_bins(distances, bin_width_deg: float, distance_range_deg) -> np.ndarray:
@@ -86,6 +92,23 @@ def pkikp_pcp_prediction(distances_deg, depth_km: float, model: str = "ak135") -
     return np.array(out)
 
 
+#: Stack whose beams keep amplitudes (linear): the one plotted where the catalogue has it.
+AMPLITUDE_STACK = "linear"
+
+
+def one_stack(tab: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """Rows of :data:`AMPLITUDE_STACK` when present (else all), and a label saying which.
+
+    The stacks of one pair and band share their picks and differ in amplitude
+    (phase-weighted and nth-root stacks do not keep amplitudes), so drawing every
+    stack repeats one measurement; the linear stack's ratio is the physical one.
+    """
+    if "stack" in tab.columns and (tab["stack"] == AMPLITUDE_STACK).any():
+        return tab[tab["stack"] == AMPLITUDE_STACK], f"{AMPLITUDE_STACK} beams"
+    stacks = sorted(set(tab["stack"].dropna())) if "stack" in tab.columns else []
+    return tab, ("stacks " + ", ".join(stacks)) if stacks else "no stack"
+
+
 def _curve_depths(tab, cat) -> tuple[pd.Series, list]:
     """Source depths of the points, and the depths (km) of the predicted curves."""
     depths = tab["event_depth_km"] if not tab.empty else cat["event_depth_km"].dropna()
@@ -141,9 +164,12 @@ def _observed_panels(fig, axes, tab, depths, model: str) -> tuple[float, set]:
     )
     ax4.axhline(0.0, color="k", lw=0.8)
     fig.colorbar(sc, ax=list(axes), label="Source depth (km)", shrink=0.9)
-    ax2.set_title(f"Observed − {model} (RMS {rms:.2f} s, n = {len(tab)})", fontsize=10)
+    n_t = int(np.isfinite(resid).sum())
+    masked = int(tab["dt_note"].astype(str).str.contains("masked").sum())
+    note = f"; {masked} masked picks" if masked else ""
+    ax2.set_title(f"Observed − {model}: RMS {rms:.2f} s, n = {n_t}{note}", fontsize=9)
     rr = float(np.sqrt(np.mean(res[ok] ** 2))) if ok.any() else np.nan
-    ax4.set_title(f"log10(observed / {model}) (RMS {rr:.2f}, n = {int(ok.sum())})", fontsize=10)
+    ax4.set_title(f"log10(observed / {model}): RMS {rr:.2f}, n = {int(ok.sum())}", fontsize=9)
     return rms, set(tab["amp_ratio_basis"]) - {""}
 
 
@@ -155,14 +181,23 @@ def _ratio_label(bases: set) -> str:
     return "PKiKP/PcP amplitude (or SNR) ratio (dimensionless)"
 
 
-def _prediction_curves(ax1, ax3, tab, curve_depths, model, max_distance_deg) -> list:
+def _distance_limits(tab, max_distance_deg: float) -> tuple[float, float]:
+    """Distance axis (deg): the observed distances with 10 deg margins, within 0 to the max."""
+    if tab.empty:
+        return 0.0, float(max_distance_deg)
+    lo = max(0.0, 10.0 * np.floor(tab["distance_deg"].min() / 10.0) - 10.0)
+    hi = min(float(max_distance_deg), 10.0 * np.ceil(tab["distance_deg"].max() / 10.0) + 10.0)
+    return lo, max(hi, lo + 20.0)
+
+
+def _prediction_curves(ax1, ax3, tab, curve_depths, model, xlim) -> list:
     """TauP differential-time curves and predicted ratio curves; returns the frequencies used."""
     from corephase.theory.ratios import predict_ratio
 
-    grid = np.arange(1.0, max_distance_deg + 0.5, 1.0)
+    grid = np.arange(max(xlim[0], 1.0), xlim[1] + 0.5, 1.0)
     freqs = sorted(set(tab["band_centre_hz"].dropna())) if not tab.empty else []
     for k, d in enumerate(curve_depths):
-        ls = "-" if k == 0 else "--"
+        ls = ("-", "--", ":")[k % 3]
         label = f"{model}, depth {d:.0f} km"
         ax1.plot(grid, pkikp_pcp_prediction(grid, d, model), ls, color="k", lw=1, label=label)
         for j, f in enumerate(freqs):
@@ -172,7 +207,7 @@ def _prediction_curves(ax1, ax3, tab, curve_depths, model, max_distance_deg) -> 
                 ls,
                 color=f"C{j}",
                 lw=1,
-                label=f"{label}, {f:.2g} Hz",
+                label=f"{model}, {f:.2g} Hz" if k == 0 else None,
             )
     return freqs
 
@@ -189,8 +224,14 @@ def plot_pkikp_pcp(
     (or SNR ratios, as labelled) with their intervals, on a log axis, beside the
     ratio predicted by :func:`corephase.theory.ratios.predict_ratio` (ICB/CMB
     plane-wave coefficients, spreading, attenuation) at each band's centre
-    frequency. Bottom right: log10(observed / predicted ratio), each point against
-    its own distance, depth and band.
+    frequency (colour; line style: depth, as in the top left). Bottom right:
+    log10(observed / predicted ratio), each point against its own distance,
+    depth and band.
+
+    One point per (event, array, band): the linear stack's where the catalogue
+    has it (:func:`one_stack`). The distance axis spans the observations with
+    10 deg margins (up to ``max_distance_deg``). Pairs whose pick is masked
+    (``dt_note``) keep their ratio and are counted in the time panel's title.
 
     Returns
     -------
@@ -201,12 +242,13 @@ def plot_pkikp_pcp(
     """
     from corephase.analysis.ratios import pkikp_pcp_table
 
-    tab = pkikp_pcp_table(cat)
-    fig = Figure(figsize=(12, 8), layout="constrained")
+    tab, which = one_stack(pkikp_pcp_table(cat))
+    fig = new_figure(FULL_WIDTH, 5.6, layout="constrained")
     axes = [fig.add_subplot(2, 2, i) for i in (1, 2, 3, 4)]
     ax1, ax2, ax3, ax4 = axes
     depths, curve_depths = _curve_depths(tab, cat)
-    freqs = _prediction_curves(ax1, ax3, tab, curve_depths, model, max_distance_deg)
+    xlim = _distance_limits(tab, max_distance_deg)
+    freqs = _prediction_curves(ax1, ax3, tab, curve_depths, model, xlim)
     rms, bases = np.nan, set()
     if not tab.empty:
         rms, bases = _observed_panels(fig, axes, tab, depths, model)
@@ -220,18 +262,22 @@ def plot_pkikp_pcp(
                 ha="center",
                 fontsize=9,
             )
-        ax2.set_title(f"Observed − {model}", fontsize=10)
+        ax2.set_title(f"Observed − {model}", fontsize=9)
     for a in axes:
         a.set_xlabel("Epicentral distance (deg)")
-        a.set_xlim(0, max_distance_deg)
+        a.set_xlim(*xlim)
     ax1.set_ylabel("t(PKiKP) − t(PcP) (s)")
     ax1.legend(fontsize=7)
-    ax1.set_title("PKiKP−PcP differential time", fontsize=10)
+    ax1.set_title("PKiKP−PcP differential time", fontsize=9)
     ax2.set_ylabel("Differential-time residual (s)")
     ax3.set_ylabel(_ratio_label(bases))
-    ax3.set_title("PKiKP/PcP ratio: observed (intervals) and predicted", fontsize=10)
+    ax3.set_title("PKiKP/PcP ratio and prediction", fontsize=9)
+    ax3.yaxis.set_minor_locator(LogLocator(subs=(2.0, 5.0)))
+    for axis in (ax3.yaxis.set_major_formatter, ax3.yaxis.set_minor_formatter):
+        axis(FuncFormatter(lambda v, _: f"{v:g}"))  # 0.05, 0.1, 0.2 rather than 5×10⁻²
+    fig.suptitle(f"PKiKP and PcP picks and amplitudes of {which}, one point per pair and band")
     if freqs:
-        ax3.legend(fontsize=7)
+        ax3.legend(fontsize=7, loc="lower left", title="line style: depth as above")
     ax4.set_ylabel("log10(observed / predicted ratio)")
     res = tab["ratio_resid_log10"].to_numpy(float) if not tab.empty else np.array([])
     ok = np.isfinite(res)

@@ -15,9 +15,9 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
-from corephase.plotting.style import save_figure
+from corephase.plotting.style import PHASE_COLORS, SEQUENTIAL_CMAP, save_figure
 
-_COLORS = {"PcP": "tab:blue", "ScP": "tab:green", "PKiKP": "tab:red"}
+_COLORS = PHASE_COLORS
 
 
 def _num(v) -> float:
@@ -29,6 +29,13 @@ def _title(arrays, what, synthetic):
     m = arrays.get("meta", {})
     t = f"{what}: {m.get('array', '?')} {m.get('event_id', '?')} {m.get('band_label', '')}"
     return ("[synthetic] " + t) if synthetic else t
+
+
+def _fit_ylim(ax, floor: float = -3.5) -> None:
+    """Log-envelope axis from just below the lowest curve drawn (not below ``floor``) to 0.3."""
+    ys = [np.asarray(ln.get_ydata(), float) for ln in ax.lines]
+    low = min((float(np.nanmin(y)) for y in ys if np.isfinite(y).any()), default=floor)
+    ax.set_ylim(max(floor, np.floor(low * 4) / 4 - 0.1), 0.3)
 
 
 def _window(cur, key):
@@ -56,7 +63,7 @@ def plot_phase_envelopes(arrays: dict, path, synthetic: bool = False, xlim=(-70.
         ax.plot(t[m], np.asarray(cur["log10_env"])[m], lw=0.9, color=_COLORS.get(ph), label=ph)
     ax.axvline(0.0, color="k", lw=0.6, ls=":")
     ax.set_xlim(*xlim)
-    ax.set_ylim(bottom=-3.5, top=0.3)
+    _fit_ylim(ax)
     ax.set_xlabel("time relative to theoretical phase arrival (s)")
     ax.set_ylabel("log10 envelope / phase peak")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
@@ -249,7 +256,7 @@ def plot_overlay_panels(panels, phase: str, band_name: str, path, synthetic: boo
     for ax, (title, curves) in zip(axes[: len(panels)], panels, strict=True):
         _overlay_curves(ax, curves, phase)
         ax.axvline(0, color="k", lw=0.6, ls=":")
-        ax.set_ylim(-3.5, 0.3)
+        _fit_ylim(ax)
         ax.set_title(title, fontsize=8)
         ax.set_xlabel(f"time after {phase} (s)")
         ax.set_ylabel("log10 envelope / phase peak")
@@ -258,7 +265,10 @@ def plot_overlay_panels(panels, phase: str, band_name: str, path, synthetic: boo
         if panels:
             ax.axis("off")
     syn = "SYNTHETIC  " if synthetic else ""
-    fig.suptitle(f"{syn}{phase} coda comparison, {band_name}", fontsize=10)
+    fig.suptitle(
+        f"{syn}{phase} coda comparison, {band_name} (gaps: predicted arrivals masked)",
+        fontsize=10,
+    )
     save_figure(fig, path)
 
 
@@ -292,7 +302,7 @@ def plot_cluster_overlay(
         raise ValueError(f"none of the events has a {phase} envelope")
     ax.axvline(0.0, color="k", lw=0.6, ls=":")
     ax.set_xlim(*xlim)
-    ax.set_ylim(-3.5, 0.3)
+    _fit_ylim(ax)
     ax.set_xlabel(f"time relative to theoretical {phase} (s)")
     ax.set_ylabel("log10 smoothed envelope / phase peak")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, frameon=False)
@@ -313,7 +323,7 @@ def plot_coda_vespagram(arrays: dict, path, synthetic: bool = False):
     s = np.asarray(v["slowness_s_deg"])
     t = np.asarray(v["t"])
     im = ax.pcolormesh(
-        t, s, np.asarray(v["log10_power"]), shading="auto", vmin=-3, vmax=0, cmap="viridis"
+        t, s, np.asarray(v["log10_power"]), shading="auto", vmin=-3, vmax=0, cmap=SEQUENTIAL_CMAP
     )
     fig.colorbar(im, ax=ax, label="log10 normalised beam power")
     thr = v.get("pkikp_like_max_s_deg", 2.0)
@@ -322,7 +332,11 @@ def plot_coda_vespagram(arrays: dict, path, synthetic: bool = False):
     ax.set_ylabel("slowness (s/deg)")
     frac = v.get("coda_slowness_fraction", np.nan)
     ax.set_title(
-        _title(arrays, f"Coda vespagram (fraction <= {thr:g} s/deg: {frac:.2f})", synthetic),
+        _title(
+            arrays,
+            f"Coda vespagram ({frac:.0%} of the power at <= {thr:g} s/deg, dashed)",
+            synthetic,
+        ),
         fontsize=10,
     )
     fig.tight_layout()

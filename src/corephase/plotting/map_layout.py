@@ -55,7 +55,7 @@ def _ring_offsets() -> tuple:
 OFFSETS_PT = NEAR_OFFSETS_PT + _ring_offsets()
 LEADER_PT = 13.0
 #: Leader line style (``shrinkB``: the line stops short of the marker, points).
-LEADER_STYLE = {"arrowstyle": "-", "lw": 0.5, "color": "0.35", "shrinkA": 0, "shrinkB": 4}
+LEADER_STYLE = {"arrowstyle": "-", "lw": 0.6, "color": "0.2", "shrinkA": 0, "shrinkB": 4}
 #: Side (points) of the square a marker occupies; labels keep off it.
 MARKER_PT = 10.0
 #: Gap (pixels) kept between a label and anything else.

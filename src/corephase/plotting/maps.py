@@ -64,6 +64,10 @@ REGIONS: dict[str, dict] = {
     "australia": {"global": False, "arrays": AUSTRALIAN_ARRAYS, "event_near": None},
 }
 
+#: Regional views wider than this (deg of longitude, margins included) are drawn in an
+#: azimuthal equidistant projection centred on them instead of plate carree.
+WIDE_VIEW_DEG = 100.0
+
 PHASE_STYLE = {
     "PKiKP": {"marker": "o", "color": phase_color("PKiKP"), "label": "PKiKP bounce (ICB)"},
     "PcP": {"marker": "s", "color": phase_color("PcP"), "label": "PcP bounce (CMB)"},
@@ -275,11 +279,19 @@ def _region_data(mt, spec: dict, region, arrays):
 
 
 def _map_view(spec: dict, mt, ev, ar):
-    """Projection, extent (lon0, lon1, lat0, lat1, or None for global) and width/height."""
+    """How a view is drawn: projection, extent, projected box and width/height.
+
+    Returns ``(projection, extent, box, aspect)``: ``extent`` (lon0, lon1, lat0,
+    lat1, deg) holds the events, arrays and bounce points with a margin (None
+    for the global view); views wider than :data:`WIDE_VIEW_DEG` of longitude use
+    an azimuthal equidistant projection centred on them, zoomed to ``box`` (x0,
+    x1, y0, y1 in its metres), where a plate carree view would be a thin strip;
+    ``box`` is None otherwise.
+    """
     import cartopy.crs as ccrs
 
     if spec.get("global", False):
-        return ccrs.Robinson(central_longitude=150.0), None, 2.0
+        return ccrs.Robinson(central_longitude=150.0), None, None, 2.0
     all_lon = np.concatenate([ev["event_lon"], ar["lon"], mt["bounce_lon"].dropna()])
     all_lat = np.concatenate([ev["event_lat"], ar["lat"], mt["bounce_lat"].dropna()])
     centre = _circular_mean_lon(all_lon)
@@ -291,8 +303,19 @@ def _map_view(spec: dict, mt, ev, ar):
         float(max(all_lat.min() - pad, -89.0)),
         float(min(all_lat.max() + pad, 89.0)),
     )
-    aspect = (extent[1] - extent[0]) / max(extent[3] - extent[2], 1.0)
-    return ccrs.PlateCarree(central_longitude=centre), extent, float(np.clip(aspect, 0.5, 3.0))
+    if extent[1] - extent[0] <= WIDE_VIEW_DEG:
+        aspect = (extent[1] - extent[0]) / max(extent[3] - extent[2], 1.0)
+        proj = ccrs.PlateCarree(central_longitude=centre)
+        return proj, extent, None, float(np.clip(aspect, 0.5, 3.0))
+    proj = ccrs.AzimuthalEquidistant(
+        central_longitude=centre, central_latitude=float(np.mean(all_lat))
+    )
+    xy = proj.transform_points(ccrs.PlateCarree(), lons, all_lat)[:, :2]
+    (x0, y0), (x1, y1) = xy.min(axis=0), xy.max(axis=0)
+    m = 0.1 * max(x1 - x0, y1 - y0)
+    box = (float(x0 - m), float(x1 + m), float(y0 - m), float(y1 + m))
+    aspect = (box[1] - box[0]) / (box[3] - box[2])
+    return proj, extent, box, float(np.clip(aspect, 0.5, 3.0))
 
 
 def _draw_bounces(ax, mt, phase) -> tuple[int, int]:
@@ -350,18 +373,26 @@ def _draw_sites(ax, ev, ar, pairs, bounces) -> int:
     return label_overlaps(ax, labels)
 
 
-def _draw_panel(ax, data, phase, extent, coast: dict) -> dict:
-    """One map panel: coastlines, grid, paths, sites and the bounce points of ``phase``."""
+def _draw_panel(ax, data, phase, view, coast: dict) -> dict:
+    """One map panel: coastlines, grid, paths, sites and the bounce points of ``phase``.
+
+    ``view`` is :func:`_map_view`'s answer; gridlines are labelled on plate carree views.
+    """
     import cartopy.crs as ccrs
 
     mt, ev, ar, pairs = data
+    _, extent, box, _ = view
     if extent is None:
         ax.set_global()
-    else:
+    elif box is None:
         ax.set_extent(extent, crs=ccrs.PlateCarree())
+    else:
+        ax.set_xlim(box[0], box[1])
+        ax.set_ylim(box[2], box[3])
     drawn = add_coastlines(ax, coast.get("search_dirs"), coast.get("allow_download", False))
-    gl = ax.gridlines(draw_labels=extent is not None, linewidth=0.3, color="0.75")
-    if extent is not None:
+    labelled = extent is not None and box is None
+    gl = ax.gridlines(draw_labels=labelled, linewidth=0.3, color="0.75")
+    if labelled:
         gl.top_labels = gl.right_labels = False
         gl.xlabel_style = gl.ylabel_style = {"size": 6.5}
     n, n_det = _draw_bounces(ax, mt, phase)
@@ -374,6 +405,16 @@ def _draw_panel(ax, data, phase, extent, coast: dict) -> dict:
             0.99, 0.01, "coastlines unavailable", transform=ax.transAxes, ha="right", fontsize=6.5
         )
     return {"coastlines": drawn, "n": n, "n_detected": n_det, "label_overlaps": overlaps}
+
+
+#: Map figure margins (figure fractions), gap between panels (fraction of a panel's
+#: width) and between rows of panels (in, room for two-line titles).
+_LEFT, _RIGHT, _WSPACE, _ROW_GAP_IN = 0.06, 0.97, 0.15, 0.65
+
+
+def _drawn_width(panel_w: float, ncol: int) -> float:
+    """Width (in) of each of ``ncol`` map panels in a figure ``panel_w * ncol`` wide."""
+    return panel_w * ncol * (_RIGHT - _LEFT) / (ncol + _WSPACE * (ncol - 1))
 
 
 def _legend_and_save(fig, axes, path) -> None:
@@ -456,21 +497,28 @@ def plot_map(
     if spec is None:
         raise ValueError(f"unknown region {region!r}; known: {sorted(REGIONS)}")
     data = _region_data(map_table(cat, phases, model), spec, region, arrays)
-    proj, extent, aspect = _map_view(spec, *data[:3])
+    view = _map_view(spec, *data[:3])
+    proj, extent, _, aspect = view
     stacked = extent is None or aspect > 1.5  # wide views one above the other
     nrow, ncol = (len(phases), 1) if stacked else (1, len(phases))
     panel_w = FULL_WIDTH if stacked else max(FULL_WIDTH / ncol, 3.6)
-    height = (panel_w / aspect + 0.5) * nrow + 0.9
+    h = _drawn_width(panel_w, ncol) / aspect  # panel height (in)
+    height = nrow * h + (nrow - 1) * _ROW_GAP_IN + 1.3
     fig = new_figure(panel_w * ncol, height)
     fig.subplots_adjust(
-        left=0.06, right=0.97, bottom=0.6 / height, top=1 - 0.6 / height, hspace=0.3, wspace=0.15
+        left=_LEFT,
+        right=_RIGHT,
+        bottom=0.7 / height,
+        top=1 - 0.6 / height,
+        hspace=_ROW_GAP_IN / h,
+        wspace=_WSPACE,
     )
     name = region if isinstance(region, str) else spec.get("name", "custom")
     coast = {"search_dirs": coastline_dirs, "allow_download": allow_download}
     axes, out = [], {}
     for k, ph in enumerate(phases, start=1):
         ax = fig.add_subplot(nrow, ncol, k, projection=proj)
-        out[ph] = _draw_panel(ax, data, ph, extent, coast)
+        out[ph] = _draw_panel(ax, data, ph, view, coast)
         ax.set_title(_panel_title(ph, out[ph]))
         axes.append(ax)
     fig.suptitle(title or f"Core-phase bounce points ({name}, {model})")
@@ -527,33 +575,33 @@ def plot_regional_map(
     views = [_map_view(s, *d[:3]) for s, d in zip(specs, rows, strict=True)]
     ncol = len(phases)
     panel_w = max(FULL_WIDTH / ncol, 3.6)
-    heights = [panel_w / a + 0.5 for _, _, a in views]
-    fig = new_figure(panel_w * ncol, sum(heights) + 0.9)
-    bottom = 0.8 / (sum(heights) + 0.9)
+    heights = [_drawn_width(panel_w, ncol) / v[3] for v in views]  # panel heights (in)
+    total = sum(heights) + (len(heights) - 1) * _ROW_GAP_IN + 1.3
+    fig = new_figure(panel_w * ncol, total)
     gs = fig.add_gridspec(
         len(specs),
         ncol,
         height_ratios=heights,
-        left=0.06,
-        right=0.97,
-        bottom=bottom,
-        top=0.95,
-        hspace=0.25,
-        wspace=0.15,
+        left=_LEFT,
+        right=_RIGHT,
+        bottom=0.8 / total,
+        top=1 - 0.5 / total,
+        hspace=_ROW_GAP_IN / float(np.mean(heights)),
+        wspace=_WSPACE,
     )
     coast = {"search_dirs": coastline_dirs, "allow_download": allow_download}
     axes, info = [], []
-    for i, (spec, data, (proj, extent, _)) in enumerate(zip(specs, rows, views, strict=True)):
+    for i, (spec, data, view) in enumerate(zip(specs, rows, views, strict=True)):
         res = {}
         for j, ph in enumerate(phases):
-            ax = fig.add_subplot(gs[i, j], projection=proj)
-            res[ph] = _draw_panel(ax, data, ph, extent, coast)
+            ax = fig.add_subplot(gs[i, j], projection=view[0])
+            res[ph] = _draw_panel(ax, data, ph, view, coast)
             ax.set_title(f"{spec['name']}\n{_panel_title(ph, res[ph])}", fontsize=8)
             axes.append(ax)
         info.append(
             {
                 "name": spec["name"],
-                "extent": extent,
+                "extent": view[1],
                 "n_events": len(data[1]),
                 "n_arrays": len(data[2]),
                 "n_bounce": {ph: r["n"] for ph, r in res.items()},

@@ -20,12 +20,35 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
 from corephase.plotting.maps import add_coastlines, save_map
+from corephase.plotting.style import FULL_WIDTH, new_figure
 
 #: (column of :func:`corephase.analysis.ratios.pkikp_pcp_table`, colour-bar label).
 PANELS = (
     ("ratio_resid_log10", "log10(observed / predicted PKiKP/PcP ratio)"),
     ("dt_resid_s", "PKiKP−PcP time residual, observed − model (s)"),
 )
+
+
+def per_pair(tab: pd.DataFrame, column: str) -> pd.DataFrame:
+    """One row per (event, array): bounce point and the median of ``column`` over bands.
+
+    ``tab`` is a :func:`corephase.analysis.ratios.pkikp_pcp_table` reduced to one stack
+    (:func:`corephase.plotting.catalogue.one_stack`); the bands of a pair share its
+    bounce point, so one marker per pair shows them all. Column ``n_masked``: the
+    pair's bands whose PKiKP-PcP pick was masked.
+    """
+    masked = tab["dt_note"].astype(str).str.contains("masked")
+    return (
+        tab.assign(value=tab[column].astype(float), masked=masked)
+        .groupby(["event", "array"], sort=True)
+        .agg(
+            bounce_lat=("bounce_lat", "first"),
+            bounce_lon=("bounce_lon", "first"),
+            value=("value", "median"),
+            n_masked=("masked", "sum"),
+        )
+        .reset_index()
+    )
 
 
 def _draw_panel(fig, position, tab, column, label, coastline_dirs) -> dict:
@@ -35,7 +58,8 @@ def _draw_panel(fig, position, tab, column, label, coastline_dirs) -> dict:
     ax.set_global()
     coast = add_coastlines(ax, coastline_dirs)
     ax.gridlines(linewidth=0.3, color="0.7")
-    vals = tab[column].to_numpy(float)
+    tab = per_pair(tab, column)
+    vals = tab["value"].to_numpy(float)
     ok = np.isfinite(vals) & tab["bounce_lat"].notna().to_numpy()
     if ok.any():
         vmax = float(np.nanpercentile(np.abs(vals[ok]), 95)) or 1.0
@@ -55,7 +79,12 @@ def _draw_panel(fig, position, tab, column, label, coastline_dirs) -> dict:
         fig.colorbar(sc, ax=ax, label=label, shrink=0.8)
     else:
         ax.text(0.5, 0.5, "no residual to map", transform=ax.transAxes, ha="center")
-    ax.set_title(f"{label} at PKiKP ICB bounce points (n = {int(ok.sum())})", fontsize=9)
+    masked = int((tab["n_masked"] > 0).sum()) if column == "dt_resid_s" else 0
+    note = f", {masked} with masked picks" if masked else ""
+    ax.set_title(
+        f"{label}\nat PKiKP ICB bounce points: median over bands, {int(ok.sum())} pairs{note}",
+        fontsize=9,
+    )
     return {"n": int(ok.sum()), "coastlines": coast}
 
 
@@ -75,12 +104,16 @@ def plot_residual_map(cat: pd.DataFrame, path, coastline_dirs=None) -> dict:
     Returns
     -------
     dict
-        ``n_ratio`` and ``n_time``: points mapped on each panel; ``coastlines``.
+        ``n_ratio`` and ``n_time``: pairs mapped on each panel (one marker per
+        event and array: the median over bands of the linear stack's values, see
+        :func:`per_pair`); ``coastlines``.
     """
     from corephase.analysis.ratios import pkikp_pcp_table
+    from corephase.plotting.catalogue import one_stack
 
-    tab = pkikp_pcp_table(cat)
-    fig = Figure(figsize=(9, 9))
+    tab, which = one_stack(pkikp_pcp_table(cat))
+    fig = new_figure(FULL_WIDTH, 7.6)
+    fig.suptitle(f"PKiKP-PcP residuals of {which}")
     info = [
         _draw_panel(fig, i + 1, tab, col, label, coastline_dirs)
         for i, (col, label) in enumerate(PANELS)
