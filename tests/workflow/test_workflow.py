@@ -115,6 +115,36 @@ def test_small_run_makes_every_output(small_run):
     assert rows.loc["linear", "snr"] > 2
 
 
+#: Every figure type the workflow draws: per pair and band, and for the study
+#: (the experiment's four figures are rendered by tests/experiment/test_experiment.py).
+PAIR_FIGURES = ("beams", "vespagram", "fk", "coda", "coda_fit", "coda_vespagram")
+SUMMARY_FIGURES = (
+    "map_global",
+    "map_regional",
+    "detection_histogram",
+    "pkikp_pcp",
+    "pkikp_pcp_residual_map",
+    "coda_clusters_1-2Hz",
+    "coda_events_1-2Hz",
+)
+
+
+def test_small_run_draws_every_figure_type(small_run):
+    """Each figure type is a readable PNG with something drawn on it."""
+    from matplotlib.image import imread
+
+    paths = [
+        small_run / "results" / arr / "20140623_Aleutians" / "figures" / f"1-2Hz_{kind}.png"
+        for arr in ("YKA", "BCAR")
+        for kind in PAIR_FIGURES
+    ]
+    paths += [small_run / "results/summary/figures" / f"{n}.png" for n in SUMMARY_FIGURES]
+    for path in paths:
+        img = imread(path)
+        assert img.shape[0] > 150 and img.shape[1] > 300, path.name
+        assert img[..., :3].std() > 0.03, f"{path.name} is blank"
+
+
 def test_pkikp_pcp_amplitude_ratio_recovered(small_run):
     """The synthetics put PKiKP at 0.1 x PcP (0.012 / 0.12 of P): the beams recover it."""
     det = pd.read_csv(small_run / "results/summary/detections.csv")

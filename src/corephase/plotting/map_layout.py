@@ -8,6 +8,9 @@
   beyond :data:`LEADER_PT` get a leader line. The order of the names and the
   offsets fix the result (deterministic).
 * :func:`label_overlaps` counts overlapping label boxes on a drawn axes.
+* :func:`map_view` chooses a regional view's projection and zoom (plate carree,
+  or azimuthal equidistant for views wider than :data:`WIDE_VIEW_DEG`), and
+  :func:`drawn_width` the panel size the figures are laid out with.
 * :func:`study_regions` groups a study's events (single-linkage clustering of
   epicentres, :func:`scipy.cluster.hierarchy.fcluster`) into regional views:
   each view holds the events of one group and the arrays that recorded them.
@@ -225,6 +228,72 @@ def label_overlaps(ax, annotations) -> int:
         for i in range(len(boxes))
         for j in range(i + 1, len(boxes))
     )
+
+
+#: Regional views wider than this (deg of longitude, margins included) are drawn in an
+#: azimuthal equidistant projection centred on them instead of plate carree.
+WIDE_VIEW_DEG = 100.0
+
+
+def unwrap_lon(lon, centre):
+    """Longitudes (deg) shifted by whole turns into [centre - 180, centre + 180)."""
+    return (np.asarray(lon, float) - centre + 180.0) % 360.0 - 180.0 + centre
+
+
+def circular_mean_lon(lon) -> float:
+    """Mean direction (deg) of longitudes (deg) on the circle."""
+    r = np.radians(np.asarray(lon, float))
+    return float(np.degrees(np.arctan2(np.sin(r).mean(), np.cos(r).mean())))
+
+
+def map_view(spec: dict, mt, ev, ar):
+    """How a view is drawn: projection, extent, projected box and width/height.
+
+    Returns ``(projection, extent, box, aspect)``: ``extent`` (lon0, lon1, lat0,
+    lat1, deg) holds the events, arrays and bounce points with a margin (None
+    for the global view); views wider than :data:`WIDE_VIEW_DEG` of longitude use
+    an azimuthal equidistant projection centred on them, zoomed to ``box`` (x0,
+    x1, y0, y1 in its metres), where a plate carree view would be a thin strip;
+    ``box`` is None otherwise.
+    """
+    import cartopy.crs as ccrs
+
+    if spec.get("global", False):
+        return ccrs.Robinson(central_longitude=150.0), None, None, 2.0
+    all_lon = np.concatenate([ev["event_lon"], ar["lon"], mt["bounce_lon"].dropna()])
+    all_lat = np.concatenate([ev["event_lat"], ar["lat"], mt["bounce_lat"].dropna()])
+    centre = circular_mean_lon(all_lon)
+    lons = unwrap_lon(all_lon, centre)
+    pad = 8.0  # room for the names
+    extent = (
+        float(lons.min() - pad),
+        float(lons.max() + pad),
+        float(max(all_lat.min() - pad, -89.0)),
+        float(min(all_lat.max() + pad, 89.0)),
+    )
+    if extent[1] - extent[0] <= WIDE_VIEW_DEG:
+        aspect = (extent[1] - extent[0]) / max(extent[3] - extent[2], 1.0)
+        proj = ccrs.PlateCarree(central_longitude=centre)
+        return proj, extent, None, float(np.clip(aspect, 0.5, 3.0))
+    proj = ccrs.AzimuthalEquidistant(
+        central_longitude=centre, central_latitude=float(np.mean(all_lat))
+    )
+    xy = proj.transform_points(ccrs.PlateCarree(), lons, all_lat)[:, :2]
+    (x0, y0), (x1, y1) = xy.min(axis=0), xy.max(axis=0)
+    m = 0.1 * max(x1 - x0, y1 - y0)
+    box = (float(x0 - m), float(x1 + m), float(y0 - m), float(y1 + m))
+    aspect = (box[1] - box[0]) / (box[3] - box[2])
+    return proj, extent, box, float(np.clip(aspect, 0.5, 3.0))
+
+
+#: Map figure margins (figure fractions), gap between panels (fraction of a panel's
+#: width) and between rows of panels (in, room for two-line titles).
+LEFT, RIGHT, WSPACE, ROW_GAP_IN = 0.06, 0.97, 0.15, 0.65
+
+
+def drawn_width(panel_w: float, ncol: int) -> float:
+    """Width (in) of each of ``ncol`` map panels in a figure ``panel_w * ncol`` wide."""
+    return panel_w * ncol * (RIGHT - LEFT) / (ncol + WSPACE * (ncol - 1))
 
 
 def event_groups(events: pd.DataFrame, cluster_deg: float) -> list[list[str]]:

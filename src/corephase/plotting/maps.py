@@ -31,10 +31,17 @@ import pandas as pd
 
 from corephase.model.bounce import bounce_point
 from corephase.plotting.map_layout import (
+    LEFT,
+    RIGHT,
+    ROW_GAP_IN,
+    WSPACE,
     angle_deg,
+    drawn_width,
     label_overlaps,
+    map_view,
     place_labels,
     study_regions,
+    unwrap_lon,
 )
 from corephase.plotting.style import FULL_WIDTH, new_figure, phase_color, save_figure
 
@@ -63,10 +70,6 @@ REGIONS: dict[str, dict] = {
     },
     "australia": {"global": False, "arrays": AUSTRALIAN_ARRAYS, "event_near": None},
 }
-
-#: Regional views wider than this (deg of longitude, margins included) are drawn in an
-#: azimuthal equidistant projection centred on them instead of plate carree.
-WIDE_VIEW_DEG = 100.0
 
 PHASE_STYLE = {
     "PKiKP": {"marker": "o", "color": phase_color("PKiKP"), "label": "PKiKP bounce (ICB)"},
@@ -156,15 +159,6 @@ def add_coastlines(
 # --------------------------------------------------------------------------- map data
 
 
-def _unwrap(lon, centre):
-    return (np.asarray(lon, float) - centre + 180.0) % 360.0 - 180.0 + centre
-
-
-def _circular_mean_lon(lon) -> float:
-    r = np.radians(np.asarray(lon, float))
-    return float(np.degrees(np.arctan2(np.sin(r).mean(), np.cos(r).mean())))
-
-
 def great_circle_track(lat1, lon1, lat2, lon2, n: int = 65) -> tuple[np.ndarray, np.ndarray]:
     """``n`` points (lat, lon in degrees) along the minor great-circle arc from 1 to 2."""
     from corephase.model.bounce import great_circle_point, spherical_azimuth
@@ -173,7 +167,7 @@ def great_circle_track(lat1, lon1, lat2, lon2, n: int = 65) -> tuple[np.ndarray,
     dist = float(angle_deg(lat1, lon1, lat2, lon2))
     pts = [great_circle_point(lat1, lon1, az, f * dist) for f in np.linspace(0.0, 1.0, n)]
     lat, lon = np.array(pts).T
-    return lat, _unwrap(lon, lon1)
+    return lat, unwrap_lon(lon, lon1)
 
 
 def map_table(
@@ -278,46 +272,6 @@ def _region_data(mt, spec: dict, region, arrays):
     return mt, ev, ar, mt.drop_duplicates(["event", "array"])
 
 
-def _map_view(spec: dict, mt, ev, ar):
-    """How a view is drawn: projection, extent, projected box and width/height.
-
-    Returns ``(projection, extent, box, aspect)``: ``extent`` (lon0, lon1, lat0,
-    lat1, deg) holds the events, arrays and bounce points with a margin (None
-    for the global view); views wider than :data:`WIDE_VIEW_DEG` of longitude use
-    an azimuthal equidistant projection centred on them, zoomed to ``box`` (x0,
-    x1, y0, y1 in its metres), where a plate carree view would be a thin strip;
-    ``box`` is None otherwise.
-    """
-    import cartopy.crs as ccrs
-
-    if spec.get("global", False):
-        return ccrs.Robinson(central_longitude=150.0), None, None, 2.0
-    all_lon = np.concatenate([ev["event_lon"], ar["lon"], mt["bounce_lon"].dropna()])
-    all_lat = np.concatenate([ev["event_lat"], ar["lat"], mt["bounce_lat"].dropna()])
-    centre = _circular_mean_lon(all_lon)
-    lons = _unwrap(all_lon, centre)
-    pad = 8.0  # room for the names
-    extent = (
-        float(lons.min() - pad),
-        float(lons.max() + pad),
-        float(max(all_lat.min() - pad, -89.0)),
-        float(min(all_lat.max() + pad, 89.0)),
-    )
-    if extent[1] - extent[0] <= WIDE_VIEW_DEG:
-        aspect = (extent[1] - extent[0]) / max(extent[3] - extent[2], 1.0)
-        proj = ccrs.PlateCarree(central_longitude=centre)
-        return proj, extent, None, float(np.clip(aspect, 0.5, 3.0))
-    proj = ccrs.AzimuthalEquidistant(
-        central_longitude=centre, central_latitude=float(np.mean(all_lat))
-    )
-    xy = proj.transform_points(ccrs.PlateCarree(), lons, all_lat)[:, :2]
-    (x0, y0), (x1, y1) = xy.min(axis=0), xy.max(axis=0)
-    m = 0.1 * max(x1 - x0, y1 - y0)
-    box = (float(x0 - m), float(x1 + m), float(y0 - m), float(y1 + m))
-    aspect = (box[1] - box[0]) / (box[3] - box[2])
-    return proj, extent, box, float(np.clip(aspect, 0.5, 3.0))
-
-
 def _draw_bounces(ax, mt, phase) -> tuple[int, int]:
     """Bounce points of ``phase`` (filled: detected); returns the numbers drawn and detected."""
     import cartopy.crs as ccrs
@@ -376,7 +330,8 @@ def _draw_sites(ax, ev, ar, pairs, bounces) -> int:
 def _draw_panel(ax, data, phase, view, coast: dict) -> dict:
     """One map panel: coastlines, grid, paths, sites and the bounce points of ``phase``.
 
-    ``view`` is :func:`_map_view`'s answer; gridlines are labelled on plate carree views.
+    ``view`` is :func:`corephase.plotting.map_layout.map_view`'s answer; gridlines
+    are labelled on plate carree views.
     """
     import cartopy.crs as ccrs
 
@@ -405,16 +360,6 @@ def _draw_panel(ax, data, phase, view, coast: dict) -> dict:
             0.99, 0.01, "coastlines unavailable", transform=ax.transAxes, ha="right", fontsize=6.5
         )
     return {"coastlines": drawn, "n": n, "n_detected": n_det, "label_overlaps": overlaps}
-
-
-#: Map figure margins (figure fractions), gap between panels (fraction of a panel's
-#: width) and between rows of panels (in, room for two-line titles).
-_LEFT, _RIGHT, _WSPACE, _ROW_GAP_IN = 0.06, 0.97, 0.15, 0.65
-
-
-def _drawn_width(panel_w: float, ncol: int) -> float:
-    """Width (in) of each of ``ncol`` map panels in a figure ``panel_w * ncol`` wide."""
-    return panel_w * ncol * (_RIGHT - _LEFT) / (ncol + _WSPACE * (ncol - 1))
 
 
 def _legend_and_save(fig, axes, path) -> None:
@@ -497,21 +442,21 @@ def plot_map(
     if spec is None:
         raise ValueError(f"unknown region {region!r}; known: {sorted(REGIONS)}")
     data = _region_data(map_table(cat, phases, model), spec, region, arrays)
-    view = _map_view(spec, *data[:3])
+    view = map_view(spec, *data[:3])
     proj, extent, _, aspect = view
     stacked = extent is None or aspect > 1.5  # wide views one above the other
     nrow, ncol = (len(phases), 1) if stacked else (1, len(phases))
     panel_w = FULL_WIDTH if stacked else max(FULL_WIDTH / ncol, 3.6)
-    h = _drawn_width(panel_w, ncol) / aspect  # panel height (in)
-    height = nrow * h + (nrow - 1) * _ROW_GAP_IN + 1.3
+    h = drawn_width(panel_w, ncol) / aspect  # panel height (in)
+    height = nrow * h + (nrow - 1) * ROW_GAP_IN + 1.3
     fig = new_figure(panel_w * ncol, height)
     fig.subplots_adjust(
-        left=_LEFT,
-        right=_RIGHT,
+        left=LEFT,
+        right=RIGHT,
         bottom=0.7 / height,
         top=1 - 0.6 / height,
-        hspace=_ROW_GAP_IN / h,
-        wspace=_WSPACE,
+        hspace=ROW_GAP_IN / h,
+        wspace=WSPACE,
     )
     name = region if isinstance(region, str) else spec.get("name", "custom")
     coast = {"search_dirs": coastline_dirs, "allow_download": allow_download}
@@ -572,22 +517,22 @@ def plot_regional_map(
     if not specs:
         raise ValueError("nothing to map for region 'regional'")
     rows = [_region_data(mt, s, s["name"], None) for s in specs]
-    views = [_map_view(s, *d[:3]) for s, d in zip(specs, rows, strict=True)]
+    views = [map_view(s, *d[:3]) for s, d in zip(specs, rows, strict=True)]
     ncol = len(phases)
     panel_w = max(FULL_WIDTH / ncol, 3.6)
-    heights = [_drawn_width(panel_w, ncol) / v[3] for v in views]  # panel heights (in)
-    total = sum(heights) + (len(heights) - 1) * _ROW_GAP_IN + 1.3
+    heights = [drawn_width(panel_w, ncol) / v[3] for v in views]  # panel heights (in)
+    total = sum(heights) + (len(heights) - 1) * ROW_GAP_IN + 1.3
     fig = new_figure(panel_w * ncol, total)
     gs = fig.add_gridspec(
         len(specs),
         ncol,
         height_ratios=heights,
-        left=_LEFT,
-        right=_RIGHT,
+        left=LEFT,
+        right=RIGHT,
         bottom=0.8 / total,
         top=1 - 0.5 / total,
-        hspace=_ROW_GAP_IN / float(np.mean(heights)),
-        wspace=_WSPACE,
+        hspace=ROW_GAP_IN / float(np.mean(heights)),
+        wspace=WSPACE,
     )
     coast = {"search_dirs": coastline_dirs, "allow_download": allow_download}
     axes, info = [], []
