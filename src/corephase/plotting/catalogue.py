@@ -272,9 +272,10 @@ def plot_pkikp_pcp(
     ax2.set_ylabel("Differential-time residual (s)")
     ax3.set_ylabel(_ratio_label(bases))
     ax3.set_title("PKiKP/PcP ratio and prediction", fontsize=9)
-    ax3.yaxis.set_minor_locator(LogLocator(subs=(2.0, 5.0)))
-    for axis in (ax3.yaxis.set_major_formatter, ax3.yaxis.set_minor_formatter):
-        axis(FuncFormatter(lambda v, _: f"{v:g}"))  # 0.05, 0.1, 0.2 rather than 5×10⁻²
+    if ax3.get_yscale() == "log":
+        ax3.yaxis.set_minor_locator(LogLocator(subs=(2.0, 5.0)))
+        for axis in (ax3.yaxis.set_major_formatter, ax3.yaxis.set_minor_formatter):
+            axis(FuncFormatter(lambda v, _: f"{v:g}"))  # 0.05, 0.1, 0.2 rather than 5×10⁻²
     fig.suptitle(f"PKiKP and PcP picks and amplitudes of {which}, one point per pair and band")
     if freqs:
         ax3.legend(fontsize=7, loc="lower left", title="line style: depth as above")
