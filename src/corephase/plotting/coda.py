@@ -332,12 +332,9 @@ def plot_coda_vespagram(arrays: dict, path, synthetic: bool = False):
     ax.set_ylabel("slowness (s/deg)")
     frac = v.get("coda_slowness_fraction", np.nan)
     ax.set_title(
-        _title(
-            arrays,
-            f"Coda vespagram ({frac:.0%} of the power at <= {thr:g} s/deg, dashed)",
-            synthetic,
-        ),
-        fontsize=10,
+        _title(arrays, "Coda vespagram", synthetic)
+        + f"\n{frac:.0%} of the coda power at slowness <= {thr:g} s/deg (below the dashed line)",
+        fontsize=9,
     )
     fig.tight_layout()
     save_figure(fig, path)
