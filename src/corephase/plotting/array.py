@@ -66,8 +66,9 @@ class ArrayRecord:
         return [p for p in names if p in self.arrivals]
 
     def title(self, what: str) -> str:
-        """The figure title: the pair, the band and ``what``."""
-        return f"{_title(self.pair, self.band['name'])}   {what}"
+        """The figure title: the pair and the band, then ``what`` on a second line (one
+        line did not fit the width of a figure with three phases)."""
+        return f"{_title(self.pair, self.band['name'])}\n{what}"
 
 
 def _vespagram_panel(rec: ArrayRecord, scan, ph, window_s, smooth_s):
