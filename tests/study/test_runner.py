@@ -147,6 +147,19 @@ def test_changed_and_killed_batches_run_again(study):
     assert _calls(study)[4:] == [B, A13, "summaries"]
 
 
+def test_a_dry_run_shows_every_batch_and_records_nothing(study):
+    runner = StudyRunner(
+        study / "study.yaml",
+        ["--dry-run"],
+        2,
+        snakemake=[sys.executable, str(study / "fake_snakemake.py")],
+    )
+    assert runner.run() == 0
+    assert _calls(study) == [B, A12, A13]
+    state = read_json(study / "results" / "study" / "state.json")
+    assert not any("status" in r for r in state["batches"].values())
+
+
 def test_state_folder_can_be_chosen(study):
     assert _runner(study, state_dir=study / "elsewhere").run(max_batches=1) == 0
     assert (study / "elsewhere" / "state.json").exists()

@@ -34,6 +34,9 @@ log = logging.getLogger("corephase.study")
 #: Rules of the summary run (the products over all pairs).
 SUMMARY_RULES = ("tables", "catalogue", "global_figures", "coda_compare")
 
+#: Snakemake's dry-run options: batches are then shown, not recorded, and no summaries made.
+DRY_RUN_OPTIONS = ("-n", "--dry-run", "--dryrun")
+
 #: Snakemake options that run-study sets itself.
 RESERVED_OPTIONS = ("--config", "-C", "--configfile", "--configfiles", "--allowed-rules")
 
@@ -103,7 +106,7 @@ def _raise_terminated(signum, frame):
     raise _Terminated()
 
 
-def run_logged(cmd: list[str], log_path: Path, cwd=None) -> int:
+def run_logged(cmd: list[str], log_path: Path) -> int:
     """Run ``cmd``, copying its output to ``log_path`` and stderr; its exit status.
 
     On an interruption (Ctrl-C or SIGTERM) the command is stopped with SIGTERM (Snakemake
@@ -113,9 +116,7 @@ def run_logged(cmd: list[str], log_path: Path, cwd=None) -> int:
     with open(log_path, "w") as fh:
         fh.write("$ " + " ".join(cmd) + "\n")
         fh.flush()
-        proc = subprocess.Popen(
-            cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=cwd
-        )
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         try:
             for line in proc.stdout:
                 fh.write(line)
@@ -158,6 +159,7 @@ class StudyRunner:
     ):
         check_options(options)
         self.options = list(options)
+        self.dry_run = any(o in DRY_RUN_OPTIONS for o in options)
         self.workdir = Path(option_value(options, "--directory", "-d") or ".").resolve()
         self.config_path = Path(config_path).resolve()
         self.max_pairs = int(max_pairs)
@@ -210,11 +212,13 @@ class StudyRunner:
         ]
 
     def run_batch(self, batch: Batch) -> bool:
-        """Run one batch and record how it ended; True when it finished."""
+        """Run one batch and record how it ended (not in a dry run); True when it finished."""
+        if self.dry_run:
+            return run_logged(self.batch_command(batch), self.state.log_path(batch)) == 0
         self.state.begin(batch)
         t0 = time.monotonic()
         try:
-            rc = run_logged(self.batch_command(batch), self.state.log_path(batch), self.workdir)
+            rc = run_logged(self.batch_command(batch), self.state.log_path(batch))
         except (KeyboardInterrupt, _Terminated):
             self.state.end(batch, "interrupted", time.monotonic() - t0, None)
             raise
@@ -309,6 +313,9 @@ class StudyRunner:
                     ", ".join(self.state.failed()),
                 )
                 return 1
+            if self.dry_run:
+                log.info("study: dry run; nothing recorded, no summaries planned")
+                return 0
             return self.run_summaries()
         except (KeyboardInterrupt, _Terminated):
             log.error("study: interrupted; run the same command again to continue")
@@ -322,7 +329,7 @@ class StudyRunner:
         t0 = time.monotonic()
         path = self.state.folder / "logs" / "summaries.log"
         try:
-            rc = run_logged(self.summary_command(), path, self.workdir)
+            rc = run_logged(self.summary_command(), path)
         except (KeyboardInterrupt, _Terminated):
             self.state.record_summaries("interrupted", time.monotonic() - t0, None)
             raise
