@@ -9,7 +9,7 @@ import yaml
 
 from corephase.config import ConfigError
 from corephase.planning.globalplan import global_config, write_config
-from corephase.study.batches import load_study, plan_batches, split_pairs
+from corephase.study.batches import load_study, split_pairs, split_study
 
 
 def _pairs(cells):
@@ -52,7 +52,7 @@ def study_file(tmp_path_factory):
 def test_batches_cover_every_pair_once_within_the_limit(study_file):
     study = load_study(study_file)
     assert len(study.pairs) > 200
-    batches = plan_batches(study, max_pairs=60)
+    batches = split_study(study, max_pairs=60)
     assert len(batches) > 3
     seen = [p for b in batches for p in b.pairs]
     assert sorted(seen) == sorted(study.pairs)
@@ -77,7 +77,7 @@ def _fingerprints(path, edit):
     edit(cfg)
     out = path.with_name("edited.yaml")
     out.write_text(yaml.safe_dump(cfg))
-    return {b.key: b.fingerprint for b in plan_batches(load_study(out), max_pairs=60)}
+    return {b.key: b.fingerprint for b in split_study(load_study(out), max_pairs=60)}
 
 
 def test_fingerprint_changes_only_for_the_batches_an_edit_touches(study_file):
@@ -99,7 +99,7 @@ def test_fingerprint_changes_only_for_the_batches_an_edit_touches(study_file):
                 e["magnitude"] += 0.1
 
     bumped = _fingerprints(study_file, bump)
-    touched = {b.key for b in plan_batches(study, 60) if any(e == event for _, e in b.pairs)}
+    touched = {b.key for b in split_study(study, 60) if any(e == event for _, e in b.pairs)}
     assert touched and {k for k in base if bumped[k] != base[k]} == touched
 
 

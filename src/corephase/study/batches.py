@@ -251,7 +251,7 @@ def fingerprint(study: Study, arrays, pairs, _texts: dict | None = None) -> str:
     return h.hexdigest()[:16]
 
 
-def plan_batches(study: Study, max_pairs: int = DEFAULT_MAX_PAIRS) -> list[Batch]:
+def split_study(study: Study, max_pairs: int = DEFAULT_MAX_PAIRS) -> list[Batch]:
     """The study's batches (see the module documentation), each with its fingerprint."""
     years = {e: int(study.events[e].time[:4]) for e in {e for _, e in study.pairs}}
     cells: dict[str, dict[int, list[tuple[str, str]]]] = {}

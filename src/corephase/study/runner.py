@@ -1,7 +1,7 @@
 """``corephase run-study``: a study of any size as batches, one after the other, then summaries.
 
 The study is planned once (:func:`corephase.study.batches.load_study`) and cut into
-batches (:func:`corephase.study.batches.plan_batches`). Each batch is one Snakemake run
+batches (:func:`corephase.study.batches.split_study`). Each batch is one Snakemake run
 (``python -m snakemake`` of this Python, as a subprocess) with the user's options and
 ``--config 'batch={...}'``; its output goes to the batch's log in the state folder and
 to the terminal. The state file (:class:`corephase.study.state.StudyState`) records each
@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 import corephase
-from corephase.study.batches import DEFAULT_MAX_PAIRS, Batch, load_study, plan_batches
+from corephase.study.batches import DEFAULT_MAX_PAIRS, Batch, load_study, split_study
 from corephase.study.state import StateError, StudyState
 
 log = logging.getLogger("corephase.study")
@@ -174,7 +174,7 @@ class StudyRunner:
         if not option_value(options, "--snakefile", "-s"):
             self.base += ["--snakefile", str(find_snakefile(options))]
         self.study = load_study(self.config_path, self.workdir)
-        self.batches = plan_batches(self.study, self.max_pairs)
+        self.batches = split_study(self.study, self.max_pairs)
 
     # ------------------------------------------------------------------ batches
     def batch_command(self, batch: Batch) -> list[str]:
