@@ -4,7 +4,9 @@ Starts a private SLURM (munge, MariaDB + slurmdbd accounting, slurmctld, slurmd;
 tests/support/slurm_cluster.py), runs a tiny synthetic configuration once locally and once with
 ``--workflow-profile profiles/slurm``, and requires identical summary tables, SLURM jobs
 that completed in the accounting database, and the per-pair rules of one array batched
-into one SLURM job.
+into one SLURM job. The same study also runs as ``corephase run-study --max-pairs 1`` (one
+batch per event year) through the profile, stopped after its first batch and started
+again, and must make the same tables.
 
 Needs root and the Debian packages of scripts/install_slurm.sh (which the fixture runs
 when they are missing and apt-get is there). Skips with the reason otherwise; in CI
@@ -23,6 +25,7 @@ import pytest
 import yaml
 from support.slurm_cluster import SlurmCluster, missing_programs
 from support.snakemake_run import run_snakemake
+from support.study_run import run_study, study_state
 
 ROOT = Path(__file__).resolve().parents[2]
 PROFILE = ROOT / "profiles" / "slurm"
@@ -136,6 +139,17 @@ def _snakemake(workdir: Path, *args: str, env=None) -> subprocess.CompletedProce
     return run_snakemake(workdir, *args, env=env, timeout=RUN_TIMEOUT_S)
 
 
+#: Snakemake options of the runs through the profile: poll sacct often (jobs take seconds).
+SLURM_OPTIONS = (
+    "--workflow-profile",
+    str(PROFILE),
+    "--slurm-init-seconds-before-status-checks",
+    "5",
+    "--max-status-checks-per-second",
+    "1",
+)
+
+
 @pytest.fixture(scope="module")
 def runs(cluster, tmp_path_factory):
     local = tmp_path_factory.mktemp("local")
@@ -143,19 +157,39 @@ def runs(cluster, tmp_path_factory):
     for wd in (local, slurm):
         (wd / "config.yaml").write_text(yaml.safe_dump(CONFIG))
     _snakemake(local, "--cores", "2", *TARGETS)
-    res = _snakemake(
-        slurm,
-        "--workflow-profile",
-        str(PROFILE),
-        # poll sacct often: the jobs here take seconds, not hours
-        "--slurm-init-seconds-before-status-checks",
-        "5",
-        "--max-status-checks-per-second",
-        "1",
-        *TARGETS,
-        env=cluster.env,
-    )
+    res = _snakemake(slurm, *SLURM_OPTIONS, *TARGETS, env=cluster.env)
     return local, slurm, res
+
+
+@pytest.fixture(scope="module")
+def study(cluster, tmp_path_factory):
+    """run-study in 2 batches through the profile: stopped after the first, then resumed."""
+    wd = tmp_path_factory.mktemp("slurm_study")
+    (wd / "config.yaml").write_text(yaml.safe_dump(CONFIG))
+    args = ("--max-pairs", "1")
+    kw = {"env": cluster.env, "timeout": RUN_TIMEOUT_S}
+    first = run_study(wd, *SLURM_OPTIONS, study_args=(*args, "--max-batches", "1"), **kw)
+    state = study_state(wd)
+    second = run_study(wd, *SLURM_OPTIONS, study_args=args, **kw)
+    return wd, first, state, second
+
+
+def test_study_in_batches_resumes_and_matches_the_local_run(runs, study):
+    local = runs[0]
+    wd, first, stopped, second = study
+    assert "stopped after 1 batch" in first.stderr
+    assert sorted(r.get("status", "") for r in stopped["batches"].values()) == ["", "done"]
+    assert "summaries" not in stopped
+    assert "2 pairs in 2 batches of at most 1 pair (1 already done)" in second.stderr
+    for out in (first, second):
+        assert "has been submitted with SLURM jobid" in out.stderr
+    final = study_state(wd)
+    assert {r["status"] for r in final["batches"].values()} == {"done"}
+    assert final["summaries"]["status"] == "done"
+    for name in TABLES:
+        a = pd.read_csv(local / "results" / "summary" / name)
+        b = pd.read_csv(wd / "results" / "summary" / name)
+        pd.testing.assert_frame_equal(a, b, check_exact=True, obj=name)
 
 
 def test_slurm_tables_equal_local_tables(runs):

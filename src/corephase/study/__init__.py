@@ -1,0 +1,1 @@
+"""Studies of any size: batches of pairs, their state file and the ``run-study`` runner."""
