@@ -30,11 +30,14 @@ def dense_array_config(ncfg: Mapping, stations: pd.DataFrame) -> dict:
     -------
     dict
         The entry without the planning keys, with ``ref_lat``/``ref_lon`` at the
-        stations' spherical centroid, ``curved_wavefront`` (default true) and
+        stations' spherical centroid, ``curved_wavefront`` (default true), ``statics``
+        (:class:`corephase.config.dense.StaticsSettings`, all keys; method
+        ``empirical`` by default) and
         the stations: ``elements: {list: [...]}`` for a ``synthetic`` source,
         else ``station`` as a comma list (a ``hinet`` source becomes ``fdsn``
         through data centre NIED).
     """
+    from corephase.config.dense import StaticsSettings
     from corephase.planning.dense import PLAN_KEYS
 
     if len(stations) == 0:
@@ -44,6 +47,10 @@ def dense_array_config(ncfg: Mapping, stations: pd.DataFrame) -> dict:
     out["ref_lat"] = round(lat, 6)
     out["ref_lon"] = round(lon, 6)
     out["curved_wavefront"] = bool(ncfg.get("curved_wavefront", True))
+    # empirical station statics are on for dense pairs unless configured off
+    out["statics"] = StaticsSettings.from_dict(
+        ncfg.get("statics"), where="dense_networks.statics"
+    ).to_dict()
     codes = [str(s) for s in stations["station"]]
     if ncfg.get("source") == "synthetic":
         out["elements"] = {
