@@ -155,6 +155,36 @@ def dense_pairs(
     return arrays, pairs, pair_arrays
 
 
+def network_groups(plan_path, pairs) -> dict:
+    """The sub-array pairs of each (network, event) of a plan, for the network calls.
+
+    Parameters
+    ----------
+    plan_path : str or Path
+        The plan (rule ``dense_plan``); none yet gives no groups.
+    pairs : iterable of (str, str)
+        The dense pairs (pair name, event id) that are run (see :func:`dense_pairs`).
+
+    Returns
+    -------
+    dict
+        ``{(network, event): [pair names]}`` in plan order.
+    """
+    path = Path(plan_path)
+    wanted = set(pairs)
+    if not wanted or not path.is_file():
+        return {}
+    from corephase.planning.dense import read_plan
+
+    plan = read_plan(path)
+    plan = plan.assign(_pair=pair_names(plan)).drop_duplicates(["event", "_pair"])
+    out: dict = {}
+    for network, event, name in zip(plan["network"], plan["event"], plan["_pair"], strict=True):
+        if (name, event) in wanted:
+            out.setdefault((network, event), []).append(name)
+    return out
+
+
 def summarise_dense(plan: pd.DataFrame, pair_jsons, detection_tables) -> pd.DataFrame:
     """One row per dense pair and phase: stations planned and used, best detection.
 
