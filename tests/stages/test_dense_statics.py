@@ -9,6 +9,7 @@ empirical statics (measured on P) against the same records without statics.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from support.pairs import run_pair_stages
@@ -78,3 +79,45 @@ def test_stage_statics_recover_pkikp_snr(tmp_path, k):
     assert (table["phase"] == "P").all() and table["rms_residual_s"].iloc[0] < 0.1
     assert corrected >= 0.8 * clean
     assert raw < 0.6 * clean
+
+
+def _small():
+    from corephase.model.geometry import ArrayGeometry
+    from corephase.model.traveltimes import PhaseArrival
+
+    lat = 35.0 + 0.5 * np.arange(4) / 3
+    lon = -100.0 + 0.5 * (np.arange(4) % 2)
+    geom = ArrayGeometry("S", [f"TA.S{i}..BHZ" for i in range(4)], lat, lon)
+    return geom, [PhaseArrival("P", 600.0, 6.0, 20.0)]
+
+
+def test_statics_off_or_impossible_leave_the_settings_and_say_why(tmp_path):
+    from corephase.config.stack import StackSettings
+    from corephase.stages.dense_statics import PairStatics
+
+    geom, arrivals = _small()
+    settings = StackSettings()
+    data = np.zeros((4, 200))
+    off = PairStatics({"model": "ak135", "statics": {"method": "none"}})
+    assert off.apply(settings, data, 0.05, 590.0, geom, EVENT, arrivals, "b") is settings
+    assert not off.rows and not PairStatics({"model": "ak135"}).enabled
+    no_phase = PairStatics({"model": "ak135", "statics": {"phases": ["PKJKP"]}})
+    assert no_phase.apply(settings, data, 0.05, 590.0, geom, EVENT, arrivals, "b") is settings
+    assert {r["reason"] for r in no_phase.rows} == {"none of ['PKJKP'] listed"}
+    short = PairStatics({"model": "ak135", "statics": {}})  # P window beyond a 10 s record
+    assert short.apply(settings, data, 0.05, 0.0, geom, EVENT, arrivals, "b") is settings
+    assert short.rows and all("outside the record" in r["reason"] for r in short.rows)
+    short.write(tmp_path / "s.csv")
+    table = pd.read_csv(tmp_path / "s.csv")
+    assert list(table.columns) == STATICS_COLUMNS and len(table) == 4
+    assert not table["applied"].any()
+
+
+def test_dense_pairs_carry_empirical_statics_by_default():
+    stations = _subarray(0)
+    arr = dense_array_config({"source": "synthetic", "network": "TA"}, stations)
+    assert arr["statics"]["method"] == "empirical" and arr["statics"]["phases"] == ["P", "PcP"]
+    arr = dense_array_config(
+        {"source": "synthetic", "network": "TA", "statics": {"method": "none"}}, stations
+    )
+    assert arr["statics"]["method"] == "none"

@@ -55,7 +55,7 @@ class PairStatics:
 
     def __init__(self, config: dict):
         cfg = config.get("statics")
-        self.settings = StaticsSettings.from_dict(cfg, where="statics") if cfg else None
+        self.settings = None if cfg is None else StaticsSettings.from_dict(cfg, where="statics")
         self.model = config["model"]
         self.rows: list[dict] = []
 
