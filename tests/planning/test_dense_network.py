@@ -107,3 +107,21 @@ def test_record_section_is_written(tmp_path):
     assert out.stat().st_size > 10_000
     empty = plot_record_section([], ["1-2Hz"], ["PKiKP"], tmp_path / "none.png")
     assert empty.is_file()
+
+
+def test_statics_summary_of_a_pair(tmp_path):
+    from corephase.planning.dense_pairs import statics_summary
+    from corephase.stages.dense_statics import STATICS_COLUMNS
+
+    rows = [
+        dict(band=b, phase="P", station=f"S{i}", static_s=s, applied=a, rms_residual_s=r)
+        for b, r in (("1-2Hz", 0.02), ("2-3Hz", 0.04))
+        for i, (s, a) in enumerate(((0.1, True), (-0.1, True), (float("nan"), False)))
+    ]
+    pd.DataFrame(rows, columns=STATICS_COLUMNS).to_csv(tmp_path / "s.csv", index=False)
+    out = statics_summary(tmp_path / "s.csv")
+    assert out["statics_phase"] == "P" and out["n_statics"] == 2
+    assert out["statics_std_s"] == pytest.approx(np.std([0.1, -0.1], ddof=1))
+    assert out["statics_rms_residual_s"] == pytest.approx(0.03)
+    pd.DataFrame(columns=STATICS_COLUMNS).to_csv(tmp_path / "e.csv", index=False)
+    assert statics_summary(tmp_path / "e.csv")["n_statics"] == 0

@@ -82,6 +82,7 @@ rule dense_summary:
         plan=rules.dense_plan.output.plan,
         pairs=[f"results/{a}/{e}/preprocessed/pair.json" for a, e in DENSE_PAIRS],
         detections=[f"results/{a}/{e}/stack/detections.csv" for a, e in DENSE_PAIRS],
+        statics=[f"results/{a}/{e}/stack/statics.csv" for a, e in DENSE_PAIRS],
         networks=[f"results/dense/{n}/{e}/network_calls.csv" for n, e in DENSE_NETWORKS],
     output:
         summary="results/dense/summary.csv",

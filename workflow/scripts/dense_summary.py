@@ -12,4 +12,5 @@ dense_summary(
     sm.output.summary,
     sm.input.networks,
     sm.output.networks,
+    sm.input.statics,
 )

@@ -185,7 +185,33 @@ def network_groups(plan_path, pairs) -> dict:
     return out
 
 
-def summarise_dense(plan: pd.DataFrame, pair_jsons, detection_tables) -> pd.DataFrame:
+def statics_summary(path) -> dict:
+    """Stations with an empirical static, their spread and the MCCC residual of a pair.
+
+    Reads ``stack/statics.csv`` (:data:`corephase.stages.dense_statics.STATICS_COLUMNS`);
+    returns ``statics_phase`` (phases used, comma list), ``n_statics`` (stations with a
+    static, the smallest over the bands), ``statics_std_s`` (standard deviation of
+    the applied statics, s, mean over bands) and ``statics_rms_residual_s`` (s, mean
+    over bands); empty or NaN when none were measured.
+    """
+    import pandas as pd
+
+    t = pd.read_csv(path, keep_default_na=False, na_values=[""])
+    t = t[t["applied"].astype(str).str.lower() == "true"] if len(t) else t
+    if t.empty:
+        return dict(statics_phase="", n_statics=0, statics_std_s=math.nan)
+    by = t.groupby("band")
+    return dict(
+        statics_phase=",".join(sorted(set(t["phase"].astype(str)))),
+        n_statics=int(by.size().min()),
+        statics_std_s=float(by["static_s"].std().mean()),
+        statics_rms_residual_s=float(by["rms_residual_s"].first().mean()),
+    )
+
+
+def summarise_dense(
+    plan: pd.DataFrame, pair_jsons, detection_tables, statics_tables=None
+) -> pd.DataFrame:
     """One row per dense pair and phase: stations planned and used, best detection.
 
     Parameters
@@ -194,6 +220,8 @@ def summarise_dense(plan: pd.DataFrame, pair_jsons, detection_tables) -> pd.Data
         The plan (see :func:`plan_dense`).
     pair_jsons, detection_tables : sequences of paths
         ``pair.json`` and ``stack/detections.csv`` of the dense pairs.
+    statics_tables : sequence of paths, optional
+        Their ``stack/statics.csv`` (adds the columns of :func:`statics_summary`).
 
     Returns
     -------
@@ -204,14 +232,16 @@ def summarise_dense(plan: pd.DataFrame, pair_jsons, detection_tables) -> pd.Data
         ``status``, ``reason``, ``n_elements``,
         ``aperture_km``, ``phase``, ``detected`` (any band and stack),
         ``best_snr`` and the ``band``/``stack`` of that SNR (empty phase for
-        pairs without beams).
+        pairs without beams); with ``statics_tables`` also the columns of
+        :func:`statics_summary`.
     """
     import pandas as pd
 
     from corephase.io.files import read_json
 
     rows = []
-    for pj, dt in zip(pair_jsons, detection_tables, strict=True):
+    statics = [None] * len(pair_jsons) if statics_tables is None else list(statics_tables)
+    for pj, dt, st in zip(pair_jsons, detection_tables, statics, strict=True):
         pair = read_json(pj)
         event, name = pair["event"]["id"], pair["array"]
         p = plan[(plan["event"] == event) & (pair_names(plan) == name)]
@@ -228,6 +258,7 @@ def summarise_dense(plan: pd.DataFrame, pair_jsons, detection_tables) -> pd.Data
             "reason": pair["reason"],
             "n_elements": pair.get("n_elements", 0),
             "aperture_km": geo.get("aperture_km", math.nan),
+            **({} if st is None else statics_summary(st)),
         }
         det = pd.read_csv(dt)
         det = det[det["phase"].notna()] if "phase" in det else det.iloc[0:0]
@@ -264,4 +295,6 @@ def summarise_dense(plan: pd.DataFrame, pair_jsons, detection_tables) -> pd.Data
         "band",
         "stack",
     ]
+    if statics_tables is not None:
+        cols += ["statics_phase", "n_statics", "statics_std_s", "statics_rms_residual_s"]
     return pd.DataFrame(rows, columns=cols)

@@ -8,10 +8,17 @@ log = logging.getLogger("corephase")
 
 
 def dense_summary(
-    plan_csv, pair_jsons, detection_tables, out_summary, network_tables=(), out_networks=None
+    plan_csv,
+    pair_jsons,
+    detection_tables,
+    out_summary,
+    network_tables=(),
+    out_networks=None,
+    statics_tables=None,
 ):
-    """Summarise the dense pairs (see :func:`corephase.planning.dense_pairs.summarise_dense`)
-    and gather the network calls of rule ``dense_network`` into ``out_networks`` (CSV,
+    """Summarise the dense pairs with their statics (``statics_tables``; see
+    :func:`corephase.planning.dense_pairs.summarise_dense`) and gather the network
+    calls of rule ``dense_network`` into ``out_networks`` (CSV,
     :data:`corephase.planning.dense_network.NETWORK_COLUMNS`)."""
     import pandas as pd
 
@@ -20,7 +27,7 @@ def dense_summary(
     from corephase.planning.dense_network import NETWORK_COLUMNS
     from corephase.planning.dense_pairs import summarise_dense
 
-    table = summarise_dense(read_plan(plan_csv), pair_jsons, detection_tables)
+    table = summarise_dense(read_plan(plan_csv), pair_jsons, detection_tables, statics_tables)
     write_table(table, out_summary)
     log.info("dense summary: %d rows", len(table))
     if out_networks is not None:
