@@ -5,7 +5,7 @@ event's back-azimuth) in Peterson noise (level 0.5) on a ring array, measured by
 the detection at its defaults (:func:`corephase.analysis.detection.calibration.
 noise_only_detections`: calibrated ``fa_prob``, ``call``) in two bands (1-2 and
 2-3 Hz, the same noise) and four stacks: 8 tests per pair. Windows are 50 s apart
-on one long record per band (independent noise).
+on one record per chunk of 25 windows (independent noise).
 
 A noise-only event is ``k`` distinct pairs (arrays) drawn from the pool; its
 catalogue rows go through :func:`corephase.planning.trigger.stage1_detections` and
@@ -20,8 +20,8 @@ the same Sidak correction, so the ``k``-array rates are also its rates for
 
 Run: ``OPENBLAS_NUM_THREADS=1 .venv/bin/python bench/bench_trigger_false_alarm.py
 [n_windows] [n_elements] [pool.csv]`` (default 600 windows, 9 elements; about
-0.8 s per window on one core). With a pool CSV the pool is read from it if it
-exists, else measured and written there.
+1 s per window on one core). With a pool CSV, the chunks of 25 windows already
+there are read and the others measured and appended (a run can be resumed).
 """
 
 from __future__ import annotations
@@ -56,17 +56,18 @@ SPACING_S = 50.0
 DT = 0.05
 
 
-def noise_pool(n_windows: int, n_el: int, aperture_km: float = 20.0) -> pd.DataFrame:
+def noise_chunk(chunk: int, n_windows: int, n_el: int, aperture_km: float = 20.0):
     """Detection rows of ``n_windows`` noise-only pseudo-PKiKP windows in both bands.
 
-    Column ``pair`` numbers the windows; every window has 2 bands x 4 stacks rows
-    with phase ``PKiKP``.
+    One Peterson-noise record per chunk (seeded by the chunk number); column
+    ``pair`` numbers the windows from ``chunk * n_windows``; every window has
+    2 bands x 4 stacks rows with phase ``PKiKP``.
     """
     e, n = parametric_layout("rings", n_el, aperture_km)
     lat, lon = local_km_to_latlon(e, n, 62.5, -114.6)
     geom = ArrayGeometry("T", [f"XX.T{i:03d}..SHZ" for i in range(n_el)], lat, lon)
     ev = Event("ev", "2014-06-23T20:53:09", 51.95, 178.58, 106.0)
-    rng = component_rng(19, "trigger-bench", n_el)
+    rng = component_rng(19, "trigger-bench", n_el, chunk)
     raw = peterson_noise(n_el, int((n_windows * SPACING_S + 150) / DT), DT, 0.5, rng) * 1e9
     times = 100.0 + SPACING_S * np.arange(n_windows)
     slow = rng.uniform(0.5, 2.5, n_windows)
@@ -74,12 +75,31 @@ def noise_pool(n_windows: int, n_el: int, aperture_km: float = 20.0) -> pd.DataF
     for band in BANDS:
         sos = butter(4, band, "band", fs=1 / DT, output="sos")
         data = sosfiltfilt(sos, raw, axis=-1)
-        t = noise_only_detections(data, DT, 0.0, geom, ev, times, slow, band, StackSettings(), 7)
-        t["pair"] = t["phase"].str[1:].astype(int)
+        t = noise_only_detections(
+            data, DT, 0.0, geom, ev, times, slow, band, StackSettings(), chunk
+        )
+        t["pair"] = chunk * n_windows + t["phase"].str[1:].astype(int)
         tables.append(t)
     out = pd.concat(tables, ignore_index=True)
     out["phase"] = "PKiKP"
     return out
+
+
+def noise_pool(n_windows: int, n_el: int, cache: Path | None, chunk_size: int = 25):
+    """The pool of noise-only windows, measured chunk by chunk; with ``cache`` (CSV)
+    the chunks already there are read and each new one is appended."""
+    have = pd.read_csv(cache) if cache is not None and cache.is_file() else pd.DataFrame()
+    done = set(have["chunk"]) if len(have) else set()
+    parts = [have]
+    for c in range(int(np.ceil(n_windows / chunk_size))):
+        if c in done:
+            continue
+        part = noise_chunk(c, chunk_size, n_el).assign(chunk=c)
+        parts.append(part)
+        if cache is not None:
+            part.to_csv(cache, mode="a", header=not cache.is_file(), index=False)
+        print(f"chunk {c}: {len(part) // 8} windows", flush=True)
+    return pd.concat(parts, ignore_index=True)
 
 
 def event_catalogue(pool: pd.DataFrame, k: int, seed: int) -> tuple[pd.DataFrame, list[Event]]:
@@ -136,12 +156,7 @@ def main() -> None:
     n_el = int(sys.argv[2]) if len(sys.argv) > 2 else 9
     cache = Path(sys.argv[3]) if len(sys.argv) > 3 else None
     t0 = time.perf_counter()
-    if cache is not None and cache.is_file():
-        pool = pd.read_csv(cache)
-    else:
-        pool = noise_pool(n_win, n_el)
-        if cache is not None:
-            pool.to_csv(cache, index=False)
+    pool = noise_pool(n_win, n_el, cache)
     print(f"pool: {n_win} windows x 2 bands, {n_el} elements, {time.perf_counter() - t0:.0f} s")
     per_row = pool.groupby("stack")["call"].apply(lambda c: float(np.mean(c == "detected")))
     print("per-row detected rate (nominal false_alarm_level 0.01):")

@@ -68,6 +68,8 @@ def test_network_without_data_or_arrival():
     no_arr = _table("TA_0", [np.nan, np.nan], ["no_arrival"] * 2, snr=[np.nan, np.nan])
     row = network_calls("ev", "TA", [no_arr], [50.0]).iloc[0]
     assert row["call"] == "no_arrival" and row["n_tests"] == 0
+    outside = no_arr.assign(call="no_data")  # e.g. windows outside the record
+    assert network_calls("ev", "TA", [outside], [50.0]).iloc[0]["call"] == "no_data"
 
 
 def _subarrays(n=5):

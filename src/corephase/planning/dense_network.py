@@ -75,10 +75,11 @@ def network_calls(
     -------
     DataFrame
         Columns :data:`NETWORK_COLUMNS`, one row per phase measured on any
-        sub-array (call ``detected``, ``not_detected``, or ``no_arrival`` when no
-        sub-array measured it), or one row with phase ``""`` and call ``no_data``
-        when no sub-array has data. ``test_level`` is the Sidak per-test level,
-        ``false_alarm_rate`` the family-wise level, ``network_p`` the
+        sub-array (call ``detected``, ``not_detected``, ``no_arrival`` when no
+        sub-array has an arrival; ``no_data`` when none measured it for another
+        reason, e.g. windows outside the record), or one row with phase ``""``
+        and call ``no_data`` when no sub-array has data. ``test_level`` is the
+        Sidak per-test level, ``false_alarm_rate`` the family-wise level, ``network_p`` the
         family-wise p-value of the smallest ``fa_prob``; ``detecting_subarrays``
         is a sorted comma list.
     """
@@ -115,7 +116,8 @@ def _phase_call(base: dict, phase: str, grp: pd.DataFrame, level: float) -> dict
         "distance_max_deg": float(grp["_dist"].max()),
     }
     if m == 0:
-        return {**row, "call": "no_arrival", "detecting_subarrays": "", "best_snr": math.nan}
+        none = "no_arrival" if (grp["call"] == "no_arrival").all() else "no_data"
+        return {**row, "call": none, "detecting_subarrays": "", "best_snr": math.nan}
     called = (measured["call"] == "detected").to_numpy()
     passing = measured[called & _within(fa, np.full(m, m), level)]
     best = measured.loc[snr[np.isfinite(snr)].idxmax()]
