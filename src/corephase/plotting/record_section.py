@@ -109,7 +109,8 @@ def _panel(ax, subarrays, band: str, phase: str, window_s, gain: float) -> None:
         )
         ax.text(window_s[1], s.distance_deg, f" {s.name}", fontsize=6, va="center")
     for p, (d, t) in theory_curves(subarrays, phase, window_s, ref).items():
-        ax.plot(t, d, "--", color=phase_color(p, "0.2"), lw=0.8, label=p)
+        mark = "|" if d.size == 1 else None  # one sub-array: a tick, not a line
+        ax.plot(t, d, "--", marker=mark, ms=14, color=phase_color(p, "0.2"), lw=0.8, label=p)
     ax.set_xlim(*window_s)
     ax.set_title(f"{phase}  {band}", fontsize=8)
     ax.set_xlabel(f"t − {phase}(ak135 at {d0:.1f}°) − {s0:.2f}·(Δ − {d0:.1f}°)  (s)")
