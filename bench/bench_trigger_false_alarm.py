@@ -13,7 +13,8 @@ catalogue rows go through :func:`corephase.planning.trigger.stage1_detections` a
 min_snr 3, one array) with the per-event level ``nominal``. The pool is split
 into disjoint events over several random permutations, so every pair is used
 once per permutation; the measured rate is the fraction of events triggered
-(the Poisson 95 % interval of the count is given). The network-level call of
+over the permutations, with the Poisson 95 % interval of one permutation's
+count (the permutations reuse the same noise, so they add no independent events). The network-level call of
 dense sub-arrays (:func:`corephase.planning.dense_network.network_calls`) uses
 the same Sidak correction, so the ``k``-array rates are also its rates for
 ``k`` sub-arrays.
@@ -128,7 +129,8 @@ def rates(pool: pd.DataFrame, permutations: int = 5) -> pd.DataFrame:
                 det = stage1_detections(cat)
                 hits += len(triggered_events(det, TriggerSettings(), events, nominal))
                 n += len(events)
-            lo, hi = poisson_interval(hits)
+            # the permutations reuse the same pool: the interval is that of one permutation
+            lo, hi = (v * permutations for v in poisson_interval(round(hits / permutations)))
             rows.append(
                 dict(
                     nominal=nominal,
