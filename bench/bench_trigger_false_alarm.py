@@ -14,8 +14,8 @@ min_snr 3, one array) with the per-event level ``nominal``. The pool is split
 into disjoint events over several random permutations, so every pair is used
 once per permutation; the measured rate is the fraction of events triggered
 over the permutations, with the Poisson 95 % interval of one permutation's
-count (the permutations reuse the same noise, so they add no independent events). The network-level call of
-dense sub-arrays (:func:`corephase.planning.dense_network.network_calls`) uses
+count (the permutations reuse the same noise, so they add no independent
+events). The network-level call of dense sub-arrays (:func:`corephase.planning.dense_network.network_calls`) uses
 the same Sidak correction, so the ``k``-array rates are also its rates for
 ``k`` sub-arrays.
 
