@@ -15,9 +15,9 @@ into disjoint events over several random permutations, so every pair is used
 once per permutation; the measured rate is the fraction of events triggered
 over the permutations, with the Poisson 95 % interval of one permutation's
 count (the permutations reuse the same noise, so they add no independent
-events). The network-level call of dense sub-arrays (:func:`corephase.planning.dense_network.network_calls`) uses
-the same Sidak correction, so the ``k``-array rates are also its rates for
-``k`` sub-arrays.
+events). The network-level call of dense sub-arrays
+(:func:`corephase.planning.dense_network.network_calls`) uses the same Sidak
+correction, so the ``k``-array rates are also its rates for ``k`` sub-arrays.
 
 Run: ``OPENBLAS_NUM_THREADS=1 .venv/bin/python bench/bench_trigger_false_alarm.py
 [n_windows] [n_elements] [pool.csv]`` (default 600 windows, 9 elements; about
