@@ -2,16 +2,15 @@
 
 A dense network split into sub-arrays (``subarray_aperture_km``) is beamed and
 tested as one pair per sub-array. For each (event, network, phase) the sub-array
-tests (sub-arrays x bands with a measured SNR, ``m`` in all; the stacks of one
-sub-array and band are one test, see :mod:`corephase.planning.trigger`) form one
+tests (sub-arrays x bands x stacks with a measured SNR, ``m`` in all) form one
 family: the network calls the phase ``detected`` when at least one sub-array row
 is called ``detected`` by its own detection and its ``fa_prob`` (the pair's
 calibrated false-alarm probability) is at most the Sidak level
 ``1 - (1 - NETWORK_FALSE_ALARM) ** (1 / m)``
 (:func:`corephase.planning.trigger.within_family_level`, the trigger's correction).
 Treating the tests as independent, noise alone then makes a network call with
-probability of about :data:`NETWORK_FALSE_ALARM` per event and phase (as measured
-for the trigger). The family-wise p-value of
+probability at most :data:`NETWORK_FALSE_ALARM` per event and phase (conservative:
+the stacks and bands of one sub-array are correlated). The family-wise p-value of
 the smallest ``fa_prob`` (:func:`corephase.planning.trigger.sidak_p`) is reported
 beside the call.
 """
@@ -24,7 +23,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from corephase.planning.trigger import EVENT_FALSE_ALARM, family_sizes, sidak_level, sidak_p
+from corephase.planning.trigger import EVENT_FALSE_ALARM, sidak_level, sidak_p
 from corephase.planning.trigger import within_family_level as _within
 
 #: Family-wise false-alarm probability of a network call (per event and phase).
@@ -105,7 +104,7 @@ def _phase_call(base: dict, phase: str, grp: pd.DataFrame, level: float) -> dict
     """The network call of one phase (see :func:`network_calls`)."""
     snr = pd.to_numeric(grp["snr"], errors="coerce")
     measured = grp[np.isfinite(snr)]
-    m = int(family_sizes(measured, ["phase"]).sum())
+    m = len(measured)
     fa = pd.to_numeric(measured.get("fa_prob", pd.Series(np.nan, measured.index)), "coerce")
     row = {
         **base,
@@ -120,7 +119,7 @@ def _phase_call(base: dict, phase: str, grp: pd.DataFrame, level: float) -> dict
         none = "no_arrival" if (grp["call"] == "no_arrival").all() else "no_data"
         return {**row, "call": none, "detecting_subarrays": "", "best_snr": math.nan}
     called = (measured["call"] == "detected").to_numpy()
-    passing = measured[called & _within(fa, np.full(len(measured), m), level)]
+    passing = measured[called & _within(fa, np.full(m, m), level)]
     best = measured.loc[snr[np.isfinite(snr)].idxmax()]
     p_min = float(fa.min()) if fa.notna().any() else math.nan
     return {

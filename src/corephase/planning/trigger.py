@@ -5,17 +5,11 @@ The trigger uses the detections' own calibration: a row counts when its call is
 probability from the pair's empirical null, see
 :mod:`corephase.analysis.detection.null`), when ``fa_prob`` is at most the
 Sidak level ``1 - (1 - EVENT_FALSE_ALARM) ** (1 / m)``, with ``m`` the event's
-tests: the (array, band) pairs measured, summed over the trigger phases
-(:func:`family_sizes`). The stacks of one array and band are one test: they
-stack the same records, and on noise alone the chance that any of the four is
-called ``detected`` with ``fa_prob <= a`` is about ``a`` (measured by
-``bench/bench_trigger_false_alarm.py``, Peterson noise, 9-element rings: 0.0078 at
-a = 0.01, 0.0056 at 0.005, 0.0011 at 0.0013; the smallest ``fa_prob`` of the four
-alone is below ``a`` 2.7-3.5 times as often, the call's slowness and resampling
-checks take the rest). Counting every stack as a test made the trigger four to
-seven times stricter than its nominal rate. Without any correction every row at
-1 % would trigger ``1 - 0.99 ** m`` of noise-only events: 7.7 % for one array
-with 2 bands x 4 stacks, 52 % for nine.
+tests (arrays x bands x stacks x trigger phases measured). Treating the tests
+as independent, an event on noise alone then triggers with probability at most
+:data:`EVENT_FALSE_ALARM` (conservative: the stacks of one pair are correlated).
+Without that correction every row at 1 % would trigger ``1 - 0.99 ** m`` of
+noise-only events: 7.7 % for one array with 2 bands x 4 stacks, 52 % for nine.
 """
 
 from __future__ import annotations
@@ -68,13 +62,6 @@ def within_family_level(fa_prob, n_tests, family_level: float) -> np.ndarray:
     return np.isnan(fa) | (fa <= level)
 
 
-def family_sizes(measured: pd.DataFrame, by: list[str]) -> pd.Series:
-    """Number of tests of each family: distinct (array, band) among ``measured`` rows
-    (those with a measured SNR), grouped by the columns ``by`` (e.g. event and phase)."""
-    unit = [c for c in ("array", "band") if c in measured.columns]
-    return measured.drop_duplicates([*by, *unit]).groupby(by).size()
-
-
 def events_from_catalogue(catalogue: pd.DataFrame) -> list[Event]:
     """The events of a global catalogue (one per ``event`` id, origin from its columns)."""
     need = {"event", "event_time", "event_lat", "event_lon", "event_depth_km"}
@@ -121,9 +108,8 @@ def stage1_detections(catalogue: pd.DataFrame, exclude_arrays: Iterable[str] = (
     DataFrame
         Rows called ``detected`` (``call`` column; else ``detected`` true) of pairs
         of status ok/partial, columns ``event_id``, ``array``, ``phase``, ``band``,
-        ``stack``, ``snr``, ``fa_prob`` (if the catalogue has it), ``n_tests`` ((array,
-        band) pairs of that event and phase with a measured SNR,
-        :func:`family_sizes`) and ``detected``.
+        ``stack``, ``snr``, ``fa_prob`` (if the catalogue has it), ``n_tests`` (rows
+        of that event and phase with a measured SNR) and ``detected``.
     """
     need = {"event", "array", "phase", "snr", "detected"}
     missing = need - set(catalogue.columns)
@@ -134,7 +120,7 @@ def stage1_detections(catalogue: pd.DataFrame, exclude_arrays: Iterable[str] = (
     if "status" in det.columns:
         det = det[det["status"].isin(["ok", "partial"])]
     measured = det[np.isfinite(pd.to_numeric(det["snr"], errors="coerce"))]
-    n_tests = family_sizes(measured, ["event", "phase"]).rename("n_tests")
+    n_tests = measured.groupby(["event", "phase"]).size().rename("n_tests")
     if "call" in det.columns:
         det = det[det["call"] == "detected"]
     else:
