@@ -165,6 +165,14 @@ def main() -> None:
     print(per_row.to_string())
     fa = pd.to_numeric(pool["fa_prob"], errors="coerce")
     print(f"rows with fa_prob <= 0.01: {float(np.mean(fa <= 0.01)):.4f}")
+    units = pool.assign(fa=fa).groupby(["pair", "band"])
+    for a in (0.00126, 0.005, 0.01):
+        hit = units.apply(lambda d, a=a: bool(((d["fa"] <= a) & (d["call"] == "detected")).any()))
+        low = units["fa"].min() <= a
+        print(
+            f"(array, band) with a detected stack at fa_prob <= {a}: {hit.mean():.4f}, "
+            f"smallest fa_prob <= {a}: {low.mean():.4f}"
+        )
     with pd.option_context("display.width", 120, "display.float_format", "{:.4f}".format):
         print(rates(pool).to_string(index=False))
 
