@@ -19,7 +19,10 @@ def run_pair_stages(workdir, config: dict, array: str, event) -> dict:
     p = {"pair": workdir / "pair.json", "bands": bands, "qc": workdir / "qc.csv"}
     preprocess_pair(array, arr, config, *raw, bands, p["qc"], p["pair"])
     p["detections"], p["beams"] = workdir / "detections.csv", workdir / "beams.npz"
-    stack_pair(p["pair"], bands, config, p["detections"], p["beams"])
+    p["statics"] = workdir / "statics.csv"
+    # as rule stack: the pair's array entry's statics (dense pairs always carry them)
+    stack_cfg = {**config, "statics": arr.get("statics")}
+    stack_pair(p["pair"], bands, stack_cfg, p["detections"], p["beams"], p["statics"])
     p["coda_table"] = workdir / "coda.csv"
     p["coda"] = {b: workdir / f"coda_{b}.npz" for b in names}
     coda_pair(p["pair"], bands, config, p["coda_table"], p["coda"])

@@ -7,7 +7,23 @@
 #           them (curved-wavefront alignment), rule dense_summary reports them.
 # `snakemake --cores N` twice does both; a third call has nothing to do. The plan
 # ignores the dense networks' own rows of the catalogue, so pass 2 re-plans to the
-# same table.
+# same table. Per (network, event), rule dense_network combines the sub-array pairs
+# into a network call with a family-wise false-alarm rate and a record section.
+
+from corephase.planning.dense_pairs import network_groups
+
+DENSE_NETWORKS = network_groups("results/dense/plan.csv", DENSE_PAIRS)
+
+
+def dense_network_paths(kind):
+    """Input function: the file ``kind`` (path under results/{pair}/{event}/) of every
+    sub-array pair of one (network, event)."""
+
+    def get(wildcards):
+        names = DENSE_NETWORKS[(wildcards.network, wildcards.event)]
+        return [f"results/{a}/{wildcards.event}/{kind}" for a in names]
+
+    return get
 
 
 localrules:
@@ -41,13 +57,36 @@ rule dense_plan:
         "../scripts/dense_plan.py"
 
 
+rule dense_network:
+    input:
+        pairs=dense_network_paths("preprocessed/pair.json"),
+        detections=dense_network_paths("stack/detections.csv"),
+        beams=dense_network_paths("stack/beams.npz"),
+    output:
+        calls="results/dense/{network}/{event}/network_calls.csv",
+        figure="results/dense/{network}/{event}/record_section.png",
+    log:
+        "logs/dense/{network}/{event}.log",
+    benchmark:
+        "benchmarks/dense/{network}/{event}.tsv"
+    conda:
+        "../../envs/corephase.yaml"
+    params:
+        **section_params(("model", "phases", "bands")),
+    script:
+        "../scripts/dense_network.py"
+
+
 rule dense_summary:
     input:
         plan=rules.dense_plan.output.plan,
         pairs=[f"results/{a}/{e}/preprocessed/pair.json" for a, e in DENSE_PAIRS],
         detections=[f"results/{a}/{e}/stack/detections.csv" for a, e in DENSE_PAIRS],
+        statics=[f"results/{a}/{e}/stack/statics.csv" for a, e in DENSE_PAIRS],
+        networks=[f"results/dense/{n}/{e}/network_calls.csv" for n, e in DENSE_NETWORKS],
     output:
         summary="results/dense/summary.csv",
+        networks="results/dense/network_calls.csv",
     log:
         "logs/dense/summary.log",
     benchmark:

@@ -9,6 +9,7 @@ rule stack:
     output:
         table="results/{array}/{event}/stack/detections.csv",
         beams="results/{array}/{event}/stack/beams.npz",
+        statics="results/{array}/{event}/stack/statics.csv",
     log:
         "logs/stack/{array}/{event}.log",
     benchmark:
@@ -17,6 +18,8 @@ rule stack:
         "../../envs/corephase.yaml"
     params:
         **section_params(("model", "seed", "phases", "bands", "stack", "curation")),
+        # empirical station statics of the pair (issue 19): dense pairs always carry them
+        config_statics=lambda w: {"statics": array_settings(w).get("statics")},
         band_names=BANDS,
     script:
         "../scripts/stack.py"

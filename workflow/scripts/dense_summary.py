@@ -5,4 +5,12 @@ from corephase.utils.logs import setup_job_logging
 
 sm = snakemake  # noqa: F821  (injected by Snakemake)
 setup_job_logging(sm.log[0])
-dense_summary(sm.input.plan, sm.input.pairs, sm.input.detections, sm.output.summary)
+dense_summary(
+    sm.input.plan,
+    sm.input.pairs,
+    sm.input.detections,
+    sm.output.summary,
+    sm.input.networks,
+    sm.output.networks,
+    sm.input.statics,
+)

@@ -12,5 +12,6 @@ table = stack_pair(
     config_from_params(sm.params),
     sm.output.table,
     sm.output.beams,
+    sm.output.statics,
 )
 log.info("stack table: %d rows", len(table))

@@ -30,11 +30,14 @@ def dense_array_config(ncfg: Mapping, stations: pd.DataFrame) -> dict:
     -------
     dict
         The entry without the planning keys, with ``ref_lat``/``ref_lon`` at the
-        stations' spherical centroid, ``curved_wavefront`` (default true) and
+        stations' spherical centroid, ``curved_wavefront`` (default true), ``statics``
+        (:class:`corephase.config.dense.StaticsSettings`, all keys; method
+        ``empirical`` by default) and
         the stations: ``elements: {list: [...]}`` for a ``synthetic`` source,
         else ``station`` as a comma list (a ``hinet`` source becomes ``fdsn``
         through data centre NIED).
     """
+    from corephase.config.dense import StaticsSettings
     from corephase.planning.dense import PLAN_KEYS
 
     if len(stations) == 0:
@@ -44,6 +47,10 @@ def dense_array_config(ncfg: Mapping, stations: pd.DataFrame) -> dict:
     out["ref_lat"] = round(lat, 6)
     out["ref_lon"] = round(lon, 6)
     out["curved_wavefront"] = bool(ncfg.get("curved_wavefront", True))
+    # empirical station statics are on for dense pairs unless configured off
+    out["statics"] = StaticsSettings.from_dict(
+        ncfg.get("statics"), where="dense_networks.statics"
+    ).to_dict()
     codes = [str(s) for s in stations["station"]]
     if ncfg.get("source") == "synthetic":
         out["elements"] = {
@@ -148,7 +155,63 @@ def dense_pairs(
     return arrays, pairs, pair_arrays
 
 
-def summarise_dense(plan: pd.DataFrame, pair_jsons, detection_tables) -> pd.DataFrame:
+def network_groups(plan_path, pairs) -> dict:
+    """The sub-array pairs of each (network, event) of a plan, for the network calls.
+
+    Parameters
+    ----------
+    plan_path : str or Path
+        The plan (rule ``dense_plan``); none yet gives no groups.
+    pairs : iterable of (str, str)
+        The dense pairs (pair name, event id) that are run (see :func:`dense_pairs`).
+
+    Returns
+    -------
+    dict
+        ``{(network, event): [pair names]}`` in plan order.
+    """
+    path = Path(plan_path)
+    wanted = set(pairs)
+    if not wanted or not path.is_file():
+        return {}
+    from corephase.planning.dense import read_plan
+
+    plan = read_plan(path)
+    plan = plan.assign(_pair=pair_names(plan)).drop_duplicates(["event", "_pair"])
+    out: dict = {}
+    for network, event, name in zip(plan["network"], plan["event"], plan["_pair"], strict=True):
+        if (name, event) in wanted:
+            out.setdefault((network, event), []).append(name)
+    return out
+
+
+def statics_summary(path) -> dict:
+    """Stations with an empirical static, their spread and the MCCC residual of a pair.
+
+    Reads ``stack/statics.csv`` (:data:`corephase.stages.dense_statics.STATICS_COLUMNS`);
+    returns ``statics_phase`` (phases used, comma list), ``n_statics`` (stations with a
+    static, the smallest over the bands), ``statics_std_s`` (standard deviation of
+    the applied statics, s, mean over bands) and ``statics_rms_residual_s`` (s, mean
+    over bands); empty or NaN when none were measured.
+    """
+    import pandas as pd
+
+    t = pd.read_csv(path, keep_default_na=False, na_values=[""])
+    t = t[t["applied"].astype(str).str.lower() == "true"] if len(t) else t
+    if t.empty:
+        return dict(statics_phase="", n_statics=0, statics_std_s=math.nan)
+    by = t.groupby("band")
+    return dict(
+        statics_phase=",".join(sorted(set(t["phase"].astype(str)))),
+        n_statics=int(by.size().min()),
+        statics_std_s=float(by["static_s"].std().mean()),
+        statics_rms_residual_s=float(by["rms_residual_s"].first().mean()),
+    )
+
+
+def summarise_dense(
+    plan: pd.DataFrame, pair_jsons, detection_tables, statics_tables=None
+) -> pd.DataFrame:
     """One row per dense pair and phase: stations planned and used, best detection.
 
     Parameters
@@ -157,6 +220,8 @@ def summarise_dense(plan: pd.DataFrame, pair_jsons, detection_tables) -> pd.Data
         The plan (see :func:`plan_dense`).
     pair_jsons, detection_tables : sequences of paths
         ``pair.json`` and ``stack/detections.csv`` of the dense pairs.
+    statics_tables : sequence of paths, optional
+        Their ``stack/statics.csv`` (adds the columns of :func:`statics_summary`).
 
     Returns
     -------
@@ -167,14 +232,16 @@ def summarise_dense(plan: pd.DataFrame, pair_jsons, detection_tables) -> pd.Data
         ``status``, ``reason``, ``n_elements``,
         ``aperture_km``, ``phase``, ``detected`` (any band and stack),
         ``best_snr`` and the ``band``/``stack`` of that SNR (empty phase for
-        pairs without beams).
+        pairs without beams); with ``statics_tables`` also the columns of
+        :func:`statics_summary`.
     """
     import pandas as pd
 
     from corephase.io.files import read_json
 
     rows = []
-    for pj, dt in zip(pair_jsons, detection_tables, strict=True):
+    statics = [None] * len(pair_jsons) if statics_tables is None else list(statics_tables)
+    for pj, dt, st in zip(pair_jsons, detection_tables, statics, strict=True):
         pair = read_json(pj)
         event, name = pair["event"]["id"], pair["array"]
         p = plan[(plan["event"] == event) & (pair_names(plan) == name)]
@@ -191,6 +258,7 @@ def summarise_dense(plan: pd.DataFrame, pair_jsons, detection_tables) -> pd.Data
             "reason": pair["reason"],
             "n_elements": pair.get("n_elements", 0),
             "aperture_km": geo.get("aperture_km", math.nan),
+            **({} if st is None else statics_summary(st)),
         }
         det = pd.read_csv(dt)
         det = det[det["phase"].notna()] if "phase" in det else det.iloc[0:0]
@@ -227,4 +295,6 @@ def summarise_dense(plan: pd.DataFrame, pair_jsons, detection_tables) -> pd.Data
         "band",
         "stack",
     ]
+    if statics_tables is not None:
+        cols += ["statics_phase", "n_statics", "statics_std_s", "statics_rms_residual_s"]
     return pd.DataFrame(rows, columns=cols)

@@ -206,6 +206,96 @@ def empirical_statics(
     return StaticsResult(tuple(codes), t, sigma, mean_cc, used, rms, npairs)
 
 
+def phase_statics(
+    data,
+    dt: float,
+    t_start_s: float,
+    geometry,
+    event,
+    phase: str = "P",
+    window_s: tuple[float, float] = (-3.0, 5.0),
+    *,
+    model: str = "ak135",
+    slowness_s_km: float = 0.0,
+    v_surface_km_s: float | None = None,
+    base_statics: dict | None = None,
+    max_lag_s: float = 1.0,
+    min_cc: float = 0.5,
+    min_pairs: int = 2,
+) -> StaticsResult:
+    """Station statics of a (sub-)array record matrix from a strong phase of the event.
+
+    Aligns the record on the phase with the one alignment
+    (:func:`corephase.signal.alignment.element_delays`: TauP times per element,
+    plus elevation statics with ``v_surface_km_s`` and the ``base_statics``
+    table) and measures what remains by MCCC (:func:`empirical_statics`): the
+    result is the static to add to ``base_statics``.
+
+    Parameters
+    ----------
+    data : array_like, shape (N, S)
+        Band-passed records, rows in the order of ``geometry.codes``.
+    dt : float
+        Sample interval (s).
+    t_start_s : float
+        Time of sample 0 (s after origin).
+    geometry : corephase.model.geometry.ArrayGeometry
+    event : corephase.model.events.Event
+    phase : str
+        The strong phase (P, or PcP where P is too close or too far).
+    window_s : (float, float)
+        Window around the phase's TauP time at the reference point (s).
+    model : str
+        Earth model of the TauP times.
+    slowness_s_km : float
+        The phase's horizontal slowness (s/km), for the elevation statics' incidence.
+    v_surface_km_s : float, optional
+        Surface velocity (km/s) of the elevation statics; None for none.
+    base_statics : dict, optional
+        ``{code: s}`` statics already applied (configured ones).
+    max_lag_s, min_cc, min_pairs
+        See :func:`mccc`.
+
+    Returns
+    -------
+    StaticsResult
+
+    Raises
+    ------
+    ValueError
+        If the phase has no arrival at the reference point or its window is
+        not inside the record.
+    """
+    from corephase.model.traveltimes import reference_time
+    from corephase.signal.alignment import element_delays
+
+    t_ref = reference_time(event, geometry, phase, model)
+    if not np.isfinite(t_ref):
+        raise ValueError(f"phase {phase} has no {model} arrival at {geometry.name}")
+    delays = element_delays(
+        geometry,
+        float(slowness_s_km),
+        0.0,
+        curved=True,
+        event=event,
+        phase=phase,
+        model=model,
+        v_surface_km_s=v_surface_km_s,
+        statics=base_statics,
+    )
+    start = float(t_ref - t_start_s)
+    return empirical_statics(
+        data,
+        dt,
+        list(geometry.codes),
+        delays,
+        (start + window_s[0], start + window_s[1]),
+        max_lag_s=max_lag_s,
+        min_cc=min_cc,
+        min_pairs=min_pairs,
+    )
+
+
 def stream_statics(
     stream,
     geometry,
@@ -218,55 +308,62 @@ def stream_statics(
     min_cc: float = 0.5,
     min_pairs: int = 2,
 ) -> StaticsResult:
-    """Station statics of a (sub-)array record from a strong phase of the same event.
-
-    Aligns the band-passed record on the phase's TauP times per element
-    (:func:`corephase.signal.alignment.element_delays` with ``curved=True``)
-    and measures the residual times by MCCC (:func:`empirical_statics`).
-
-    Parameters
-    ----------
-    stream : obspy.Stream
-        Band-passed traces in the order of ``geometry.codes`` on one time grid
-        (see :func:`corephase.signal.matrix.stream_to_matrix`).
-    geometry : corephase.model.geometry.ArrayGeometry
-    event : corephase.model.events.Event
-    phase : str
-        The strong phase (P, or PcP where P is too close or too far).
-    window_s : (float, float)
-        Window around the phase's TauP time at the reference point (s).
-    model, max_lag_s, min_cc, min_pairs
-        See :func:`mccc`.
-
-    Returns
-    -------
-    StaticsResult
-        ``.as_dict()`` is the ``statics=`` table of ``element_delays`` (and
-        of the stack settings' ``detection.statics``).
-
-    Raises
-    ------
-    ValueError
-        If the phase has no arrival at the reference point or its window is
-        not inside the record.
-    """
-    from corephase.model.traveltimes import reference_time
-    from corephase.signal.alignment import element_delays
+    """:func:`phase_statics` of an ObsPy stream (traces in the order of
+    ``geometry.codes`` on one time grid, see
+    :func:`corephase.signal.matrix.stream_to_matrix`), without elevation statics."""
     from corephase.signal.matrix import stream_to_matrix
 
     data, dt, t0 = stream_to_matrix(stream, geometry, min_elements=2)
-    t_ref = reference_time(event, geometry, phase, model)
-    if not np.isfinite(t_ref):
-        raise ValueError(f"phase {phase} has no {model} arrival at {geometry.name}")
-    delays = element_delays(geometry, 0.0, 0.0, curved=True, event=event, phase=phase, model=model)
-    start = float(t_ref - (t0 - event.origin))
-    return empirical_statics(
+    return phase_statics(
         data,
         dt,
-        list(geometry.codes),
-        delays,
-        (start + window_s[0], start + window_s[1]),
+        float(t0 - event.origin),
+        geometry,
+        event,
+        phase,
+        window_s,
+        model=model,
         max_lag_s=max_lag_s,
         min_cc=min_cc,
         min_pairs=min_pairs,
     )
+
+
+def quality_gate(
+    result: StaticsResult, max_sigma_s: float, min_stations: int, min_cc: float, min_pairs: int
+) -> tuple[dict, np.ndarray, list[str]]:
+    """The statics that pass the quality figures, and why the others do not.
+
+    A station passes when it is used by the MCCC system (at least ``min_pairs``
+    correlations of at least ``min_cc``) and its residual standard deviation is
+    at most ``max_sigma_s`` (s); with fewer than ``min_stations`` passing none
+    does. The passing statics are re-centred to mean zero.
+
+    Returns
+    -------
+    table : dict
+        ``{code: static_s}`` of the passing stations (empty if too few pass).
+    applied : numpy.ndarray of bool
+    reasons : list of str
+        Per station: empty when applied, else why not.
+    """
+    reasons = []
+    for used, sig, cc in zip(result.used, result.sigma_s, result.mean_cc, strict=True):
+        if not used:
+            reasons.append(f"fewer than {min_pairs} correlations >= {min_cc:g} (mean {cc:.2f})")
+        elif not sig <= max_sigma_s:
+            reasons.append(f"residual sigma {sig:.3f} s > {max_sigma_s:g} s")
+        else:
+            reasons.append("")
+    applied = np.array([r == "" for r in reasons], bool)
+    if applied.sum() < min_stations:
+        why = f"{int(applied.sum())} stations pass, need {min_stations}"
+        reasons = [r or why for r in reasons]
+        return {}, np.zeros(applied.size, bool), reasons
+    ref = float(result.statics_s[applied].mean())
+    table = {
+        c: float(s - ref)
+        for c, s, a in zip(result.codes, result.statics_s, applied, strict=True)
+        if a
+    }
+    return table, applied, reasons

@@ -16,6 +16,7 @@ from corephase.stages.common import (
     read_curation_table,
     with_status,
 )
+from corephase.stages.dense_statics import PairStatics
 
 if TYPE_CHECKING:  # pandas is imported where used: it slows every job's start-up
     import pandas as pd
@@ -32,7 +33,9 @@ def stack_settings(config: dict, pair: dict) -> StackSettings:
     return settings
 
 
-def stack_pair(pair_json, band_paths: dict, config: dict, out_table, out_beams) -> pd.DataFrame:
+def stack_pair(
+    pair_json, band_paths: dict, config: dict, out_table, out_beams, out_statics=None
+) -> pd.DataFrame:
     """Beams and detections for every band, phase and stack type of one pair.
 
     Each phase is aligned once per band
@@ -50,7 +53,10 @@ def stack_pair(pair_json, band_paths: dict, config: dict, out_table, out_beams) 
     use, :func:`corephase.analysis.picks.add_clean_picks`)
     and ``beams.npz`` holding, per band and phase, the beams of each stack type
     (and the PWS coherence) on a time axis in s after origin (keys
-    ``{band}/{phase}/{stack}``, ``{band}/time``).
+    ``{band}/{phase}/{stack}``, ``{band}/time``). Empirical station statics
+    (config ``statics``, the pair's array entry's) are measured per band and added
+    to the alignment before any beam (:class:`corephase.stages.dense_statics.PairStatics`);
+    their table goes to ``out_statics``.
     """
     import pandas as pd
 
@@ -65,6 +71,7 @@ def stack_pair(pair_json, band_paths: dict, config: dict, out_table, out_beams) 
     absent = [p for p in config["phases"] if p not in arrivals]
     arrays: dict[str, np.ndarray] = {}
     tables = []
+    statics = PairStatics(config)
     if pair["status"] in ("ok", "partial") and geom is not None:
         arrival_list = load_arrival_list(pair, config["model"])
         listed = {a.phase: a for a in arrival_list}
@@ -76,6 +83,9 @@ def stack_pair(pair_json, band_paths: dict, config: dict, out_table, out_beams) 
             t_start = float(t0 - event.origin)
             t = t_start + np.arange(data.shape[1]) * dt
             arrays[f"{band['name']}/time"] = t
+            band_settings = statics.apply(
+                settings, data, dt, t_start, geom, event, arrival_list, band["name"]
+            )
             for ph in phases:
                 win = phase_windows(arrival_list, ph, settings)
                 det = detect_phase(
@@ -87,7 +97,7 @@ def stack_pair(pair_json, band_paths: dict, config: dict, out_table, out_beams) 
                     ph,
                     arrivals[ph],
                     band["name"],
-                    settings,
+                    band_settings,
                     band_hz=(band["fmin"], band["fmax"]),
                     rng=component_rng(seed, band["name"], ph),
                     earth_model=config["model"],
@@ -118,6 +128,8 @@ def stack_pair(pair_json, band_paths: dict, config: dict, out_table, out_beams) 
     with atomic_path(out_beams) as tmp:
         with open(tmp, "wb") as fh:
             np.savez_compressed(fh, **arrays)
+    if out_statics is not None:
+        statics.write(out_statics)
     return table
 
 
