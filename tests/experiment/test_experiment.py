@@ -280,3 +280,16 @@ def test_explicit_interferer_needs_no_taup_name():
     assert [a.phase for a in sc.interferers] == ["coda_PKP", "PcP"]
     assert sc.interferers[0].time_s == -20.0
     assert sc.interferers[0].slowness_s_km * KM_PER_DEG == pytest.approx(2.0)
+
+
+@pytest.mark.parametrize(("lo", "hi", "corners", "fs"), [(0.5, 2.0, 4, 20.0), (1.0, 3.0, 2, 10.0)])
+def test_butter_gain_equals_scipy_design(lo, hi, corners, fs):
+    """The closed-form gain equals |H|^2 of scipy's Butterworth band-pass design."""
+    from scipy.signal import butter, sosfreqz
+
+    from corephase.experiment.simulate import butter_gain
+
+    f = np.fft.rfftfreq(6001, 1.0 / fs)
+    sos = butter(corners, [lo, hi], btype="band", fs=fs, output="sos")
+    ref = np.abs(sosfreqz(sos, worN=f, fs=fs)[1]) ** 2
+    assert np.abs(butter_gain(f, lo, hi, corners, fs) - ref).max() < 1e-13

@@ -141,3 +141,18 @@ def test_default_world_has_s_phases_and_depth_phases():
     assert by["SS"].slowness_s_km * KM_PER_DEG == pytest.approx(19.9, abs=0.3)
     assert by["pPKiKP"].snr == pytest.approx(0.7 * s.targets[0].snr)
     assert by["pPKiKP"].slowness_s_km == pytest.approx(sc.target.slowness_s_km, rel=0.01)
+
+
+def test_wilson_interval_equals_scipy_binomtest():
+    """Bounds equal scipy.stats.binomtest(...).proportion_ci(method="wilson") exactly."""
+    from scipy.stats import binomtest
+
+    for n in (1, 7, 60, 240):
+        for conf in (0.9, 0.95):
+            k = np.arange(n + 1)
+            lo, hi = wilson_interval(k, n, conf)
+            for kk in k:
+                ci = binomtest(int(kk), n).proportion_ci(conf, method="wilson")
+                assert (lo[kk], hi[kk]) == (ci.low, ci.high)
+    with pytest.raises(ValueError, match="outside"):
+        wilson_interval(5, 4)

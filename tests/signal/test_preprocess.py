@@ -163,3 +163,19 @@ def test_direct_calls_equal_obspy_trace_methods(dtype):
     ref.filter("bandpass", freqmin=1.0, freqmax=3.0, corners=4, zerophase=True)
     for a, b in zip(bandpass(grid, 1.0, 3.0, 4, 0.05), ref, strict=True):
         np.testing.assert_array_equal(a.data, b.data)
+
+
+def test_lanczos_resample_equals_obspy():
+    """Same samples as ObsPy's Lanczos interpolation, also for a non-integer rate ratio."""
+    from obspy.signal.interpolation import lanczos_interpolation
+
+    from corephase.signal.preprocess import lanczos_resample
+
+    y = np.cumsum(np.random.default_rng(2).standard_normal(3000))
+    t0 = UTCDateTime(2014, 6, 23).timestamp
+    for new_dt, start, n in ((0.1, t0 + 3.013, 1400), (0.0375, t0 + 0.5, 3900)):
+        ref = lanczos_interpolation(y, t0, 0.05, start, new_dt, n, a=12)
+        got = lanczos_resample(y, t0, 0.05, start, new_dt, n)
+        np.testing.assert_allclose(got, ref, rtol=0, atol=1e-12 * np.abs(ref).max())
+    with pytest.raises(ValueError, match="inside the input span"):
+        lanczos_resample(y, t0, 0.05, t0 - 1.0, 0.1, 10)

@@ -119,7 +119,14 @@ def _trace_row(ax, rel, seg, ph, arrival) -> None:
     scale = np.max(np.abs(seg), axis=1, keepdims=True)
     scale[scale == 0] = 1
     y = seg / scale * 0.45 + np.arange(len(seg))[:, None]
-    ax.plot(rel, y.T, color="0.25", lw=0.35)
+    # one line broken by NaNs, not one artist per trace (drawing time)
+    gap = np.full((len(seg), 1), np.nan)
+    ax.plot(
+        np.hstack([np.broadcast_to(rel, y.shape), gap]).ravel(),
+        np.hstack([y, gap]).ravel(),
+        color="0.25",
+        lw=0.35,
+    )
     ax.set_ylim(-1, 1.35 * len(seg) + 2)  # room above the traces for the phase tags
     ax.set_yticks([])
     ax.set_title(f"{ph}  p={arrival.slowness_s_deg:.2f} s/°", color=phase_color(ph))

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from corephase.io.files import atomic_path, jsonable
+
+if TYPE_CHECKING:  # pandas is imported where tables are read (the figures job reads none)
+    import pandas as pd
 
 
 def aggregate_coda_tables(paths) -> pd.DataFrame:
@@ -32,6 +35,8 @@ def aggregate_coda_tables(paths) -> pd.DataFrame:
     pandas.DataFrame
         All rows, sorted by event, array, band and phase; empty with no paths.
     """
+    import pandas as pd
+
     frames = []
     for p in paths:
         p = Path(p)
