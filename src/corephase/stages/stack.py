@@ -53,7 +53,7 @@ def stack_pair(pair_json, band_paths: dict, config: dict, out_table, out_beams) 
     import pandas as pd
 
     from corephase.analysis.detection import curate, detect_phase, no_arrival_table
-    from corephase.analysis.detection.interference import annotate, phase_windows
+    from corephase.analysis.detection.interference import annotate, phase_windows, quiet_interval
     from corephase.sources.synthetic import pair_seed
     from corephase.utils.random import component_rng
 
@@ -73,6 +73,8 @@ def stack_pair(pair_json, band_paths: dict, config: dict, out_table, out_beams) 
             t_start = float(t0 - event.origin)
             t = t_start + np.arange(data.shape[1]) * dt
             arrays[f"{band['name']}/time"] = t
+            edge = float(config["preprocess"]["taper_fraction"]) * (t[-1] - t[0])
+            quiet = quiet_interval(arrival_list, t[0], t[-1], edge, settings)
             for ph in phases:
                 win = phase_windows(arrival_list, ph, settings)
                 det = detect_phase(
@@ -89,6 +91,7 @@ def stack_pair(pair_json, band_paths: dict, config: dict, out_table, out_beams) 
                     rng=component_rng(seed, band["name"], ph),
                     earth_model=config["model"],
                     windows=(win.signal_s, win.noise_s),
+                    quiet_s=quiet,
                 )
                 annotate(det.table, win, listed.get(ph))
                 for k, v in det.beams.items():
