@@ -16,7 +16,9 @@ rule stack:
     conda:
         "../../envs/corephase.yaml"
     params:
-        **section_params(("model", "seed", "phases", "bands", "stack", "curation")),
+        **section_params(
+            ("model", "seed", "phases", "bands", "preprocess", "stack", "curation")
+        ),
         band_names=BANDS,
     script:
         "../scripts/stack.py"
