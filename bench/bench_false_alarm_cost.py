@@ -6,7 +6,7 @@ record, 2 bands x 5 phases x 4 stacks) detected as the stack stage does (one
 settings: jackknife resampling) with ``detection.calibration = "fixed"`` (no null,
 the stack stage before the calibration), ``"empirical"`` with the shuffled null
 alone (300 draws per phase and band) and ``"empirical"`` with the sliding null as
-well (the default; its noise-only stretch from the end of a 5 % taper to 2 s before
+well (the default; its noise-only stretch from the end of a 5 % taper to 20 s before
 P, as the stack stage takes it), best of three runs each.
 Run: ``OPENBLAS_NUM_THREADS=1 .venv/bin/python bench/bench_false_alarm_cost.py``
 """
@@ -41,7 +41,7 @@ def stack_detections(geom, event, arrivals, bands, settings, p_time) -> float:
     for label, (st, fmin, fmax) in bands.items():
         data, dt, t0 = stream_to_matrix(st, geom, 2)
         ts = float(t0 - event.origin)
-        quiet = (ts + 0.05 * data.shape[1] * dt, p_time - 2.0)
+        quiet = (ts + 0.05 * data.shape[1] * dt, p_time - 20.0)
         for ph, arr in arrivals.items():
             detect_phase(
                 data, dt, ts, geom, event, ph, arr, label, settings,

@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from corephase.analysis.detection.calibration import false_alarm_rates, noise_only_detections
+from corephase.analysis.detection.interference import PRE_ONSET_S
 from corephase.config.stack import StackSettings
 from corephase.model.events import Event, events_from_quakeml
 from corephase.model.geometry import ArrayGeometry, local_km_to_latlon, parametric_layout
@@ -82,8 +83,9 @@ def yka_record(band):
 
 
 def yka_quiet(data, dt, t_start, p_time):
-    """The record's noise-only stretch (s after origin): taper's end to 2 s before P."""
-    return (t_start + TAPER * data.shape[1] * dt, p_time - 2.0)
+    """The record's noise-only stretch (s after origin): taper's end to
+    :data:`PRE_ONSET_S` (20 s) before P, as the stack stage takes it."""
+    return (t_start + TAPER * data.shape[1] * dt, p_time - PRE_ONSET_S)
 
 
 def yka_windows(quiet, spacing=30.0):
@@ -180,7 +182,10 @@ def main() -> None:
             ref = (geom.ref_lat, geom.ref_lon)
             dist, _, _ = distance_backazimuth(ev.latitude, ev.longitude, *ref)
             scp = first_arrivals(ev.depth_km, dist, ["ScP"])["ScP"]
-            t = detect_phase(data, dt, ts, geom, ev, "ScP", scp, "b", SETTINGS, band_hz=band)
+            quiet = yka_quiet(data, dt, ts, first_arrivals(ev.depth_km, dist, ["P"])["P"].time)
+            t = detect_phase(
+                data, dt, ts, geom, ev, "ScP", scp, "b", SETTINGS, band_hz=band, quiet_s=quiet
+            )
             print(f"(d) YKA ScP {band} Hz:")
             print(t.table[["stack", "snr", "snr_threshold", "fa_prob", "call"]].round(4))
             all_rows.append(t.table)

@@ -74,7 +74,7 @@ def stack_pair(pair_json, band_paths: dict, config: dict, out_table, out_beams) 
             t = t_start + np.arange(data.shape[1]) * dt
             arrays[f"{band['name']}/time"] = t
             edge = float(config["preprocess"]["taper_fraction"]) * (t[-1] - t[0])
-            quiet = quiet_interval(arrival_list, t[0], t[-1], edge, settings)
+            quiet = quiet_interval(arrival_list, t[0], t[-1], edge)
             for ph in phases:
                 win = phase_windows(arrival_list, ph, settings)
                 det = detect_phase(

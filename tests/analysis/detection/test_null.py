@@ -84,7 +84,6 @@ def test_combined_tail_is_the_larger_of_its_tails():
 
 
 def test_quiet_interval_ends_before_the_first_arrival_and_skips_the_taper():
-    settings = StackSettings()
     arr = [Arrival("P", 500.0, 8.0, 10.0, primary="P"), Arrival("PcP", 540.0, 3.0, 10.0)]
-    assert quiet_interval(arr, 100.0, 2000.0, 95.0, settings) == pytest.approx((195.0, 498.0))
-    assert quiet_interval(arr, 450.0, 2000.0, 95.0, settings) is None
+    assert quiet_interval(arr, 100.0, 2000.0, 95.0) == pytest.approx((195.0, 480.0))
+    assert quiet_interval(arr, 400.0, 2000.0, 95.0) is None

@@ -112,12 +112,20 @@ def phase_windows(arrivals, phase: str, settings: StackSettings) -> PhaseWindows
     return PhaseWindows(tuple(sig), noise, note, in_sig, inside(noise), interferers)
 
 
-def quiet_interval(arrivals, t_start_s: float, t_end_s: float, edge_s: float, settings):
+#: Seconds before the earliest arrival's onset that the sliding null leaves out: the
+#: zero-phase band-pass spreads a strong onset a few seconds ahead of it, the wavelet
+#: starts before its theoretical time and the alignment on a phase moves elements by
+#: up to a few seconds; P is 100-1000 times the noise, so a few positions that catch
+#: it inflate the null's tail (seen in the demo: envelope thresholds of 7 instead of 4).
+PRE_ONSET_S = 20.0
+
+
+def quiet_interval(arrivals, t_start_s: float, t_end_s: float, edge_s: float):
     """The stretch of a record that holds noise only, s after origin (the sliding null's).
 
     From ``edge_s`` after the record's start (the band-pass taper) to
-    ``arrival_guard_s[0]`` before the onset of the earliest arrival of the list,
-    and at most ``edge_s`` before the record's end.
+    :data:`PRE_ONSET_S` before the onset of the earliest arrival of the list, and at
+    most ``edge_s`` before the record's end.
 
     Parameters
     ----------
@@ -127,7 +135,6 @@ def quiet_interval(arrivals, t_start_s: float, t_end_s: float, edge_s: float, se
         Times of the record's first and last samples, s after origin.
     edge_s : float
         Length of the tapered record edges, s.
-    settings : corephase.config.stack.StackSettings
 
     Returns
     -------
@@ -136,7 +143,7 @@ def quiet_interval(arrivals, t_start_s: float, t_end_s: float, edge_s: float, se
     """
     first = min((a.time for a in arrivals), default=np.inf)
     start = float(t_start_s) + float(edge_s)
-    end = min(first - float(settings.detection.arrival_guard_s[0]), float(t_end_s) - edge_s)
+    end = min(first - PRE_ONSET_S, float(t_end_s) - edge_s)
     return (start, float(end)) if end > start else None
 
 

@@ -15,7 +15,7 @@ Two nulls, each a sample of the detection SNR of one stack on noise alone:
 
 * **sliding** (:func:`sliding_snrs`): the phase's signal and noise windows slid in
   steps of :data:`SLIDE_STEP_S` over the part of the same record that holds noise
-  only (before the first arrival of the pair's arrival list, off the band-pass
+  only (ending 20 s before the first arrival of the pair's arrival list, off the band-pass
   taper), on the full-array beams at the phase's own alignment. It keeps what the
   shuffled draws destroy: transients that reach every element at once (bursts,
   local events, coherent noise at the phase's slowness), whose share of real
