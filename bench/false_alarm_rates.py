@@ -1,21 +1,29 @@
 """Measured false-alarm rates and detection probability of the detector at its defaults.
 
 (a) Real noise: the YKA record (/work/shared/data/yka-2012-08-14, 18 elements), the
-    hour before P: pseudo-phases every 30 s with PKiKP-like slownesses
-    (0.5-2.5 s/deg) at the event's back-azimuth, bands 1-2 and 2-3 Hz.
+    38 min before P: pseudo-phases every 30 s with PKiKP-like slownesses
+    (0.5-2.5 s/deg) at the event's back-azimuth, bands 1-2 and 2-3 Hz, from the end
+    of the band-pass taper (5 % of the hour, 180 s) on.
 (b) Synthetic Peterson noise (level 0.5, 1-2 Hz) on ring arrays of N = 4 (3 km),
     18 (20 km) and 100 (40 km) elements; pseudo-phases every 50 s, slowness
     0.3-4 s/deg (N = 100 without resampling, to keep the run short).
+
+The sliding null (``stack.detection.sliding_null``) slides each pseudo-phase's
+windows over the rest of the noise (real: the record from the taper's end to P;
+synthetic: the whole record), leaving out its own windows.
 (c) Detection probability per stack: a PKiKP-like wavelet (1.5 Hz Gabor, peak
-    1.5 x the single-trace noise RMS, 1.5 s/deg) injected every 60 s into the real
-    YKA noise before P (18 elements, 1-2 Hz).
+    1.5 x the single-trace noise RMS, 1.5 s/deg) injected into the real YKA noise
+    before P (18 elements, 1-2 Hz), one trial every 60 s, one wavelet per trial.
 (d) Real YKA ScP at 1-2 Hz and 2-3 Hz with the defaults.
 
 Per stack: ``snr_rate`` = fraction of noise windows with ``snr >= snr_threshold``
 (the calibrated quantity, nominal ``false_alarm_level`` = 1 %) and ``detected_rate``
 = fraction called ``detected`` (also needs slowness, back-azimuth and resample
 agreement). Also the largest slowness misfit of any ``detected`` row.
-Run: ``OPENBLAS_NUM_THREADS=1 .venv/bin/python bench/false_alarm_rates.py [--quick]``
+Each rate is printed with its 95 % Clopper-Pearson interval.
+Run: ``OPENBLAS_NUM_THREADS=1 .venv/bin/python bench/false_alarm_rates.py [--quick]
+[--shuffled-only] [--n100 WINDOWS] [--skip-real] [--skip-synthetic]`` (``--shuffled-only``: the
+shuffled null alone, as before the sliding null).
 """
 
 from __future__ import annotations
@@ -32,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from corephase.analysis.detection.calibration import false_alarm_rates, noise_only_detections
+from corephase.analysis.detection.interference import PRE_ONSET_S
 from corephase.config.stack import StackSettings
 from corephase.model.events import Event, events_from_quakeml
 from corephase.model.geometry import ArrayGeometry, local_km_to_latlon, parametric_layout
@@ -44,6 +53,11 @@ from corephase.sources.noise import peterson_noise
 YKA = Path("/work/shared/data/yka-2012-08-14")
 QUICK = "--quick" in sys.argv
 SETTINGS = StackSettings()
+if "--shuffled-only" in sys.argv:
+    SETTINGS = SETTINGS.replace(detection=SETTINGS.detection.replace(sliding_null=False))
+N100 = int(sys.argv[sys.argv.index("--n100") + 1]) if "--n100" in sys.argv else None
+#: ObsPy's taper of the band-pass (5 % of the record at each end), s.
+TAPER = 0.05
 
 
 def yka_record(band):
@@ -68,9 +82,16 @@ def yka_record(band):
     return data, dt, float(ts - ev.origin), geom, ev, p
 
 
-def yka_windows(t_start, p_time, spacing=30.0):
-    """Pseudo-phase times: noise window [-40, -5] s and signal window [-2, 8] s before P."""
-    return np.arange(t_start + 80.0, p_time - 15.0, spacing)
+def yka_quiet(data, dt, t_start, p_time):
+    """The record's noise-only stretch (s after origin): taper's end to
+    :data:`PRE_ONSET_S` (20 s) before P, as the stack stage takes it."""
+    return (t_start + TAPER * data.shape[1] * dt, p_time - PRE_ONSET_S)
+
+
+def yka_windows(quiet, spacing=30.0):
+    """Pseudo-phase times: noise window [-40, -5] s and signal window [-2, 8] s, both in
+    the noise-only stretch ``quiet``."""
+    return np.arange(quiet[0] + 45.0, quiet[1] - 13.0, spacing)
 
 
 def inject(data, dt, t_start, geom, ev, times, slowness_s_deg, amp_rms):
@@ -88,19 +109,21 @@ def real_noise() -> tuple[pd.DataFrame, pd.DataFrame]:
     tables, injected = [], []
     for band in [(1.0, 2.0), (2.0, 3.0)]:
         data, dt, ts, geom, ev, p = yka_record(band)
-        times = yka_windows(ts, p)[: 20 if QUICK else None]
+        quiet = yka_quiet(data, dt, ts, p)
+        times = yka_windows(quiet)[: 20 if QUICK else None]
         slow = np.random.default_rng(1).uniform(0.5, 2.5, times.size)
         tables.append(
-            noise_only_detections(data, dt, ts, geom, ev, times, slow, band, SETTINGS, 1)
+            noise_only_detections(data, dt, ts, geom, ev, times, slow, band, SETTINGS, 1, quiet)
         )
-        if band == (1.0, 2.0):  # one wavelet every 60 s: none in another's noise window
-            tin = yka_windows(ts, p, 60.0)[: 10 if QUICK else None]
-            sig = inject(data, dt, ts, geom, ev, tin, 1.5, 1.5)
-            injected.append(
-                noise_only_detections(
-                    sig, dt, ts, geom, ev, tin, np.full(tin.size, 1.5), band, SETTINGS, 2
+        if band == (1.0, 2.0):  # one wavelet per trial: the sliding null sees noise only
+            tin = yka_windows(quiet, 60.0)[: 10 if QUICK else None]
+            for k, tk in enumerate(tin):
+                sig = inject(data, dt, ts, geom, ev, [tk], 1.5, 1.5)
+                injected.append(
+                    noise_only_detections(
+                        sig, dt, ts, geom, ev, [tk], [1.5], band, SETTINGS, 2000 + k, quiet
+                    )
                 )
-            )
     return pd.concat(tables), pd.concat(injected)
 
 
@@ -120,7 +143,19 @@ def synthetic_noise(n_el: int, aperture_km: float, n_win: int) -> pd.DataFrame:
     s = SETTINGS
     if n_el > 50:
         s = s.replace(detection=s.detection.replace(resampling="none"))
-    return noise_only_detections(data, dt, 0.0, geom, ev, times, slow, (1.0, 2.0), s, n_el)
+    quiet = (5.0, data.shape[1] * dt - 5.0)
+    return noise_only_detections(data, dt, 0.0, geom, ev, times, slow, (1.0, 2.0), s, n_el, quiet)
+
+
+def rates(table: pd.DataFrame) -> pd.DataFrame:
+    """:func:`false_alarm_rates` with the 95 % Clopper-Pearson interval of ``snr_rate``."""
+    from scipy.stats import beta
+
+    r = false_alarm_rates(table)
+    k = np.round(r["snr_rate"] * r["n"]).astype(int)
+    r["snr_lo95"] = np.where(k > 0, beta.ppf(0.025, k, r["n"] - k + 1), 0.0)
+    r["snr_hi95"] = np.where(k < r["n"], beta.ppf(0.975, k + 1, r["n"] - k), 1.0)
+    return r
 
 
 def max_misfit(table: pd.DataFrame) -> float:
@@ -133,11 +168,11 @@ def max_misfit(table: pd.DataFrame) -> float:
 def main() -> None:
     pd.set_option("display.width", 120)
     all_rows = []
-    if YKA.is_dir():
+    if YKA.is_dir() and "--skip-real" not in sys.argv:
         noise, sig = real_noise()
         all_rows += [noise, sig]
         print(f"(a) real YKA noise, bands 1-2 and 2-3 Hz, {len(noise) // 4} windows per stack")
-        print(false_alarm_rates(noise).round(4))
+        print(rates(noise).round(4))
         print("(c) PKiKP-like wavelet at 1.5 x single-trace noise, 18 elements, 1-2 Hz")
         print(false_alarm_rates(sig).rename(columns={"snr_rate": "snr_pass"}).round(3))
         from corephase.analysis.detection import detect_phase
@@ -147,17 +182,20 @@ def main() -> None:
             ref = (geom.ref_lat, geom.ref_lon)
             dist, _, _ = distance_backazimuth(ev.latitude, ev.longitude, *ref)
             scp = first_arrivals(ev.depth_km, dist, ["ScP"])["ScP"]
-            t = detect_phase(data, dt, ts, geom, ev, "ScP", scp, "b", SETTINGS, band_hz=band)
+            quiet = yka_quiet(data, dt, ts, first_arrivals(ev.depth_km, dist, ["P"])["P"].time)
+            t = detect_phase(
+                data, dt, ts, geom, ev, "ScP", scp, "b", SETTINGS, band_hz=band, quiet_s=quiet
+            )
             print(f"(d) YKA ScP {band} Hz:")
             print(t.table[["stack", "snr", "snr_threshold", "fa_prob", "call"]].round(4))
             all_rows.append(t.table)
     sizes = [(4, 3.0, 60 if QUICK else 250), (18, 20.0, 40 if QUICK else 150)]
-    sizes.append((100, 40.0, 20 if QUICK else 80))
-    for n_el, ap, n_win in sizes:
+    sizes.append((100, 40.0, N100 or (20 if QUICK else 80)))
+    for n_el, ap, n_win in [] if "--skip-synthetic" in sys.argv else sizes:
         tab = synthetic_noise(n_el, ap, n_win)
         all_rows.append(tab)
         print(f"(b) Peterson noise N={n_el} ({ap:g} km), 1-2 Hz, {n_win} windows per stack")
-        print(false_alarm_rates(tab).round(4))
+        print(rates(tab).round(4), flush=True)
     print(f"largest |slowness - theory| of a detected row: {max_misfit(pd.concat(all_rows)):.2f}")
 
 

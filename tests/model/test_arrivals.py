@@ -15,6 +15,7 @@ from corephase.model.arrivals import (
     clean_noise_window,
     element_arrival_times,
     free_surface_coefficients,
+    is_comparable,
     surface_velocities,
 )
 from corephase.model.geometry import KM_PER_DEG, local_km_to_latlon, parametric_layout
@@ -188,3 +189,34 @@ def test_clean_window_kept_shortened_or_refused_with_a_reason():
     assert win is None and "no clean noise window" in reason and "X" in reason
     with pytest.raises(ValueError, match="not in the arrival list"):
         clean_noise_window(arr, "PKJKP")
+
+
+def test_one_comparator_of_arrival_strength():
+    """``is_comparable``: |a| >= ratio |t| (signs ignored); an unknown amplitude on
+    either side counts (the conservative side for windows and interference)."""
+    t = Arrival("T", 100.0, 2.0, 20.0, primary="T", relative_amplitude=0.1)
+    equal = Arrival("E", 90.0, 2.0, 20.0, primary="E", relative_amplitude=-0.1)
+    weak = Arrival("W", 90.0, 2.0, 20.0, primary="W", relative_amplitude=0.049)
+    unknown = Arrival("U", 90.0, 2.0, 20.0, primary="U")
+    assert is_comparable(equal, t) and is_comparable(equal, t, 0.5)
+    assert not is_comparable(weak, t, 0.5) and is_comparable(weak, t, 0.49)
+    assert is_comparable(unknown, t, 10.0) and is_comparable(t, unknown, 10.0)
+
+
+def test_noise_window_stays_out_of_a_stronger_phase_s_early_coda():
+    """The demo's YKA pair (Aleutians, 106 km, 35.9 deg): PcP's nominal window holds PP's
+    depth phases; moved minimally it lands 46-81 s after P (in the early codas of P,
+    pP and sP). With ``coda_s`` it goes before P instead."""
+    arr = arrival_list(106.0, 35.85)
+    by = _by_name(arr)
+    p = by["P"].time - by["PcP"].time
+    old, _ = clean_noise_window(arr, "PcP", (-40.0, -5.0), amplitude_ratio=0.5)
+    assert p + 30.0 < old[0] < p + 60.0  # in P's early coda
+    win, reason = clean_noise_window(arr, "PcP", (-40.0, -5.0), amplitude_ratio=0.5, coda_s=30.0)
+    assert win[1] <= p - 2.0 and win[1] - win[0] == pytest.approx(35.0)
+    assert reason.startswith("moved") and "PP" in reason
+    pcp = by["PcP"]
+    for a in arr:  # no arrival at least as strong as PcP has its onset or early coda there
+        if a.phase != "PcP" and is_comparable(a, pcp):
+            dt = a.time - pcp.time
+            assert not (win[0] < dt + 30.0 and win[1] > dt - 2.0), a.phase

@@ -17,7 +17,9 @@ rule stack:
     conda:
         "../../envs/corephase.yaml"
     params:
-        **section_params(("model", "seed", "phases", "bands", "stack", "curation")),
+        **section_params(
+            ("model", "seed", "phases", "bands", "preprocess", "stack", "curation")
+        ),
         # empirical station statics of the pair (issue 19): dense pairs always carry them
         config_statics=lambda w: {"statics": array_settings(w).get("statics")},
         band_names=BANDS,

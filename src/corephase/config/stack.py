@@ -75,6 +75,12 @@ class DetectionSettings(Settings):
         the null says when the noise window is louder than the signal's surroundings.
     null_shift_s : float
         Largest random time shift of an element in a null draw, s.
+    sliding_null : bool
+        Also calibrate on the phase's windows slid over the record's noise-only
+        stretch (before the first arrival) at the phase's alignment, and use the
+        larger threshold and ``fa_prob`` of the two nulls
+        (:mod:`corephase.analysis.detection.null`): keeps real transients that
+        reach every element at once, which the shuffled draws destroy.
     avoid_arrivals : bool
         Use the pair's arrival list (:mod:`corephase.analysis.detection.interference`):
         noise windows off the onsets of comparable or stronger arrivals, and the
@@ -82,6 +88,11 @@ class DetectionSettings(Settings):
         arrival at a slowness within ``max_slowness_tolerance_s_deg``.
     arrival_guard_s : (float, float)
         Time before and after an arrival's onset that a noise window avoids, s.
+    arrival_coda_s : float
+        Length of the early coda after every arrival at least as strong as the
+        phase that a noise window also avoids, s (0: the onset guard only). 30 s:
+        a moved window never lands in the loud early coda of a stronger phase
+        (it goes before that phase instead, or the call is ``no_clean_noise``).
     min_noise_window_s : float
         Shortest noise window accepted after moving it, s.
     noise_search_s : (float, float)
@@ -117,8 +128,10 @@ class DetectionSettings(Settings):
     min_snr: float = 2.0
     null_draws: int = 300
     null_shift_s: float = 60.0
+    sliding_null: bool = True
     avoid_arrivals: bool = True
     arrival_guard_s: tuple = (2.0, 10.0)
+    arrival_coda_s: float = 30.0
     min_noise_window_s: float = 15.0
     noise_search_s: tuple = (-300.0, -5.0)
     interference_amplitude_ratio: float = 0.5

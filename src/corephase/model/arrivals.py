@@ -336,9 +336,24 @@ def element_arrival_times(
     return out
 
 
-def _magnitude(arr: Arrival) -> float:
-    """|expected amplitude|; unknown counts as infinitely strong (conservative)."""
-    return np.inf if arr.relative_amplitude is None else abs(arr.relative_amplitude)
+def is_comparable(arrival: Arrival, target: Arrival, ratio: float = 1.0) -> bool:
+    """Whether ``arrival`` is expected at least ``ratio`` times as strong as ``target``.
+
+    The one comparator of the arrival list: compares the moduli of the expected
+    vertical amplitudes (``relative_amplitude``), ``|a| >= ratio * |t|``. An
+    unknown amplitude on either side counts as comparable (the conservative
+    choice: a noise window avoids it, a detection beside it is ``interfered``).
+
+    Parameters
+    ----------
+    arrival, target : Arrival
+    ratio : float
+        Fraction of the target's expected amplitude (1: at least as strong).
+    """
+    a, t = arrival.relative_amplitude, target.relative_amplitude
+    if a is None or t is None:
+        return True
+    return abs(a) >= float(ratio) * abs(t)
 
 
 def clean_noise_window(
@@ -351,17 +366,19 @@ def clean_noise_window(
     min_length_s: float = 15.0,
     search_s: tuple[float, float] = (-300.0, -5.0),
     amplitude_ratio: float = 1.0,
+    coda_s: float = 0.0,
 ) -> tuple[tuple[float, float] | None, str]:
-    """A noise window for ``target`` free of the onset of every stronger arrival.
+    """A noise window for ``target`` free of the onsets and early codas of strong arrivals.
 
-    An arrival is stronger when its expected amplitude exceeds
-    ``amplitude_ratio`` times the target's in modulus (an unknown amplitude
-    counts as stronger; a target of unknown amplitude has no stronger
-    arrival). Each stronger arrival
-    forbids ``[t - before_s, t + after_s]`` around its onset ``t``. The window
-    keeps its nominal length and moves as little as possible within
-    ``search_s``; if it does not fit anywhere, the longest clean stretch of at
-    least ``min_length_s`` is taken.
+    Every arrival comparable to the target (:func:`is_comparable` with
+    ``amplitude_ratio``) forbids ``[t - before_s, t + after_s]`` around its onset
+    ``t``; every arrival at least as strong as the target (ratio 1) also forbids
+    its coda, ``[t - before_s, t + max(after_s, coda_s)]``, so a window is never
+    placed in the loud early coda of a stronger phase (where the noise is far
+    above the level around the target). The window keeps its nominal length and
+    moves as little as possible within ``search_s`` (before the first strong
+    arrival when its coda covers the rest); if it does not fit anywhere, the
+    longest clean stretch of at least ``min_length_s`` is taken.
 
     Parameters
     ----------
@@ -372,13 +389,16 @@ def clean_noise_window(
     window_s : (float, float)
         Nominal noise window, s relative to the target's time.
     before_s, after_s : float
-        Forbidden time before and after each stronger onset, s.
+        Forbidden time before and after each comparable onset, s.
     min_length_s : float
         Shortest acceptable window, s.
     search_s : (float, float)
         Where the window may lie, s relative to the target's time.
     amplitude_ratio : float
-        Fraction of the target's expected amplitude above which an arrival counts.
+        Fraction of the target's expected amplitude from which an arrival counts.
+    coda_s : float
+        Length of the coda forbidden after each arrival at least as strong as the
+        target, s (0: only ``after_s``).
 
     Returns
     -------
@@ -392,9 +412,13 @@ def clean_noise_window(
         raise ValueError(f"{target} is not in the arrival list ({', '.join(by_name)})")
     tgt = by_name[target]
     blocks = sorted(
-        (a.time - tgt.time - before_s, a.time - tgt.time + after_s, a.phase)
+        (
+            a.time - tgt.time - before_s,
+            a.time - tgt.time + (max(after_s, coda_s) if is_comparable(a, tgt) else after_s),
+            a.phase,
+        )
         for a in arrivals
-        if a.phase != target and _magnitude(a) > amplitude_ratio * _magnitude(tgt)
+        if a.phase != target and is_comparable(a, tgt, amplitude_ratio)
     )
     gaps = _gaps(search_s, blocks)
     w0, w1 = (float(v) for v in window_s)
@@ -417,7 +441,7 @@ def clean_noise_window(
     hit = _blockers(blocks, *search_s)
     return None, (
         f"no clean noise window of {min_length_s:g} s within {search_s[0]:g} to "
-        f"{search_s[1]:g} s of {target}: onsets of {', '.join(hit)}"
+        f"{search_s[1]:g} s of {target}: onsets or codas of {', '.join(hit)}"
     )
 
 

@@ -61,7 +61,7 @@ def stack_pair(
     import pandas as pd
 
     from corephase.analysis.detection import curate, detect_phase, no_arrival_table
-    from corephase.analysis.detection.interference import annotate, phase_windows
+    from corephase.analysis.detection.interference import annotate, phase_windows, quiet_interval
     from corephase.analysis.picks import add_clean_picks
     from corephase.sources.synthetic import pair_seed
     from corephase.utils.random import component_rng
@@ -86,6 +86,8 @@ def stack_pair(
             band_settings = statics.apply(
                 settings, data, dt, t_start, geom, event, arrival_list, band["name"]
             )
+            edge = float(config["preprocess"]["taper_fraction"]) * (t[-1] - t[0])
+            quiet = quiet_interval(arrival_list, t[0], t[-1], edge)
             for ph in phases:
                 win = phase_windows(arrival_list, ph, settings)
                 det = detect_phase(
@@ -102,6 +104,7 @@ def stack_pair(
                     rng=component_rng(seed, band["name"], ph),
                     earth_model=config["model"],
                     windows=(win.signal_s, win.noise_s),
+                    quiet_s=quiet,
                 )
                 annotate(det.table, win, listed.get(ph))
                 for k, v in det.beams.items():

@@ -29,6 +29,7 @@ def noise_only_detections(
     band_hz,
     settings: StackSettings,
     seed: int = 0,
+    quiet_s=None,
 ) -> pd.DataFrame:
     """Detection rows of pseudo-phases placed in a noise-only record.
 
@@ -48,6 +49,10 @@ def noise_only_detections(
     settings : corephase.config.stack.StackSettings
     seed : int
         Seed of each window's resamples and null draws (``component_rng(seed, k)``).
+    quiet_s : (float, float), optional
+        Noise-only stretch of the record (s after origin) for the sliding null
+        (each pseudo-phase's own windows are left out of it); None: the shuffled
+        null alone.
 
     Returns
     -------
@@ -70,6 +75,7 @@ def noise_only_detections(
             settings,
             band_hz=tuple(band_hz),
             rng=component_rng(seed, k),
+            quiet_s=quiet_s,
         )
         tables.append(det.table)
     return pd.concat(tables, ignore_index=True)

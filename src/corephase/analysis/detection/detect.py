@@ -17,7 +17,7 @@ from corephase.analysis.detection.measure import (
     measure_batched,
     measure_loop,
 )
-from corephase.analysis.detection.null import null_tails
+from corephase.analysis.detection.null import calibration_tails
 from corephase.config.stack import StackSettings
 from corephase.model.geometry import KM_PER_DEG
 from corephase.model.traveltimes import distance_backazimuth
@@ -186,6 +186,7 @@ def detect_phase(
     earth_model: str = "ak135",
     method: str = "batched",
     windows=None,
+    quiet_s=None,
 ) -> PhaseDetection:
     """Align the record on one phase once, measure it, resample, calibrate and decide.
 
@@ -219,6 +220,11 @@ def detect_phase(
         Windows in s relative to the phase time overriding ``settings.windows(phase)``;
         a noise window of None (no clean noise before the phase) gives the call
         ``no_clean_noise``.
+    quiet_s : (float, float), optional
+        Stretch of the record holding noise only, s after origin (before the first
+        arrival, off the band-pass taper): the sliding null's record
+        (:func:`corephase.analysis.detection.null.calibration_tails`); None: the
+        shuffled null alone.
 
     Returns
     -------
@@ -257,7 +263,13 @@ def detect_phase(
     tails = None
     if det.calibration == "empirical":
         null_rng = np.random.default_rng(rng.integers(2**63))
-        tails = null_tails(ph, terms, int(det.null_draws), float(det.null_shift_s), null_rng)
+        quiet = None
+        if quiet_s is not None:
+            quiet = (
+                int(np.ceil((quiet_s[0] - t_start_s) / dt)),
+                int((quiet_s[1] - t_start_s) / dt),
+            )
+        tails = calibration_tails(ph, terms, beams, det, null_rng, quiet)
     fc = 0.5 * (ph.fk.fmin + ph.fk.fmax)
     reso = Resolution.of(fc, geometry.aperture_km(), float(arrival.slowness_s_deg))
     jackknife = det.resampling == "jackknife" and nel > 3

@@ -6,9 +6,11 @@ more arrivals than the phases studied (depth phases, PP, S, SS, ScS, PKP
 branches; :func:`corephase.model.arrivals.arrival_list`), so:
 
 * the noise window moves off the onsets of every arrival of at least
-  ``interference_amplitude_ratio`` times the phase's expected amplitude
-  (:func:`corephase.model.arrivals.clean_noise_window`); where no clean window
-  exists the row's call is ``no_clean_noise`` instead of an SNR against a phase;
+  ``interference_amplitude_ratio`` times the phase's expected amplitude, and off
+  the first ``arrival_coda_s`` of the coda of every arrival at least as strong
+  as the phase (:func:`corephase.model.arrivals.clean_noise_window`); where no
+  clean window exists the row's call is ``no_clean_noise`` instead of an SNR
+  against a phase;
 * every row lists the arrivals inside its signal and noise windows with their
   time and slowness relative to the phase and their expected amplitude;
 * a detection whose signal window holds such an arrival at a slowness within
@@ -22,8 +24,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from corephase.config.stack import StackSettings
-from corephase.model.arrivals import arrivals_in_window, clean_noise_window
+from corephase.model.arrivals import arrivals_in_window, clean_noise_window, is_comparable
 
 
 @dataclass(frozen=True)
@@ -41,8 +45,9 @@ class PhaseWindows:
         Arrivals (other than the phase) whose onset lies in each window.
     interferers : list of Arrival
         Arrivals in the signal window, other than the phase's own depth phases,
-        of at least the amplitude ratio and within the slowness tolerance of
-        the phase.
+        comparable to the phase (:func:`corephase.model.arrivals.is_comparable`
+        with ``interference_amplitude_ratio``) and within the slowness tolerance
+        of the phase.
     """
 
     signal_s: tuple
@@ -51,16 +56,6 @@ class PhaseWindows:
     in_signal: list
     in_noise: list
     interferers: list
-
-
-def _counts(arrival, target, ratio: float) -> bool:
-    """Whether ``arrival`` is at least ``ratio`` times the target's expected amplitude."""
-    a, t = arrival.relative_amplitude, target.relative_amplitude
-    if a is None:
-        return True
-    if t is None:
-        return False
-    return abs(a) >= ratio * abs(t)
 
 
 def phase_windows(arrivals, phase: str, settings: StackSettings) -> PhaseWindows:
@@ -96,6 +91,7 @@ def phase_windows(arrivals, phase: str, settings: StackSettings) -> PhaseWindows
         min_length_s=float(det.min_noise_window_s),
         search_s=tuple(float(v) for v in det.noise_search_s),
         amplitude_ratio=ratio,
+        coda_s=float(det.arrival_coda_s),
     )
 
     def inside(w):
@@ -110,10 +106,45 @@ def phase_windows(arrivals, phase: str, settings: StackSettings) -> PhaseWindows
         a
         for a in in_sig
         if getattr(a, "primary", a.phase) != phase  # not the phase's own depth phases
-        and _counts(a, tgt, ratio)
+        and is_comparable(a, tgt, ratio)
         and abs(a.slowness_s_deg - tgt.slowness_s_deg) <= tol
     ]
     return PhaseWindows(tuple(sig), noise, note, in_sig, inside(noise), interferers)
+
+
+#: Seconds before the earliest arrival's onset that the sliding null leaves out: the
+#: zero-phase band-pass spreads a strong onset a few seconds ahead of it, the wavelet
+#: starts before its theoretical time and the alignment on a phase moves elements by
+#: up to a few seconds; P is 100-1000 times the noise, so a few positions that catch
+#: it inflate the null's tail (seen in the demo: envelope thresholds of 7 instead of 4).
+PRE_ONSET_S = 20.0
+
+
+def quiet_interval(arrivals, t_start_s: float, t_end_s: float, edge_s: float):
+    """The stretch of a record that holds noise only, s after origin (the sliding null's).
+
+    From ``edge_s`` after the record's start (the band-pass taper) to
+    :data:`PRE_ONSET_S` before the onset of the earliest arrival of the list, and at
+    most ``edge_s`` before the record's end.
+
+    Parameters
+    ----------
+    arrivals : sequence of corephase.model.arrivals.Arrival
+        The pair's arrival list (times in s after origin).
+    t_start_s, t_end_s : float
+        Times of the record's first and last samples, s after origin.
+    edge_s : float
+        Length of the tapered record edges, s.
+
+    Returns
+    -------
+    (float, float) or None
+        None when the stretch is empty.
+    """
+    first = min((a.time for a in arrivals), default=np.inf)
+    start = float(t_start_s) + float(edge_s)
+    end = min(first - PRE_ONSET_S, float(t_end_s) - edge_s)
+    return (start, float(end)) if end > start else None
 
 
 def describe(arrivals, target) -> str:

@@ -1,25 +1,41 @@
 """False-alarm calibration of each stack on the pair's own record (an empirical null).
 
-The coherent signal of the aligned record is destroyed while its noise is kept:
-every null draw gives each element a random polarity and a random time shift
-(uniform within ``+-null_shift_s``; independent per element, so a plane wave no
-longer lines up and the envelope stack, which polarity flips leave unchanged,
-loses its common onset too). The draws reuse the per-element terms of the real
-measurement (:class:`corephase.analysis.detection.measure.ElementTerms`): a draw
-is a signed mean of the shifted terms, combined into the same stacks and
-measured with the same windows and the same SNR definition
-(:func:`corephase.analysis.detection.measure.cf_snrs`).
+Two nulls, each a sample of the detection SNR of one stack on noise alone:
 
-The null SNRs (each a maximum over the signal window) are modelled by a generalised
-extreme-value distribution fitted by probability-weighted (L-) moments (Hosking, Wallis
-& Wood 1985, Technometrics 27, 251-261; the distribution functions are those of SciPy's
-``genextreme``, in closed form here; its shape ``c`` is Hosking's ``k``). From 300 draws
-its 99th percentile was within 7 % on average (scatter 3-11 %) of the empirical 99th
-percentile of 20000 draws for every stack at N = 4, 18 and 100 (Peterson noise, 1-2 Hz);
-a moment-fitted Gumbel was 10-15 % low for the heavy-tailed PWS and nth-root stacks, a
-Gumbel of ``log(snr)`` up to a factor 2 high and a maximum-likelihood GEV up to 35 %
-high. ``fa_prob`` is the model's probability that noise alone reaches the measured SNR,
-and the threshold is its SNR at the configured false-alarm level.
+* **shuffled** (:func:`null_snrs`): the coherent signal of the aligned record is
+  destroyed while its noise is kept. Every draw gives each element a random
+  polarity and a random time shift (uniform within ``+-null_shift_s``; independent
+  per element, so a plane wave no longer lines up and the envelope stack, which
+  polarity flips leave unchanged, loses its common onset too). The draws reuse the
+  per-element terms of the real measurement
+  (:class:`corephase.analysis.detection.measure.ElementTerms`): a draw is a signed
+  mean of the shifted terms, combined into the same stacks and measured with the
+  same windows and the same SNR definition
+  (:func:`corephase.analysis.detection.measure.cf_snrs`).
+
+* **sliding** (:func:`sliding_snrs`): the phase's signal and noise windows slid in
+  steps of :data:`SLIDE_STEP_S` over the part of the same record that holds noise
+  only (ending 20 s before the first arrival of the pair's arrival list, off the band-pass
+  taper), on the full-array beams at the phase's own alignment. It keeps what the
+  shuffled draws destroy: transients that reach every element at once (bursts,
+  local events, coherent noise at the phase's slowness), whose share of real
+  noise windows the shuffled null misses (real YKA noise: 5.5 % of envelope and
+  2.7 % of linear SNRs reached the shuffled null's 1 % threshold). Positions whose
+  windows overlap the phase's own windows are left out.
+
+The SNRs of each null (each a maximum over the signal window) are modelled by a
+generalised extreme-value distribution fitted by probability-weighted (L-) moments
+(Hosking, Wallis & Wood 1985, Technometrics 27, 251-261; the distribution functions are
+those of SciPy's ``genextreme``, in closed form here; its shape ``c`` is Hosking's
+``k``). From 300 shuffled draws its 99th percentile was within 7 % on average (scatter
+3-11 %) of the empirical 99th percentile of 20000 draws for every stack at N = 4, 18 and
+100 (Peterson noise, 1-2 Hz); a moment-fitted Gumbel was 10-15 % low for the
+heavy-tailed PWS and nth-root stacks, a Gumbel of ``log(snr)`` up to a factor 2 high
+and a maximum-likelihood GEV up to 35 % high. :class:`CombinedTail` takes, per stack,
+the larger false-alarm probability and the larger threshold of the two tails (the
+shuffled null alone when the record holds too little noise: fewer than
+:data:`MIN_SLIDES` positions). ``fa_prob`` is the probability that noise alone reaches
+the measured SNR, and the threshold is the SNR at the configured false-alarm level.
 """
 
 from __future__ import annotations
@@ -36,6 +52,14 @@ from corephase.analysis.detection.measure import (
     characteristic,
     combine_stacks,
 )
+
+#: Step between the positions of the sliding null, s (a quarter of the default
+#: 10 s signal window: the positions overlap, so the sample is correlated, but every
+#: transient is seen at several places in the windows).
+SLIDE_STEP_S = 2.5
+
+#: Fewest sliding positions for a sliding null (fewer: the shuffled null alone).
+MIN_SLIDES = 40
 
 #: Seconds of record kept either side of the windows so the analytic signal and
 #: the boxcars of a draw see the same samples as the real measurement's.
@@ -154,3 +178,81 @@ def null_tails(
 ) -> dict:
     """``{stack: NullTail}`` fitted to :func:`null_snrs`."""
     return {k: fit_tail(v) for k, v in null_snrs(ph, terms, draws, shift_s, rng).items()}
+
+
+@dataclass(frozen=True)
+class CombinedTail:
+    """The larger of several null tails: ``fa_prob`` and ``threshold`` are the maxima
+    over ``tails`` (each a :class:`NullTail`)."""
+
+    tails: tuple
+
+    @property
+    def draws(self) -> int:
+        return sum(t.draws for t in self.tails)
+
+    def fa_prob(self, snr: float) -> float:
+        """The largest probability of the tails that noise alone reaches ``snr``."""
+        return max(t.fa_prob(snr) for t in self.tails)
+
+    def threshold(self, level: float) -> float:
+        """The largest SNR of the tails that noise alone exceeds with probability ``level``."""
+        return max(t.threshold(level) for t in self.tails)
+
+
+def sliding_snrs(ph: PhaseData, beams: dict, quiet: tuple[int, int]) -> dict | None:
+    """SNRs of the phase's windows slid over the record's noise, ``{stack: array}``.
+
+    Parameters
+    ----------
+    ph : PhaseData
+        The phase (its signal and noise windows and stacks).
+    beams : dict
+        ``{stack: full-array beam}`` on the record's samples at the phase's alignment
+        (as measured: the characteristic functions and SNRs are those of
+        :func:`corephase.analysis.detection.measure.cf_snrs`).
+    quiet : (int, int)
+        First and last record sample that hold noise only.
+
+    Returns
+    -------
+    dict or None
+        One SNR per position (every :data:`SLIDE_STEP_S` s, both windows inside
+        ``quiet`` and clear of the phase's own windows); None with fewer than
+        :data:`MIN_SLIDES` positions.
+    """
+    sig, noi = ph.record(ph.sig), ph.record(ph.noi)
+    a, b = min(sig.start, noi.start), max(sig.stop, noi.stop)
+    length = b - a
+    step = max(1, round(SLIDE_STEP_S / ph.dt))
+    q0, q1 = max(int(quiet[0]), 0), min(int(quiet[1]), next(iter(beams.values())).size)
+    starts = np.arange(q0, q1 - length + 1, step)
+    starts = starts[(starts + length <= a) | (starts >= b)]  # not the phase's own windows
+    if starts.size < MIN_SLIDES:
+        return None
+    cfs = characteristic({k: beams[k] for k in ph.stacks})
+    wsig = slice(sig.start - a, sig.stop - a)
+    wnoi = slice(noi.start - a, noi.stop - a)
+    return {
+        k: cf_snrs(k, sliding_window_view(cfs[k], length)[starts], wsig, wnoi)[0]
+        for k in ph.stacks
+    }
+
+
+def calibration_tails(
+    ph: PhaseData,
+    terms: ElementTerms,
+    beams: dict,
+    det,
+    rng: np.random.Generator,
+    quiet: tuple[int, int] | None = None,
+) -> dict:
+    """``{stack: tail}`` of the phase's calibration: the shuffled null
+    (``det.null_draws`` draws, shifts within ``det.null_shift_s``) and, with
+    ``det.sliding_null`` and a noise-only stretch ``quiet`` (record samples), the
+    sliding null, combined by :class:`CombinedTail`."""
+    tails = null_tails(ph, terms, int(det.null_draws), float(det.null_shift_s), rng)
+    slid = sliding_snrs(ph, beams, quiet) if det.sliding_null and quiet is not None else None
+    if slid is None or min(np.isfinite(v).sum() for v in slid.values()) < MIN_SLIDES:
+        return tails
+    return {k: CombinedTail((tails[k], fit_tail(slid[k]))) for k in ph.stacks}
