@@ -38,25 +38,19 @@ def stack_pair(
 ) -> pd.DataFrame:
     """Beams and detections for every band, phase and stack type of one pair.
 
-    Each phase is aligned once per band
-    (:func:`corephase.analysis.detection.detect_phase`); the full-array stacks
-    of that alignment are both the saved beams and the beams the detection
-    measured. Writes the detection table (one row per phase x band x stack, see
-    :func:`corephase.analysis.detection.detect_phases`; a configured phase without
-    a TauP arrival at the pair's distance gets rows with call ``no_arrival``; plus
-    ``amplitude``: the
-    peak absolute beam amplitude in the phase's signal window, in input units;
-    and the arrival-list columns of
-    :func:`corephase.analysis.detection.interference.annotate`: each phase's
-    noise window moves off comparable or stronger arrivals; and ``t_pick_s``,
-    ``pick_note``: the pick clear of depth phases and coda that differential times
-    use, :func:`corephase.analysis.picks.add_clean_picks`)
-    and ``beams.npz`` holding, per band and phase, the beams of each stack type
-    (and the PWS coherence) on a time axis in s after origin (keys
-    ``{band}/{phase}/{stack}``, ``{band}/time``). Empirical station statics
-    (config ``statics``, the pair's array entry's) are measured per band and added
-    to the alignment before any beam (:class:`corephase.stages.dense_statics.PairStatics`);
-    their table goes to ``out_statics``.
+    Each phase is aligned once per band (:func:`corephase.analysis.detection.detect_phase`);
+    the full-array stacks of that alignment are both the saved beams and the beams
+    measured. The detection table has one row per phase x band x stack (columns of
+    :func:`corephase.analysis.detection.detect_phases`; call ``no_arrival`` for a
+    configured phase without a TauP arrival), plus ``amplitude`` (peak absolute beam
+    amplitude in the signal window, input units), the arrival-list columns of
+    :func:`corephase.analysis.detection.interference.annotate` and the clean pick
+    ``t_pick_s``/``pick_note`` (:func:`corephase.analysis.picks.add_clean_picks`).
+    ``beams.npz`` holds the beams per band, phase and stack (keys ``{band}/{phase}/{stack}``)
+    on ``{band}/time`` (s after origin). Empirical station statics (config ``statics``)
+    are measured per band and added to the alignment before any beam
+    (:class:`corephase.stages.dense_statics.PairStatics`); their table goes to
+    ``out_statics``.
     """
     import pandas as pd
 

@@ -260,16 +260,7 @@ def detect_phase(
         res, beams = measure_batched(ph, sels, terms)
     else:
         res, beams = measure_loop(ph, sels)
-    tails = None
-    if det.calibration == "empirical":
-        null_rng = np.random.default_rng(rng.integers(2**63))
-        quiet = None
-        if quiet_s is not None:
-            quiet = (
-                int(np.ceil((quiet_s[0] - t_start_s) / dt)),
-                int((quiet_s[1] - t_start_s) / dt),
-            )
-        tails = calibration_tails(ph, terms, beams, det, null_rng, quiet)
+    tails = _calibrate(ph, terms, beams, det, rng, quiet_s, (t_start_s, dt))
     fc = 0.5 * (ph.fk.fmin + ph.fk.fmax)
     reso = Resolution.of(fc, geometry.aperture_km(), float(arrival.slowness_s_deg))
     jackknife = det.resampling == "jackknife" and nel > 3
@@ -278,6 +269,25 @@ def detect_phase(
         for kind in settings.types
     ]
     return PhaseDetection(_table(rows), beams)
+
+
+def _calibrate(ph, terms, beams, det, rng, quiet_s, time_axis):
+    """The null tails of an empirical calibration (None when it is ``"fixed"``).
+
+    ``quiet_s`` (s after origin, or None) becomes sample indices of the record that
+    starts at ``time_axis = (t_start_s, dt)``; the null draws are seeded from ``rng``.
+    """
+    if det.calibration != "empirical":
+        return None
+    t_start_s, dt = time_axis
+    null_rng = np.random.default_rng(rng.integers(2**63))
+    quiet = None
+    if quiet_s is not None:
+        quiet = (
+            int(np.ceil((quiet_s[0] - t_start_s) / dt)),
+            int((quiet_s[1] - t_start_s) / dt),
+        )
+    return calibration_tails(ph, terms, beams, det, null_rng, quiet)
 
 
 def _base(event, geometry, phase, arrival, band_label, nel) -> dict:
