@@ -13,6 +13,8 @@ Modes:
              same outputs, a log, a benchmark and a script per job; no params, input
              functions, wildcard constraints, conda or report declarations, no summary rules),
              the floor the workflow's per-job cost is compared with;
+  bare       the reference without logs and benchmarks and with a shell command instead of a
+             script (what those three cost Snakemake per job);
   groups     the same as plain with the SLURM profile's groups (per-array batches of 25
              pairs), the extra planning a cluster run does;
   batch-array       the configuration split per array (as a ``batch: {arrays: [A]}``
@@ -206,7 +208,19 @@ def run_dry(
     }
 
 
-def write_reference(cfg: dict, workdir: Path) -> Path:
+def bare_reference() -> str:
+    """:data:`REFERENCE_SNAKEFILE` without logs and benchmarks, a shell command for a script."""
+    lines = [
+        ln.replace(ln.strip(), 'shell: "touch {output}"')
+        if ln.strip().startswith("script:")
+        else ln
+        for ln in REFERENCE_SNAKEFILE.splitlines()
+        if not ln.strip().startswith(("log:", "benchmark:"))
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def write_reference(cfg: dict, workdir: Path, bare: bool = False) -> Path:
     """Write the plain reference workflow and its pair list into ``workdir``; its Snakefile."""
     bands = [b["name"] for b in validate_config(copy.deepcopy(cfg))["bands"]]
     pairs = plan_pairs(cfg, [event_from_dict(e) for e in cfg["events"]["list"]])
@@ -215,7 +229,7 @@ def write_reference(cfg: dict, workdir: Path) -> Path:
     for rule in ("fetch", "preprocess", "stack", "coda", "figures"):
         (workdir / f"{rule}.py").write_text("")
     snakefile = workdir / "Snakefile"
-    snakefile.write_text(REFERENCE_SNAKEFILE)
+    snakefile.write_text(bare_reference() if bare else REFERENCE_SNAKEFILE)
     return snakefile
 
 
@@ -240,7 +254,15 @@ def main(argv=None) -> int:
     p.add_argument(
         "--modes",
         nargs="+",
-        choices=["plain", "reference", "groups", "batch-array", "batch-array-year", "batch-plan"],
+        choices=[
+            "plain",
+            "reference",
+            "bare",
+            "groups",
+            "batch-array",
+            "batch-array-year",
+            "batch-plan",
+        ],
         default=["plain"],
     )
     p.add_argument(
@@ -291,8 +313,8 @@ def main(argv=None) -> int:
                         prof = wd / "dryrun.prof"
                         text_out = a.profile.with_name(f"{a.profile.stem}_{mode}.txt")
                     snakefile = a.snakefile
-                    if mode == "reference":
-                        snakefile = write_reference(bcfg, wd)
+                    if mode in ("reference", "bare"):
+                        snakefile = write_reference(bcfg, wd, bare=mode == "bare")
                     r = run_dry(
                         wd, GROUP_ARGS if mode == "groups" else (), prof, snakefile=snakefile
                     )
