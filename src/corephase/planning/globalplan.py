@@ -14,7 +14,7 @@ Command line::
     python -m corephase.planning.globalplan --out global.yaml              # 2010-2019, seed 1
     python -m corephase.planning.globalplan --out g.yaml --max-pairs 10000 # first pairs in time
     python -m corephase.planning.globalplan --out g.yaml --arrays YKA ILAR --years 2012 2013
-    python -m corephase.planning.globalplan --out g.yaml --batches batches.yaml --batch-pairs 4000
+    python -m corephase.planning.globalplan --out g.yaml --batches batches.yaml --batch-pairs 2500
 """
 
 from __future__ import annotations
@@ -36,10 +36,10 @@ from corephase.planning.pairs import configured_events, plan_pairs, resolve_refe
 from corephase.planning.seismicity import synthetic_catalogue
 from corephase.planning.stations import unit_vectors
 
-#: Default largest batch of :func:`plan_batches` (pairs; five jobs each). At about 1.7 ms
-#: per job on one idle core (``bench/bench_planning.py``) such a batch plans in about 35 s
-#: and 0.8 GB, leaving room for slower machines under the one-minute goal.
-DEFAULT_BATCH_PAIRS = 4000
+#: Default largest batch of :func:`plan_batches` (pairs; five jobs each). On the 2-core
+#: bench machine (``bench/bench_planning.py``, batch-plan mode) a batch of 3,938 pairs of a
+#: 10^5-pair study planned in 77 s and 773 MB (3.9 ms per job); 2,500 pairs stay under a minute.
+DEFAULT_BATCH_PAIRS = 2500
 
 #: Network code label of each IMS array in the synthetic configuration (the ``synthetic``
 #: source uses it only to name the elements; real runs take codes from StationXML).
