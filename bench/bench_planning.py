@@ -2,30 +2,43 @@
 
 For each size N the global configuration of ``corephase.planning.globalplan`` (18 IMS arrays x a
 synthetic M>=5 catalogue, cut at N pairs) is written to a scratch folder and
-``snakemake --dry-run`` is timed in a child process; its peak resident memory comes from
-``os.wait4`` (the kernel's maxrss of exactly that process). Nothing is computed: dry runs
-only parse the config, plan the pairs, build the DAG and print the job summary.
+``snakemake --dry-run`` is timed in a child process; its peak resident memory and CPU seconds
+come from ``os.wait4`` (the kernel's accounting of exactly that process). On a loaded machine
+compare CPU seconds: wall time then also counts other processes. Nothing is computed: dry
+runs only parse the config, plan the pairs, build the DAG and print the job summary.
 
 Modes:
-  plain   ``snakemake --dry-run --quiet rules`` (what a local run plans);
-  groups  the same with the SLURM profile's groups (per-array batches of 25 pairs), the
-          extra planning a cluster run does;
+  plain      ``snakemake --dry-run --quiet rules`` (what a local run plans);
+  reference  a plain five-rule Snakefile of the same per-pair shape (:data:`REFERENCE_SNAKEFILE`:
+             same outputs, a log, a benchmark and a script per job; no params, input
+             functions, wildcard constraints, conda or report declarations, no summary rules),
+             the floor the workflow's per-job cost is compared with;
+  bare       the reference without logs and benchmarks and with a shell command instead of a
+             script (what those three cost Snakemake per job);
+  groups     the same as plain with the SLURM profile's groups (per-array batches of 25
+             pairs), the extra planning a cluster run does;
   batch-array       the configuration split per array (as a ``batch: {arrays: [A]}``
                     selection plans it); the largest batch is timed (--all-batches: all);
-  batch-array-year  split per array and origin year (``batch: {arrays: [A], years: [Y]}``).
+  batch-array-year  split per array and origin year (``batch: {arrays: [A], years: [Y]}``);
+  batch-plan        split by ``globalplan.plan_batches`` (``--batch-pairs``, default
+                    ``globalplan.DEFAULT_BATCH_PAIRS``), as ``corephase run-study`` runs it;
+                    the time to make the batch list is printed too.
 
 Examples::
 
-    .venv/bin/python bench/bench_planning.py                       # 1e3 1e4, plain
-    .venv/bin/python bench/bench_planning.py --sizes 100000 --modes plain batch
-    .venv/bin/python bench/bench_planning.py --sizes 10000 --profile prof.txt
+    .venv/bin/python bench/bench_planning.py                          # 1e3 1e4, plain
+    .venv/bin/python bench/bench_planning.py --modes plain reference  # against the floor
+    .venv/bin/python bench/bench_planning.py --sizes 100000 --modes batch-plan
+    .venv/bin/python bench/bench_planning.py --sizes 2000 --modes plain reference --profile p.txt
+    .venv/bin/python bench/bench_planning.py --snakefile /old/checkout/Snakefile  # before/after
 
-Goal (issue #6): a full plan within 60 s and 2 GB, or batches that each meet that.
+Goal (issues #6, #18): a full plan within 60 s and 2 GB, or batches that each meet that.
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import os
 import subprocess
 import sys
@@ -36,7 +49,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from corephase.planning.globalplan import count_pairs, global_config, select_batch, write_config  # noqa: E402
+from corephase.config.validation import validate_config  # noqa: E402
+from corephase.model.events import event_from_dict  # noqa: E402
+from corephase.planning.globalplan import (  # noqa: E402
+    DEFAULT_BATCH_PAIRS,
+    count_pairs,
+    global_config,
+    plan_batches,
+    select_batch,
+    write_config,
+)
+from corephase.planning.pairs import plan_pairs  # noqa: E402
 
 GROUP_ARGS = [
     "--groups",
@@ -44,6 +67,87 @@ GROUP_ARGS = [
     "--group-components",
     "pairs_{array}=25",
 ]
+#: The reference of ``--modes reference``: five plain rules of the workflow's per-pair shape
+#: (same outputs per band, log and benchmark per job, one script each) and no params, input
+#: functions, wildcard constraints or report declarations; the pair list is read from a file.
+REFERENCE_SNAKEFILE = """
+PAIRS = [tuple(line.split()) for line in open("pairs.txt")]
+BANDS = open("bands.txt").read().split()
+
+
+def per_band(pattern):
+    return expand(pattern, band=BANDS, allow_missing=True)
+
+
+rule all:
+    input:
+        [f"results/{a}/{e}/figures/{b}_{k}.png" for a, e in PAIRS for b in BANDS
+         for k in ("beams", "coda")],
+
+
+rule fetch:
+    output:
+        mseed="results/{array}/{event}/raw/waveforms.mseed",
+        stationxml="results/{array}/{event}/raw/stations.xml",
+        quakeml="results/{array}/{event}/raw/event.xml",
+        status="results/{array}/{event}/raw/fetch.json",
+    log: "logs/fetch/{array}/{event}.log"
+    benchmark: "benchmarks/fetch/{array}/{event}.tsv"
+    script: "fetch.py"
+
+
+rule preprocess:
+    input: rules.fetch.output
+    output:
+        bands=per_band("results/{array}/{event}/preprocessed/{band}.mseed"),
+        qc="results/{array}/{event}/preprocessed/qc.csv",
+        pair="results/{array}/{event}/preprocessed/pair.json",
+    log: "logs/preprocess/{array}/{event}.log"
+    benchmark: "benchmarks/preprocess/{array}/{event}.tsv"
+    script: "preprocess.py"
+
+
+rule stack:
+    input: pair=rules.preprocess.output.pair, bands=rules.preprocess.output.bands
+    output:
+        table="results/{array}/{event}/stack/detections.csv",
+        beams="results/{array}/{event}/stack/beams.npz",
+    log: "logs/stack/{array}/{event}.log"
+    benchmark: "benchmarks/stack/{array}/{event}.tsv"
+    script: "stack.py"
+
+
+rule coda:
+    input: pair=rules.preprocess.output.pair, bands=rules.preprocess.output.bands
+    output:
+        table="results/{array}/{event}/coda/coda.csv",
+        arrays=per_band("results/{array}/{event}/coda/{band}.npz"),
+    log: "logs/coda/{array}/{event}.log"
+    benchmark: "benchmarks/coda/{array}/{event}.tsv"
+    script: "coda.py"
+
+
+rule figures:
+    input: rules.stack.output, rules.coda.output.arrays, bands=rules.preprocess.output.bands
+    output:
+        *[per_band(f"results/{{array}}/{{event}}/figures/{{band}}_{k}.png")
+          for k in ("beams", "vespagram", "fk", "coda", "coda_fit", "coda_vespagram")],
+    log: "logs/figures/{array}/{event}.log"
+    benchmark: "benchmarks/figures/{array}/{event}.tsv"
+    script: "figures.py"
+"""
+#: ``python -c`` program: Snakemake under cProfile timed in CPU seconds of the process (wall
+#: time on a loaded machine would charge other processes' time to whatever was running).
+PROFILED_SNAKEMAKE = """
+import cProfile, runpy, sys, time
+out = sys.argv.pop(1)
+sys.argv[0] = "snakemake"
+prof = cProfile.Profile(time.process_time)
+try:
+    prof.runcall(runpy.run_module, "snakemake", run_name="__main__", alter_sys=True)
+finally:
+    prof.dump_stats(out)
+"""
 LIMIT_S = 60.0
 LIMIT_MB = 2048.0
 
@@ -56,12 +160,10 @@ def run_dry(
     snakefile: Path = ROOT / "Snakefile",
 ) -> dict:
     """Time one dry run in a child process; return seconds, peak MB and job count."""
-    cmd = [sys.executable]
+    cmd = [sys.executable, "-m", "snakemake"]
     if profile_out is not None:
-        cmd += ["-m", "cProfile", "-o", str(profile_out)]
+        cmd = [sys.executable, "-c", PROFILED_SNAKEMAKE, str(profile_out)]
     cmd += [
-        "-m",
-        "snakemake",
         "--snakefile",
         str(snakefile),
         "--directory",
@@ -98,7 +200,37 @@ def run_dry(
         parts = line.split()
         if len(parts) == 2 and parts[0] == "total" and parts[1].isdigit():
             jobs = int(parts[1])
-    return {"seconds": seconds, "peak_mb": usage.ru_maxrss / 1024.0, "jobs": jobs}
+    return {
+        "seconds": seconds,
+        "cpu_s": usage.ru_utime + usage.ru_stime,
+        "peak_mb": usage.ru_maxrss / 1024.0,
+        "jobs": jobs,
+    }
+
+
+def bare_reference() -> str:
+    """:data:`REFERENCE_SNAKEFILE` without logs and benchmarks, a shell command for a script."""
+    lines = [
+        ln.replace(ln.strip(), 'shell: "touch {output}"')
+        if ln.strip().startswith("script:")
+        else ln
+        for ln in REFERENCE_SNAKEFILE.splitlines()
+        if not ln.strip().startswith(("log:", "benchmark:"))
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def write_reference(cfg: dict, workdir: Path, bare: bool = False) -> Path:
+    """Write the plain reference workflow and its pair list into ``workdir``; its Snakefile."""
+    bands = [b["name"] for b in validate_config(copy.deepcopy(cfg))["bands"]]
+    pairs = plan_pairs(cfg, [event_from_dict(e) for e in cfg["events"]["list"]])
+    (workdir / "pairs.txt").write_text("".join(f"{a} {e}\n" for a, e in pairs))
+    (workdir / "bands.txt").write_text(" ".join(bands) + "\n")
+    for rule in ("fetch", "preprocess", "stack", "coda", "figures"):
+        (workdir / f"{rule}.py").write_text("")
+    snakefile = workdir / "Snakefile"
+    snakefile.write_text(bare_reference() if bare else REFERENCE_SNAKEFILE)
+    return snakefile
 
 
 def make_config(n_pairs: int, seed: int) -> dict:
@@ -106,9 +238,14 @@ def make_config(n_pairs: int, seed: int) -> dict:
     return global_config(years=range(2000, 2030), seed=seed, max_pairs=n_pairs)
 
 
-def _verdict(r: dict) -> str:
+def _row(n_pairs: int, mode: str, batch: str, r: dict) -> str:
+    """One line of the results table (ms/job is wall time per planned job)."""
+    ms = 1000.0 * r["seconds"] / max(r["jobs"], 1)
     ok = r["seconds"] <= LIMIT_S and r["peak_mb"] <= LIMIT_MB
-    return "ok" if ok else "OVER"
+    return (
+        f"{n_pairs:>7} {mode:>9} {batch:>6} {r['jobs']:>8} {r['seconds']:>8.1f} "
+        f"{r['cpu_s']:>7.1f} {r['peak_mb']:>8.0f} {ms:>7.2f}  {'ok' if ok else 'OVER'}"
+    )
 
 
 def main(argv=None) -> int:
@@ -117,20 +254,34 @@ def main(argv=None) -> int:
     p.add_argument(
         "--modes",
         nargs="+",
-        choices=["plain", "groups", "batch-array", "batch-array-year"],
+        choices=[
+            "plain",
+            "reference",
+            "bare",
+            "groups",
+            "batch-array",
+            "batch-array-year",
+            "batch-plan",
+        ],
         default=["plain"],
     )
     p.add_argument(
         "--all-batches", action="store_true", help="time every batch, not only the largest"
     )
+    p.add_argument(
+        "--batch-pairs",
+        type=int,
+        default=DEFAULT_BATCH_PAIRS,
+        help="largest batch of mode batch-plan (pairs)",
+    )
     p.add_argument("--seed", type=int, default=1)
     p.add_argument(
         "--profile",
         type=Path,
-        help="cProfile the largest plain dry run; "
-        "write the top functions (cumulative time) to this text file",
+        help="cProfile (in CPU time) the largest plain and reference dry runs; write their "
+        "top functions to PROFILE_plain.txt and PROFILE_reference.txt (stem of this path)",
     )
-    p.add_argument("--keep", action="store_true", help="keep the scratch folders")
+    p.add_argument("--keep", type=Path, help="copy the scratch folders (with .prof files) here")
     p.add_argument(
         "--snakefile",
         type=Path,
@@ -140,7 +291,7 @@ def main(argv=None) -> int:
     a = p.parse_args(argv)
 
     print(
-        f"{'pairs':>7} {'mode':>7} {'batch':>6} {'jobs':>8} {'seconds':>8} "
+        f"{'pairs':>7} {'mode':>9} {'batch':>6} {'jobs':>8} {'seconds':>8} {'CPU s':>7} "
         f"{'peak MB':>8} {'ms/job':>7}  (goal <= {LIMIT_S:.0f} s, {LIMIT_MB:.0f} MB)"
     )
     with tempfile.TemporaryDirectory(prefix="bench_planning_") as tmp:
@@ -151,54 +302,63 @@ def main(argv=None) -> int:
             for mode in a.modes:
                 batches = {"all": cfg}
                 if mode.startswith("batch"):
-                    batches = _batches(cfg, by_year=mode == "batch-array-year")
-                    sizes = {k: count_pairs(b) for k, b in batches.items()}
-                    order = sorted(batches, key=lambda k: -sizes[k])
-                    if not a.all_batches:
-                        order = order[:1]
-                    print(
-                        f"{n_real:>7} {mode}: {len(batches)} batches of "
-                        f"{min(sizes.values())}-{max(sizes.values())} pairs",
-                        flush=True,
-                    )
-                    batches = {k: batches[k] for k in order}
+                    batches = _mode_batches(cfg, mode, n_real, a)
                 worst = None
                 for name, bcfg in batches.items():
                     wd = tmp / f"{n}_{mode}_{name}"
                     wd.mkdir()
                     write_config(bcfg, wd / "config.yaml")
                     prof = None
-                    if a.profile and mode == "plain" and n == max(a.sizes):
+                    if a.profile and mode in ("plain", "reference") and n == max(a.sizes):
                         prof = wd / "dryrun.prof"
+                        text_out = a.profile.with_name(f"{a.profile.stem}_{mode}.txt")
+                    snakefile = a.snakefile
+                    if mode in ("reference", "bare"):
+                        snakefile = write_reference(bcfg, wd, bare=mode == "bare")
                     r = run_dry(
-                        wd, GROUP_ARGS if mode == "groups" else (), prof, snakefile=a.snakefile
+                        wd, GROUP_ARGS if mode == "groups" else (), prof, snakefile=snakefile
                     )
                     if prof is not None:
-                        _write_profile(prof, a.profile)
+                        _write_profile(prof, text_out)
                     if mode.startswith("batch"):
                         if worst is None or r["seconds"] > worst[1]["seconds"]:
                             worst = (name, r)
                         continue
-                    ms = 1000.0 * r["seconds"] / max(r["jobs"], 1)
-                    print(
-                        f"{n_real:>7} {mode:>7} {'-':>6} {r['jobs']:>8} "
-                        f"{r['seconds']:>8.1f} {r['peak_mb']:>8.0f} {ms:>7.2f}  "
-                        f"{_verdict(r)}",
-                        flush=True,
-                    )
+                    print(_row(n_real, mode, "-", r), flush=True)
                 if worst is not None:
                     name, r = worst
-                    ms = 1000.0 * r["seconds"] / max(r["jobs"], 1)
-                    print(
-                        f"{n_real:>7} {'batch':>7} {name[:10]:>6} {r['jobs']:>8} "
-                        f"{r['seconds']:>8.1f} {r['peak_mb']:>8.0f} {ms:>7.2f}  "
-                        f"{_verdict(r)} (largest batch)",
-                        flush=True,
-                    )
+                    print(_row(n_real, "batch", name[:10], r) + " (largest batch)", flush=True)
         if a.keep:
-            keep = Path("bench_planning_runs")
-            subprocess.run(["cp", "-r", str(tmp), str(keep)], check=True)
+            subprocess.run(["cp", "-r", str(tmp), str(a.keep)], check=True)
     return 0
+
+
+def _mode_batches(cfg: dict, mode: str, n_real: int, a) -> dict:
+    """The batch configurations of a batch mode to time (the largest unless --all-batches)."""
+    if mode == "batch-plan":
+        t0 = time.perf_counter()
+        plan = plan_batches(cfg, max_pairs=a.batch_pairs)
+        print(
+            f"{n_real:>7} {mode}: batch list of {len(plan)} batches made in "
+            f"{time.perf_counter() - t0:.1f} s",
+            flush=True,
+        )
+        batches, sizes = {}, {}
+        for i, b in enumerate(plan):
+            batches[f"b{i}"] = {**cfg, "batch": {k: v for k, v in b.items() if k != "pairs"}}
+            sizes[f"b{i}"] = b["pairs"]
+    else:
+        batches = _batches(cfg, by_year=mode == "batch-array-year")
+        sizes = {k: count_pairs(b) for k, b in batches.items()}
+    order = sorted(batches, key=lambda k: -sizes[k])
+    if not a.all_batches:
+        order = order[:1]
+    print(
+        f"{n_real:>7} {mode}: {len(batches)} batches of "
+        f"{min(sizes.values())}-{max(sizes.values())} pairs",
+        flush=True,
+    )
+    return {k: batches[k] for k in order}
 
 
 def _batches(cfg: dict, by_year: bool) -> dict:

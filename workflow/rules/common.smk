@@ -146,14 +146,14 @@ def section_params(keys=SHARED_KEYS):
     return {f"config_{k}": {k: config[k]} for k in keys if k in config}
 
 
-def source_section(key, source):
-    """Param function: ``{key: config[key]}`` for pairs of arrays with ``source``, else {}."""
-
-    def get(wildcards):
-        src = config["arrays"][wildcards.array]["source"]
-        return {key: config[key]} if src == source and key in config else {}
-
-    return get
+def synthetic_section(wildcards):
+    """Param function: ``{"synthetic": ...}`` for pairs of synthetic arrays, else {}."""
+    src = config["arrays"][wildcards.array]["source"]
+    return (
+        {"synthetic": config["synthetic"]}
+        if src == "synthetic" and "synthetic" in config
+        else {}
+    )
 
 
 def array_settings(wildcards):
@@ -176,13 +176,8 @@ def band_paths(pattern):
     return {b: pattern.replace("{band}", b) for b in BANDS}
 
 
-def fdsn_connections(wildcards):
-    """One download connection for pairs of FDSN arrays, none otherwise."""
-    return int(config["arrays"][wildcards.array]["source"] == "fdsn")
-
-
-def curation_input(wildcards):
-    return [config["curation"]] if config.get("curation") else []
+# The curation table (rule stack), when one is configured.
+CURATION_INPUT = [config["curation"]] if config.get("curation") else []
 
 
 def all_targets():

@@ -1,6 +1,9 @@
 # Stage 1: records of one event x array pair from the array's source.
 # Downloads run on the submitting host (compute nodes often have no internet),
 # at most `fdsn_connections` at a time (set it in the profile or on the command line).
+# Rule fetch takes the synthetic and local pairs, fetch_fdsn the FDSN pairs: each
+# rule's resources and source sections are static, so only the array, event and
+# synthetic settings are looked up per job.
 
 
 localrules:
@@ -27,13 +30,13 @@ rule fetch:
     conda:
         "../../envs/corephase.yaml"
     resources:
-        fdsn_connections=fdsn_connections,
+        fdsn_connections=0,
     params:
         **section_params(("model", "seed", "phases", "window")),
         array=array_settings,
         event=event_settings,
-        config_synthetic=source_section("synthetic", "synthetic"),
-        config_fetch=source_section("fetch", "fdsn"),
+        config_synthetic=synthetic_section,
+        config_fetch={},
     script:
         "../scripts/fetch.py"
 
@@ -41,3 +44,8 @@ rule fetch:
 use rule fetch as fetch_fdsn with:
     wildcard_constraints:
         array=FDSN_ARRAYS_RE,
+    resources:
+        fdsn_connections=1,
+    params:
+        config_synthetic={},
+        config_fetch=section_params(("fetch",)).get("config_fetch", {}),

@@ -5,7 +5,7 @@ rule stack:
     input:
         pair=rules.preprocess.output.pair,
         bands=rules.preprocess.output.bands,
-        curation=curation_input,
+        curation=CURATION_INPUT,
     output:
         table="results/{array}/{event}/stack/detections.csv",
         beams="results/{array}/{event}/stack/beams.npz",

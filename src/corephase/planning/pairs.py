@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
 from pathlib import Path
 
 from corephase.config.validation import ConfigError
@@ -24,8 +25,7 @@ def configured_events(config: dict, base_dir: str | Path = ".") -> list[Event]:
         files = _folder_quakeml(config, base_dir)
     for f in files:
         out += [e for e in events_from_quakeml(f) if e not in out]
-    ids = [e.id for e in out]
-    dup = sorted({i for i in ids if ids.count(i) > 1})
+    dup = sorted(i for i, n in Counter(e.id for e in out).items() if n > 1)
     if dup:
         raise ConfigError(f"config key 'events': duplicate event ids {dup}")
     return out
