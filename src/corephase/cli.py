@@ -77,7 +77,7 @@ def _run_study(args) -> int:
 
 
 def _add_run_study(sub) -> None:
-    from corephase.study.batches import DEFAULT_MAX_PAIRS
+    from corephase.planning.globalplan import DEFAULT_BATCH_PAIRS
 
     p = sub.add_parser(
         "run-study",
@@ -91,8 +91,8 @@ def _add_run_study(sub) -> None:
     p.add_argument(
         "--max-pairs",
         type=int,
-        default=DEFAULT_MAX_PAIRS,
-        help=f"largest batch, in pairs (default {DEFAULT_MAX_PAIRS})",
+        default=DEFAULT_BATCH_PAIRS,
+        help=f"largest batch, in pairs (default {DEFAULT_BATCH_PAIRS})",
     )
     p.add_argument("--state", metavar="DIR", help="state folder (default results/study)")
     p.add_argument(

@@ -44,7 +44,7 @@ def test_whole_arrays_share_a_batch_and_large_arrays_split_by_year(study):
     for a, _ in _pairs(study):
         per_array[a] = per_array.get(a, 0) + 1
     assert plan_batches(study, max_pairs=10**6) == [
-        {"arrays": list(study["arrays"]), "pairs": sum(per_array.values())}
+        {"arrays": sorted(study["arrays"]), "pairs": sum(per_array.values())}
     ]
     biggest = max(per_array, key=per_array.get)
     limit = per_array[biggest] - 1

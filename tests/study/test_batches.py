@@ -8,8 +8,8 @@ import pytest
 import yaml
 
 from corephase.config import ConfigError
-from corephase.planning.globalplan import global_config, write_config
-from corephase.study.batches import load_study, split_pairs, split_study
+from corephase.planning.globalplan import global_config, split_pairs, write_config
+from corephase.study.batches import load_study, split_study
 
 
 def _pairs(cells):

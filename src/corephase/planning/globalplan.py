@@ -38,8 +38,9 @@ from corephase.planning.stations import unit_vectors
 
 #: Default largest batch of :func:`plan_batches` (pairs; five jobs each). On the 2-core
 #: bench machine (``bench/bench_planning.py``, batch-plan mode) a batch of 3,938 pairs of a
-#: 10^5-pair study planned in 77 s and 773 MB (3.9 ms per job); 2,500 pairs stay under a minute.
-DEFAULT_BATCH_PAIRS = 2500
+#: 10^5-pair study planned in 77 s and 773 MB (3.9 ms per job); 2,000 pairs stay well under
+#: a minute (the default of ``corephase run-study --max-pairs`` too).
+DEFAULT_BATCH_PAIRS = 2000
 
 #: Network code label of each IMS array in the synthetic configuration (the ``synthetic``
 #: source uses it only to name the elements; real runs take codes from StationXML).
@@ -211,10 +212,11 @@ def plan_batches(
 
     The pairs are those the workflow plans (:func:`corephase.planning.pairs.plan_pairs` on a
     validated copy of ``config``; its ``batch`` key is ignored). An array whose pairs all fit
-    is a whole-array batch, and consecutive whole arrays (in config order) share a batch while
-    their pairs fit. A larger array is cut into runs of consecutive origin years that fit. An
-    array-year is the smallest selection the workflow's ``batch`` key makes: one with more
-    than ``max_pairs`` pairs is a batch of its own (its ``pairs`` then exceeds ``max_pairs``).
+    is a whole-array batch, and whole arrays (in alphabetical order) share a batch while
+    their pairs fit (:func:`split_pairs`). A larger array is cut into runs of consecutive
+    origin years that fit. An array-year is the smallest selection the workflow's ``batch``
+    key makes: one with more than ``max_pairs`` pairs is a batch of its own (its ``pairs``
+    then exceeds ``max_pairs``).
     Arrays without pairs are in no batch. The dense-network pairs (second stage) are in no
     batch either: they need the full catalogue, i.e. the final run without a batch.
 
@@ -252,42 +254,77 @@ def plan_batches(
     if events is None:
         events = configured_events(cfg, base_dir)
     year = {e.id: int(e.time[:4]) for e in events}
-    counts = {name: Counter() for name in cfg["arrays"]}
-    for name, event_id in plan_pairs(cfg, events):
-        counts[name][year[event_id]] += 1
-    whole = [(n, sum(c.values())) for n, c in counts.items() if 0 < sum(c.values()) <= max_pairs]
-    batches = _pack_arrays(whole, max_pairs)
-    for name, per_year in counts.items():
-        if sum(per_year.values()) > max_pairs:
-            batches += _year_runs(name, per_year, max_pairs)
+    pairs = plan_pairs(cfg, events)
+    cells = Counter((name, year[event_id]) for name, event_id in pairs)
+    per_array = {}
+    for name, y in cells:
+        per_array.setdefault(name, []).append(y)
+    batches = []
+    for arrays, years in split_pairs(pairs, year, max_pairs):
+        n = sum(cells[a, y] for a in arrays for y in (years or per_array[a]))
+        batch = {"arrays": list(arrays)}
+        if years is not None:
+            batch["years"] = list(years)
+        batches.append({**batch, "pairs": n})
     return batches
 
 
-def _pack_arrays(sizes: list[tuple[str, int]], max_pairs: int) -> list[dict]:
-    """Whole-array batches: consecutive arrays while their pairs fit in ``max_pairs``."""
-    out, names, total = [], [], 0
-    for name, n in sizes:
-        if names and total + n > max_pairs:
-            out.append({"arrays": names, "pairs": total})
-            names, total = [], 0
-        names.append(name)
-        total += n
-    if names:
-        out.append({"arrays": names, "pairs": total})
-    return out
+def split_pairs(
+    pairs: list[tuple[str, str]], years: dict[str, int], max_pairs: int
+) -> list[tuple[tuple[str, ...], tuple[int, ...] | None]]:
+    """Cut pairs into (arrays, years) selections of at most ``max_pairs`` pairs each.
+
+    Parameters
+    ----------
+    pairs : list of (array, event id)
+        The study's pairs.
+    years : dict
+        Origin year of each event id.
+    max_pairs : int
+        Largest batch (pairs); a single array-year above it is a batch of its own.
+
+    Returns
+    -------
+    list of (arrays, years)
+        ``years`` is None for whole arrays. Whole arrays come first, then the cut ones,
+        both in alphabetical order of array and increasing year.
+    """
+    if max_pairs < 1:
+        raise ValueError(f"max_pairs must be at least 1, got {max_pairs}")
+    cells: dict[str, dict[int, int]] = {}
+    for a, e in pairs:
+        per_year = cells.setdefault(a, {})
+        per_year[years[e]] = per_year.get(years[e], 0) + 1
+    whole: list[tuple[tuple[str, ...], None]] = []
+    cut: list[tuple[tuple[str, ...], tuple[int, ...]]] = []
+    group: list[str] = []
+    size = 0
+    for a in sorted(cells):
+        n = sum(cells[a].values())
+        if n > max_pairs:
+            cut += [((a,), run) for run in _year_runs(cells[a], max_pairs)]
+            continue
+        if group and size + n > max_pairs:
+            whole.append((tuple(group), None))
+            group, size = [], 0
+        group.append(a)
+        size += n
+    if group:
+        whole.append((tuple(group), None))
+    return [*whole, *cut]
 
 
-def _year_runs(name: str, per_year: Counter, max_pairs: int) -> list[dict]:
-    """One array's batches: runs of consecutive origin years while their pairs fit."""
-    out, years, total = [], [], 0
+def _year_runs(per_year: dict[int, int], max_pairs: int) -> list[tuple[int, ...]]:
+    runs: list[list[int]] = []
+    size = 0
     for y in sorted(per_year):
-        if years and total + per_year[y] > max_pairs:
-            out.append({"arrays": [name], "years": years, "pairs": total})
-            years, total = [], 0
-        years.append(y)
-        total += per_year[y]
-    out.append({"arrays": [name], "years": years, "pairs": total})
-    return out
+        if runs and size + per_year[y] <= max_pairs:
+            runs[-1].append(y)
+            size += per_year[y]
+        else:
+            runs.append([y])
+            size = per_year[y]
+    return [tuple(r) for r in runs]
 
 
 def write_batches(batches: list[dict], path) -> None:

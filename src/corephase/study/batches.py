@@ -29,13 +29,10 @@ import yaml
 from corephase.config import ConfigError, validate_config
 from corephase.io.files import jsonable
 from corephase.model.events import Event
+from corephase.planning.globalplan import DEFAULT_BATCH_PAIRS, split_pairs
 from corephase.planning.pairs import configured_events, plan_pairs, resolve_references
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-#: Default batch size (pairs). The workflow plans 5 jobs per pair at about 2.8 ms per job
-#: on 2 cores (issue #18), so 2,000 pairs plan in about 30 s and under 1 GB.
-DEFAULT_MAX_PAIRS = 2000
 
 #: Config sections that no per-pair job reads: editing them does not re-run batches.
 SUMMARY_ONLY_SECTIONS = ("arrays", "events", "batch", "maps", "experiments", "dense_networks")
@@ -166,64 +163,6 @@ def load_study(path, base_dir: str | Path = ".") -> Study:
     return Study(config, events, pairs)
 
 
-def split_pairs(
-    pairs: list[tuple[str, str]], years: dict[str, int], max_pairs: int
-) -> list[tuple[tuple[str, ...], tuple[int, ...] | None]]:
-    """Cut pairs into (arrays, years) selections of at most ``max_pairs`` pairs each.
-
-    Parameters
-    ----------
-    pairs : list of (array, event id)
-        The study's pairs.
-    years : dict
-        Origin year of each event id.
-    max_pairs : int
-        Largest batch (pairs); a single array-year above it is a batch of its own.
-
-    Returns
-    -------
-    list of (arrays, years)
-        ``years`` is None for whole arrays. Whole arrays come first, then the cut ones,
-        both in alphabetical order of array and increasing year.
-    """
-    if max_pairs < 1:
-        raise ValueError(f"max_pairs must be at least 1, got {max_pairs}")
-    cells: dict[str, dict[int, int]] = {}
-    for a, e in pairs:
-        per_year = cells.setdefault(a, {})
-        per_year[years[e]] = per_year.get(years[e], 0) + 1
-    whole: list[tuple[tuple[str, ...], None]] = []
-    cut: list[tuple[tuple[str, ...], tuple[int, ...]]] = []
-    group: list[str] = []
-    size = 0
-    for a in sorted(cells):
-        n = sum(cells[a].values())
-        if n > max_pairs:
-            cut += [((a,), run) for run in _year_runs(cells[a], max_pairs)]
-            continue
-        if group and size + n > max_pairs:
-            whole.append((tuple(group), None))
-            group, size = [], 0
-        group.append(a)
-        size += n
-    if group:
-        whole.append((tuple(group), None))
-    return [*whole, *cut]
-
-
-def _year_runs(per_year: dict[int, int], max_pairs: int) -> list[tuple[int, ...]]:
-    runs: list[list[int]] = []
-    size = 0
-    for y in sorted(per_year):
-        if runs and size + per_year[y] <= max_pairs:
-            runs[-1].append(y)
-            size += per_year[y]
-        else:
-            runs.append([y])
-            size = per_year[y]
-    return [tuple(r) for r in runs]
-
-
 def _canonical(obj) -> str:
     return json.dumps(jsonable(obj), sort_keys=True, default=str)
 
@@ -251,7 +190,7 @@ def fingerprint(study: Study, arrays, pairs, _texts: dict | None = None) -> str:
     return h.hexdigest()[:16]
 
 
-def split_study(study: Study, max_pairs: int = DEFAULT_MAX_PAIRS) -> list[Batch]:
+def split_study(study: Study, max_pairs: int = DEFAULT_BATCH_PAIRS) -> list[Batch]:
     """The study's batches (see the module documentation), each with its fingerprint."""
     years = {e: int(study.events[e].time[:4]) for e in {e for _, e in study.pairs}}
     cells: dict[str, dict[int, list[tuple[str, str]]]] = {}

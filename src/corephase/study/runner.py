@@ -26,7 +26,8 @@ import time
 from pathlib import Path
 
 import corephase
-from corephase.study.batches import DEFAULT_MAX_PAIRS, Batch, load_study, split_study
+from corephase.planning.globalplan import DEFAULT_BATCH_PAIRS
+from corephase.study.batches import Batch, load_study, split_study
 from corephase.study.state import StateError, StudyState
 
 log = logging.getLogger("corephase.study")
@@ -153,7 +154,7 @@ class StudyRunner:
         self,
         config_path,
         options: list[str],
-        max_pairs: int = DEFAULT_MAX_PAIRS,
+        max_pairs: int = DEFAULT_BATCH_PAIRS,
         state_dir=None,
         snakemake: list[str] | None = None,
     ):
