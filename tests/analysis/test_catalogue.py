@@ -177,7 +177,7 @@ def test_amplitude_column_preferred_for_ratio(pair_files, tmp_path):
     cat = build_catalogue([t], [meta])
     diff = pkikp_pcp_table(cat)
     assert (diff["amp_ratio"] == 0.25).all()
-    assert (diff["amp_ratio_basis"] == "amplitude").all()
+    assert (diff["amp_ratio_basis"] == "window_amplitude").all()
 
 
 def test_bounce_points_on_rows(pair_files):

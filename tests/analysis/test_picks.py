@@ -74,6 +74,9 @@ def test_a_strong_depth_phase_no_longer_captures_the_pick(shallow):
     add_clean_picks(table, {"linear": x, "envelope": env}, t, k.time, win, k, SETTINGS)
     assert abs(table.loc[0, "t_pick_s"] - k.time) < 0.15
     assert abs(table.loc[1, "t_pick_s"] - k.time) < 0.15
+    # the direct pulse's amplitude (1), not the 2.5x depth phase's
+    assert table.loc[0, "amplitude_pick"] == pytest.approx(1.0, abs=0.15)
+    assert np.isnan(table.loc[2, "amplitude_pick"])
     assert table.loc[0, "pick_note"].startswith("ends before pPKiKP")
     assert np.isnan(table.loc[2, "t_pick_s"]) and table.loc[2, "pick_note"].startswith("masked")
 
@@ -85,15 +88,16 @@ def test_a_growing_coda_does_not_capture_the_pick(shallow):
     t, x = _record(by, depth_amp=0.0, coda=0.8, seed=3)
     sig = (t >= k.time - 2) & (t <= k.time + 8)
     assert abs(t[sig][np.argmax(np.abs(x[sig]))] - k.time) > 1.0  # the peak is in the coda
-    t_pick, note = clean_pick(x, t, k.time, (-2.0, 8.0))
+    t_pick, amp, note = clean_pick(x, t, k.time, (-2.0, 8.0))
     assert abs(t_pick - k.time) < 0.3 and note == ""
+    assert amp == pytest.approx(1.0, abs=0.2) and amp < 0.8 * np.abs(x[sig]).max()
 
 
 def test_no_clean_window_masks_the_pick(shallow):
     _, by = shallow
     t, x = _record(by)
-    t_pick, note = clean_pick(x, t, by["PKiKP"].time, (-2.0, -1.5))
-    assert np.isnan(t_pick) and "masked" in note and "shorter than 1 s" in note
+    t_pick, amp, note = clean_pick(x, t, by["PKiKP"].time, (-2.0, -1.5))
+    assert np.isnan(t_pick) and np.isnan(amp) and "masked" in note and "shorter than 1 s" in note
 
 
 def _rows(t_pick_k, note_k, t_peak_k=1004.0):
@@ -126,7 +130,7 @@ def test_a_peak_at_the_edge_of_the_window_is_masked(shallow):
     _, by = shallow
     k = by["PKiKP"]
     t, x = _record(by, depth_amp=0.0)
-    t_pick, note = clean_pick(x, t, k.time + 2.5, (-2.0, 3.0))  # the pulse 2.5 s before
+    t_pick, _, note = clean_pick(x, t, k.time + 2.5, (-2.0, 3.0))  # the pulse 2.5 s before
     assert (
         np.isnan(t_pick) and note == "masked: the envelope peaks at the start of the pick window"
     )

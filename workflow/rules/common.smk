@@ -84,8 +84,8 @@ config["arrays"].update(DENSE_ARRAYS)
 PAIRS += DENSE_PAIRS
 
 # Very large studies plan and run in batches of arrays and/or origin years
-# (`--config 'batch={arrays: [WRA], years: [2012]}'`); summaries are made by a
-# final run without a batch.
+# (`--config 'batch={arrays: [WRA], years: [2012]}'`); `corephase run-study` sets it per
+# batch and makes the summaries at the end with --allowed-rules (no per-pair jobs planned).
 BATCH = config.get("batch") or {}
 if BATCH:
     _arrays = set(BATCH.get("arrays") or config["arrays"])

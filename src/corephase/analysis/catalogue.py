@@ -48,7 +48,7 @@ AMPLITUDE_COLUMN = "amplitude"
 #: Optional detection-table columns: the pick clear of depth phases and coda (s after
 #: origin) and why it is masked (:mod:`corephase.analysis.picks`); missing ones become
 #: NaN / "" and the differential times fall back to ``t_peak_s``.
-PICK_COLUMNS = ("t_pick_s", "pick_note")
+PICK_COLUMNS = ("t_pick_s", "amplitude_pick", "pick_note")
 
 #: Keys every pair-metadata record must have.
 META_REQUIRED = (
@@ -103,6 +103,7 @@ CATALOGUE_COLUMNS = (
     "baz_err_deg",
     "baz_resid_deg",
     "amplitude",
+    "amplitude_pick",
     "bounce_lat",
     "bounce_lon",
     "bounce_depth_km",
@@ -295,9 +296,11 @@ def build_catalogue(
         detected: ``dt`` = t(PKiKP) - t(PcP) in s from the clean picks
         ``t_pick_s`` (NaN where one is masked; ``pkikp_pcp_dt_note`` says why or
         that the tables had only ``t_peak_s``); the amplitude ratio is
-        amplitude(PKiKP)/amplitude(PcP) when the tables carry ``amplitude``,
-        otherwise the SNR ratio (``amp_ratio_basis`` says which; the SNR ratio
-        equals the amplitude ratio only if both SNRs use the same noise level).
+        amplitude(PKiKP)/amplitude(PcP) of the direct pulses at the clean picks
+        (``amplitude_pick``), else of the signal-window peaks (``amplitude``),
+        else the SNR ratio (``amp_ratio_basis``: pick_amplitude, window_amplitude
+        or snr; the SNR ratio equals the amplitude ratio only if both SNRs use
+        the same noise level).
         ``pkikp_pcp_amp_ratio_lo``/``_hi`` carry the ratio interval implied by the
         two SNR intervals; ``pkikp_pcp_ratio_pred`` the model ratio at the band
         centre ``band_centre_hz`` with its components ``pred_*`` (see
@@ -362,6 +365,8 @@ def _collect_detections(detection_paths: Iterable) -> pd.DataFrame:
             t[AMPLITUDE_COLUMN] = np.nan
         if "t_pick_s" not in t.columns:
             t["t_pick_s"], t["pick_note"] = np.nan, ""
+        if "amplitude_pick" not in t.columns:
+            t["amplitude_pick"] = np.nan
         t = t[[*DETECTION_COLUMNS, AMPLITUDE_COLUMN, *PICK_COLUMNS]]
         if len(t):
             tables.append(t)
@@ -407,7 +412,7 @@ def _merge_meta(det: pd.DataFrame, metas: dict) -> pd.DataFrame:
     meta["array"] = meta["array"].astype("string")
     df = det.merge(meta, on=["event", "array"], how="left", validate="many_to_one")
     num = [c for c in DETECTION_COLUMNS if c not in (*_STRING_COLUMNS, "detected")]
-    for c in [*num, AMPLITUDE_COLUMN, "t_pick_s"]:
+    for c in [*num, AMPLITUDE_COLUMN, "t_pick_s", "amplitude_pick"]:
         df[c] = pd.to_numeric(df[c], errors="raise").astype(float)
     df["t_resid_s"] = df["t_peak_s"] - df["t_theory_s"]
     df["slowness_resid_s_deg"] = df["slowness_obs_s_deg"] - df["slowness_theory_s_deg"]

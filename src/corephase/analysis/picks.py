@@ -110,6 +110,10 @@ def clean_pick(beam, t, t_phase: float, window_s, *, is_envelope: bool = False):
         s after origin; NaN when the window is shorter than
         :data:`MIN_PICK_WINDOW_S`, holds no sample or its envelope peaks at one
         of its ends.
+    amplitude : float
+        Largest absolute beam sample of that first stretch, in the beam's units
+        (the direct pulse's amplitude, without a coda or later arrival that
+        outgrows it); NaN where ``t_pick`` is.
     note : str
         "" for a pick; ``"masked: ..."`` with the reason otherwise.
     """
@@ -117,11 +121,11 @@ def clean_pick(beam, t, t_phase: float, window_s, *, is_envelope: bool = False):
 
     w0, w1 = float(window_s[0]), float(window_s[1])
     if w1 - w0 < MIN_PICK_WINDOW_S:
-        return np.nan, f"masked: pick window {w0:+.1f} to {w1:+.1f} s is shorter than 1 s"
+        return np.nan, np.nan, f"masked: pick window {w0:+.1f} to {w1:+.1f} s is shorter than 1 s"
     t = np.asarray(t, float)
     inside = np.flatnonzero((t >= t_phase + w0) & (t <= t_phase + w1))
     if inside.size < 3:
-        return np.nan, "masked: no beam samples in the pick window"
+        return np.nan, np.nan, "masked: no beam samples in the pick window"
     x = np.asarray(beam, float)
     env = np.abs(x) if is_envelope else np.abs(analytic_signal(x))
     e = env[inside]
@@ -134,12 +138,17 @@ def clean_pick(beam, t, t_phase: float, window_s, *, is_envelope: bool = False):
     k = first + int(np.argmax(e[first:stop]))
     if k in (0, e.size - 1):
         edge = "start" if k == 0 else "end"
-        return np.nan, f"masked: the envelope peaks at the {edge} of the pick window"
-    return float(t[inside[k]]), ""
+        return np.nan, np.nan, f"masked: the envelope peaks at the {edge} of the pick window"
+    amplitude = float(np.abs(x[inside[first:stop]]).max())
+    return float(t[inside[k]]), amplitude, ""
 
 
 def add_clean_picks(table, beams: dict, t, t_phase: float, windows, target, settings) -> None:
-    """Add ``t_pick_s`` and ``pick_note`` to one phase's detection rows (in place).
+    """Add ``t_pick_s``, ``amplitude_pick`` and ``pick_note`` to one phase's rows (in place).
+
+    ``amplitude_pick`` is the direct pulse's peak absolute beam amplitude (input
+    units) of :func:`clean_pick`; amplitude ratios use it before the peak over
+    the whole signal window, which a coda or later arrival can dominate.
 
     Parameters
     ----------
@@ -170,8 +179,9 @@ def add_clean_picks(table, beams: dict, t, t_phase: float, windows, target, sett
     picks = [
         clean_pick(beams[k], t, t_phase, window, is_envelope=k == "envelope")
         if k in beams
-        else (np.nan, f"masked: no {k} beam")
+        else (np.nan, np.nan, f"masked: no {k} beam")
         for k in table["stack"]
     ]
-    table["t_pick_s"] = [p for p, _ in picks]
-    table["pick_note"] = [n or note for _, n in picks]
+    table["t_pick_s"] = [p for p, _, _ in picks]
+    table["amplitude_pick"] = [a for _, a, _ in picks]
+    table["pick_note"] = [n or note for _, _, n in picks]

@@ -102,6 +102,27 @@ def _pick_times(both: pd.DataFrame, suffix: str, phase: str) -> tuple[pd.Series,
     return times, why
 
 
+#: ``amp_ratio_basis`` values, in order of preference: the direct pulses' amplitudes at
+#: the clean picks, the peaks over the whole signal windows, the SNRs.
+RATIO_BASES = ("pick_amplitude", "window_amplitude", "snr")
+
+
+def _amplitude_ratio(both: pd.DataFrame):
+    """PKiKP/PcP ratio per row and its basis (:data:`RATIO_BASES`, "" for none)."""
+    ratio = pd.Series(np.nan, index=both.index)
+    basis = pd.Series("", index=both.index, dtype=object)
+    for name, k, c in (
+        ("pick_amplitude", "amplitude_pick_k", "amplitude_pick_c"),
+        ("window_amplitude", "amplitude_k", "amplitude_c"),
+        ("snr", "snr_k", "snr_c"),
+    ):
+        num, den = both[k].astype(float), both[c].astype(float)
+        use = (basis == "") & np.isfinite(num) & np.isfinite(den) & (den > 0)
+        ratio[use] = num[use] / den[use]
+        basis[use] = name
+    return ratio.to_numpy(), basis.to_numpy()
+
+
 def add_pkikp_pcp(df: pd.DataFrame, model: str = "ak135", centres: dict | None = None):
     """PKiKP-PcP differential time, amplitude ratio (with interval) and model prediction.
 
@@ -110,8 +131,10 @@ def add_pkikp_pcp(df: pd.DataFrame, model: str = "ak135", centres: dict | None =
     from ``centres`` (band name -> Hz) and is NaN for bands not in it.
     """
     grp = ["event", "array", "band", "stack"]
-    val = ["t_peak_s", "t_pick_s", "pick_note", "t_theory_s", "amplitude", "snr", "snr_lo"]
-    val.append("snr_hi")
+    val = ["t_peak_s", "t_pick_s", "pick_note", "t_theory_s", "amplitude", "amplitude_pick"]
+    val += ["snr", "snr_lo", "snr_hi"]
+    if "amplitude_pick" not in df.columns:  # tables made before the clean picks
+        df = df.assign(amplitude_pick=np.nan)
     det = df[df["detected"]]
     k = det.loc[det["phase"] == "PKiKP", grp + val + ["distance_deg", "event_depth_km"]]
     c = det.loc[det["phase"] == "PcP", grp + val]
@@ -122,16 +145,8 @@ def add_pkikp_pcp(df: pd.DataFrame, model: str = "ak135", centres: dict | None =
     both["pkikp_pcp_dt_note"] = (why_k + "; " + why_c).str.strip("; ")
     both["pkikp_pcp_dt_theory_s"] = both["t_theory_s_k"] - both["t_theory_s_c"]
     both["pkikp_pcp_dt_resid_s"] = both["pkikp_pcp_dt_obs_s"] - both["pkikp_pcp_dt_theory_s"]
-    use_amp = (
-        both["amplitude_k"].notna() & both["amplitude_c"].notna() & (both["amplitude_c"] != 0)
-    )
-    use_snr = ~use_amp & (both["snr_c"] > 0)
-    both["pkikp_pcp_amp_ratio"] = np.where(
-        use_amp,
-        both["amplitude_k"] / both["amplitude_c"].where(use_amp, 1.0),
-        np.where(use_snr, both["snr_k"] / both["snr_c"].where(use_snr, 1.0), np.nan),
-    )
-    both["amp_ratio_basis"] = np.where(use_amp, "amplitude", np.where(use_snr, "snr", ""))
+    ratio, basis = _amplitude_ratio(both)
+    both["pkikp_pcp_amp_ratio"], both["amp_ratio_basis"] = ratio, basis
     both["pkikp_pcp_amp_ratio_lo"], both["pkikp_pcp_amp_ratio_hi"] = _ratio_interval(both)
     both = _add_prediction(both, model, centres or {})
     new = [
