@@ -22,7 +22,8 @@ Per stack: ``snr_rate`` = fraction of noise windows with ``snr >= snr_threshold`
 agreement). Also the largest slowness misfit of any ``detected`` row.
 Each rate is printed with its 95 % Clopper-Pearson interval.
 Run: ``OPENBLAS_NUM_THREADS=1 .venv/bin/python bench/false_alarm_rates.py [--quick]
-[--shuffled-only] [--n100 WINDOWS] [--skip-real] [--skip-synthetic]`` (``--shuffled-only``: the
+[--shuffled-only] [--n100 WINDOWS] [--only-n N] [--skip-real] [--skip-synthetic]``
+(``--only-n``: one of the synthetic array sizes 4, 18, 100; ``--shuffled-only``: the
 shuffled null alone, as before the sliding null).
 """
 
@@ -191,6 +192,9 @@ def main() -> None:
             all_rows.append(t.table)
     sizes = [(4, 3.0, 60 if QUICK else 250), (18, 20.0, 40 if QUICK else 150)]
     sizes.append((100, 40.0, N100 or (20 if QUICK else 80)))
+    if "--only-n" in sys.argv:  # one array size, e.g. --only-n 100
+        only = int(sys.argv[sys.argv.index("--only-n") + 1])
+        sizes = [s for s in sizes if s[0] == only]
     for n_el, ap, n_win in [] if "--skip-synthetic" in sys.argv else sizes:
         tab = synthetic_noise(n_el, ap, n_win)
         all_rows.append(tab)
