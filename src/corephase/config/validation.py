@@ -178,10 +178,15 @@ def _check_reference(name: str, arr: dict) -> None:
         )
 
 
+#: libyaml's safe loader where PyYAML was built with it (reads a 10^5-pair study's YAML
+#: about 5 times faster than the pure-Python one), else the pure-Python safe loader.
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def load_config(path, schema_path=None) -> dict:
     """Read a YAML config file and validate it (see :func:`validate_config`)."""
     with open(path) as fh:
-        config = yaml.safe_load(fh) or {}
+        config = yaml.load(fh, Loader=YAML_LOADER) or {}
     return validate_config(config, schema_path)
 
 

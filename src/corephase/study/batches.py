@@ -24,15 +24,12 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
-from corephase.config import ConfigError, validate_config
+from corephase.config import ConfigError
+from corephase.config.validation import load_config
 from corephase.io.files import jsonable
 from corephase.model.events import Event
 from corephase.planning.globalplan import DEFAULT_BATCH_PAIRS, split_pairs
 from corephase.planning.pairs import configured_events, plan_pairs, resolve_references
-
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 #: Config sections that no per-pair job reads: editing them does not re-run batches.
 SUMMARY_ONLY_SECTIONS = ("arrays", "events", "batch", "maps", "experiments", "dense_networks")
@@ -138,8 +135,7 @@ def load_study(path, base_dir: str | Path = ".") -> Study:
     OSError, yaml.YAMLError
         The file cannot be read.
     """
-    with open(path) as fh:  # libyaml's loader reads 10^4 events 5 times faster
-        config = validate_config(yaml.load(fh, Loader=_LOADER) or {})
+    config = load_config(path)
     if config.get("dense_networks"):
         raise ConfigError(
             "config key 'dense_networks': run-study runs the first stage only; remove the "
