@@ -72,7 +72,7 @@ except ConfigError as err:
 
 # Second stage (workflow/rules/dense.smk): the dense-network pairs of the plan that
 # rule dense_plan made in an earlier run; none until results/dense/plan.csv exists.
-from corephase.planning.dense_pairs import dense_pairs
+from corephase.planning.dense_pairs import dense_pairs, network_groups
 
 try:
     DENSE_ARRAYS, DENSE_PAIRS, DENSE_PAIR_ARRAYS = dense_pairs(
@@ -254,3 +254,18 @@ def dense_targets():
     if DENSE_PAIRS:
         targets.append("results/dense/summary.csv")
     return targets
+
+
+# Sub-array pairs of each (dense network, event) of the second stage (rules/dense.smk).
+DENSE_NETWORKS = network_groups("results/dense/plan.csv", DENSE_PAIRS)
+
+
+def dense_network_paths(kind):
+    """Input function: the file ``kind`` (path under results/{pair}/{event}/) of every
+    sub-array pair of one (network, event)."""
+
+    def get(wildcards):
+        names = DENSE_NETWORKS[(wildcards.network, wildcards.event)]
+        return [f"results/{a}/{wildcards.event}/{kind}" for a in names]
+
+    return get

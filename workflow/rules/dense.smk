@@ -10,21 +10,6 @@
 # same table. Per (network, event), rule dense_network combines the sub-array pairs
 # into a network call with a family-wise false-alarm rate and a record section.
 
-from corephase.planning.dense_pairs import network_groups
-
-DENSE_NETWORKS = network_groups("results/dense/plan.csv", DENSE_PAIRS)
-
-
-def dense_network_paths(kind):
-    """Input function: the file ``kind`` (path under results/{pair}/{event}/) of every
-    sub-array pair of one (network, event)."""
-
-    def get(wildcards):
-        names = DENSE_NETWORKS[(wildcards.network, wildcards.event)]
-        return [f"results/{a}/{wildcards.event}/{kind}" for a in names]
-
-    return get
-
 
 localrules:
     dense_plan,
