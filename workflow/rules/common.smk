@@ -12,54 +12,23 @@ sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
 from corephase.config import ConfigError, check_inputs, validate_config
 from corephase.experiment.outputs import OUTPUTS as EXPERIMENT_OUTPUTS
-from corephase.planning.pairs import configured_events, plan_pairs, resolve_references
+from corephase.planning.pairs import (
+    CatalogueUnavailable,
+    plan_pairs,
+    resolve_references,
+    study_events,
+)
 
 try:
     validate_config(config)
     resolve_references(config)  # local arrays without ref_lat/ref_lon: from StationXML
-    EVENTS = {e.id: e for e in configured_events(config)}
+    # listed and QuakeML events, then the cached catalogue query (made if missing)
+    EVENTS = study_events(config)
+except CatalogueUnavailable as err:
+    raise WorkflowError(str(err)) from None
 except ConfigError as err:
     raise WorkflowError(f"invalid configuration: {err}") from None
 
-
-def catalog_events():
-    """Events of an FDSN catalog query, cached in events.catalog_cache (QuakeML).
-
-    The query runs once, when planning, on a machine with internet; delete the
-    cache file to query again. Without the cache and without a working query the
-    workflow stops with one message naming the cache file.
-    """
-    from corephase.model.events import events_from_quakeml
-
-    cache = Path(config["events"]["catalog_cache"])
-    if not cache.exists():
-        from corephase.sources.fdsn import query_events, save_events
-
-        logger.info(f"querying the event catalog, cached in {cache}")
-        try:
-            events = query_events(config["events"], config["arrays"])
-        except Exception as err:
-            reason = (str(err).strip().splitlines() or [type(err).__name__])[0][:300]
-            raise WorkflowError(
-                f"the event catalogue must be fetched first: {cache} does not exist and "
-                f"the catalog query failed ({reason}). Run the workflow once where the "
-                f"data centre can be reached (a dry run, snakemake -n, is enough), or "
-                f"put a QuakeML catalogue at {cache}."
-            ) from None
-        save_events(events, cache)
-    return events_from_quakeml(cache)
-
-
-if config["events"].get("catalog"):
-    from corephase.sources.fdsn import deduplicate_events
-
-    # listed events first: a catalogue event at the same origin is the listed event
-    for ev in deduplicate_events(
-        [*EVENTS.values(), *catalog_events()],
-        config["events"]["dedup_time_s"],
-        config["events"]["dedup_distance_deg"],
-    ):
-        EVENTS.setdefault(ev.id, ev)
 
 PAIRS = plan_pairs(config, list(EVENTS.values()))
 

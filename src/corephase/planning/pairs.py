@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import math
 from collections import Counter
 from pathlib import Path
 
 from corephase.config.validation import ConfigError
 from corephase.model.events import Event, event_from_dict, events_from_quakeml
+
+log = logging.getLogger("corephase")
 
 
 def configured_events(config: dict, base_dir: str | Path = ".") -> list[Event]:
@@ -29,6 +32,51 @@ def configured_events(config: dict, base_dir: str | Path = ".") -> list[Event]:
     if dup:
         raise ConfigError(f"config key 'events': duplicate event ids {dup}")
     return out
+
+
+class CatalogueUnavailable(ConfigError):
+    """The event catalogue is neither cached nor reachable (the message says what to do)."""
+
+
+def study_events(config: dict, base_dir: str | Path = ".") -> dict[str, Event]:
+    """The study's events by id, as the workflow and ``corephase run-study`` gather them.
+
+    Listed and QuakeML events (:func:`configured_events`) first, then the events of the
+    cached catalogue query (``events.catalog_cache``), without repeats
+    (``events.dedup_time_s``, ``events.dedup_distance_deg``): a catalogue event at the
+    origin of a listed one is the listed event. A missing cache is filled by the
+    catalogue query (once, when a run is planned; delete the file to query again).
+
+    Raises
+    ------
+    CatalogueUnavailable
+        The catalogue is neither cached nor reachable.
+    ConfigError
+        Invalid events (see :func:`configured_events`).
+    """
+    events = {e.id: e for e in configured_events(config, base_dir)}
+    ev_cfg = config["events"]
+    if not ev_cfg.get("catalog"):
+        return events
+    from corephase.sources.fdsn import deduplicate_events, query_events, save_events
+
+    cache = Path(base_dir) / ev_cfg["catalog_cache"]
+    if not cache.exists():
+        log.info("querying the event catalog, cached in %s", cache)
+        try:
+            save_events(query_events(ev_cfg, config["arrays"]), cache)
+        except Exception as err:
+            reason = (str(err).strip().splitlines() or [type(err).__name__])[0][:300]
+            raise CatalogueUnavailable(
+                f"the event catalogue must be fetched first: {cache} does not exist and "
+                f"the catalog query failed ({reason}). Run the workflow once where the "
+                "data centre can be reached (a dry run, snakemake -n, is enough), or "
+                f"put a QuakeML catalogue at {cache}."
+            ) from None
+    merged = [*events.values(), *events_from_quakeml(cache)]
+    for ev in deduplicate_events(merged, ev_cfg["dedup_time_s"], ev_cfg["dedup_distance_deg"]):
+        events.setdefault(ev.id, ev)
+    return events
 
 
 def _folder_quakeml(config: dict, base_dir) -> list[Path]:

@@ -29,7 +29,7 @@ from corephase.config.validation import load_config
 from corephase.io.files import jsonable
 from corephase.model.events import Event
 from corephase.planning.globalplan import DEFAULT_BATCH_PAIRS, split_pairs
-from corephase.planning.pairs import configured_events, plan_pairs, resolve_references
+from corephase.planning.pairs import plan_pairs, resolve_references, study_events
 
 #: Config sections that no per-pair job reads: editing them does not re-run batches.
 SUMMARY_ONLY_SECTIONS = ("arrays", "events", "batch", "maps", "experiments", "dense_networks")
@@ -82,43 +82,6 @@ def _year_ranges(years) -> str:
         else:
             runs.append([y])
     return ", ".join(f"{r[0]}-{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs)
-
-
-def study_events(config: dict, base_dir: str | Path = ".") -> dict[str, Event]:
-    """The study's events by id, as the workflow gathers them.
-
-    Listed and QuakeML events first, then the events of the cached catalogue query
-    (``events.catalog_cache``), without repeats (``events.dedup_time_s``,
-    ``events.dedup_distance_deg``). A missing cache is filled by the catalogue query,
-    as a workflow run does.
-
-    Raises
-    ------
-    ConfigError
-        The catalogue is neither cached nor reachable.
-    """
-    events = {e.id: e for e in configured_events(config, base_dir)}
-    ev_cfg = config["events"]
-    if not ev_cfg.get("catalog"):
-        return events
-    from corephase.model.events import events_from_quakeml
-    from corephase.sources.fdsn import deduplicate_events, query_events, save_events
-
-    cache = Path(base_dir) / ev_cfg["catalog_cache"]
-    if not cache.exists():
-        try:
-            save_events(query_events(ev_cfg, config["arrays"]), cache)
-        except Exception as err:
-            reason = (str(err).strip().splitlines() or [type(err).__name__])[0][:300]
-            raise ConfigError(
-                f"config key 'events.catalog': {cache} does not exist and the catalogue "
-                f"query failed ({reason}); put a QuakeML catalogue there or run where the "
-                "data centre can be reached"
-            ) from None
-    merged = [*events.values(), *events_from_quakeml(cache)]
-    for ev in deduplicate_events(merged, ev_cfg["dedup_time_s"], ev_cfg["dedup_distance_deg"]):
-        events.setdefault(ev.id, ev)
-    return events
 
 
 def load_study(path, base_dir: str | Path = ".") -> Study:
