@@ -2,6 +2,8 @@
 # config["experiments"]; outputs under results/experiments/{experiment}/.
 # Each job gets only its own experiment's settings (plus the base seed) as
 # params, so editing one experiment reruns only that experiment.
+# An experiment needs no pair's results: one thread and a raised priority start it
+# first, beside the per-pair jobs (on 2 cores it otherwise runs alone at the end).
 
 
 rule experiment:
@@ -18,7 +20,8 @@ rule experiment:
         "benchmarks/experiments/{experiment}.tsv"
     conda:
         "../../envs/corephase.yaml"
-    threads: 2
+    threads: 1
+    priority: 10
     params:
         settings=experiment_settings,
         seed=config.get("seed", 0),
