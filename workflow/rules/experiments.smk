@@ -18,10 +18,10 @@ rule experiment:
         "logs/experiments/{experiment}.log",
     benchmark:
         "benchmarks/experiments/{experiment}.tsv"
+    priority: 10
     conda:
         "../../envs/corephase.yaml"
     threads: 1
-    priority: 10
     params:
         settings=experiment_settings,
         seed=config.get("seed", 0),
