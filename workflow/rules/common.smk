@@ -164,6 +164,7 @@ def all_targets():
     targets += [
         *rules.tables.output,
         *rules.catalogue.output,
+        *rules.maps.output,
         *rules.global_figures.output,
         *rules.coda_compare.output,
         *experiment_targets(),

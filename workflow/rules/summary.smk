@@ -30,18 +30,6 @@ rule global_figures:
     input:
         catalogue=rules.catalogue.output.csv,
     output:
-        **{
-            f"map_{region}": report(
-                f"results/summary/figures/map_{region}.png",
-                caption=(
-                    "../report/map_global.rst"
-                    if region == "global"
-                    else "../report/map_regional.rst"
-                ),
-                category="Maps",
-            )
-            for region in config["maps"]["regions"]
-        },
         histogram=report(
             "results/summary/figures/detection_histogram.png",
             caption="../report/detection_histogram.rst",
@@ -70,6 +58,28 @@ rule global_figures:
         distance_deg=config["distance_deg"],
     script:
         "../scripts/global_figures.py"
+
+
+# The maps of the catalogue: the same script as global_figures, in a job of its own
+# so that the two run side by side once the catalogue is made.
+use rule global_figures as maps with:
+    output:
+        **{
+            f"map_{region}": report(
+                f"results/summary/figures/map_{region}.png",
+                caption=(
+                    "../report/map_global.rst"
+                    if region == "global"
+                    else "../report/map_regional.rst"
+                ),
+                category="Maps",
+            )
+            for region in config["maps"]["regions"]
+        },
+    log:
+        "logs/summary/maps.log",
+    benchmark:
+        "benchmarks/summary/maps.tsv"
 
 
 rule coda_compare:

@@ -13,6 +13,7 @@ reads package metadata) and without importing ``obspy.signal``.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from itertools import pairwise
 
 import numpy as np
@@ -243,16 +244,32 @@ def lanczos_resample(data, old_start, old_dt, new_start, new_dt, npts, a=12) -> 
         npts - 1
     ):
         raise ValueError("the resampled span must lie inside the input span (no extrapolation)")
+    out = np.zeros(npts)
+    for ok, i, s1, s2 in _lanczos_terms(
+        y.size, float(old_start), float(old_dt), float(new_start), float(new_dt), int(npts), a
+    ):
+        out[ok] += y[i] * s1 * s2
+    return out
+
+
+@lru_cache(maxsize=2)
+def _lanczos_terms(n_in, old_start, old_dt, new_start, new_dt, npts, a) -> tuple:
+    """The kernel of :func:`lanczos_resample`, one term per offset ``m`` in ObsPy's order
+    (``i = floor(x) - m``): output mask, input indices and the two sinc factors.
+
+    It depends on the sample grids only, so the traces of one record (same start,
+    rate and length) share it; kept for the last two grids.
+    """
     x = float(new_dt) / old_dt * np.arange(npts) + (new_start - old_start) / float(old_dt)
     base = np.floor(x).astype(np.int64)
-    out = np.zeros(npts)
-    for m in range(-a, a + 1):  # ObsPy's order: i = floor(x) - m
+    terms = []
+    for m in range(-a, a + 1):
         i = base - m
         dx = x - i
-        ok = (i >= 0) & (i < y.size) & (-a <= dx) & (dx <= a)
-        dx, w = dx[ok], y[i[ok]]
-        out[ok] += w * _sinc(dx) * _sinc(dx / a)
-    return out
+        ok = (i >= 0) & (i < n_in) & (-a <= dx) & (dx <= a)
+        dx = dx[ok]
+        terms.append((ok, i[ok], _sinc(dx), _sinc(dx / a)))
+    return tuple(terms)
 
 
 def _sinc(x: np.ndarray) -> np.ndarray:

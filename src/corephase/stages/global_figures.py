@@ -1,4 +1,4 @@
-"""Stage ``global_figures``: maps, histogram and PKiKP-PcP figure."""
+"""Stage ``global_figures`` (rules maps, global_figures): maps, histogram, PKiKP-PcP figures."""
 
 from __future__ import annotations
 
@@ -34,29 +34,38 @@ def _draw_map(cat, path, region: str, arrays, model: str, maps: MapsSettings) ->
 def global_figures(
     catalogue_csv, arrays_cfg: dict, model: str, out: dict, maps: dict, distance_deg=None
 ) -> None:
-    """Maps, detection histogram and PKiKP-PcP figure from the global catalogue.
+    """Maps, detection histogram and PKiKP-PcP figures from the global catalogue.
 
-    ``out`` maps ``map_{region}`` for each of the ``maps`` section's regions
-    (``global``, ``regional`` or a name of :data:`corephase.plotting.maps.REGIONS`),
-    ``histogram`` and ``pkikp_pcp`` to PNG paths, and optionally ``residual_map``
-    (PKiKP-PcP residuals at the ICB bounce points). ``distance_deg`` (the
-    configured (min, max) epicentral distance, deg) sets the histogram's axis.
-    A regional map with nothing inside its region says so.
+    Draws the figures that ``out`` names (key -> PNG path), so the workflow can
+    split them over jobs (rules ``maps`` and ``global_figures``): ``map_{region}``
+    for each of the ``maps`` section's regions (``global``, ``regional`` or a
+    name of :data:`corephase.plotting.maps.REGIONS`), ``histogram``,
+    ``pkikp_pcp`` and ``residual_map`` (PKiKP-PcP residuals at the ICB bounce
+    points). ``distance_deg`` (the configured (min, max) epicentral distance,
+    deg) sets the histogram's axis. A regional map with nothing inside its
+    region says so.
     """
-    import pandas as pd
-
     from corephase.analysis.catalogue import read_catalogue
-    from corephase.plotting.catalogue import plot_detection_histogram, plot_pkikp_pcp
 
     settings = MapsSettings.from_dict(maps, where="maps")
     cat = read_catalogue(catalogue_csv)
-    arrays = pd.DataFrame(
-        [{"array": k, "lat": v["ref_lat"], "lon": v["ref_lon"]} for k, v in arrays_cfg.items()]
-    )
-    for region in settings.regions:
-        _draw_map(cat, out[f"map_{region}"], region, arrays, model, settings)
-    plot_detection_histogram(cat, out["histogram"], distance_range_deg=distance_deg)
-    plot_pkikp_pcp(cat, out["pkikp_pcp"], model=model)
+    regions = [r for r in settings.regions if f"map_{r}" in out]
+    if regions:
+        import pandas as pd
+
+        arrays = pd.DataFrame(
+            [{"array": k, "lat": v["ref_lat"], "lon": v["ref_lon"]} for k, v in arrays_cfg.items()]
+        )
+        for region in regions:
+            _draw_map(cat, out[f"map_{region}"], region, arrays, model, settings)
+    if "histogram" in out:
+        from corephase.plotting.catalogue import plot_detection_histogram
+
+        plot_detection_histogram(cat, out["histogram"], distance_range_deg=distance_deg)
+    if "pkikp_pcp" in out:
+        from corephase.plotting.catalogue import plot_pkikp_pcp
+
+        plot_pkikp_pcp(cat, out["pkikp_pcp"], model=model)
     if "residual_map" in out:
         from corephase.plotting.theory import plot_residual_map
 

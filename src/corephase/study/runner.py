@@ -8,7 +8,7 @@ to the terminal. The state file (:class:`corephase.study.state.StudyState`) reco
 batch; a rerun skips the batches that finished with an unchanged fingerprint, and
 Snakemake itself skips the finished jobs of a batch that was cut short.
 
-The summaries (rules ``tables``, ``catalogue``, ``global_figures``, ``coda_compare``,
+The summaries (rules ``tables``, ``catalogue``, ``maps``, ``global_figures``, ``coda_compare``,
 and the configured experiments) are made by one last run with ``--allowed-rules`` set
 to those rules: Snakemake then takes every pair's files as existing inputs instead of
 planning the per-pair jobs that made them (one job with many inputs, not five jobs
@@ -33,7 +33,7 @@ from corephase.study.state import StateError, StudyState
 log = logging.getLogger("corephase.study")
 
 #: Rules of the summary run (the products over all pairs).
-SUMMARY_RULES = ("tables", "catalogue", "global_figures", "coda_compare")
+SUMMARY_RULES = ("tables", "catalogue", "maps", "global_figures", "coda_compare")
 
 #: Snakemake's dry-run options: batches are then shown, not recorded, and no summaries made.
 DRY_RUN_OPTIONS = ("-n", "--dry-run", "--dryrun")
