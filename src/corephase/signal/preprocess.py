@@ -199,13 +199,21 @@ def zerophase_butterworth(data, corners_hz, sampling_rate: float, order: int, bt
         Filter order (ObsPy's ``corners``).
     btype : {"lowpass", "bandpass"}
     """
-    from scipy.signal import iirfilter, sosfilt
+    from scipy.signal import sosfilt
 
     nyq = 0.5 * float(sampling_rate)
-    wn = [float(f) / nyq for f in corners_hz]
-    sos = iirfilter(int(order), wn[0] if len(wn) == 1 else wn, btype=btype, output="sos")
+    sos = _butterworth_sos(int(order), tuple(float(f) / nyq for f in corners_hz), btype)
     first = np.flip(sosfilt(sos, data, axis=-1), axis=-1)
     return np.flip(sosfilt(sos, first, axis=-1), axis=-1)
+
+
+@lru_cache(maxsize=16)
+def _butterworth_sos(order: int, wn: tuple, btype: str) -> np.ndarray:
+    """``scipy.signal.iirfilter`` Butterworth sections for corners ``wn`` (fractions of
+    Nyquist), designed once per filter (the traces of a record share it; do not modify)."""
+    from scipy.signal import iirfilter
+
+    return iirfilter(order, wn[0] if len(wn) == 1 else list(wn), btype=btype, output="sos")
 
 
 def lanczos_resample(data, old_start, old_dt, new_start, new_dt, npts, a=12) -> np.ndarray:
