@@ -15,7 +15,12 @@ import numpy as np
 from corephase.config.experiment import MetricsSettings
 from corephase.experiment.scenario import Scenario
 from corephase.experiment.simulate import Simulator, analytic_traces
-from corephase.experiment.uncertainty import achieved_pfa, threshold, wilson_interval
+from corephase.experiment.uncertainty import (
+    achieved_pfa,
+    threshold,
+    thresholds,
+    wilson_interval,
+)
 from corephase.model.geometry import KM_PER_DEG, aperture_km
 from corephase.signal.smoothing import boxcar
 from corephase.signal.stacking import StackParams, analytic_signal
@@ -213,7 +218,7 @@ def roc_curve(det_signal, det_noise, pfa_grid) -> np.ndarray:
     detection means exceeding it.
     """
     det_signal = np.asarray(det_signal, float)
-    thr = np.array([threshold(det_noise, p) for p in np.atleast_1d(pfa_grid)])
+    thr = thresholds(det_noise, np.atleast_1d(pfa_grid))
     return (det_signal[None, :] > thr[:, None]).mean(axis=1)
 
 

@@ -38,10 +38,16 @@ def threshold(noise_stat, pfa: float) -> float:
     float
         The Weibull-position ``1 - pfa`` quantile; detection is ``stat > threshold``.
     """
+    return float(thresholds(noise_stat, [pfa])[0])
+
+
+def thresholds(noise_stat, pfas) -> np.ndarray:
+    """:func:`threshold` at each false-alarm rate of ``pfas``, from one sort of the
+    noise-only statistic (the same values as one call per rate)."""
     a = np.asarray(noise_stat, float).ravel()
     t = a.size
-    q = float(np.clip(1.0 - float(pfa), 1.0 / (t + 1), t / (t + 1)))
-    return float(np.quantile(a, q, method="weibull"))
+    q = np.clip(1.0 - np.asarray(pfas, float), 1.0 / (t + 1), t / (t + 1))
+    return np.quantile(a, q, method="weibull")
 
 
 def achieved_pfa(noise_stat, thr: float) -> float:
