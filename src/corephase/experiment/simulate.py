@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from corephase.config.experiment import SimulationSettings
+from corephase.experiment.response import unit_phasors
 from corephase.experiment.scenario import Arrival, Scenario
 from corephase.signal.alignment import plane_wave_delays
 from corephase.sources.noise import peterson_psd
@@ -92,7 +93,7 @@ class Simulator:
 
     def _arrival(self, amp, times):
         """Spectra (..., F) of wavelets with amplitudes ``amp`` at ``times`` (s, aligned frame)."""
-        ph = _unit_phasors((-2.0 * np.pi * self.f) * np.asarray(times)[..., None])
+        ph = unit_phasors((-2.0 * np.pi * self.f) * np.asarray(times)[..., None])
         ph *= np.asarray(amp)[..., None] * (self.wavelet * self.ramp0)
         return ph.astype(np.complex64)
 
@@ -172,7 +173,7 @@ class Simulator:
             for k in range(nw):
                 d = plane_wave_delays(x, y, w_s[:, k], w_baz[:, k]) - align  # (T, N)
                 spec = self._cgauss(rng, (trials, 1, nf)) * g
-                rest += spec * _unit_phasors((-2.0 * np.pi * self.f) * d[..., None])
+                rest += spec * unit_phasors((-2.0 * np.pi * self.f) * d[..., None])
         return rest
 
     def _add_interference(self, rest, x, y, align, scenario, site_amp, statics, rng) -> None:
@@ -196,21 +197,11 @@ class Simulator:
                 wave = np.fft.irfft(self._cgauss(rng, (trials, nf)) * self.coda_g, self.n)
                 wave *= np.sqrt(a.coda_coherence) * env
                 spec = np.fft.rfft(wave)[:, None, :]
-                rest += spec * _unit_phasors((-2.0 * np.pi * self.f) * d[:, None])
+                rest += spec * unit_phasors((-2.0 * np.pi * self.f) * d[:, None])
         if np.any(inc_power > 0):
             g = self._cgauss(rng, (trials, n_st, nf)) * self.coda_g
             wave = np.fft.irfft(g, self.n) * np.sqrt(inc_power)
             rest += np.fft.rfft(wave)
-
-
-def _unit_phasors(phase) -> np.ndarray:
-    """``exp(1j * phase)`` (complex128) from the cosine and sine of the real ``phase``
-    (rad): the same values as ``numpy.exp`` of the imaginary argument, without the
-    complex exponential's extra work."""
-    out = np.empty(np.shape(phase), np.complex128)
-    np.cos(phase, out=out.real)
-    np.sin(phase, out=out.imag)
-    return out
 
 
 def station_statics(x, y, std_s: float, length_km: float, trials: int, rng) -> np.ndarray:
