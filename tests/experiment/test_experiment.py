@@ -9,7 +9,7 @@ import pytest
 from corephase.config.experiment import ExperimentSettings
 from corephase.experiment.layouts import evaluate_layout
 from corephase.experiment.metrics import batch_stacks, roc_curve
-from corephase.experiment.response import arf_metrics, arf_slowness
+from corephase.experiment.response import arf_metrics, arf_slowness, unit_phasors
 from corephase.experiment.run import default_outputs, run_experiment
 from corephase.experiment.scenario import build_scenario
 from corephase.experiment.simulate import Simulator, analytic_traces
@@ -186,6 +186,16 @@ def test_curved_alignment_restores_large_aperture_gain():
         gains[align] = next(r for r in rows if r["stack"] == "linear")["gain_over_sqrt_n"]
     assert gains["curved"] == pytest.approx(1.0, abs=0.12)
     assert gains["plane"] < gains["curved"] - 0.2
+
+
+def test_unit_phasors_equal_the_complex_exponential():
+    """Same values as numpy's exp of the imaginary phase (the simulator's and ARF's phasors)."""
+    rng = np.random.default_rng(4)
+    f = np.fft.rfftfreq(1024, 0.05)
+    t = rng.normal(0.0, 40.0, (7, 9))
+    np.testing.assert_array_equal(
+        unit_phasors((-2.0 * np.pi * f) * t[..., None]), np.exp(-2j * np.pi * f * t[..., None])
+    )
 
 
 def test_roc_curve_and_pfa_checks():

@@ -22,7 +22,13 @@ from corephase.experiment.recommend import contenders, recommend
 from corephase.experiment.run import run_experiment
 from corephase.experiment.scenario import build_scenario
 from corephase.experiment.simulate import station_statics
-from corephase.experiment.uncertainty import achieved_pfa, threshold, ties, wilson_interval
+from corephase.experiment.uncertainty import (
+    achieved_pfa,
+    threshold,
+    thresholds,
+    ties,
+    wilson_interval,
+)
 from corephase.model.geometry import KM_PER_DEG
 
 
@@ -156,3 +162,10 @@ def test_wilson_interval_equals_scipy_binomtest():
                 assert (lo[kk], hi[kk]) == (ci.low, ci.high)
     with pytest.raises(ValueError, match="outside"):
         wilson_interval(5, 4)
+
+
+def test_thresholds_equal_one_threshold_per_rate():
+    noise = np.random.default_rng(3).gamma(2.0, size=97)
+    pfas = [0.001, 0.01, 0.05, 0.1, 0.5, 0.99]
+    expected = [threshold(noise, p) for p in pfas]
+    np.testing.assert_array_equal(thresholds(noise, pfas), expected)

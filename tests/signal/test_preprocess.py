@@ -179,3 +179,18 @@ def test_lanczos_resample_equals_obspy():
         np.testing.assert_allclose(got, ref, rtol=0, atol=1e-12 * np.abs(ref).max())
     with pytest.raises(ValueError, match="inside the input span"):
         lanczos_resample(y, t0, 0.05, t0 - 1.0, 0.1, 10)
+
+
+def test_lanczos_kernel_shared_by_traces_gives_each_its_own_samples():
+    """Traces on one grid share the cached kernel; each result equals a fresh computation."""
+    from corephase.signal.preprocess import _lanczos_terms, lanczos_resample
+
+    rng = np.random.default_rng(5)
+    t0 = UTCDateTime(2014, 6, 23).timestamp
+    traces = [np.cumsum(rng.standard_normal(2000)) for _ in range(3)]
+    _lanczos_terms.cache_clear()
+    got = [lanczos_resample(y, t0, 0.05, t0 + 2.013, 0.1, 900) for y in traces]
+    assert _lanczos_terms.cache_info().misses == 1
+    for y, g in zip(traces, got, strict=True):
+        _lanczos_terms.cache_clear()
+        np.testing.assert_array_equal(g, lanczos_resample(y, t0, 0.05, t0 + 2.013, 0.1, 900))

@@ -67,6 +67,12 @@ def test_tables_and_catalogue_hold_every_pair(three_pairs, tmp_path):
                    config["maps"], config["distance_deg"])  # fmt: skip
     for path in figs.values():
         assert imread(path).std() > 0, path
+    # rules maps and global_figures split the figures: each draws only what it names
+    only = tmp_path / "only"
+    only.mkdir()
+    global_figures(tmp_path / "c.csv", config["arrays"], config["model"],
+                   {"histogram": only / "h.png"}, config["maps"])  # fmt: skip
+    assert [p.name for p in only.iterdir()] == ["h.png"]
 
 
 def test_coda_comparisons_cluster_nearby_events_and_overlay_arrays(three_pairs, tmp_path):
