@@ -1,5 +1,8 @@
 # Products over all pairs: global catalogue, maps and distance histogram,
 # PKiKP-PcP figure, coda comparisons across nearby events and across arrays.
+# The catalogue and the figures made from it are the workflow's last chain: their
+# priority starts them before the per-pair figures jobs still waiting, which then
+# run beside them instead of before them.
 
 
 rule catalogue:
@@ -17,6 +20,7 @@ rule catalogue:
         "logs/summary/catalogue.log",
     benchmark:
         "benchmarks/summary/catalogue.tsv"
+    priority: 5
     conda:
         "../../envs/corephase.yaml"
     params:
@@ -49,6 +53,7 @@ rule global_figures:
         "logs/summary/global_figures.log",
     benchmark:
         "benchmarks/summary/global_figures.tsv"
+    priority: 5
     conda:
         "../../envs/corephase.yaml"
     params:
