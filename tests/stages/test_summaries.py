@@ -13,6 +13,7 @@ from corephase.model.events import event_from_dict
 from corephase.stages.catalogue import global_catalogue
 from corephase.stages.coda_compare import coda_comparisons
 from corephase.stages.global_figures import global_figures
+from corephase.stages.maps import maps
 from corephase.stages.tables import summarise
 
 
@@ -62,17 +63,14 @@ def test_tables_and_catalogue_hold_every_pair(three_pairs, tmp_path):
     cat = global_catalogue(pairs, dets, config["model"], tmp_path / "c.csv", tmp_path / "c.pq")
     assert set(zip(cat["array"], cat["event"], strict=True)) == set(runs)
     figs = {k: tmp_path / f"{k}.png" for k in ("histogram", "pkikp_pcp")}
-    figs.update({f"map_{r}": tmp_path / f"map_{r}.png" for r in config["maps"]["regions"]})
-    global_figures(tmp_path / "c.csv", config["arrays"], config["model"], figs,
-                   config["maps"], config["distance_deg"])  # fmt: skip
-    for path in figs.values():
+    global_figures(tmp_path / "c.csv", config["model"], figs, config["distance_deg"])
+    views = {f"map_{r}": tmp_path / f"map_{r}.png" for r in config["maps"]["regions"]}
+    maps(tmp_path / "c.csv", config["arrays"], config["model"], views, config["maps"])
+    for path in [*figs.values(), *views.values()]:
         assert imread(path).std() > 0, path
-    # rules maps and global_figures split the figures: each draws only what it names
-    only = tmp_path / "only"
-    only.mkdir()
-    global_figures(tmp_path / "c.csv", config["arrays"], config["model"],
-                   {"histogram": only / "h.png"}, config["maps"])  # fmt: skip
-    assert [p.name for p in only.iterdir()] == ["h.png"]
+    assert sorted(p.name for p in tmp_path.glob("*.png")) == sorted(
+        p.name for p in [*figs.values(), *views.values()]
+    )
 
 
 def test_coda_comparisons_cluster_nearby_events_and_overlay_arrays(three_pairs, tmp_path):

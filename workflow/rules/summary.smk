@@ -57,17 +57,17 @@ rule global_figures:
     conda:
         "../../envs/corephase.yaml"
     params:
-        arrays=config["arrays"],
         model=config["model"],
-        maps=config["maps"],
         distance_deg=config["distance_deg"],
     script:
         "../scripts/global_figures.py"
 
 
-# The maps of the catalogue: the same script as global_figures, in a job of its own
-# so that the two run side by side once the catalogue is made.
-use rule global_figures as maps with:
+# The maps of the catalogue, in a job of their own: maps and global_figures run side
+# by side once the catalogue is made.
+rule maps:
+    input:
+        catalogue=rules.catalogue.output.csv,
     output:
         **{
             f"map_{region}": report(
@@ -85,6 +85,15 @@ use rule global_figures as maps with:
         "logs/summary/maps.log",
     benchmark:
         "benchmarks/summary/maps.tsv"
+    priority: 5
+    conda:
+        "../../envs/corephase.yaml"
+    params:
+        arrays=config["arrays"],
+        model=config["model"],
+        maps=config["maps"],
+    script:
+        "../scripts/maps.py"
 
 
 rule coda_compare:

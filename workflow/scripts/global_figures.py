@@ -1,4 +1,4 @@
-"""Snakemake script of rule global_figures: maps, histogram, PKiKP-PcP figure."""
+"""Snakemake script of rule global_figures: histogram and PKiKP-PcP figures."""
 
 from corephase.stages.global_figures import global_figures
 from corephase.utils.logs import setup_job_logging
@@ -7,9 +7,7 @@ sm = snakemake  # noqa: F821  (injected by Snakemake)
 setup_job_logging(sm.log[0])
 global_figures(
     sm.input.catalogue,
-    sm.params.arrays,
     sm.params.model,
     dict(sm.output.items()),
-    sm.params.maps,
     sm.params.distance_deg,
 )

@@ -1,0 +1,14 @@
+"""Snakemake script of rule maps: the catalogue's map views."""
+
+from corephase.stages.maps import maps
+from corephase.utils.logs import setup_job_logging
+
+sm = snakemake  # noqa: F821  (injected by Snakemake)
+setup_job_logging(sm.log[0])
+maps(
+    sm.input.catalogue,
+    sm.params.arrays,
+    sm.params.model,
+    dict(sm.output.items()),
+    sm.params.maps,
+)
