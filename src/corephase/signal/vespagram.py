@@ -249,12 +249,20 @@ def vespagram_stacks(
         with ThreadPoolExecutor(n_thr) as pool:
             parts = list(pool.map(job, shares))
     means = {k: sum(p[k] for p in parts) / ntr for k in parts[0]}
+    if "lin" in means:  # the mean shifted trace from the mean one-sided spectrum
+        means["lin"] = np.fft.ifft(means["lin"], nfft, axis=-1).real[:, :nsamp]
     return _finish(means, stacks, dt, params)
 
 
 def _sum_blocks(blocks, s, dt, nfft, n, precision, terms, nsamp) -> dict:
     """Per-trace terms summed over the traces of ``blocks`` ((data, q, statics) triples)."""
-    acc = {k: np.zeros((s.size, nsamp), complex if k == "unit" else float) for k in terms}
+    nf = nfft // 2 + 1
+    acc = {
+        k: np.zeros(
+            (s.size, nf if k == "lin" else nsamp), complex if k in ("unit", "lin") else float
+        )
+        for k in terms
+    }
     for data, q, st in blocks:
         _accumulate_block(data, q, st, s, dt, nfft, n, precision, acc)
     return acc
@@ -300,10 +308,12 @@ class _PhaseRamps:
 def _accumulate_block(data, q, st, s, dt, nfft, n, precision, acc) -> None:
     """Add the per-trace terms of one block of traces, summed over traces, to ``acc``.
 
-    Per trial slowness: one ramp step of the spectra, one inverse FFT (into a reused
-    buffer) giving the analytic signals, of which the first ``n_samples`` samples are
-    used. Sums over traces are products with a vector of ones (on the float view of
-    complex samples); the unit phasor is the analytic signal times ``1 / |z|``.
+    Per trial slowness: one ramp step of the spectra; the linear term is summed as
+    spectra (``acc["lin"]``, one-sided, inverted once per slowness by the caller).
+    When another term is needed, one inverse FFT (into a reused buffer) gives the
+    analytic signals, of which the first ``n_samples`` samples are used. Sums over
+    traces are products with a vector of ones (on the float view of complex
+    samples); the unit phasor is the analytic signal times ``1 / |z|``.
     """
     nb, nsamp = data.shape
     cdt, rdt = _dtypes(precision)
@@ -314,12 +324,14 @@ def _accumulate_block(data, q, st, s, dt, nfft, n, precision, acc) -> None:
     zbuf = np.empty((nb, nfft), cdt)
     mag = np.empty((nb, nsamp), rdt)
     ones = np.ones(nb, rdt)
+    per_trace = any(k in acc for k in ("root", "env", "unit"))
     for j in range(s.size):
         ramps.fill(j, head)
-        z = np.fft.ifft(bb, axis=-1, out=zbuf)[:, :nsamp]
-        zv = z.view(rdt)  # (nb, 2 nsamp): real and imaginary parts interleaved
         if "lin" in acc:
-            acc["lin"][j] += (ones @ zv)[::2]
+            acc["lin"][j] += (ones @ head.view(rdt)).view(cdt)
+        if not per_trace:
+            continue
+        z = np.fft.ifft(bb, axis=-1, out=zbuf)[:, :nsamp]
         if "root" in acc:
             re = z.real
             acc["root"][j] += ones @ (np.sign(re) * np.abs(re) ** (1.0 / n))
@@ -331,7 +343,7 @@ def _accumulate_block(data, q, st, s, dt, nfft, n, precision, acc) -> None:
                 np.maximum(mag, tiny, out=mag)
                 np.reciprocal(mag, out=mag)
                 z *= mag
-                acc["unit"][j] += (ones @ zv).view(cdt)
+                acc["unit"][j] += (ones @ z.view(rdt)).view(cdt)
 
 
 def vespagram(data, dt: float, east_km, north_km, scan: SlownessScan, stack="linear", **kw):
