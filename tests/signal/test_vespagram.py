@@ -74,3 +74,23 @@ def test_vespagram_no_wrap_around(geom):
     data = np.tile(pulse, (x.size, 1))
     v = vespagram(data, DT, x, y, SlownessScan([0.3], 90.0))  # delays up to several seconds
     assert np.abs(v[0, :100]).max() < 1e-6
+
+
+@pytest.mark.parametrize("precision", ["double", "single"])
+def test_vespagram_threads_and_blocks_change_only_rounding(geom, precision):
+    """Trace blocks shared among threads, or other block sizes, give the same stacks."""
+    x, y = geom
+    data = plane_wave_data(x, y, [(0.05, 200.0, 12.0)], 500, noise=0.5, seed=4)
+    kinds = ("linear", "pws", "nthroot", "envelope")
+    uniform = SlownessScan(np.linspace(-0.1, 0.1, 21), 200.0)
+    irregular = SlownessScan(np.array([0.02, -0.07, 0.05, 0.051, 0.3]), 200.0)
+    tol = 1e-12 if precision == "double" else 1e-5
+    for scan in (uniform, irregular):
+        ref = vespagram_stacks(data, DT, x, y, scan, kinds, precision=precision, block=x.size)
+        for block, workers in ((1, 1), (3, 2), (2, 5)):
+            out = vespagram_stacks(
+                data, DT, x, y, scan, kinds, precision=precision, block=block, workers=workers
+            )
+            for kind, r in ref.items():
+                scale = np.abs(r).max()
+                np.testing.assert_allclose(out[kind], r, atol=tol * scale, err_msg=kind)

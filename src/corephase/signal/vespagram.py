@@ -16,7 +16,10 @@ Conventions
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from functools import partial
+from itertools import pairwise
 
 import numpy as np
 import scipy.fft as sfft
@@ -164,7 +167,7 @@ def vespagram_stacks(
     *,
     params: StackParams | None = None,
     precision: str = "single",
-    block: int = 64,
+    block: int = 16,
     workers: int = 1,
 ) -> dict[str, np.ndarray]:
     """Vespagrams of several stack types in one pass over the data.
@@ -178,7 +181,7 @@ def vespagram_stacks(
     FFT gives the analytic signal of every shifted trace, whose real part is the
     shifted trace, whose phase feeds the PWS and whose modulus the envelope
     stack. Work is done in blocks of ``block`` traces so memory stays bounded
-    (about ``block * nfft * 16`` bytes plus the outputs).
+    (a few ``block * nfft * 16`` bytes plus the outputs).
 
     Parameters
     ----------
@@ -197,12 +200,15 @@ def vespagram_stacks(
         PWS power and gate, nth-root order, envelope smoothing (default
         ``StackParams()``).
     precision : {"single", "double"}
-        Floating-point precision of the inverse FFTs (single is about twice as
-        fast; relative differences are ~1e-6). Sums are accumulated in double.
+        Floating-point precision of the inverse FFTs and of the per-trace terms
+        (single is faster; relative differences are ~1e-6). Sums over blocks
+        are accumulated in double.
     block : int
-        Number of traces per block.
+        Number of traces per block (16 keeps a block's work arrays, about
+        ``3 * block * nfft * 16`` bytes, near a 1 MB cache).
     workers : int
-        Threads for :mod:`scipy.fft`.
+        Threads that share the trace blocks, each summing its share; the
+        results agree with one thread to rounding (the order of the sums).
 
     Returns
     -------
@@ -219,59 +225,125 @@ def vespagram_stacks(
     """
     data, x, y, stacks, st = _check_args(data, dt, east_km, north_km, scan, stacks, precision)
     params = params or StackParams()
+    if int(block) < 1:
+        raise ValueError(f"block must be a positive number of traces, got {block}")
     s = scan.slowness_s_km
     ntr, nsamp = data.shape
     nfft = vespagram_nfft(nsamp, dt, x, y, scan)
-    acc = {
-        k: np.zeros((s.size, nsamp), complex if k == "unit" else float)
-        for k in _terms_needed(stacks)
-    }
     q = plane_wave_delays(x, y, 1.0, scan.baz_deg)  # tau_i(s) = s * q_i + st_i
-    for r0 in range(0, ntr, block):
-        r1 = min(r0 + block, ntr)
-        _accumulate_block(
-            data[r0:r1], q[r0:r1], st[r0:r1], s, dt, nfft, params.n, precision, acc, workers
-        )
-    means = {k: v / ntr for k, v in acc.items()}
+    block = int(block)
+    blocks = [
+        (data[r : r + block], q[r : r + block], st[r : r + block]) for r in range(0, ntr, block)
+    ]
+    # each thread sums a contiguous share of the blocks into its own accumulators
+    n_thr = max(1, min(int(workers), len(blocks)))
+    edges = np.linspace(0, len(blocks), n_thr + 1).astype(int)
+    shares = [blocks[e0:e1] for e0, e1 in pairwise(edges)]
+    job = partial(
+        _sum_blocks, s=s, dt=dt, nfft=nfft, n=params.n, precision=precision,
+        terms=_terms_needed(stacks), nsamp=nsamp,
+    )  # fmt: skip
+    if n_thr == 1:
+        parts = [job(shares[0])]
+    else:
+        with ThreadPoolExecutor(n_thr) as pool:
+            parts = list(pool.map(job, shares))
+    means = {k: sum(p[k] for p in parts) / ntr for k in parts[0]}
+    if "lin" in means:  # the mean shifted trace from the mean one-sided spectrum
+        means["lin"] = np.fft.ifft(means["lin"], nfft, axis=-1).real[:, :nsamp]
     return _finish(means, stacks, dt, params)
 
 
-def _accumulate_block(data, q, st, s, dt, nfft, n, precision, acc, workers) -> None:
-    """Add the per-trace terms of one block of traces, summed over traces, to ``acc``."""
-    nb, nsamp = data.shape
+def _sum_blocks(blocks, s, dt, nfft, n, precision, terms, nsamp) -> dict:
+    """Per-trace terms summed over the traces of ``blocks`` ((data, q, statics) triples)."""
     nf = nfft // 2 + 1
+    acc = {
+        k: np.zeros(
+            (s.size, nf if k == "lin" else nsamp), complex if k in ("unit", "lin") else float
+        )
+        for k in terms
+    }
+    for data, q, st in blocks:
+        _accumulate_block(data, q, st, s, dt, nfft, n, precision, acc)
+    return acc
+
+
+class _PhaseRamps:
+    """One-sided spectra of a block of traces, each advanced by its delay at a trial slowness.
+
+    The spectra are weighted so that their inverse FFT is the analytic signal. On a
+    uniform slowness grid the ramp of slowness ``j`` is that of ``j - 1`` times one step
+    (one complex multiply per bin instead of an exponential), recomputed exactly at
+    every multiple of :data:`REANCHOR` so round-off cannot grow. For an even FFT length
+    the Nyquist bin keeps only its real part, as ``irfft`` of the shifted trace does.
+    """
+
+    def __init__(self, data, dt, nfft, q, st, s, cdt):
+        self.tw = 2j * np.pi * np.fft.rfftfreq(nfft, dt)[None, :]
+        self.xw = np.fft.rfft(data, nfft, axis=-1) * _analytic_weights(nfft)
+        self.qb, self.sb, self.s = q[:, None], st[:, None], s
+        self.step = None
+        if _is_uniform(s):
+            self.step = np.exp(self.tw * (s[1] - s[0]) * self.qb).astype(cdt)
+        self.nyq = None
+        if nfft % 2 == 0:
+            ph = self.tw[0, -1] * (s[None, :] * self.qb + self.sb)
+            self.nyq = (self.xw[:, -1:] * np.exp(ph)).real
+        self.prev, self.prev_j = None, -1
+
+    def fill(self, j: int, head, anchor: bool = False) -> None:
+        """Write the shifted spectra of slowness ``j`` into ``head`` (n_traces, nfft//2+1);
+        ``anchor`` recomputes the ramp exactly (as at every :data:`REANCHOR`-th slowness)."""
+        s = self.s
+        if anchor or self.step is None or self.prev_j != j - 1 or j % REANCHOR == 0:
+            ramp = np.exp(self.tw * (s[j] * self.qb + self.sb))
+            np.multiply(self.xw, ramp, out=head, casting="same_kind")
+        else:
+            np.multiply(self.prev, self.step, out=head)
+        if self.nyq is not None:
+            head[:, -1] = self.nyq[:, j]
+        self.prev, self.prev_j = head, j
+
+
+def _accumulate_block(data, q, st, s, dt, nfft, n, precision, acc) -> None:
+    """Add the per-trace terms of one block of traces, summed over traces, to ``acc``.
+
+    Per trial slowness: one ramp step of the spectra; the linear term is summed as
+    spectra (``acc["lin"]``, one-sided, inverted once per slowness by the caller).
+    When another term is needed, one inverse FFT (into a reused buffer) gives the
+    analytic signals, of which the first ``n_samples`` samples are used. Sums over
+    traces are products with a vector of ones (on the float view of complex
+    samples); the unit phasor is the analytic signal times ``1 / |z|``.
+    """
+    nb, nsamp = data.shape
     cdt, rdt = _dtypes(precision)
     tiny = np.finfo(rdt).tiny
-    tw = 2j * np.pi * np.fft.rfftfreq(nfft, dt)[None, :]
-    xw = np.fft.rfft(data, nfft, axis=-1) * _analytic_weights(nfft)
-    qb, sb = q[:, None], st[:, None]
+    ramps = _PhaseRamps(data, dt, nfft, q, st, s, cdt)
     bb = np.zeros((nb, nfft), cdt)
-    head = bb[:, :nf]
-    uniform = _is_uniform(s)
-    step = np.exp(tw * (s[1] - s[0]) * qb).astype(cdt) if uniform else None
+    head = bb[:, : nfft // 2 + 1]
+    zbuf = np.empty((nb, nfft), cdt)
+    mag = np.empty((nb, nsamp), rdt)
+    ones = np.ones(nb, rdt)
+    per_trace = any(k in acc for k in ("root", "env", "unit"))
     for j in range(s.size):
-        if not uniform or j % REANCHOR == 0:
-            np.multiply(xw, np.exp(tw * (s[j] * qb + sb)), out=head, casting="same_kind")
-        else:
-            head *= step
-        if nfft % 2 == 0:
-            # the shifted real trace keeps only the real part of the Nyquist bin (irfft)
-            head[:, -1] = (xw[:, -1] * np.exp(tw[0, -1] * (s[j] * qb[:, 0] + sb[:, 0]))).real
-        zf = sfft.ifft(bb, axis=-1, workers=workers)
+        ramps.fill(j, head)
         if "lin" in acc:
-            acc["lin"][j] += zf.real.sum(axis=0)[:nsamp]
+            acc["lin"][j] += (ones @ head.view(rdt)).view(cdt)
+        if not per_trace:
+            continue
+        z = np.fft.ifft(bb, axis=-1, out=zbuf)[:, :nsamp]
         if "root" in acc:
-            re = zf.real[:, :nsamp]
-            acc["root"][j] += (np.sign(re) * np.abs(re) ** (1.0 / n)).sum(axis=0)
+            re = z.real
+            acc["root"][j] += ones @ (np.sign(re) * np.abs(re) ** (1.0 / n))
         if "env" in acc or "unit" in acc:
-            mag = np.abs(zf)
+            np.abs(z, out=mag)
             if "env" in acc:
-                acc["env"][j] += mag.sum(axis=0)[:nsamp]
+                acc["env"][j] += ones @ mag
             if "unit" in acc:
                 np.maximum(mag, tiny, out=mag)
                 np.reciprocal(mag, out=mag)
-                zf *= mag
-                acc["unit"][j] += zf.sum(axis=0)[:nsamp]
+                z *= mag
+                acc["unit"][j] += (ones @ z.view(rdt)).view(cdt)
 
 
 def vespagram(data, dt: float, east_km, north_km, scan: SlownessScan, stack="linear", **kw):
@@ -417,7 +489,7 @@ class _WeightedPlan:
             nf_r = vespagram_nfft(nsamp, dt, x[act], y[act], sel)
             self.groups.setdefault(nf_r, []).append(r)
         self.q = plane_wave_delays(x, y, 1.0, scan.baz_deg)
-        self.spectra: dict = {}
+        self.ramps: dict = {}
         term = {"linear": "lin", "pws": "lin", "nthroot": "root", "envelope": "env"}
         self.parts = {
             (k, term[k]): self._part(k, term[k]) for k in stacks
@@ -467,15 +539,12 @@ class _WeightedPlan:
         cdt, rdt = _dtypes(precision)
         tiny = np.finfo(rdt).tiny
         n = self.params.n
-        nf = nfft // 2 + 1
-        key = (nfft, act.tobytes())
-        if key not in self.spectra:  # one-sided spectra weighted for the analytic signal
-            self.spectra[key] = np.fft.rfft(self.data[act], nfft, axis=-1) * _analytic_weights(
-                nfft
+        key = (nfft, act.tobytes(), precision)
+        if key not in self.ramps:  # phase-ramped spectra of these traces, kept across chunks
+            self.ramps[key] = _PhaseRamps(
+                self.data[act], self.dt, nfft, self.q[act], self.st[act], self.s, cdt
             )
-        xw = self.spectra[key]
-        tw = 2j * np.pi * np.fft.rfftfreq(nfft, self.dt)[None, :]
-        qb, sb = self.q[act, None], self.st[act, None]
+        ramps = self.ramps[key]
         na = int(act.sum())
         out = {
             k: np.empty((na, j1 - j0, hi - lo), complex if k == "unit" else float)
@@ -484,34 +553,24 @@ class _WeightedPlan:
         cut = {k: slice(lo - self.lo, hi - self.lo) for k, (lo, hi) in self.term_rng.items()}
         nblk = int(min(REANCHOR, max(1, max_bytes // (4 * na * nfft * 16))))
         buf = np.zeros((na, nblk, nfft), cdt)
-        s = self.s
-        step = np.exp(tw * (s[1] - s[0]) * qb).astype(cdt) if _is_uniform(s) else None
         for b0 in range(j0, j1, nblk):
             b1 = min(b0 + nblk, j1)
             nb, o0 = b1 - b0, b0 - j0
             bb = buf[:, :nb]
-            head = bb[..., :nf]
-            # shifted spectra; as in vespagram_stacks, on a uniform grid the ramp is advanced
-            # by one step per slowness and recomputed exactly every REANCHOR slownesses
-            for jj, j in enumerate(range(b0, b1)):
-                if step is None or jj == 0 or j % REANCHOR == 0:
-                    ramp = np.exp(tw * (s[j] * qb + sb))
-                    np.multiply(xw, ramp, out=head[:, jj], casting="same_kind")
-                else:
-                    np.multiply(head[:, jj - 1], step, out=head[:, jj])
-            if nfft % 2 == 0:
-                # the shifted real trace keeps only the real part of the Nyquist bin (irfft)
-                sj = s[b0:b1][None, :]
-                head[..., -1] = (xw[:, None, -1] * np.exp(tw[0, -1] * (sj * qb + sb))).real
+            for jj in range(nb):  # each block starts from an exact ramp
+                ramps.fill(b0 + jj, bb[:, jj, : nfft // 2 + 1], anchor=jj == 0)
             zf = sfft.ifft(bb, axis=-1, workers=workers)[..., self.lo : self.hi]
             if "lin" in out:
                 out["lin"][:, o0 : o0 + nb] = zf.real[..., cut["lin"]]
             if "root" in out:
                 re = zf.real[..., cut["root"]]
                 out["root"][:, o0 : o0 + nb] = np.sign(re) * np.abs(re) ** (1.0 / n)
+            if "env" in out or "unit" in out:
+                mag = np.abs(zf)  # once for both terms
             if "env" in out:
-                out["env"][:, o0 : o0 + nb] = np.abs(zf[..., cut["env"]])
+                out["env"][:, o0 : o0 + nb] = mag[..., cut["env"]]
             if "unit" in out:
-                z = zf[..., cut["unit"]]
-                out["unit"][:, o0 : o0 + nb] = z / np.maximum(np.abs(z), tiny)
+                # z * (1 / |z|) is bit for bit numpy's z / |z| (complex by real), and faster
+                r = np.reciprocal(np.maximum(mag[..., cut["unit"]], tiny))
+                np.multiply(zf[..., cut["unit"]], r, out=out["unit"][:, o0 : o0 + nb])
         return out
