@@ -1,12 +1,15 @@
 """Measured false-alarm rates and detection probability of the detector at its defaults.
 
 (a) Real noise: the YKA record (/work/shared/data/yka-2012-08-14, 18 elements), the
-    38 min before P: pseudo-phases every 30 s with PKiKP-like slownesses
-    (0.5-2.5 s/deg) at the event's back-azimuth, bands 1-2 and 2-3 Hz, from the end
-    of the band-pass taper (5 % of the hour, 180 s) on.
+    38 min before P: pseudo-phases every ``--spacing`` s (default 10) from the end of
+    the band-pass taper (5 % of the hour, 180 s) on, ``--per-time`` (default 3)
+    PKiKP-like slownesses (0.5-2.5 s/deg) at each time, at the event's back-azimuth,
+    bands 1-2 and 2-3 Hz: about 1200 windows per stack (neighbouring windows overlap,
+    so they are not independent; 136 windows, the earlier sampling, could not tell
+    0.5 % from 1 %).
 (b) Synthetic Peterson noise (level 0.5, 1-2 Hz) on ring arrays of N = 4 (3 km),
     18 (20 km) and 100 (40 km) elements; pseudo-phases every 50 s, slowness
-    0.3-4 s/deg (N = 100 without resampling, to keep the run short).
+    0.3-4 s/deg, ``--windows`` per size (default 1000).
 
 The sliding null (``stack.detection.sliding_null``) slides each pseudo-phase's
 windows over the rest of the noise (real: the record from the taper's end to P;
@@ -22,9 +25,12 @@ Per stack: ``snr_rate`` = fraction of noise windows with ``snr >= snr_threshold`
 agreement). Also the largest slowness misfit of any ``detected`` row.
 Each rate is printed with its 95 % Clopper-Pearson interval.
 Run: ``OPENBLAS_NUM_THREADS=1 .venv/bin/python bench/false_alarm_rates.py [--quick]
-[--shuffled-only] [--n100 WINDOWS] [--only-n N] [--skip-real] [--skip-synthetic]``
-(``--only-n``: one of the synthetic array sizes 4, 18, 100; ``--shuffled-only``: the
-shuffled null alone, as before the sliding null).
+[--shuffled-only] [--no-resampling] [--windows N] [--spacing S] [--per-time K]
+[--only-n N] [--skip-real] [--skip-synthetic]`` (``--only-n``: one of the synthetic
+array sizes 4, 18, 100; ``--shuffled-only``: the shuffled null alone, as before the
+sliding null; ``--no-resampling``: no element resampling, about twice as fast: the SNR,
+its threshold and ``snr_rate`` do not depend on it, ``detected_rate`` does).
+The defaults take about an hour on one core.
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ import os
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-import sys
+import argparse
 from pathlib import Path
 
 import numpy as np
@@ -52,11 +58,29 @@ from corephase.signal.preprocess import bandpass
 from corephase.sources.noise import peterson_noise
 
 YKA = Path("/work/shared/data/yka-2012-08-14")
-QUICK = "--quick" in sys.argv
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--quick", action="store_true", help="a few windows of each kind")
+    p.add_argument("--shuffled-only", action="store_true", help="no sliding null")
+    p.add_argument("--no-resampling", action="store_true", help="no element resampling")
+    p.add_argument("--windows", type=int, default=1000, help="windows per synthetic size")
+    p.add_argument("--spacing", type=float, default=10.0, help="real: s between times")
+    p.add_argument("--per-time", type=int, default=3, help="real: slownesses per time")
+    p.add_argument("--only-n", type=int, choices=(4, 18, 100), help="one synthetic size")
+    p.add_argument("--skip-real", action="store_true")
+    p.add_argument("--skip-synthetic", action="store_true")
+    return p.parse_args(argv)
+
+
+ARGS = parse_args()
+QUICK = ARGS.quick
 SETTINGS = StackSettings()
-if "--shuffled-only" in sys.argv:
+if ARGS.shuffled_only:
     SETTINGS = SETTINGS.replace(detection=SETTINGS.detection.replace(sliding_null=False))
-N100 = int(sys.argv[sys.argv.index("--n100") + 1]) if "--n100" in sys.argv else None
+if ARGS.no_resampling:
+    SETTINGS = SETTINGS.replace(detection=SETTINGS.detection.replace(resampling="none"))
 #: ObsPy's taper of the band-pass (5 % of the record at each end), s.
 TAPER = 0.05
 
@@ -111,7 +135,8 @@ def real_noise() -> tuple[pd.DataFrame, pd.DataFrame]:
     for band in [(1.0, 2.0), (2.0, 3.0)]:
         data, dt, ts, geom, ev, p = yka_record(band)
         quiet = yka_quiet(data, dt, ts, p)
-        times = yka_windows(quiet)[: 20 if QUICK else None]
+        times = np.repeat(yka_windows(quiet, ARGS.spacing), ARGS.per_time)
+        times = times[: 20 if QUICK else None]
         slow = np.random.default_rng(1).uniform(0.5, 2.5, times.size)
         tables.append(
             noise_only_detections(data, dt, ts, geom, ev, times, slow, band, SETTINGS, 1, quiet)
@@ -128,24 +153,41 @@ def real_noise() -> tuple[pd.DataFrame, pd.DataFrame]:
     return pd.concat(tables), pd.concat(injected)
 
 
+#: Pseudo-phases per synthetic record: 40 windows 50 s apart make a 2150 s record, about
+#: the 35 min of noise before P that the real YKA record offers the sliding null.
+CHUNK = 40
+
+
 def synthetic_noise(n_el: int, aperture_km: float, n_win: int) -> pd.DataFrame:
+    """Detection rows of ``n_win`` pseudo-phases in Peterson noise on an ``n_el``-element
+    ring, in independent records of :data:`CHUNK` windows each (the sliding null of a
+    window slides over its own record)."""
+    from scipy.signal import butter, sosfiltfilt
+
     e, n = parametric_layout("rings", n_el, aperture_km)
     lat, lon = local_km_to_latlon(e, n, 62.5, -114.6)
     geom = ArrayGeometry("T", [f"XX.T{i:03d}..SHZ" for i in range(n_el)], lat, lon)
     ev = Event("ev", "2014-06-23T20:53:09", 51.95, 178.58, 106.0)
     dt, spacing = 0.05, 50.0
-    rng = np.random.default_rng(n_el)
-    data = peterson_noise(n_el, int((n_win * spacing + 150) / dt), dt, 0.5, rng) * 1e9
-    from scipy.signal import butter, sosfiltfilt
-
-    data = sosfiltfilt(butter(4, [1.0, 2.0], "band", fs=1 / dt, output="sos"), data, axis=-1)
-    times = 100.0 + spacing * np.arange(n_win)
-    slow = rng.uniform(0.3, 4.0, n_win)
+    sos = butter(4, [1.0, 2.0], "band", fs=1 / dt, output="sos")
     s = SETTINGS
     if n_el > 50:
         s = s.replace(detection=s.detection.replace(resampling="none"))
-    quiet = (5.0, data.shape[1] * dt - 5.0)
-    return noise_only_detections(data, dt, 0.0, geom, ev, times, slow, (1.0, 2.0), s, n_el, quiet)
+    tables = []
+    for c, k0 in enumerate(range(0, n_win, CHUNK)):
+        k = min(CHUNK, n_win - k0)
+        rng = np.random.default_rng([n_el, c])
+        data = peterson_noise(n_el, int((k * spacing + 150) / dt), dt, 0.5, rng) * 1e9
+        data = sosfiltfilt(sos, data, axis=-1)
+        times = 100.0 + spacing * np.arange(k)
+        slow = rng.uniform(0.3, 4.0, k)
+        quiet = (5.0, data.shape[1] * dt - 5.0)
+        tables.append(
+            noise_only_detections(
+                data, dt, 0.0, geom, ev, times, slow, (1.0, 2.0), s, 1000 * n_el + c, quiet
+            )
+        )
+    return pd.concat(tables, ignore_index=True)
 
 
 def rates(table: pd.DataFrame) -> pd.DataFrame:
@@ -169,7 +211,7 @@ def max_misfit(table: pd.DataFrame) -> float:
 def main() -> None:
     pd.set_option("display.width", 120)
     all_rows = []
-    if YKA.is_dir() and "--skip-real" not in sys.argv:
+    if YKA.is_dir() and not ARGS.skip_real:
         noise, sig = real_noise()
         all_rows += [noise, sig]
         print(f"(a) real YKA noise, bands 1-2 and 2-3 Hz, {len(noise) // 4} windows per stack")
@@ -190,12 +232,11 @@ def main() -> None:
             print(f"(d) YKA ScP {band} Hz:")
             print(t.table[["stack", "snr", "snr_threshold", "fa_prob", "call"]].round(4))
             all_rows.append(t.table)
-    sizes = [(4, 3.0, 60 if QUICK else 250), (18, 20.0, 40 if QUICK else 150)]
-    sizes.append((100, 40.0, N100 or (20 if QUICK else 80)))
-    if "--only-n" in sys.argv:  # one array size, e.g. --only-n 100
-        only = int(sys.argv[sys.argv.index("--only-n") + 1])
-        sizes = [s for s in sizes if s[0] == only]
-    for n_el, ap, n_win in [] if "--skip-synthetic" in sys.argv else sizes:
+    n_win = 20 if QUICK else ARGS.windows
+    sizes = [(n, ap, n_win) for n, ap in ((4, 3.0), (18, 20.0), (100, 40.0))]
+    if ARGS.only_n:
+        sizes = [s for s in sizes if s[0] == ARGS.only_n]
+    for n_el, ap, n_win in [] if ARGS.skip_synthetic else sizes:
         tab = synthetic_noise(n_el, ap, n_win)
         all_rows.append(tab)
         print(f"(b) Peterson noise N={n_el} ({ap:g} km), 1-2 Hz, {n_win} windows per stack")
