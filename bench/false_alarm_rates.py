@@ -1,19 +1,21 @@
 """Measured false-alarm rates and detection probability of the detector at its defaults.
 
 (a) Real noise: the YKA record (/work/shared/data/yka-2012-08-14, 18 elements), the
-    38 min before P: pseudo-phases every ``--spacing`` s (default 10) from the end of
-    the band-pass taper (5 % of the hour, 180 s) on, ``--per-time`` (default 3)
-    PKiKP-like slownesses (0.5-2.5 s/deg) at each time, at the event's back-azimuth,
-    bands 1-2 and 2-3 Hz: about 1200 windows per stack (neighbouring windows overlap,
-    so they are not independent; 136 windows, the earlier sampling, could not tell
-    0.5 % from 1 %).
+    38 min before P: pseudo-phases every ``--spacing`` s (default 10) with 560 s of
+    noise before them, ``--per-time`` (default 3) PKiKP-like slownesses (0.5-2.5 s/deg)
+    at each time, at the event's back-azimuth, bands 1-2 and 2-3 Hz: about 900 windows
+    per stack (neighbouring windows overlap, so they are not independent; 136 windows,
+    the earlier sampling, could not tell 0.5 % from 1 %). The stretch holds two small
+    real events (near 1378 s and 498 s before the origin); the rates count them as noise.
 (b) Synthetic Peterson noise (level 0.5, 1-2 Hz) on ring arrays of N = 4 (3 km),
     18 (20 km) and 100 (40 km) elements; pseudo-phases every 50 s, slowness
-    0.3-4 s/deg, ``--windows`` per size (default 1000).
+    0.3-4 s/deg, ``--windows`` per size (default 1000), in independent records of
+    :data:`CHUNK` pseudo-phases.
 
-The sliding null (``stack.detection.sliding_null``) slides each pseudo-phase's
-windows over the rest of the noise (real: the record from the taper's end to P;
-synthetic: the whole record), leaving out its own windows.
+The sliding null (``stack.detection.sliding_null``) of each pseudo-phase slides its
+windows over the :data:`QUIET_S` (500) s of noise that end 20 s before its noise window,
+as the stack stage slides a phase's windows over the ~500 s of noise before P that the
+workflow's records (600 s before P) leave after the band-pass taper.
 (c) Detection probability per stack: a PKiKP-like wavelet (1.5 Hz Gabor, peak
     1.5 x the single-trace noise RMS, 1.5 s/deg) injected into the real YKA noise
     before P (18 elements, 1-2 Hz), one trial every 60 s, one wavelet per trial.
@@ -46,7 +48,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from corephase.analysis.detection.calibration import false_alarm_rates, noise_only_detections
+from corephase.analysis.detection.calibration import (
+    false_alarm_rates,
+    noise_only_detections,
+    quiet_before,
+)
 from corephase.analysis.detection.interference import PRE_ONSET_S
 from corephase.config.stack import StackSettings
 from corephase.model.events import Event, events_from_quakeml
@@ -113,10 +119,22 @@ def yka_quiet(data, dt, t_start, p_time):
     return (t_start + TAPER * data.shape[1] * dt, p_time - PRE_ONSET_S)
 
 
+#: Length of the sliding null's noise stretch (s) and its end before a pseudo-phase (s):
+#: the workflow's records start 600 s before P, so after the band-pass taper the stack
+#: stage has about 500 s of noise before P for its sliding null (ending 20 s before P);
+#: here each pseudo-phase gets the 500 s that end 20 s before its noise window.
+QUIET_S, GAP_S = 500.0, 60.0
+
+
 def yka_windows(quiet, spacing=30.0):
     """Pseudo-phase times: noise window [-40, -5] s and signal window [-2, 8] s, both in
-    the noise-only stretch ``quiet``."""
-    return np.arange(quiet[0] + 45.0, quiet[1] - 13.0, spacing)
+    the noise-only stretch ``quiet``, with :data:`QUIET_S` of noise before them."""
+    return np.arange(quiet[0] + QUIET_S + GAP_S, quiet[1] - 13.0, spacing)
+
+
+def local_quiet(times, quiet):
+    """Each pseudo-phase's sliding-null stretch (:func:`quiet_before`)."""
+    return quiet_before(times, QUIET_S, GAP_S, quiet)
 
 
 def inject(data, dt, t_start, geom, ev, times, slowness_s_deg, amp_rms):
@@ -139,7 +157,9 @@ def real_noise() -> tuple[pd.DataFrame, pd.DataFrame]:
         times = times[: 20 if QUICK else None]
         slow = np.random.default_rng(1).uniform(0.5, 2.5, times.size)
         tables.append(
-            noise_only_detections(data, dt, ts, geom, ev, times, slow, band, SETTINGS, 1, quiet)
+            noise_only_detections(
+                data, dt, ts, geom, ev, times, slow, band, SETTINGS, 1, local_quiet(times, quiet)
+            )
         )
         if band == (1.0, 2.0):  # one wavelet per trial: the sliding null sees noise only
             tin = yka_windows(quiet, 60.0)[: 10 if QUICK else None]
@@ -147,14 +167,24 @@ def real_noise() -> tuple[pd.DataFrame, pd.DataFrame]:
                 sig = inject(data, dt, ts, geom, ev, [tk], 1.5, 1.5)
                 injected.append(
                     noise_only_detections(
-                        sig, dt, ts, geom, ev, [tk], [1.5], band, SETTINGS, 2000 + k, quiet
+                        sig,
+                        dt,
+                        ts,
+                        geom,
+                        ev,
+                        [tk],
+                        [1.5],
+                        band,
+                        SETTINGS,
+                        2000 + k,
+                        local_quiet([tk], quiet),
                     )
                 )
     return pd.concat(tables), pd.concat(injected)
 
 
-#: Pseudo-phases per synthetic record: 40 windows 50 s apart make a 2150 s record, about
-#: the 35 min of noise before P that the real YKA record offers the sliding null.
+#: Pseudo-phases per synthetic record (each record: 610 s of lead-in noise, then 40
+#: pseudo-phases 50 s apart).
 CHUNK = 40
 
 
@@ -177,11 +207,12 @@ def synthetic_noise(n_el: int, aperture_km: float, n_win: int) -> pd.DataFrame:
     for c, k0 in enumerate(range(0, n_win, CHUNK)):
         k = min(CHUNK, n_win - k0)
         rng = np.random.default_rng([n_el, c])
-        data = peterson_noise(n_el, int((k * spacing + 150) / dt), dt, 0.5, rng) * 1e9
+        lead = QUIET_S + GAP_S + 50.0
+        data = peterson_noise(n_el, int((lead + k * spacing + 100) / dt), dt, 0.5, rng) * 1e9
         data = sosfiltfilt(sos, data, axis=-1)
-        times = 100.0 + spacing * np.arange(k)
+        times = lead + spacing * np.arange(k)
         slow = rng.uniform(0.3, 4.0, k)
-        quiet = (5.0, data.shape[1] * dt - 5.0)
+        quiet = local_quiet(times, (5.0, data.shape[1] * dt - 5.0))
         tables.append(
             noise_only_detections(
                 data, dt, 0.0, geom, ev, times, slow, (1.0, 2.0), s, 1000 * n_el + c, quiet
@@ -225,7 +256,8 @@ def main() -> None:
             ref = (geom.ref_lat, geom.ref_lon)
             dist, _, _ = distance_backazimuth(ev.latitude, ev.longitude, *ref)
             scp = first_arrivals(ev.depth_km, dist, ["ScP"])["ScP"]
-            quiet = yka_quiet(data, dt, ts, first_arrivals(ev.depth_km, dist, ["P"])["P"].time)
+            p = first_arrivals(ev.depth_km, dist, ["P"])["P"].time
+            quiet = (max(yka_quiet(data, dt, ts, p)[0], p - 20.0 - QUIET_S), p - 20.0)
             t = detect_phase(
                 data, dt, ts, geom, ev, "ScP", scp, "b", SETTINGS, band_hz=band, quiet_s=quiet
             )
