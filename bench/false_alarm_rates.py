@@ -1,16 +1,21 @@
 """Measured false-alarm rates and detection probability of the detector at its defaults.
 
 (a) Real noise: the YKA record (/work/shared/data/yka-2012-08-14, 18 elements), the
-    38 min before P: pseudo-phases every 30 s with PKiKP-like slownesses
-    (0.5-2.5 s/deg) at the event's back-azimuth, bands 1-2 and 2-3 Hz, from the end
-    of the band-pass taper (5 % of the hour, 180 s) on.
+    38 min before P: pseudo-phases every ``--spacing`` s (default 10) with 560 s of
+    noise before them, ``--per-time`` (default 3) PKiKP-like slownesses (0.5-2.5 s/deg)
+    at each time, at the event's back-azimuth, bands 1-2 and 2-3 Hz: about 900 windows
+    per stack (neighbouring windows overlap, so they are not independent; 136 windows,
+    the earlier sampling, could not tell 0.5 % from 1 %). The stretch holds two small
+    real events (near 1378 s and 498 s before the origin); the rates count them as noise.
 (b) Synthetic Peterson noise (level 0.5, 1-2 Hz) on ring arrays of N = 4 (3 km),
     18 (20 km) and 100 (40 km) elements; pseudo-phases every 50 s, slowness
-    0.3-4 s/deg (N = 100 without resampling, to keep the run short).
+    0.3-4 s/deg, ``--windows`` per size (default 1000), in independent records of
+    :data:`CHUNK` pseudo-phases.
 
-The sliding null (``stack.detection.sliding_null``) slides each pseudo-phase's
-windows over the rest of the noise (real: the record from the taper's end to P;
-synthetic: the whole record), leaving out its own windows.
+The sliding null (``stack.detection.sliding_null``) of each pseudo-phase slides its
+windows over the :data:`QUIET_S` (500) s of noise that end 20 s before its noise window,
+as the stack stage slides a phase's windows over the ~500 s of noise before P that the
+workflow's records (600 s before P) leave after the band-pass taper.
 (c) Detection probability per stack: a PKiKP-like wavelet (1.5 Hz Gabor, peak
     1.5 x the single-trace noise RMS, 1.5 s/deg) injected into the real YKA noise
     before P (18 elements, 1-2 Hz), one trial every 60 s, one wavelet per trial.
@@ -22,9 +27,12 @@ Per stack: ``snr_rate`` = fraction of noise windows with ``snr >= snr_threshold`
 agreement). Also the largest slowness misfit of any ``detected`` row.
 Each rate is printed with its 95 % Clopper-Pearson interval.
 Run: ``OPENBLAS_NUM_THREADS=1 .venv/bin/python bench/false_alarm_rates.py [--quick]
-[--shuffled-only] [--n100 WINDOWS] [--only-n N] [--skip-real] [--skip-synthetic]``
-(``--only-n``: one of the synthetic array sizes 4, 18, 100; ``--shuffled-only``: the
-shuffled null alone, as before the sliding null).
+[--shuffled-only] [--no-resampling] [--windows N] [--spacing S] [--per-time K]
+[--only-n N] [--skip-real] [--skip-synthetic]`` (``--only-n``: one of the synthetic
+array sizes 4, 18, 100; ``--shuffled-only``: the shuffled null alone, as before the
+sliding null; ``--no-resampling``: no element resampling, about twice as fast: the SNR,
+its threshold and ``snr_rate`` do not depend on it, ``detected_rate`` does).
+The defaults take about an hour on one core.
 """
 
 from __future__ import annotations
@@ -34,13 +42,17 @@ import os
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-import sys
+import argparse
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from corephase.analysis.detection.calibration import false_alarm_rates, noise_only_detections
+from corephase.analysis.detection.calibration import (
+    false_alarm_rates,
+    noise_only_detections,
+    quiet_before,
+)
 from corephase.analysis.detection.interference import PRE_ONSET_S
 from corephase.config.stack import StackSettings
 from corephase.model.events import Event, events_from_quakeml
@@ -52,11 +64,29 @@ from corephase.signal.preprocess import bandpass
 from corephase.sources.noise import peterson_noise
 
 YKA = Path("/work/shared/data/yka-2012-08-14")
-QUICK = "--quick" in sys.argv
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--quick", action="store_true", help="a few windows of each kind")
+    p.add_argument("--shuffled-only", action="store_true", help="no sliding null")
+    p.add_argument("--no-resampling", action="store_true", help="no element resampling")
+    p.add_argument("--windows", type=int, default=1000, help="windows per synthetic size")
+    p.add_argument("--spacing", type=float, default=10.0, help="real: s between times")
+    p.add_argument("--per-time", type=int, default=3, help="real: slownesses per time")
+    p.add_argument("--only-n", type=int, choices=(4, 18, 100), help="one synthetic size")
+    p.add_argument("--skip-real", action="store_true")
+    p.add_argument("--skip-synthetic", action="store_true")
+    return p.parse_args(argv)
+
+
+ARGS = parse_args()
+QUICK = ARGS.quick
 SETTINGS = StackSettings()
-if "--shuffled-only" in sys.argv:
+if ARGS.shuffled_only:
     SETTINGS = SETTINGS.replace(detection=SETTINGS.detection.replace(sliding_null=False))
-N100 = int(sys.argv[sys.argv.index("--n100") + 1]) if "--n100" in sys.argv else None
+if ARGS.no_resampling:
+    SETTINGS = SETTINGS.replace(detection=SETTINGS.detection.replace(resampling="none"))
 #: ObsPy's taper of the band-pass (5 % of the record at each end), s.
 TAPER = 0.05
 
@@ -89,10 +119,22 @@ def yka_quiet(data, dt, t_start, p_time):
     return (t_start + TAPER * data.shape[1] * dt, p_time - PRE_ONSET_S)
 
 
+#: Length of the sliding null's noise stretch (s) and its end before a pseudo-phase (s):
+#: the workflow's records start 600 s before P, so after the band-pass taper the stack
+#: stage has about 500 s of noise before P for its sliding null (ending 20 s before P);
+#: here each pseudo-phase gets the 500 s that end 20 s before its noise window.
+QUIET_S, GAP_S = 500.0, 60.0
+
+
 def yka_windows(quiet, spacing=30.0):
     """Pseudo-phase times: noise window [-40, -5] s and signal window [-2, 8] s, both in
-    the noise-only stretch ``quiet``."""
-    return np.arange(quiet[0] + 45.0, quiet[1] - 13.0, spacing)
+    the noise-only stretch ``quiet``, with :data:`QUIET_S` of noise before them."""
+    return np.arange(quiet[0] + QUIET_S + GAP_S, quiet[1] - 13.0, spacing)
+
+
+def local_quiet(times, quiet):
+    """Each pseudo-phase's sliding-null stretch (:func:`quiet_before`)."""
+    return quiet_before(times, QUIET_S, GAP_S, quiet)
 
 
 def inject(data, dt, t_start, geom, ev, times, slowness_s_deg, amp_rms):
@@ -111,10 +153,13 @@ def real_noise() -> tuple[pd.DataFrame, pd.DataFrame]:
     for band in [(1.0, 2.0), (2.0, 3.0)]:
         data, dt, ts, geom, ev, p = yka_record(band)
         quiet = yka_quiet(data, dt, ts, p)
-        times = yka_windows(quiet)[: 20 if QUICK else None]
+        times = np.repeat(yka_windows(quiet, ARGS.spacing), ARGS.per_time)
+        times = times[: 20 if QUICK else None]
         slow = np.random.default_rng(1).uniform(0.5, 2.5, times.size)
         tables.append(
-            noise_only_detections(data, dt, ts, geom, ev, times, slow, band, SETTINGS, 1, quiet)
+            noise_only_detections(
+                data, dt, ts, geom, ev, times, slow, band, SETTINGS, 1, local_quiet(times, quiet)
+            )
         )
         if band == (1.0, 2.0):  # one wavelet per trial: the sliding null sees noise only
             tin = yka_windows(quiet, 60.0)[: 10 if QUICK else None]
@@ -122,30 +167,58 @@ def real_noise() -> tuple[pd.DataFrame, pd.DataFrame]:
                 sig = inject(data, dt, ts, geom, ev, [tk], 1.5, 1.5)
                 injected.append(
                     noise_only_detections(
-                        sig, dt, ts, geom, ev, [tk], [1.5], band, SETTINGS, 2000 + k, quiet
+                        sig,
+                        dt,
+                        ts,
+                        geom,
+                        ev,
+                        [tk],
+                        [1.5],
+                        band,
+                        SETTINGS,
+                        2000 + k,
+                        local_quiet([tk], quiet),
                     )
                 )
     return pd.concat(tables), pd.concat(injected)
 
 
+#: Pseudo-phases per synthetic record (each record: 610 s of lead-in noise, then 40
+#: pseudo-phases 50 s apart).
+CHUNK = 40
+
+
 def synthetic_noise(n_el: int, aperture_km: float, n_win: int) -> pd.DataFrame:
+    """Detection rows of ``n_win`` pseudo-phases in Peterson noise on an ``n_el``-element
+    ring, in independent records of :data:`CHUNK` windows each (the sliding null of a
+    window slides over its own record)."""
+    from scipy.signal import butter, sosfiltfilt
+
     e, n = parametric_layout("rings", n_el, aperture_km)
     lat, lon = local_km_to_latlon(e, n, 62.5, -114.6)
     geom = ArrayGeometry("T", [f"XX.T{i:03d}..SHZ" for i in range(n_el)], lat, lon)
     ev = Event("ev", "2014-06-23T20:53:09", 51.95, 178.58, 106.0)
     dt, spacing = 0.05, 50.0
-    rng = np.random.default_rng(n_el)
-    data = peterson_noise(n_el, int((n_win * spacing + 150) / dt), dt, 0.5, rng) * 1e9
-    from scipy.signal import butter, sosfiltfilt
-
-    data = sosfiltfilt(butter(4, [1.0, 2.0], "band", fs=1 / dt, output="sos"), data, axis=-1)
-    times = 100.0 + spacing * np.arange(n_win)
-    slow = rng.uniform(0.3, 4.0, n_win)
+    sos = butter(4, [1.0, 2.0], "band", fs=1 / dt, output="sos")
     s = SETTINGS
     if n_el > 50:
         s = s.replace(detection=s.detection.replace(resampling="none"))
-    quiet = (5.0, data.shape[1] * dt - 5.0)
-    return noise_only_detections(data, dt, 0.0, geom, ev, times, slow, (1.0, 2.0), s, n_el, quiet)
+    tables = []
+    for c, k0 in enumerate(range(0, n_win, CHUNK)):
+        k = min(CHUNK, n_win - k0)
+        rng = np.random.default_rng([n_el, c])
+        lead = QUIET_S + GAP_S + 50.0
+        data = peterson_noise(n_el, int((lead + k * spacing + 100) / dt), dt, 0.5, rng) * 1e9
+        data = sosfiltfilt(sos, data, axis=-1)
+        times = lead + spacing * np.arange(k)
+        slow = rng.uniform(0.3, 4.0, k)
+        quiet = local_quiet(times, (5.0, data.shape[1] * dt - 5.0))
+        tables.append(
+            noise_only_detections(
+                data, dt, 0.0, geom, ev, times, slow, (1.0, 2.0), s, 1000 * n_el + c, quiet
+            )
+        )
+    return pd.concat(tables, ignore_index=True)
 
 
 def rates(table: pd.DataFrame) -> pd.DataFrame:
@@ -169,7 +242,7 @@ def max_misfit(table: pd.DataFrame) -> float:
 def main() -> None:
     pd.set_option("display.width", 120)
     all_rows = []
-    if YKA.is_dir() and "--skip-real" not in sys.argv:
+    if YKA.is_dir() and not ARGS.skip_real:
         noise, sig = real_noise()
         all_rows += [noise, sig]
         print(f"(a) real YKA noise, bands 1-2 and 2-3 Hz, {len(noise) // 4} windows per stack")
@@ -183,19 +256,19 @@ def main() -> None:
             ref = (geom.ref_lat, geom.ref_lon)
             dist, _, _ = distance_backazimuth(ev.latitude, ev.longitude, *ref)
             scp = first_arrivals(ev.depth_km, dist, ["ScP"])["ScP"]
-            quiet = yka_quiet(data, dt, ts, first_arrivals(ev.depth_km, dist, ["P"])["P"].time)
+            p = first_arrivals(ev.depth_km, dist, ["P"])["P"].time
+            quiet = (max(yka_quiet(data, dt, ts, p)[0], p - 20.0 - QUIET_S), p - 20.0)
             t = detect_phase(
                 data, dt, ts, geom, ev, "ScP", scp, "b", SETTINGS, band_hz=band, quiet_s=quiet
             )
             print(f"(d) YKA ScP {band} Hz:")
             print(t.table[["stack", "snr", "snr_threshold", "fa_prob", "call"]].round(4))
             all_rows.append(t.table)
-    sizes = [(4, 3.0, 60 if QUICK else 250), (18, 20.0, 40 if QUICK else 150)]
-    sizes.append((100, 40.0, N100 or (20 if QUICK else 80)))
-    if "--only-n" in sys.argv:  # one array size, e.g. --only-n 100
-        only = int(sys.argv[sys.argv.index("--only-n") + 1])
-        sizes = [s for s in sizes if s[0] == only]
-    for n_el, ap, n_win in [] if "--skip-synthetic" in sys.argv else sizes:
+    n_win = 20 if QUICK else ARGS.windows
+    sizes = [(n, ap, n_win) for n, ap in ((4, 3.0), (18, 20.0), (100, 40.0))]
+    if ARGS.only_n:
+        sizes = [s for s in sizes if s[0] == ARGS.only_n]
+    for n_el, ap, n_win in [] if ARGS.skip_synthetic else sizes:
         tab = synthetic_noise(n_el, ap, n_win)
         all_rows.append(tab)
         print(f"(b) Peterson noise N={n_el} ({ap:g} km), 1-2 Hz, {n_win} windows per stack")

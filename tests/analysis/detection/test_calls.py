@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy.signal import butter, sosfiltfilt
 
@@ -204,3 +205,35 @@ def test_null_tail_functions_equal_scipy_genextreme(k):
         assert tail.fa_prob(x) == pytest.approx(genextreme.sf(x, k, 3.0, 0.8), abs=1e-12)
     for level in (0.5, 0.05, 0.01, 0.001):
         assert tail.threshold(level) == pytest.approx(genextreme.isf(level, k, 3.0, 0.8))
+
+
+def test_quiet_before_gives_each_pseudo_phase_the_stretch_before_it_clipped_to_the_record():
+    from corephase.analysis.detection.calibration import quiet_before
+
+    q = quiet_before([700.0, 300.0, 2000.0], 500.0, 60.0, (50.0, 1900.0))
+    assert q == [(140.0, 640.0), (50.0, 240.0), (1440.0, 1900.0)]
+
+
+def test_per_window_quiet_stretches_feed_each_window_its_own_sliding_null():
+    e, n = parametric_layout("rings", 6, 3.0)
+    lat, lon = local_km_to_latlon(e, n, 62.5, -114.6)
+    geom = ArrayGeometry("T", [f"XX.T{i:02d}..SHZ" for i in range(6)], lat, lon)
+    rng = np.random.default_rng(5)
+    data = peterson_noise(6, int(900 / DT), DT, 0.5, rng) * 1e9
+    t = np.arange(data.shape[1]) * DT  # a loud burst on every element at 200 s
+    data += 20 * data.std() * np.exp(-(((t - 200.0) / 1.0) ** 2)) * np.cos(2 * np.pi * 1.5 * t)
+    s = StackSettings()
+    s = s.replace(detection=s.detection.replace(resampling="none"))
+    times, slow = [700.0, 800.0], [1.0, 2.0]
+    one = noise_only_detections(data, DT, 0.0, geom, EV, times, slow, (1, 2), s, 3, (5, 640))
+    each = noise_only_detections(
+        data, DT, 0.0, geom, EV, times, slow, (1, 2), s, 3, [(5, 640), (5, 640)]
+    )
+    pd.testing.assert_frame_equal(one, each)
+    other = noise_only_detections(
+        data, DT, 0.0, geom, EV, times, slow, (1, 2), s, 3, [(5, 640), (300, 740)]
+    )
+    first = other["phase"] == "N0"
+    pd.testing.assert_frame_equal(one[first], other[first])
+    # the second window's stretch no longer holds the burst: a lower threshold
+    assert (other.loc[~first, "snr_threshold"] < one.loc[~first, "snr_threshold"]).all()

@@ -49,10 +49,11 @@ def noise_only_detections(
     settings : corephase.config.stack.StackSettings
     seed : int
         Seed of each window's resamples and null draws (``component_rng(seed, k)``).
-    quiet_s : (float, float), optional
+    quiet_s : (float, float) or sequence of (float, float), optional
         Noise-only stretch of the record (s after origin) for the sliding null
-        (each pseudo-phase's own windows are left out of it); None: the shuffled
-        null alone.
+        (each pseudo-phase's own windows are left out of it), one for all
+        pseudo-phases or one per pseudo-phase (as :func:`quiet_before`
+        gives); None: the shuffled null alone.
 
     Returns
     -------
@@ -60,6 +61,7 @@ def noise_only_detections(
         The detection rows (phase names ``N0``, ``N1``, ...).
     """
     label = f"{band_hz[0]:g}-{band_hz[1]:g}Hz"
+    quiet = [quiet_s] * len(times_s) if quiet_s is None or np.ndim(quiet_s) == 1 else quiet_s
     tables = []
     for k, (t, s) in enumerate(zip(times_s, slownesses_s_deg, strict=True)):
         arr = PhaseArrival(f"N{k}", float(t), float(s), 10.0)
@@ -75,10 +77,39 @@ def noise_only_detections(
             settings,
             band_hz=tuple(band_hz),
             rng=component_rng(seed, k),
-            quiet_s=quiet_s,
+            quiet_s=quiet[k],
         )
         tables.append(det.table)
     return pd.concat(tables, ignore_index=True)
+
+
+def quiet_before(times_s, length_s: float, gap_s: float, record_s) -> list:
+    """Per pseudo-phase, the noise stretch the stack stage would give its sliding null.
+
+    The stage slides a phase's windows over the record before P, which ends
+    :data:`corephase.analysis.detection.interference.PRE_ONSET_S` (20 s) before P and
+    starts at the end of the band-pass taper: about 500 s at the workflow's default
+    record window (600 s before P). Here that stretch ends ``gap_s`` before each
+    pseudo-phase and is ``length_s`` long, clipped to ``record_s``.
+
+    Parameters
+    ----------
+    times_s : array_like
+        Pseudo-phase times, s after origin.
+    length_s, gap_s : float
+        Length of the stretch and its end before the pseudo-phase, s.
+    record_s : (float, float)
+        The record's usable part (s after origin).
+
+    Returns
+    -------
+    list of (float, float)
+        ``(start, end)`` per pseudo-phase, s after origin.
+    """
+    return [
+        (max(float(t) - gap_s - length_s, record_s[0]), min(float(t) - gap_s, record_s[1]))
+        for t in times_s
+    ]
 
 
 def false_alarm_rates(table: pd.DataFrame) -> pd.DataFrame:
