@@ -24,10 +24,14 @@ stacked, and measured:
   the fraction of resampled peaks within the tolerances of the full-array peak.
 - ``snr_threshold`` and ``fa_prob``: the SNR that noise alone reaches with
   probability ``false_alarm_level`` (default 1 %) and the probability that it
-  reaches the measured SNR, from an empirical null of the same record
-  (:mod:`.null`: random element polarities and time shifts, same stacks, windows
-  and SNR; ``calibration="fixed"`` uses the configured ``snr_threshold`` instead
-  and leaves ``fa_prob`` NaN).
+  reaches the measured SNR, from two empirical nulls of the same record
+  (:mod:`.null`): the shuffled null (random element polarities and time shifts,
+  same stacks, windows and SNR) and the sliding null (the phase's windows slid
+  over the record's noise before the first arrival, on the beams at the phase's
+  own alignment); the larger threshold and the larger ``fa_prob`` of the two
+  hold, so the rate is at most the level under either null
+  (``calibration="fixed"`` uses the configured ``snr_threshold`` instead and
+  leaves ``fa_prob`` NaN). Measured rates: ``docs/detection.md``.
 - ``call``: ``detected``, ``not_detected``, ``unconstrained`` (the array cannot
   resolve the phase at this band, or its resamples disagree), ``no_clean_noise``
   (no noise window given), ``no_data`` (windows outside the record) or
