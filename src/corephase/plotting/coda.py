@@ -15,7 +15,13 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
-from corephase.plotting.style import PHASE_COLORS, SEQUENTIAL_CMAP, save_figure
+from corephase.plotting.style import (
+    PHASE_COLORS,
+    SEQUENTIAL_CMAP,
+    TITLE_Y,
+    save_figure,
+    trim_ticks,
+)
 
 _COLORS = PHASE_COLORS
 
@@ -82,7 +88,8 @@ def plot_phase_envelopes(arrays: dict, path, synthetic: bool = False, xlim=(-70.
     ax.set_xlabel("time relative to theoretical phase arrival (s)")
     ax.set_ylabel("log10 envelope / phase peak")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
-    ax.set_title(_title(arrays, "Envelope beams", synthetic), fontsize=10)
+    ax.set_title(_title(arrays, "Envelope beams", synthetic), fontsize=10, y=TITLE_Y)
+    trim_ticks(fig)
     save_figure(fig, path)
     return fig
 
@@ -123,8 +130,9 @@ def plot_coda_fit(arrays: dict, path, phase: str | None = None, synthetic: bool 
     ax.set_ylabel("log10 envelope / phase peak")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, frameon=False)
     conf = arrays.get("meta", {}).get("confidence", 0.95)
-    ax.set_title(_title(arrays, f"{phase} coda", synthetic), fontsize=10)
+    ax.set_title(_title(arrays, f"{phase} coda", synthetic), fontsize=10, y=TITLE_Y)
     fig.text(0.01, 0.0, coda_summary(cur, conf), fontsize=7.5, va="bottom", ha="left")
+    trim_ticks(fig)
     save_figure(fig, path)
     return fig
 
@@ -355,6 +363,8 @@ def plot_coda_vespagram(arrays: dict, path, synthetic: bool = False):
         _title(arrays, "Coda vespagram", synthetic)
         + f"\n{frac:.0%} of the coda power at slowness <= {thr:g} s/deg (below the dashed line)",
         fontsize=9,
+        y=TITLE_Y,
     )
+    trim_ticks(fig)
     save_figure(fig, path)
     return fig

@@ -20,7 +20,14 @@ from matplotlib.ticker import AutoLocator, MaxNLocator
 from matplotlib.transforms import nonsingular
 
 from corephase.plotting.rows import RowStack
-from corephase.plotting.style import FULL_WIDTH, new_figure, phase_color, save_figure
+from corephase.plotting.style import (
+    FULL_WIDTH,
+    TITLE_Y,
+    new_figure,
+    phase_color,
+    save_figure,
+    trim_ticks,
+)
 
 STACK_LABELS = {
     "linear": "linear beam",
@@ -138,7 +145,9 @@ def _trace_row(rows: RowStack, rel, seg, ph, arrival) -> None:
         color="0.25",
         lw=0.35,
     )
-    rows.ax.set_title(f"{ph}  p={arrival.slowness_s_deg:.2f} s/°", color=phase_color(ph))
+    rows.ax.set_title(
+        f"{ph}  p={arrival.slowness_s_deg:.2f} s/°", color=phase_color(ph), y=TITLE_Y
+    )
 
 
 def _beam_panel(rows: RowStack, i: int, rel, beam, kind, ph, noise_window, scale) -> None:
@@ -249,4 +258,5 @@ def plot_pair_band(
     )
     fig.suptitle(f"{_title(pair, name)}\n{how}")
     add_footnote(fig, missing_note(config["phases"], arrivals, config.get("model", "ak135")))
+    trim_ticks(fig)
     save_figure(fig, path)
