@@ -105,3 +105,20 @@ def test_trim_ticks_builds_only_the_drawn_ticks_and_changes_no_pixel():
             locs = axis.get_majorticklocs()
             assert len(axis.majorTicks) == len(locs)
             assert np.all((locs >= lo) & (locs <= hi))
+
+
+@pytest.mark.parametrize("kind", ["linear", "envelope"])
+def test_panel_scaled_beam_rows_get_matplotlibs_autoscaled_limits(kind):
+    """scale='panel': a row's y limits are those matplotlib autoscales a separate Axes to."""
+    from corephase.plotting.pair import _beam_panel
+
+    rel = np.arange(5.0)
+    y = np.array([0.2, -0.55, 1.0, 0.1, 0.3]) if kind == "linear" else np.array([0.1, 1.0, 0.4])
+    rel = rel[: y.size]
+    ax = new_figure(3.0, 2.0).add_subplot(1, 1, 1)
+    ax.plot(rel, y)
+    ax.yaxis.set_major_locator(MaxNLocator(2, symmetric=kind != "envelope"))
+    ax.autoscale_view()
+    rows = RowStack(new_figure(3.0, 2.0).add_subplot(1, 1, 1), 2)
+    _beam_panel(rows, 1, rel, y, kind, "PcP", (-40.0, -5.0), "panel")
+    assert rows.limits[1] == pytest.approx(ax.get_ylim())

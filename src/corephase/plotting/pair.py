@@ -17,7 +17,6 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import AutoLocator, MaxNLocator
-from matplotlib.transforms import nonsingular
 
 from corephase.plotting.rows import RowStack
 from corephase.plotting.style import (
@@ -154,6 +153,7 @@ def _beam_panel(rows: RowStack, i: int, rel, beam, kind, ph, noise_window, scale
     """Row ``i``: one beam, divided by its noise RMS (noise window shaded) or its maximum."""
     div, unit = _beam_scale(beam, rel, noise_window, scale)
     color = phase_color(ph) if kind != "envelope" else "0.2"
+    locator = MaxNLocator(2, symmetric=kind != "envelope")
     y = beam / div
     if unit == "noise":
         w = noise_window[1] - noise_window[0]
@@ -162,13 +162,14 @@ def _beam_panel(rows: RowStack, i: int, rel, beam, kind, ph, noise_window, scale
         top = max(float(np.max(np.abs(y))) * 1.05, MIN_NOISE_RANGE)
         rows.set_ylim(i, -0.03 * top if kind == "envelope" else -top, top)
     else:
-        # as matplotlib autoscales a panel: the data range with 5 % margins
-        low, high = (float(np.min(y)), float(np.max(y))) if y.size else (0.0, 0.0)
+        # as matplotlib autoscales a panel: the data range, 5 % margins, then the
+        # locator's view limits (symmetric about 0 for the symmetric locator)
+        low, high = locator.nonsingular(*((np.min(y), np.max(y)) if y.size else (0.0, 0.0)))
         pad = 0.05 * (high - low)
-        rows.set_ylim(i, *nonsingular(low - pad, high + pad, expander=0.05))
+        rows.set_ylim(i, *locator.view_limits(low - pad, high + pad))
         rows.text(i, 0.02, 0.05, "÷ max", fontsize=6.5, color="0.4")
     rows.plot(i, rel, y, color=color, lw=0.7)
-    rows.yticks(i, MaxNLocator(2, symmetric=kind != "envelope"))
+    rows.yticks(i, locator)
 
 
 @dataclass(frozen=True)
