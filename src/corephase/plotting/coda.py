@@ -15,9 +15,23 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
-from corephase.plotting.style import PHASE_COLORS, SEQUENTIAL_CMAP, save_figure
+from corephase.plotting.style import (
+    PHASE_COLORS,
+    SEQUENTIAL_CMAP,
+    TITLE_Y,
+    save_figure,
+    trim_ticks,
+)
 
 _COLORS = PHASE_COLORS
+
+# Fixed axes rectangles (left, bottom, width, height; figure fractions) of the per-pair
+# coda figures: what a constrained or tight layout gave them, without its extra drawing
+# pass. The legends sit right of the axes, the coda-fit sentences below them.
+ENVELOPES_RECT = (0.055, 0.08, 0.847, 0.874)
+CODA_FIT_RECT = (0.049, 0.235, 0.761, 0.722)
+CODA_VESPAGRAM_RECT = (0.058, 0.097, 0.742, 0.8)
+CODA_VESPAGRAM_CBAR = (0.846, 0.097, 0.0225, 0.8)
 
 
 def _num(v) -> float:
@@ -38,6 +52,13 @@ def _fit_ylim(ax, floor: float = -3.5) -> None:
     ax.set_ylim(max(floor, np.floor(low * 4) / 4 - 0.1), 0.3)
 
 
+def cell_edges(centres) -> tuple[float, float]:
+    """First and last cell edge of a regular grid of cell ``centres`` (one cell: +-0.5)."""
+    c = np.asarray(centres, float)
+    half = 0.5 * (c[-1] - c[0]) / (c.size - 1) if c.size > 1 else 0.5
+    return float(c[0] - half), float(c[-1] + half)
+
+
 def _window(cur, key):
     mask = np.asarray(cur[key], bool)
     t = np.asarray(cur["t"])
@@ -55,8 +76,8 @@ def plot_phase_envelopes(arrays: dict, path, synthetic: bool = False, xlim=(-70.
     phases = arrays.get("phases") or {}
     if not phases:
         raise ValueError("no phase envelopes to plot (all phases failed QC?)")
-    fig = Figure(figsize=(9, 4.5), layout="constrained")
-    ax = fig.add_subplot(111)
+    fig = Figure(figsize=(9, 4.5))
+    ax = fig.add_axes(ENVELOPES_RECT)
     for ph, cur in phases.items():
         t = np.asarray(cur["t"])
         m = (t >= xlim[0]) & (t <= xlim[1])
@@ -67,7 +88,8 @@ def plot_phase_envelopes(arrays: dict, path, synthetic: bool = False, xlim=(-70.
     ax.set_xlabel("time relative to theoretical phase arrival (s)")
     ax.set_ylabel("log10 envelope / phase peak")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
-    ax.set_title(_title(arrays, "Envelope beams", synthetic), fontsize=10)
+    ax.set_title(_title(arrays, "Envelope beams", synthetic), fontsize=10, y=TITLE_Y)
+    trim_ticks(fig)
     save_figure(fig, path)
     return fig
 
@@ -91,8 +113,8 @@ def plot_coda_fit(arrays: dict, path, phase: str | None = None, synthetic: bool 
     pre, coda = cur["prephase_window_s"], cur["coda_window_s"]
     lo, hi = pre[0] - 15.0, coda[1] + 15.0
     m = (t >= lo) & (t <= hi)
-    fig = Figure(figsize=(10, 4.8), layout="constrained")
-    ax = fig.add_subplot(111)
+    fig = Figure(figsize=(10, 4.8))
+    ax = fig.add_axes(CODA_FIT_RECT)
     ax.plot(t[m], np.asarray(cur["log10_env"])[m], color="0.6", lw=0.6, label="envelope beam")
     sm = np.asarray(cur["log10_env_smooth"])
     ax.plot(t[m], sm[m], color=_COLORS.get(phase, "k"), lw=1.2, label="smoothed in windows")
@@ -108,9 +130,9 @@ def plot_coda_fit(arrays: dict, path, phase: str | None = None, synthetic: bool 
     ax.set_ylabel("log10 envelope / phase peak")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, frameon=False)
     conf = arrays.get("meta", {}).get("confidence", 0.95)
-    ax.set_title(_title(arrays, f"{phase} coda", synthetic), fontsize=10)
+    ax.set_title(_title(arrays, f"{phase} coda", synthetic), fontsize=10, y=TITLE_Y)
     fig.text(0.01, 0.0, coda_summary(cur, conf), fontsize=7.5, va="bottom", ha="left")
-    fig.get_layout_engine().set(rect=(0, 0.16, 1, 0.84))
+    trim_ticks(fig)
     save_figure(fig, path)
     return fig
 
@@ -319,13 +341,19 @@ def plot_coda_vespagram(arrays: dict, path, synthetic: bool = False):
     if not v:
         raise ValueError("no vespagram to plot")
     fig = Figure(figsize=(8, 4.5))
-    ax = fig.add_subplot(111)
+    ax = fig.add_axes(CODA_VESPAGRAM_RECT)
     s = np.asarray(v["slowness_s_deg"])
     t = np.asarray(v["t"])
-    im = ax.pcolormesh(
-        t, s, np.asarray(v["log10_power"]), shading="auto", vmin=-3, vmax=0, cmap=SEQUENTIAL_CMAP
+    im = ax.imshow(
+        np.asarray(v["log10_power"]),
+        aspect="auto",
+        origin="lower",
+        extent=(*cell_edges(t), *cell_edges(s)),
+        vmin=-3,
+        vmax=0,
+        cmap=SEQUENTIAL_CMAP,
     )
-    fig.colorbar(im, ax=ax, label="log10 normalised beam power")
+    fig.colorbar(im, cax=fig.add_axes(CODA_VESPAGRAM_CBAR), label="log10 normalised beam power")
     thr = v.get("pkikp_like_max_s_deg", 2.0)
     ax.axhline(thr, color="w", lw=1.0, ls="--")
     ax.set_xlabel("time relative to theoretical main phase (s)")
@@ -335,7 +363,8 @@ def plot_coda_vespagram(arrays: dict, path, synthetic: bool = False):
         _title(arrays, "Coda vespagram", synthetic)
         + f"\n{frac:.0%} of the coda power at slowness <= {thr:g} s/deg (below the dashed line)",
         fontsize=9,
+        y=TITLE_Y,
     )
-    fig.tight_layout()
+    trim_ticks(fig)
     save_figure(fig, path)
     return fig

@@ -10,11 +10,23 @@ in the title.
 
 from __future__ import annotations
 
-import numpy as np
-from matplotlib.patches import Rectangle
-from matplotlib.ticker import MaxNLocator, NullLocator
+from dataclasses import dataclass
 
-from corephase.plotting.style import FULL_WIDTH, new_figure, phase_color, save_figure
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.lines import Line2D
+from matplotlib.patches import Rectangle
+from matplotlib.ticker import AutoLocator, MaxNLocator
+
+from corephase.plotting.rows import RowStack
+from corephase.plotting.style import (
+    FULL_WIDTH,
+    TITLE_Y,
+    new_figure,
+    phase_color,
+    save_figure,
+    trim_ticks,
+)
 
 STACK_LABELS = {
     "linear": "linear beam",
@@ -73,28 +85,31 @@ def plot_status(pair: dict, band_name: str, path) -> None:
     )
 
 
-def tag_phases(ax, arrivals: dict, t_ref: float, window, current: str) -> None:
-    """Mark every arrival inside ``window`` (s after ``t_ref``) with a dashed line and its name.
+def tag_phases(rows: RowStack, row: int, arrivals: dict, t_ref: float, window, current: str):
+    """Mark every arrival inside ``window`` (s after ``t_ref``) in row ``row`` of ``rows``
+    with a dashed line and its name.
 
-    Names are written inside the frame at its top; a name closer than 12 % of the
+    Names are written inside the panel at its top; a name closer than 12 % of the
     axis width to the previous one is moved one line down so they do not overlap.
     """
     span = window[1] - window[0]
     last = -np.inf
     level = 0
+    ax, frac = rows.ax, rows.xaxis(row)
     for name, arr in sorted(arrivals.items(), key=lambda kv: kv[1].time):
         dtp = arr.time - t_ref
         if not window[0] <= dtp <= window[1]:
             continue
         color = phase_color(name) if name == current else "0.55"
-        ax.axvline(dtp, color=color, lw=0.7, ls="--")
+        ax.add_line(rows.clip(row, Line2D([dtp, dtp], [0, 1], transform=frac, color=color,
+                                          lw=0.7, ls="--")))  # fmt: skip
         level = level + 1 if dtp - last < 0.12 * span else 0
         last = dtp
         ax.text(
             dtp,
             0.99 - 0.1 * (level % 3),
             f" {name}",
-            transform=ax.get_xaxis_transform(),
+            transform=frac,
             ha="left",
             va="top",
             fontsize=7.5,
@@ -114,40 +129,80 @@ def _beam_scale(beam, rel, noise_window, scale: str) -> tuple[float, str]:
     return (peak if peak > 0 else 1.0), "max"
 
 
-def _trace_row(ax, rel, seg, ph, arrival) -> None:
-    """Single traces of one phase's window, each normalised to its own maximum."""
+def _trace_row(rows: RowStack, rel, seg, ph, arrival) -> None:
+    """Single traces of one phase's window (row 0), each normalised to its own maximum."""
     scale = np.max(np.abs(seg), axis=1, keepdims=True)
     scale[scale == 0] = 1
     y = seg / scale * 0.45 + np.arange(len(seg))[:, None]
     # one line broken by NaNs, not one artist per trace (drawing time)
     gap = np.full((len(seg), 1), np.nan)
-    ax.plot(
+    rows.set_ylim(0, -1, 1.35 * len(seg) + 2)  # room above the traces for the phase tags
+    rows.plot(
+        0,
         np.hstack([np.broadcast_to(rel, y.shape), gap]).ravel(),
         np.hstack([y, gap]).ravel(),
         color="0.25",
         lw=0.35,
     )
-    ax.set_ylim(-1, 1.35 * len(seg) + 2)  # room above the traces for the phase tags
-    ax.set_yticks([])
-    ax.set_title(f"{ph}  p={arrival.slowness_s_deg:.2f} s/°", color=phase_color(ph))
+    rows.ax.set_title(
+        f"{ph}  p={arrival.slowness_s_deg:.2f} s/°", color=phase_color(ph), y=TITLE_Y
+    )
 
 
-def _beam_panel(ax, rel, beam, kind, ph, noise_window, scale) -> str:
-    """One beam panel; returns the unit it was scaled to ('noise' or 'max')."""
+def _beam_panel(rows: RowStack, i: int, rel, beam, kind, ph, noise_window, scale) -> None:
+    """Row ``i``: one beam, divided by its noise RMS (noise window shaded) or its maximum."""
     div, unit = _beam_scale(beam, rel, noise_window, scale)
     color = phase_color(ph) if kind != "envelope" else "0.2"
+    locator = MaxNLocator(2, symmetric=kind != "envelope")
     y = beam / div
-    ax.plot(rel, y, color=color, lw=0.7)
     if unit == "noise":
-        # an artist, not axvspan: no data-limit update (drawing time)
         w = noise_window[1] - noise_window[0]
-        trans = ax.get_xaxis_transform()
-        ax.add_artist(Rectangle((noise_window[0], 0), w, 1, color="0.9", lw=0, transform=trans))
+        shade = Rectangle((noise_window[0], 0), w, 1, color="0.9", lw=0, transform=rows.xaxis(i))
+        rows.ax.add_artist(rows.clip(i, shade))
         top = max(float(np.max(np.abs(y))) * 1.05, MIN_NOISE_RANGE)
-        ax.set_ylim(-0.03 * top if kind == "envelope" else -top, top)
+        rows.set_ylim(i, -0.03 * top if kind == "envelope" else -top, top)
     else:
-        ax.text(0.02, 0.05, "÷ max", transform=ax.transAxes, fontsize=6.5, color="0.4")
-    return unit
+        # as matplotlib autoscales a panel: the data range, 5 % margins, then the
+        # locator's view limits (symmetric about 0 for the symmetric locator)
+        low, high = locator.nonsingular(*((np.min(y), np.max(y)) if y.size else (0.0, 0.0)))
+        pad = 0.05 * (high - low)
+        rows.set_ylim(i, *locator.view_limits(low - pad, high + pad))
+        rows.text(i, 0.02, 0.05, "÷ max", fontsize=6.5, color="0.4")
+    rows.plot(i, rel, y, color=color, lw=0.7)
+    rows.yticks(i, locator)
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """What every column of a beams figure shares: band name, stack types (rows after the
+    traces), noise window (s after the phase), beam scale and time window (s before and
+    after the phase)."""
+
+    band: str
+    kinds: tuple
+    noise_window: tuple
+    scale: str
+    half_window: tuple
+
+
+def _column(rows: RowStack, ph, arrivals, t, data, beams, lay: _Layout) -> None:
+    """The panels of phase ``ph``: its traces, then one beam per stack type."""
+    tp = arrivals[ph].time
+    sel = (t >= tp - lay.half_window[0]) & (t <= tp + lay.half_window[1])
+    rel = t[sel] - tp
+    _trace_row(rows, rel, data[:, sel], ph, arrivals[ph])
+    for i, kind in enumerate(lay.kinds, start=1):
+        key = f"{lay.band}/{ph}/{kind}"
+        if key not in beams:  # no alignment for this phase (the detection table says why)
+            rows.text(i, 0.5, 0.5, "no beam", ha="center")
+            rows.yticks(i, AutoLocator())
+            continue
+        _beam_panel(rows, i, rel, beams[key][sel], kind, ph, lay.noise_window, lay.scale)
+    window = (-lay.half_window[0], lay.half_window[1])
+    tag_phases(rows, 0, arrivals, tp, window, ph)
+    rows.ax.set_xlim(*window)
+    rows.ax.set_xlabel(f"time after {ph} (s)")
+    rows.ax.xaxis.set_major_locator(MaxNLocator(4))
 
 
 def plot_pair_band(
@@ -171,7 +226,8 @@ def plot_pair_band(
     ["noise_window_s"]``, s relative to the phase, shaded grey), each panel
     with its own y axis of at least +-:data:`MIN_NOISE_RANGE` (so a noise-only
     beam looks like noise); with ``scale="panel"`` each beam panel is divided
-    by its maximum. Theoretical arrivals in the window are tagged.
+    by its maximum. Theoretical arrivals in the window are tagged. The panels
+    of a column are drawn in one Axes (:class:`~corephase.plotting.rows.RowStack`).
     """
     if scale not in SCALES:
         raise ValueError(f"scale must be one of {SCALES}, got {scale!r}")
@@ -181,40 +237,21 @@ def plot_pair_band(
     nrow, ncol = 1 + len(kinds), max(len(phases), 1)
     fig = new_figure(max(FULL_WIDTH, 2.2 * ncol + 0.6), 1.25 * nrow + 1.0)
     # fixed margins: a constrained layout costs more than the drawing itself
-    axes = fig.subplots(
-        nrow,
-        ncol,
-        squeeze=False,
-        gridspec_kw={"left": 0.075, "right": 0.99, "bottom": 0.1, "top": 0.88, "hspace": 0.15},
-    )
+    grid = {"left": 0.075, "right": 0.99, "bottom": 0.1, "top": 0.88}
+    axes = fig.subplots(1, ncol, squeeze=False, gridspec_kw=grid)[0]
     t = beams[f"{name}/time"]
     data = np.array([tr.data for tr in stream])
+    columns = [RowStack(ax, nrow, gap=0.15) for ax in axes]
     noise_window = tuple(config["stack"]["noise_window_s"])
-    for j, ph in enumerate(phases):
-        tp = arrivals[ph].time
-        sel = (t >= tp - half_window[0]) & (t <= tp + half_window[1])
-        rel = t[sel] - tp
-        _trace_row(axes[0, j], rel, data[:, sel], ph, arrivals[ph])
-        for i, kind in enumerate(kinds, start=1):
-            ax = axes[i, j]
-            key = f"{name}/{ph}/{kind}"
-            if key not in beams:  # no alignment for this phase (the detection table says why)
-                ax.text(0.5, 0.5, "no beam", transform=ax.transAxes, ha="center")
-                continue
-            _beam_panel(ax, rel, beams[key][sel], kind, ph, noise_window, scale)
-            ax.yaxis.set_major_locator(MaxNLocator(2, symmetric=kind != "envelope"))
-        tag_phases(axes[0, j], arrivals, tp, (-half_window[0], half_window[1]), ph)
-        # one time axis per column: tick marks and labels on the bottom row only (fewer artists)
-        for i in range(nrow):
-            axes[i, j].set_xlim(-half_window[0], half_window[1])
-            if i < nrow - 1:
-                axes[i, j].xaxis.set_major_locator(NullLocator())
-        axes[-1, j].set_xlabel(f"time after {ph} (s)")
-        axes[-1, j].xaxis.set_major_locator(MaxNLocator(4))
-    axes[0, 0].set_ylabel(f"{len(data)} traces\n(each ÷ max)")
+    lay = _Layout(name, tuple(kinds), noise_window, scale, tuple(half_window))
+    for rows, ph in zip(columns, phases, strict=False):
+        _column(rows, ph, arrivals, t, data, beams, lay)
+    for rows in columns:
+        rows.frame()
     unit = "÷ noise RMS" if scale == "noise" else "÷ panel max"
-    for i, kind in enumerate(kinds, start=1):
-        axes[i, 0].set_ylabel(f"{STACK_LABELS[kind]}\n{unit}")
+    labels = [f"{len(data)} traces\n(each ÷ max)"]
+    labels += [f"{STACK_LABELS[kind]}\n{unit}" for kind in kinds]
+    columns[0].ylabels(labels, FigureCanvasAgg(fig).get_renderer())
     how = (
         "each beam ÷ its RMS in the grey pre-phase noise window"
         if scale == "noise"
@@ -222,4 +259,5 @@ def plot_pair_band(
     )
     fig.suptitle(f"{_title(pair, name)}\n{how}")
     add_footnote(fig, missing_note(config["phases"], arrivals, config.get("model", "ak135")))
+    trim_ticks(fig)
     save_figure(fig, path)
