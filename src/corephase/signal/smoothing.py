@@ -87,6 +87,15 @@ def masked_boxcar(x, mask, dt: float, length_s: float) -> np.ndarray:
     w = boxcar_width(dt, length_s)
     if w <= 1:
         return x * m
-    num = boxcar(x * m, dt, length_s) * w
-    den = boxcar(m.astype(float), dt, length_s) * w
-    return np.divide(num, den, out=np.zeros_like(num), where=(den > 0.5) & m)
+    out = np.zeros(np.broadcast_shapes(x.shape, m.shape))
+    hit = np.flatnonzero(m if m.ndim == 1 else m.reshape(-1, m.shape[-1]).any(axis=0))
+    if not hit.size:
+        return out
+    # Only the samples within a window of the mask: before them the running sums are
+    # exactly 0, as over the whole trace, so the means are the same to the last bit.
+    crop = slice(max(int(hit[0]) - w, 0), min(int(hit[-1]) + w + 1, out.shape[-1]))
+    xc, mc = x[..., crop], m[..., crop]
+    num = boxcar(xc * mc, dt, length_s) * w
+    den = boxcar(mc.astype(float), dt, length_s) * w
+    np.divide(num, den, out=out[..., crop], where=(den > 0.5) & mc)
+    return out
