@@ -14,6 +14,7 @@ reproduces ``stackmaster.core.pws(aligned, p=nu)``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -31,6 +32,7 @@ def _as_traces(aligned) -> np.ndarray:
     return u
 
 
+@lru_cache(maxsize=256)
 def next_fast_len(n: int) -> int:
     """The smallest 5-smooth number (``2**a * 3**b * 5**c``) at least ``n`` (>= 1).
 
