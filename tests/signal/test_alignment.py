@@ -14,6 +14,7 @@ from corephase.model.geometry import (
 )
 from corephase.model.traveltimes import distance_backazimuth, first_arrivals
 from corephase.signal.alignment import (
+    TraceShifter,
     align,
     curved_wavefront_delays,
     element_delays,
@@ -58,6 +59,19 @@ def test_shift_never_wraps_around():
     assert np.max(np.abs(out[0])) < 1e-6
     # advancing the early pulse pushes it before the start; the end stays empty
     assert np.max(np.abs(out[1])) < 1e-6
+
+
+def test_trace_shifter_equals_shift_traces_to_the_bit():
+    """A slowness sweep reuses the record's spectrum (per FFT length) with the same numbers."""
+    dt = 0.1
+    rng = np.random.default_rng(5)
+    data = rng.standard_normal((6, 1000))
+    shifter = TraceShifter(data, dt)
+    for k in range(8):
+        shifts = rng.standard_normal(6) * (k + 1)
+        want = shift_traces(data, shifts, dt)
+        assert np.array_equal(shifter.shift(shifts).view(np.uint8), want.view(np.uint8))
+    assert len(shifter._spectra) > 1  # several FFT lengths in the sweep
 
 
 def test_align_plane_wave_makes_traces_identical():

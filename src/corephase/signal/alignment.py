@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from corephase.model.geometry import KM_PER_DEG
+from corephase.signal.stacking import next_fast_len
 
 
 def plane_wave_delays(east_km, north_km, slowness_s_km, baz_deg) -> np.ndarray:
@@ -76,26 +77,47 @@ def shift_traces(data, shifts_s, dt: float, pad_to: int | None = None) -> np.nda
     -------
     numpy.ndarray, shape (n_traces, n_samples)
     """
-    data = np.atleast_2d(np.asarray(data, float))
-    shifts = np.asarray(shifts_s, float).reshape(-1)
-    n = data.shape[-1]
-    maxs = int(np.ceil(np.max(np.abs(shifts)) / dt)) if shifts.size else 0
-    nfft = _next_fast_len(n + maxs + 1)
-    if pad_to is not None:
-        nfft = max(nfft, int(pad_to))
-    spec = np.fft.rfft(data, nfft, axis=-1)
-    f = np.fft.rfftfreq(nfft, dt)
-    spec *= np.exp(2j * np.pi * f[None, :] * shifts[:, None])
-    out = np.fft.irfft(spec, nfft, axis=-1)[:, :n]
-    # Samples that came from beyond the original end are zero by construction
-    # (zero padding); those from before the start are the padded tail, zero too.
-    return out
+    return TraceShifter(data, dt).shift(shifts_s, pad_to)
 
 
-def _next_fast_len(n: int) -> int:
-    from scipy.fft import next_fast_len
+class TraceShifter:
+    """:func:`shift_traces` of one set of traces by many shift vectors.
 
-    return int(next_fast_len(int(n), real=True))
+    The traces' real FFT and the phase-ramp frequencies are kept per FFT length,
+    so a slowness sweep transforms the record once per length instead of once per
+    slowness; every shift equals :func:`shift_traces` of the same traces to the
+    last bit.
+
+    Parameters
+    ----------
+    data : array_like, shape (n_traces, n_samples)
+    dt : float
+        Sample interval in s.
+    """
+
+    def __init__(self, data, dt: float):
+        self.data = np.atleast_2d(np.asarray(data, float))
+        self.dt = dt
+        self._spectra: dict = {}
+
+    def shift(self, shifts_s, pad_to: int | None = None) -> np.ndarray:
+        """The traces advanced by ``shifts_s`` (s, one per trace), as :func:`shift_traces`."""
+        shifts = np.asarray(shifts_s, float).reshape(-1)
+        n = self.data.shape[-1]
+        maxs = int(np.ceil(np.max(np.abs(shifts)) / self.dt)) if shifts.size else 0
+        nfft = next_fast_len(n + maxs + 1)
+        if pad_to is not None:
+            nfft = max(nfft, int(pad_to))
+        if nfft not in self._spectra:
+            f = np.fft.rfftfreq(nfft, self.dt)
+            self._spectra[nfft] = (np.fft.rfft(self.data, nfft, axis=-1), 2j * np.pi * f[None, :])
+        spec, ramp = self._spectra[nfft]
+        # np.multiply with the spectrum first: the operator would compute in place into the
+        # temporary ramp, the factors swapped, which changes the last bit where FMA is used
+        shifted = np.multiply(spec, np.exp(ramp * shifts[:, None]))
+        # Samples that came from beyond the original end are zero by construction
+        # (zero padding); those from before the start are the padded tail, zero too.
+        return np.fft.irfft(shifted, nfft, axis=-1)[:, :n]
 
 
 def elevation_statics(elev_m, slowness_s_km, v_surface_km_s: float, ref_elev_m=None):

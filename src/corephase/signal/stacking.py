@@ -14,10 +14,9 @@ reproduces ``stackmaster.core.pws(aligned, p=nu)``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
-import scipy.fft as sfft
-from scipy.fft import next_fast_len
 
 from corephase.signal.smoothing import boxcar
 
@@ -33,24 +32,48 @@ def _as_traces(aligned) -> np.ndarray:
     return u
 
 
+@lru_cache(maxsize=256)
+def next_fast_len(n: int) -> int:
+    """The smallest 5-smooth number (``2**a * 3**b * 5**c``) at least ``n`` (>= 1).
+
+    The FFT length of :func:`analytic_signal` and of the alignment's shifts;
+    equal to ``scipy.fft.next_fast_len(n, real=True)`` (tested), without
+    importing ``scipy.fft`` in every job.
+    """
+    n = max(int(n), 1)
+    best = 1 << (n - 1).bit_length()  # the next power of two
+    p5 = 1
+    while p5 < best:
+        p35 = p5
+        while p35 < best:
+            # smallest power of two times p35 that reaches n
+            p = p35 << max(0, (-(-n // p35) - 1).bit_length())
+            best = min(best, p)
+            p35 *= 3
+        p5 *= 5
+    return best
+
+
 def analytic_signal(x, axis: int = -1) -> np.ndarray:
-    """Analytic signal ``x + i H(x)`` with the FFT padded to the next 5-smooth length."""
-    x = np.asarray(x, float)
-    m = x.shape[axis]
-    n = next_fast_len(m, real=True)
-    # the one-sided spectrum doubled (as scipy.signal.hilbert, without importing
-    # scipy.signal, which costs most of a workflow job's start-up)
-    h = np.zeros(n)
+    """Analytic signal ``x + i H(x)`` with the FFT padded to the next 5-smooth length.
+
+    The one-sided spectrum doubled (as ``scipy.signal.hilbert``): the real FFT
+    of ``x`` (equal to the first half of its complex FFT to the last bit) with
+    zeros above Nyquist, then the complex inverse FFT, with NumPy's pocketfft
+    (no ``scipy.signal`` or ``scipy.fft`` import in every job).
+    """
+    x = np.moveaxis(np.asarray(x, float), axis, -1)
+    m = x.shape[-1]
+    n = next_fast_len(m)
+    half = n // 2 + 1
+    h = np.full(half, 2.0)
     h[0] = 1.0
     if n % 2 == 0:
-        h[n // 2] = 1.0
-        h[1 : n // 2] = 2.0
-    else:
-        h[1 : (n + 1) // 2] = 2.0
-    shape = [1] * x.ndim
-    shape[axis] = n
-    a = sfft.ifft(sfft.fft(x, n, axis=axis) * h.reshape(shape), axis=axis)
-    return np.take(a, np.arange(m), axis=axis)
+        h[-1] = 1.0
+    spec = np.zeros((*x.shape[:-1], n), complex)
+    spec[..., :half] = np.fft.rfft(x, n, axis=-1) * h
+    a = np.fft.ifft(spec, axis=-1)[..., :m]
+    return np.moveaxis(a, -1, axis)
 
 
 def linear_stack(aligned) -> np.ndarray:

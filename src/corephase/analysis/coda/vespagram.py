@@ -14,7 +14,7 @@ from corephase.analysis.coda.measure import Record
 from corephase.analysis.coda.resampling import bootstrap_ci
 from corephase.config.coda import CodaSettings
 from corephase.model.geometry import KM_PER_DEG
-from corephase.signal.alignment import align
+from corephase.signal.alignment import TraceShifter
 
 
 def coda_vespagram(
@@ -67,8 +67,9 @@ def coda_vespagram(
         geometry, event, arrival.phase, arrival.slowness_s_km, slow / KM_PER_DEG, baz_deg
     )
     p_all = np.empty((weights.shape[0], slow.size, int(in_c.sum())))
+    shifter = TraceShifter(data, rec.dt)  # the alignment of signal.alignment.align
     for i, d in enumerate(delays):
-        al = align(data, d, rec.dt)
+        al = shifter.shift(d)
         n0 = np.mean(_beams(al[:, seg_n], weights, rec.dt, s)[:, in_n] ** 2, axis=1)[:, None]
         pc = _beams(al[:, seg_c], weights, rec.dt, s)[:, in_c] ** 2 - n0
         p_all[:, i] = np.maximum(pc, s.noise_floor * n0)
