@@ -237,3 +237,32 @@ def test_per_window_quiet_stretches_feed_each_window_its_own_sliding_null():
     pd.testing.assert_frame_equal(one[first], other[first])
     # the second window's stretch no longer holds the burst: a lower threshold
     assert (other.loc[~first, "snr_threshold"] < one.loc[~first, "snr_threshold"]).all()
+
+
+def test_sliding_null_joins_only_where_it_is_heavier_than_the_margin():
+    from corephase.config.base import ConfigError
+
+    e, n = parametric_layout("rings", 6, 3.0)
+    lat, lon = local_km_to_latlon(e, n, 62.5, -114.6)
+    geom = ArrayGeometry("T", [f"XX.T{i:02d}..SHZ" for i in range(6)], lat, lon)
+    data = peterson_noise(6, int(900 / DT), DT, 0.5, np.random.default_rng(5)) * 1e9
+    t = np.arange(data.shape[1]) * DT
+    loud = data + 20 * data.std() * np.exp(-(((t - 200.0) / 1.0) ** 2)) * np.cos(3 * np.pi * t)
+    s = StackSettings()
+
+    def thresholds(d, margin):
+        det = s.detection.replace(resampling="none", sliding_margin=margin)
+        rows = noise_only_detections(
+            d, DT, 0.0, geom, EV, [700.0], [1.0], (1, 2), s.replace(detection=det), 3, (5, 640)
+        )
+        return rows.set_index("stack")["snr_threshold"]
+
+    shuffled_only = thresholds(data, 1e6)
+    # stationary noise: the sliding null stays within the margin, the shuffled one decides
+    pd.testing.assert_series_equal(thresholds(data, 0.3), shuffled_only)
+    # a loud burst in the noise stretch: the sliding null raises every threshold
+    assert (thresholds(loud, 0.3) > thresholds(loud, 1e6)).all()
+    # margin 0: the larger of the two thresholds, never below the shuffled one
+    assert (thresholds(data, 0.0) >= shuffled_only).all()
+    with pytest.raises(ConfigError, match="sliding_margin"):
+        StackSettings.from_dict({"detection": {"sliding_margin": -0.1}})
