@@ -28,10 +28,11 @@ stacked, and measured:
   (:mod:`.null`): the shuffled null (random element polarities and time shifts,
   same stacks, windows and SNR) and the sliding null (the phase's windows slid
   over the record's noise before the first arrival, on the beams at the phase's
-  own alignment); the larger threshold and the larger ``fa_prob`` of the two
-  hold, so the rate is at most the level under either null
-  (``calibration="fixed"`` uses the configured ``snr_threshold`` instead and
-  leaves ``fa_prob`` NaN). Measured rates: ``docs/detection.md``.
+  own alignment); where the sliding threshold exceeds the shuffled one by more
+  than ``sliding_margin`` (the record holds transients the shuffled draws
+  destroy) the larger threshold and ``fa_prob`` of the two hold, otherwise the
+  shuffled null's (``calibration="fixed"`` uses the configured ``snr_threshold``
+  instead and leaves ``fa_prob`` NaN). Measured rates: ``docs/detection.md``.
 - ``call``: ``detected``, ``not_detected``, ``unconstrained`` (the array cannot
   resolve the phase at this band, or its resamples disagree), ``no_clean_noise``
   (no noise window given), ``no_data`` (windows outside the record) or
