@@ -102,7 +102,8 @@ def test_next_fast_len_is_scipys_five_smooth_length():
 
     from corephase.signal.stacking import next_fast_len
 
-    for n in [*range(1, 3000), 15001, 16385, 99999, 1_000_001]:
+    rng = np.random.default_rng(0)  # and lengths as long as the experiment's real segments
+    for n in [*range(1, 3000), 15001, 16385, 99999, 1_000_001, *rng.integers(3000, 400_000, 300)]:
         assert next_fast_len(n) == scipy_next_fast_len(n, real=True), n
 
 

@@ -16,6 +16,7 @@ from corephase.experiment.layouts import evaluate_layout
 from corephase.experiment.scenario import Scenario
 from corephase.experiment.simulate import Simulator, butter_gain
 from corephase.model.geometry import ArrayGeometry
+from corephase.signal.stacking import next_fast_len
 from corephase.utils.random import component_rng
 
 log = logging.getLogger("corephase.experiment.real")
@@ -86,9 +87,7 @@ def real_noise_spectra(
             f"real noise window has {m} samples, fewer than the {sim.n} of one trial window"
         )
     # band-pass as the synthetics (|H|^2 zero-phase) on the whole segment
-    from scipy.fft import next_fast_len
-
-    nfft = next_fast_len(m + sim.n, real=True)
+    nfft = next_fast_len(m + sim.n)
     f = np.fft.rfftfreq(nfft, sim.dt)
     lo, hi = sim.settings.band_hz
     h2 = butter_gain(f, lo, hi, int(sim.settings.filter_corners), 1.0 / sim.dt)

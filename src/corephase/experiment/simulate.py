@@ -14,6 +14,7 @@ from corephase.config.experiment import SimulationSettings
 from corephase.experiment.response import unit_phasors
 from corephase.experiment.scenario import Arrival, Scenario
 from corephase.signal.alignment import plane_wave_delays
+from corephase.signal.stacking import next_fast_len
 from corephase.sources.noise import peterson_psd
 
 
@@ -55,12 +56,10 @@ class Simulator:
     """
 
     def __init__(self, sim: SimulationSettings, workers: int = 1):
-        from scipy.fft import next_fast_len
-
         self.settings = sim
         self.workers = workers
         self.dt = 1.0 / float(sim.sampling_rate_hz)
-        self.n = int(next_fast_len(round(float(sim.window_s) / self.dt), real=True))
+        self.n = next_fast_len(round(float(sim.window_s) / self.dt))
         self.c = self.n // 2
         self.t = (np.arange(self.n) - self.c) * self.dt
         self.f = np.fft.rfftfreq(self.n, self.dt)

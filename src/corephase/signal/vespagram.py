@@ -27,7 +27,7 @@ import scipy.fft as sfft
 from corephase.signal.alignment import plane_wave_delays
 from corephase.signal.matrix import check_traces, check_weights
 from corephase.signal.smoothing import boxcar
-from corephase.signal.stacking import STACK_TYPES, StackParams
+from corephase.signal.stacking import STACK_TYPES, StackParams, next_fast_len
 
 #: Trial slownesses between exact recomputations of the phase ramp on a uniform grid
 #: (between them the ramp is advanced by one step, so single-precision round-off cannot grow).
@@ -85,7 +85,7 @@ def vespagram_nfft(n_samples: int, dt: float, east_km, north_km, scan: SlownessS
     q = plane_wave_delays(east_km, north_km, 1.0, scan.baz_deg)
     st = 0.0 if scan.static_s is None else float(np.max(np.abs(scan.static_s)))
     maxshift = float(np.max(np.abs(scan.slowness_s_km))) * float(np.max(np.abs(q))) + st
-    return int(sfft.next_fast_len(int(n_samples) + int(np.ceil(maxshift / dt)) + 1, real=True))
+    return next_fast_len(int(n_samples) + int(np.ceil(maxshift / dt)) + 1)
 
 
 def _check_args(data, dt, east_km, north_km, scan, stacks, precision):
