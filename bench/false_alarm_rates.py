@@ -260,7 +260,7 @@ def main() -> None:
             dist, _, _ = distance_backazimuth(ev.latitude, ev.longitude, *ref)
             scp = first_arrivals(ev.depth_km, dist, ["ScP"])["ScP"]
             p = first_arrivals(ev.depth_km, dist, ["P"])["P"].time
-            quiet = (max(yka_quiet(data, dt, ts, p)[0], p - 20.0 - QUIET_S), p - 20.0)
+            quiet = quiet_before([p], QUIET_S, PRE_ONSET_S, yka_quiet(data, dt, ts, p))[0]
             t = detect_phase(
                 data, dt, ts, geom, ev, "ScP", scp, "b", SETTINGS, band_hz=band, quiet_s=quiet
             )
