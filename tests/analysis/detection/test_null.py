@@ -8,7 +8,13 @@ from scipy.signal import butter, sosfiltfilt
 
 from corephase.analysis.detection import detect_phase
 from corephase.analysis.detection.interference import quiet_interval
-from corephase.analysis.detection.null import MIN_SLIDES, SLIDE_STEP_S, CombinedTail, NullTail
+from corephase.analysis.detection.null import (
+    MIN_SLIDES,
+    SLIDE_STEP_S,
+    CombinedTail,
+    NullTail,
+    empirical_tail,
+)
 from corephase.config.stack import StackSettings
 from corephase.model.arrivals import Arrival
 from corephase.model.events import Event
@@ -87,3 +93,37 @@ def test_quiet_interval_ends_before_the_first_arrival_and_skips_the_taper():
     arr = [Arrival("P", 500.0, 8.0, 10.0, primary="P"), Arrival("PcP", 540.0, 3.0, 10.0)]
     assert quiet_interval(arr, 100.0, 2000.0, 95.0) == pytest.approx((195.0, 480.0))
     assert quiet_interval(arr, 400.0, 2000.0, 95.0) is None
+
+
+def test_empirical_tail_is_an_exact_monte_carlo_test():
+    """With the measured SNR exchangeable with the 300 draws (here: 301 draws of one
+    heavy-tailed law, the first taken as the measurement), ``snr >= threshold(0.01)``
+    happens in 3/301 = 0.997 % of trials, and ``fa_prob <= 0.01`` in the same trials."""
+    rng = np.random.default_rng(11)
+    x = np.exp(rng.standard_normal((20000, 301)))  # lognormal: heavier-tailed than PWS SNRs
+    hits = fa_hits = 0
+    for row in x:
+        tail = empirical_tail(row[1:])
+        hit = row[0] >= tail.threshold(0.01)
+        hits += hit
+        fa_hits += tail.fa_prob(row[0]) <= 0.01
+        assert hit == (tail.fa_prob(row[0]) <= 0.01)
+    assert hits == fa_hits
+    assert 0.0085 <= hits / len(x) <= 0.0115  # 3/301, +-2 binomial standard errors
+
+
+def test_empirical_tail_threshold_and_fa_prob_from_the_ranks_and_the_gev_beyond():
+    draws = np.random.default_rng(3).gumbel(3.0, 0.7, 300)
+    tail = empirical_tail(np.append(draws, np.nan))
+    top = np.sort(draws)[::-1]
+    assert tail.draws == 300
+    assert top[3] < tail.threshold(0.01) == np.nextafter(top[2], np.inf) < top[1]
+    assert tail.fa_prob(top[2]) == pytest.approx(4 / 301)  # 3 draws at or above it
+    assert tail.fa_prob(top[0]) == pytest.approx(2 / 301)
+    beyond = np.linspace(top[0] + 1e-9, top[0] + 5.0, 50)
+    fa = [tail.fa_prob(v) for v in beyond]
+    assert max(fa) <= 1 / 301 and np.all(np.diff(fa) <= 0)
+    assert fa[-1] == pytest.approx(tail.gev.fa_prob(beyond[-1]))
+    # below one draw's resolution the fitted GEV gives the threshold
+    assert tail.threshold(1e-4) == tail.gev.threshold(1e-4) > top[0]
+    assert np.isnan(tail.fa_prob(np.nan))
