@@ -115,3 +115,19 @@ def test_workflow_extra_holds_what_the_report_command_needs():
     """`snakemake --report` (a README command) needs pygments and jinja2 without the dev extra."""
     deps = _closure("corephase", ("workflow",))
     assert {"snakemake", "pygments", "jinja2"} <= deps, sorted(deps)
+
+
+def test_use_rule_variants_keep_their_base_rules_script():
+    """``use rule A as B`` makes B a variant of rule A (other inputs or params): it runs A's
+    script and stage, so it may not name a script of its own, and A must be a rule."""
+    texts = {smk.name: smk.read_text() for smk in (ROOT / "workflow" / "rules").glob("*.smk")}
+    rules = {r for t in texts.values() for r in re.findall(r"^rule (\w+):", t, re.M)}
+    variants = 0
+    for name, text in texts.items():
+        for block in re.split(r"\n(?=rule |use rule |checkpoint )", text):
+            m = re.match(r"use rule (\w+) as (\w+)", block)
+            if m:
+                variants += 1
+                assert m.group(1) in rules, f"{name}: {m.group(2)} uses unknown rule {m.group(1)}"
+                assert "script:" not in block, f"{name}: {m.group(2)} must run {m.group(1)}.py"
+    assert variants >= 1  # fetch_fdsn
