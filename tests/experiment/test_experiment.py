@@ -9,14 +9,14 @@ import pytest
 from corephase.config.experiment import ExperimentSettings
 from corephase.experiment.layouts import evaluate_layout
 from corephase.experiment.metrics import batch_stacks, roc_curve
-from corephase.experiment.response import arf_metrics, arf_slowness, unit_phasors
+from corephase.experiment.response import arf_metrics
 from corephase.experiment.run import default_outputs, run_experiment
 from corephase.experiment.scenario import build_scenario
 from corephase.experiment.simulate import Simulator, analytic_traces
 from corephase.experiment.subarray import ideal_layout, make_subarray
 from corephase.model.geometry import KM_PER_DEG
 from corephase.signal import stacking
-from corephase.signal.response import array_response
+from corephase.signal.response import arf_slowness, array_response, unit_phasors
 
 GEOM = {
     "source": "theoretical",

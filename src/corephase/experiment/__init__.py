@@ -85,7 +85,7 @@ nth-root) or the envelope stack itself.
   ``band_hz``) on a slowness grid around the truth, minus the truth.
 * ``slow_res_s_deg``, ``baz_res_deg``, ``sidelobe``: half-power full width of
   the main lobe of the array response
-  (:func:`~corephase.experiment.response.arf_slowness`) along and across the
+  (:func:`~corephase.signal.response.arf_slowness`) along and across the
   back-azimuth (slowness s/deg; back-azimuth degrees at the target
   slowness) and the highest sidelobe within ``arf_smax_s_deg``.
 """

@@ -5,48 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from corephase.model.geometry import KM_PER_DEG
-
-
-def unit_phasors(phase) -> np.ndarray:
-    """``exp(1j * phase)`` (complex128) from the cosine and sine of the real ``phase``
-    (rad): the same values as ``numpy.exp`` of the imaginary argument, without the
-    complex exponential's extra work."""
-    out = np.empty(np.shape(phase), np.complex128)
-    np.cos(phase, out=out.real)
-    np.sin(phase, out=out.imag)
-    return out
-
-
-def arf_slowness(east_km, north_km, sx_s_km, sy_s_km, freqs_hz) -> np.ndarray:
-    """Array response at arbitrary slowness-difference points.
-
-    ``R(s) = mean_f |sum_i exp(i 2 pi f (sx x_i + sy y_i))|^2 / N^2`` (1 at
-    the origin), the frequency-averaged response of
-    :func:`corephase.signal.response.array_response`.
-
-    Parameters
-    ----------
-    east_km, north_km : array_like, shape (N,)
-    sx_s_km, sy_s_km : array_like
-        Slowness-vector differences in s/km (any equal shapes).
-    freqs_hz : float or array_like
-        Frequencies in Hz.
-
-    Returns
-    -------
-    numpy.ndarray
-        Same shape as ``sx_s_km``.
-    """
-    x = np.asarray(east_km, float).ravel()
-    y = np.asarray(north_km, float).ravel()
-    sx = np.asarray(sx_s_km, float)
-    sy = np.asarray(sy_s_km, float)
-    dot = sx.reshape(-1, 1) * x + sy.reshape(-1, 1) * y
-    out = np.zeros(dot.shape[0])
-    fr = np.atleast_1d(np.asarray(freqs_hz, float))
-    for f in fr:
-        out += np.abs(unit_phasors((2.0 * np.pi * f) * dot).sum(axis=1)) ** 2
-    return (out / (fr.size * x.size**2)).reshape(sx.shape)
+from corephase.signal.response import arf_slowness
 
 
 def arf_metrics(

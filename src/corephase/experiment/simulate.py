@@ -11,9 +11,9 @@ from __future__ import annotations
 import numpy as np
 
 from corephase.config.experiment import SimulationSettings
-from corephase.experiment.response import unit_phasors
 from corephase.experiment.scenario import Arrival, Scenario
 from corephase.signal.alignment import plane_wave_delays
+from corephase.signal.response import unit_phasors
 from corephase.signal.stacking import next_fast_len
 from corephase.sources.noise import peterson_psd
 
