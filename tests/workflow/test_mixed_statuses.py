@@ -16,16 +16,9 @@ import pandas as pd
 import pytest
 import yaml
 from support.snakemake_run import run_snakemake
+from support.studies import ALEUTIANS, bcar, rings, small_study
 
-EVENT = {
-    "id": "20140623_Aleutians",
-    "time": "2014-06-23T20:53:09",
-    "latitude": 51.95,
-    "longitude": 178.58,
-    "depth_km": 106,
-    "magnitude": 6.0,
-    "magnitude_type": "mb",
-}
+EVENT = ALEUTIANS
 
 SUMMARIES = (
     "results/summary/pairs.csv",
@@ -54,83 +47,69 @@ EXPECTED = {
 
 def mixed_config(empty_dir, broken_dir) -> dict:
     """A one-band study with one pair per status (all offline)."""
-    return {
-        "phases": ["PcP", "ScP", "PKiKP"],
-        "bands": [{"name": "1-2Hz", "fmin": 1.0, "fmax": 2.0}],
-        "window": {
-            "start_phase": "P",
-            "start_offset_s": -100,
-            "end_phase": "PKiKP",
-            "end_offset_s": 120,
+    arrays = {
+        # 25 km: resolves slowness at 1-2 Hz (a 4 km array is 'unconstrained')
+        "BCAR": bcar(rings(6, 25.0)),
+        "EMPTY": {
+            "source": "local",
+            "path": str(empty_dir),
+            "network": "CN",
+            "station": "YK*",
+            "channels": ["SHZ"],
+            "ref_lat": 62.49308,
+            "ref_lon": -114.6061,
         },
-        "stack": {"types": ["linear", "envelope"]},
-        "coda": {"bootstrap": 10},
-        "synthetic": {"noise_level": 0.3},
-        "maps": {"regions": ["global"]},
-        "arrays": {
-            "BCAR": {
-                "source": "synthetic",
-                "network": "IM",
-                "ref_lat": 63.0647,
-                "ref_lon": -141.785,
-                # 25 km: resolves slowness at 1-2 Hz (a 4 km array is 'unconstrained')
-                "elements": {"layout": {"kind": "rings", "n": 6, "aperture_km": 25.0}},
-            },
-            "EMPTY": {
-                "source": "local",
-                "path": str(empty_dir),
-                "network": "CN",
-                "station": "YK*",
-                "channels": ["SHZ"],
-                "ref_lat": 62.49308,
-                "ref_lon": -114.6061,
-            },
-            "BROKEN": {
-                "source": "local",
-                "path": str(broken_dir),
-                "network": "CN",
-                "station": "YK*",
-                "channels": ["SHZ"],
-                "ref_lat": 62.49308,
-                "ref_lon": -114.6061,
-            },
-            "PAIR2": {
-                "source": "synthetic",
-                "network": "XX",
-                "ref_lat": 60.0,
-                "ref_lon": -130.0,
-                "elements": {
-                    "list": [
-                        {"station": "PA1", "latitude": 60.0, "longitude": -130.0},
-                        {"station": "PA2", "latitude": 60.01, "longitude": -130.02},
-                    ]
-                },
-            },
-            "DOWN": {
-                "source": "fdsn",
-                "network": "IM",
-                "station": "IL0?",
-                "channels": ["SHZ"],
-                "data_centre": "http://127.0.0.1:9",
-                "ref_lat": 64.77145,
-                "ref_lon": -146.88645,
+        "BROKEN": {
+            "source": "local",
+            "path": str(broken_dir),
+            "network": "CN",
+            "station": "YK*",
+            "channels": ["SHZ"],
+            "ref_lat": 62.49308,
+            "ref_lon": -114.6061,
+        },
+        "PAIR2": {
+            "source": "synthetic",
+            "network": "XX",
+            "ref_lat": 60.0,
+            "ref_lon": -130.0,
+            "elements": {
+                "list": [
+                    {"station": "PA1", "latitude": 60.0, "longitude": -130.0},
+                    {"station": "PA2", "latitude": 60.01, "longitude": -130.02},
+                ]
             },
         },
-        "dense_networks": {
-            "TA": {
-                "source": "synthetic",
-                "network": "TA",
-                "channels": ["BHZ"],
-                "stations": "package:TA_stations.csv",
-                # across ScP's end near 63 deg: ScP rows say why, the pair stays ok
-                "min_distance_deg": 55,
-                "max_distance_deg": 66,
-                "max_stations": 10,
-            },
+        "DOWN": {
+            "source": "fdsn",
+            "network": "IM",
+            "station": "IL0?",
+            "channels": ["SHZ"],
+            "data_centre": "http://127.0.0.1:9",
+            "ref_lat": 64.77145,
+            "ref_lon": -146.88645,
         },
-        "fetch": {"timeout_s": 2, "retries": 0, "backoff_s": 0.1},
-        "events": {"list": [EVENT]},
     }
+    dense = {
+        "TA": {
+            "source": "synthetic",
+            "network": "TA",
+            "channels": ["BHZ"],
+            "stations": "package:TA_stations.csv",
+            # across ScP's end near 63 deg: ScP rows say why, the pair stays ok
+            "min_distance_deg": 55,
+            "max_distance_deg": 66,
+            "max_stations": 10,
+        },
+    }
+    return small_study(
+        arrays,
+        [EVENT],
+        stacks=("linear", "envelope"),
+        maps={"regions": ["global"]},
+        dense_networks=dense,
+        fetch={"timeout_s": 2, "retries": 0, "backoff_s": 0.1},
+    )
 
 
 @pytest.fixture(scope="module")

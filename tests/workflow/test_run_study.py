@@ -17,66 +17,18 @@ import pandas as pd
 import pytest
 import yaml
 from support.snakemake_run import run_snakemake
+from support.studies import ALEUTIANS, OKHOTSK, bcar, ilar, rings, small_study
 from support.study_run import run_study, study_command, study_env, study_state
 
 TIMEOUT_S = 900
 
 pytestmark = pytest.mark.slow
 
-LAYOUT = {"layout": {"kind": "rings", "n": 6, "aperture_km": 3.0}}
+LAYOUT = rings(6, 3.0)
 #: 3 pairs of 2 arrays in 2 years (the Aleutians event is for BCAR only).
-CONFIG = {
-    "phases": ["PcP", "ScP", "PKiKP"],
-    "bands": [{"name": "1-2Hz", "fmin": 1.0, "fmax": 2.0}],
-    "window": {
-        "start_phase": "P",
-        "start_offset_s": -100,
-        "end_phase": "PKiKP",
-        "end_offset_s": 120,
-    },
-    "stack": {"types": ["linear"]},
-    "coda": {"bootstrap": 10},
-    "synthetic": {"noise_level": 0.3},
-    "arrays": {
-        "BCAR": {
-            "source": "synthetic",
-            "network": "IM",
-            "ref_lat": 63.0647,
-            "ref_lon": -141.785,
-            "elements": LAYOUT,
-        },
-        "ILAR": {
-            "source": "synthetic",
-            "network": "IM",
-            "ref_lat": 64.7714,
-            "ref_lon": -146.8866,
-            "elements": LAYOUT,
-        },
-    },
-    "events": {
-        "list": [
-            {
-                "id": "20140623_Aleutians",
-                "time": "2014-06-23T20:53:09",
-                "latitude": 51.95,
-                "longitude": 178.58,
-                "depth_km": 106,
-                "magnitude": 6.0,
-                "magnitude_type": "mb",
-                "arrays": ["BCAR"],
-            },
-            {
-                "id": "20120814_Okhotsk",
-                "time": "2012-08-14T02:59:38.46",
-                "latitude": 49.8,
-                "longitude": 145.064,
-                "depth_km": 583.2,
-                "magnitude": 7.7,
-                "magnitude_type": "Mw",
-            },
-        ]
-    },
-}
+CONFIG = small_study(
+    {"BCAR": bcar(LAYOUT), "ILAR": ilar(LAYOUT)}, [{**ALEUTIANS, "arrays": ["BCAR"]}, OKHOTSK]
+)
 #: Summary tables both runs make.
 TABLES = ("pairs.csv", "detections.csv", "coda.csv", "catalogue.csv", "coda_clusters.csv")
 

@@ -25,6 +25,7 @@ import pytest
 import yaml
 from support.slurm_cluster import SlurmCluster, missing_programs
 from support.snakemake_run import run_snakemake
+from support.studies import ALEUTIANS, OKHOTSK, bcar, rings, small_study
 from support.study_run import run_study, study_state
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,50 +36,7 @@ RUN_TIMEOUT_S = 900
 pytestmark = pytest.mark.slow
 
 #: Two pairs of one array (BCAR, 10-element layout): both go into one SLURM job.
-CONFIG = {
-    "phases": ["PcP", "ScP", "PKiKP"],
-    "bands": [{"name": "1-2Hz", "fmin": 1.0, "fmax": 2.0}],
-    "window": {
-        "start_phase": "P",
-        "start_offset_s": -100,
-        "end_phase": "PKiKP",
-        "end_offset_s": 120,
-    },
-    "stack": {"types": ["linear"]},
-    "coda": {"bootstrap": 10},
-    "synthetic": {"noise_level": 0.3},
-    "arrays": {
-        "BCAR": {
-            "source": "synthetic",
-            "network": "IM",
-            "ref_lat": 63.0647,
-            "ref_lon": -141.785,
-            "elements": {"layout": {"kind": "rings", "n": 10, "aperture_km": 4.0}},
-        },
-    },
-    "events": {
-        "list": [
-            {
-                "id": "20140623_Aleutians",
-                "time": "2014-06-23T20:53:09",
-                "latitude": 51.95,
-                "longitude": 178.58,
-                "depth_km": 106,
-                "magnitude": 6.0,
-                "magnitude_type": "mb",
-            },
-            {
-                "id": "20120814_Okhotsk",
-                "time": "2012-08-14T02:59:38.46",
-                "latitude": 49.8,
-                "longitude": 145.064,
-                "depth_km": 583.2,
-                "magnitude": 7.7,
-                "magnitude_type": "Mw",
-            },
-        ]
-    },
-}
+CONFIG = small_study({"BCAR": bcar(rings(10, 4.0))}, [ALEUTIANS, OKHOTSK])
 TABLES = ("pairs.csv", "detections.csv", "coda.csv")
 #: What both runs make: the per-pair chains (up to their figures) and the summary tables.
 TARGETS = [

@@ -12,23 +12,13 @@ import pandas as pd
 import pytest
 import yaml
 from support.snakemake_run import run_snakemake as _run
+from support.studies import ALEUTIANS, bcar, rings, small_study
 
 ROOT = Path(__file__).resolve().parents[2]
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 
-SMALL = {
-    "phases": ["PcP", "ScP", "PKiKP"],
-    "bands": [{"name": "1-2Hz", "fmin": 1.0, "fmax": 2.0}],
-    "window": {
-        "start_phase": "P",
-        "start_offset_s": -100,
-        "end_phase": "PKiKP",
-        "end_offset_s": 120,
-    },
-    "stack": {"types": ["linear", "pws", "envelope"]},
-    "coda": {"bootstrap": 20},
-    "synthetic": {"noise_level": 0.3},
-    "arrays": {
+SMALL = small_study(
+    {
         "YKA": {
             "source": "synthetic",
             "network": "CN",
@@ -37,28 +27,12 @@ SMALL = {
             "ref_lon": -114.6061,
             "elements": {"csv": "ims_array_elements.csv"},
         },
-        "BCAR": {
-            "source": "synthetic",
-            "network": "IM",
-            "ref_lat": 63.0647,
-            "ref_lon": -141.785,
-            "elements": {"layout": {"kind": "rings", "n": 10, "aperture_km": 4.0}},
-        },
+        "BCAR": bcar(rings(10, 4.0)),
     },
-    "events": {
-        "list": [
-            {
-                "id": "20140623_Aleutians",
-                "time": "2014-06-23T20:53:09",
-                "latitude": 51.95,
-                "longitude": 178.58,
-                "depth_km": 106,
-                "magnitude": 6.0,
-                "magnitude_type": "mb",
-            }
-        ]
-    },
-}
+    [ALEUTIANS],
+    stacks=("linear", "pws", "envelope"),
+    bootstrap=20,
+)
 
 
 def run_snakemake(workdir: Path, *args: str, check: bool = True):
