@@ -154,8 +154,10 @@ def csv_column(values: list) -> list:
     Missing values (None, NaN) are empty fields in every case.
     """
     present = [v for v in values if not _missing(v)]
-    is_bool = [isinstance(v, bool | np.bool_) for v in present]
-    numeric = not any(is_bool) and all(isinstance(v, int | float | np.number) for v in present)
+    numeric = all(
+        isinstance(v, int | float | np.number) and not isinstance(v, bool | np.bool_)
+        for v in present
+    )
     floats = len(present) < len(values) or any(isinstance(v, float | np.floating) for v in present)
     if numeric and floats:
         text = np.array([np.nan if _missing(v) else v for v in values], float).astype(str)

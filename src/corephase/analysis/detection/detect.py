@@ -19,6 +19,7 @@ from corephase.analysis.detection.measure import (
 )
 from corephase.analysis.detection.null import calibration_tails
 from corephase.config.stack import StackSettings
+from corephase.io.files import row_columns
 from corephase.model.geometry import KM_PER_DEG
 from corephase.model.traveltimes import distance_backazimuth
 from corephase.signal.alignment import align, element_delays, plane_wave_delays
@@ -482,7 +483,7 @@ def rows_table(rows: list[dict]) -> pd.DataFrame:
     rows add (in order of first appearance); ``detected`` boolean."""
     import pandas as pd
 
-    columns = list(dict.fromkeys([*COLUMNS, *(k for r in rows for k in r)]))
+    columns = list(dict.fromkeys([*COLUMNS, *row_columns(rows)]))
     df = pd.DataFrame(rows, columns=columns)
     df["detected"] = df["detected"].astype(bool)
     return df
