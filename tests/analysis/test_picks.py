@@ -68,10 +68,11 @@ def test_a_strong_depth_phase_no_longer_captures_the_pick(shallow):
     sig = (t >= k.time - 2) & (t <= k.time + 8)
     peak = t[sig][np.argmax(np.abs(x[sig]))] - k.time  # the detection's signal-window peak
     assert peak == pytest.approx(by["pPKiKP"].time - k.time, abs=0.1)
-    table = pd.DataFrame({"stack": ["linear", "envelope", "pws"]})
+    rows = [{"stack": k} for k in ("linear", "envelope", "pws")]
     env = np.abs(analytic_signal(x))  # as the envelope stack of one trace
     win = phase_windows(arrivals, "PKiKP", SETTINGS)
-    add_clean_picks(table, {"linear": x, "envelope": env}, t, k.time, win, k, SETTINGS)
+    add_clean_picks(rows, {"linear": x, "envelope": env}, t, k.time, win, k, SETTINGS)
+    table = pd.DataFrame(rows)
     assert abs(table.loc[0, "t_pick_s"] - k.time) < 0.15
     assert abs(table.loc[1, "t_pick_s"] - k.time) < 0.15
     # the direct pulse's amplitude (1), not the 2.5x depth phase's

@@ -62,3 +62,46 @@ def test_inventory_roundtrip(tmp_path):
     assert g2.codes == g.codes
     np.testing.assert_allclose(g2.lat, g.lat)
     np.testing.assert_allclose(g2.elev_m, g.elev_m)
+
+
+def test_write_rows_formats_every_column_as_pandas(tmp_path):
+    """Floats (shortest round-trip text, NaN empty), ints, bools, text needing quotes and
+    mixed columns: the same CSV text as ``pandas.DataFrame(rows).to_csv``."""
+    import pandas as pd
+
+    from corephase.io.files import row_columns
+
+    rng = np.random.default_rng(5)
+    special = [0.0, -0.0, 1e16, 1e15, 1e-5, 1e-4, 0.1 + 0.2, np.inf, -np.inf, 5e-324, 1e308]
+    values = [*special, *(rng.normal(size=300) * 10.0 ** rng.integers(-30, 30, 300))]
+    rows = []
+    for i, v in enumerate(values):
+        row = {"x": float(v), "n": i, "s": f'a,"{i}"\nb', "b": bool(i % 2), "m": None}
+        if rng.random() < 0.2:
+            row["x"] = np.nan
+        if rng.random() < 0.3:
+            row["y"] = np.float64(v)  # missing elsewhere: a float column with NaN
+        if rng.random() < 0.3:
+            row["z"] = True  # missing elsewhere: an object column
+        if rng.random() < 0.3:
+            row["o"] = "text" if rng.random() < 0.5 else v  # text and floats
+        if i % 7:
+            row["m"] = i  # ints with None: float64
+        rows.append(row)
+    write_rows(rows, row_columns(rows), tmp_path / "a.csv")
+    write_table(pd.DataFrame(rows), tmp_path / "b.csv")
+    assert (tmp_path / "a.csv").read_text() == (tmp_path / "b.csv").read_text()
+
+
+@pytest.mark.parametrize("stage", ["stack", "coda"])
+def test_stack_and_coda_jobs_do_not_import_pandas(stage):
+    """The per-pair stack and coda jobs write their tables without importing pandas."""
+    import subprocess
+    import sys
+
+    code = (
+        f"import sys, corephase.stages.{stage} as s, corephase.analysis.detection, "
+        "corephase.analysis.coda.analyse; print('pandas' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -62,7 +62,7 @@ def pair_inputs(tmp_path_factory):
 
 def run_stage(tmp_path, config, pair_json, bands):
     arrays = {"1-2Hz": tmp_path / "1-2Hz.npz"}
-    table = coda_pair(pair_json, bands, config, tmp_path / "coda.csv", arrays)
+    table = pd.DataFrame(coda_pair(pair_json, bands, config, tmp_path / "coda.csv", arrays))
     return table, pd.read_csv(tmp_path / "coda.csv"), load_coda_arrays(arrays["1-2Hz"])
 
 

@@ -92,7 +92,9 @@ def pair(tmp_path_factory):
     fetch_pair("TA", arr, ev, cfg, *raw)
     bands = {"1-2Hz": d / "1-2Hz.mseed"}
     preprocess_pair("TA", arr, cfg, *raw, bands, d / "qc.csv", d / "pair.json")
-    table = stack_pair(d / "pair.json", bands, cfg, d / "detections.csv", d / "beams.npz")
+    table = pd.DataFrame(
+        stack_pair(d / "pair.json", bands, cfg, d / "detections.csv", d / "beams.npz")
+    )
     with np.load(d / "beams.npz") as npz:
         beams = dict(npz)
     return cfg, d, table, beams

@@ -143,7 +143,9 @@ def clean_pick(beam, t, t_phase: float, window_s, *, is_envelope: bool = False):
     return float(t[inside[k]]), amplitude, ""
 
 
-def add_clean_picks(table, beams: dict, t, t_phase: float, windows, target, settings) -> None:
+def add_clean_picks(
+    rows: list[dict], beams: dict, t, t_phase: float, windows, target, settings
+) -> None:
     """Add ``t_pick_s``, ``amplitude_pick`` and ``pick_note`` to one phase's rows (in place).
 
     ``amplitude_pick`` is the direct pulse's peak absolute beam amplitude (input
@@ -152,8 +154,9 @@ def add_clean_picks(table, beams: dict, t, t_phase: float, windows, target, sett
 
     Parameters
     ----------
-    table : pandas.DataFrame
-        The phase's rows, one per stack type (column ``stack``).
+    rows : list of dict
+        The phase's rows, one per stack type (key ``stack``), as
+        :attr:`corephase.analysis.detection.PhaseDetection.rows`.
     beams : dict
         ``{stack: beam}`` on the samples ``t`` (s after origin).
     t_phase : float
@@ -176,12 +179,11 @@ def add_clean_picks(table, beams: dict, t, t_phase: float, windows, target, sett
         ratio=float(det.interference_amplitude_ratio),
         tolerance=float(det.max_slowness_tolerance_s_deg),
     )
-    picks = [
-        clean_pick(beams[k], t, t_phase, window, is_envelope=k == "envelope")
-        if k in beams
-        else (np.nan, np.nan, f"masked: no {k} beam")
-        for k in table["stack"]
-    ]
-    table["t_pick_s"] = [p for p, _, _ in picks]
-    table["amplitude_pick"] = [a for _, a, _ in picks]
-    table["pick_note"] = [n or note for _, _, n in picks]
+    for row in rows:
+        k = row["stack"]
+        p, a, n = (
+            clean_pick(beams[k], t, t_phase, window, is_envelope=k == "envelope")
+            if k in beams
+            else (np.nan, np.nan, f"masked: no {k} beam")
+        )
+        row.update(t_pick_s=p, amplitude_pick=a, pick_note=n or note)

@@ -116,16 +116,50 @@ def write_table(df, path) -> None:
         df.to_csv(tmp, index=False)
 
 
-def write_rows(rows, columns, path) -> None:
-    """Write dicts as a CSV table atomically, without pandas (same text as :func:`write_table`).
+def row_columns(rows) -> list[str]:
+    """The keys of dicts ``rows`` in order of first appearance (as ``pandas.DataFrame(rows)``
+    and ``pandas.concat`` of one-row frames order their columns)."""
+    return list(dict.fromkeys(k for r in rows for k in r))
 
-    ``rows`` are dicts with (at least) the keys ``columns``; values are written
-    as ``str(value)`` (booleans as ``True``/``False``), None as an empty field,
-    quoted only where needed, one newline-terminated line per row. Meant for
-    tables of strings, booleans and integers, where the text equals what
-    :meth:`pandas.DataFrame.to_csv` writes (floats may be formatted otherwise).
+
+def write_rows(rows, columns, path) -> None:
+    """Write dicts as a CSV table atomically, without pandas: the text of :func:`write_table`.
+
+    ``rows`` are dicts; ``columns`` (e.g. :func:`row_columns`) names the columns in order,
+    and a key a row lacks is a missing value. Each column is written as
+    :meth:`pandas.DataFrame.to_csv` writes the column ``pandas.DataFrame(rows)`` would
+    hold (:func:`csv_column`): missing values (None, NaN) as empty fields, numbers as
+    float64 (NumPy's shortest round-trip text) when any is a float or missing, fields
+    quoted only where needed, one newline-terminated line per row.
     """
+    cells = [csv_column([r.get(c) for r in rows]) for c in columns]
     with atomic_path(path) as tmp, open(tmp, "w", newline="") as fh:
         out = csv.writer(fh, lineterminator="\n")
         out.writerow(columns)
-        out.writerows([["" if r[c] is None else r[c] for c in columns] for r in rows])
+        out.writerows(zip(*cells, strict=True) if cells else [])
+
+
+def _missing(v) -> bool:
+    return v is None or (isinstance(v, float | np.floating) and np.isnan(v))
+
+
+def csv_column(values: list) -> list:
+    """The CSV fields of one column as :meth:`pandas.DataFrame.to_csv` writes them.
+
+    pandas infers the column's type from its values: all booleans (none missing) give a
+    bool column (``True``/``False``); numbers only (no booleans), with a float or a
+    missing value among them, a float64 column, written with NumPy's ``astype(str)``
+    (shortest text that reads back to the same float64); numbers only, all integers, an
+    int64 column; anything else an object column written with ``str`` of each value.
+    Missing values (None, NaN) are empty fields in every case.
+    """
+    present = [v for v in values if not _missing(v)]
+    numeric = all(
+        isinstance(v, int | float | np.number) and not isinstance(v, bool | np.bool_)
+        for v in present
+    )
+    floats = len(present) < len(values) or any(isinstance(v, float | np.floating) for v in present)
+    if numeric and floats:
+        text = np.array([np.nan if _missing(v) else v for v in values], float).astype(str)
+        return ["" if _missing(v) else t for v, t in zip(values, text, strict=True)]
+    return ["" if _missing(v) else str(v) for v in values]

@@ -5,12 +5,10 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from corephase.io.files import read_stream, write_table
-from corephase.stages.common import load_arrival_list, load_pair, with_status
+from corephase.io.files import read_stream, write_rows
+from corephase.stages.common import load_arrival_list, load_pair, status_rows
 
-if TYPE_CHECKING:  # imported where used: they slow every job's start-up
-    import pandas as pd
-
+if TYPE_CHECKING:  # imported where used: it slows every job's start-up
     from corephase.analysis.coda import BeamAlignment
 
 log = logging.getLogger("corephase")
@@ -44,11 +42,11 @@ def coda_pair(pair_json, band_paths: dict, config: dict, out_table, out_arrays: 
     ``config`` needs ``seed``, ``bands`` and ``coda``; ``model`` and
     ``stack.detection`` set the alignment (:func:`coda_alignment`);
     ``preprocess.taper_fraction`` gives the taper at each record end, which
-    no coda window uses.
+    no coda window uses. Returns the table's rows (dicts, column to value); the job
+    imports no pandas (:func:`corephase.io.files.write_rows` writes the CSV text
+    :meth:`pandas.DataFrame.to_csv` would).
     """
-    import pandas as pd
-
-    from corephase.analysis.coda import analyse_coda, save_coda_arrays
+    from corephase.analysis.coda import coda_rows, save_coda_arrays
     from corephase.config.coda import CodaSettings
     from corephase.config.preprocess import PreprocessSettings
     from corephase.sources.synthetic import pair_seed
@@ -56,7 +54,7 @@ def coda_pair(pair_json, band_paths: dict, config: dict, out_table, out_arrays: 
     settings = CodaSettings.from_dict(config["coda"])
     taper = PreprocessSettings.from_dict(config.get("preprocess", {})).taper_fraction
     pair, event, geom, arrivals = load_pair(pair_json)
-    tables: list[pd.DataFrame] = []
+    rows: list[dict] = []
     ok = pair["status"] in ("ok", "partial") and geom is not None
     listed = load_arrival_list(pair, config["model"]) if ok else None
     alignment = coda_alignment(config, pair)
@@ -66,7 +64,7 @@ def coda_pair(pair_json, band_paths: dict, config: dict, out_table, out_arrays: 
             st = read_stream(band_paths[band["name"]])
             seed = pair_seed(config["seed"], pair["array"], event.id)
             try:
-                df, plot = analyse_coda(
+                band_rows, plot = coda_rows(
                     st,
                     geom,
                     event,
@@ -81,15 +79,14 @@ def coda_pair(pair_json, band_paths: dict, config: dict, out_table, out_arrays: 
                 )
             except ValueError as err:  # e.g. no pre-P noise in the record window
                 log.warning("coda %s: not measured: %s", band["name"], err)
-                df = pd.DataFrame([{"band": band["name"], "qc": f"not measured: {err}"}])
+                band_rows = [{"band": band["name"], "qc": f"not measured: {err}"}]
                 plot["meta"]["reason"] = f"coda not measured: {err}"
-            tables.append(df)
-            log.info("coda %s: %d rows", band["name"], len(df))
+            rows += band_rows
+            log.info("coda %s: %d rows", band["name"], len(band_rows))
         save_coda_arrays(plot, out_arrays[band["name"]])
-    table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
-    table = with_status(table, pair)
-    write_table(table, out_table)
-    return table
+    rows, columns = status_rows(rows, pair)
+    write_rows(rows, columns, out_table)
+    return rows
 
 
 def _taper_s(stream, fraction: float) -> float:

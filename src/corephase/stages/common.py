@@ -3,18 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from corephase.io.files import (
-    read_json,
-)
+from corephase.io.files import read_json, row_columns
 from corephase.model.events import Event
 from corephase.model.geometry import ArrayGeometry
 from corephase.model.traveltimes import distance_backazimuth, first_arrivals, window_phases
-
-if TYPE_CHECKING:  # pandas is imported where used: it slows every job's start-up
-    import pandas as pd
-
 
 #: Statuses a pair can have. Only "ok" pairs carry beams and measurements.
 STATUSES = ("ok", "partial", "no_data", "restricted", "too_few_elements", "error")
@@ -169,14 +162,23 @@ def read_curation_table(config: dict):
     return read_curation(path)
 
 
-def with_status(table: pd.DataFrame, pair: dict) -> pd.DataFrame:
-    """Add pair status columns; an empty table gets one row saying why it is empty."""
-    import pandas as pd
+def status_rows(rows: list[dict], pair: dict) -> tuple[list[dict], list[str]]:
+    """Add the pair status columns to table rows (dicts, in place); no rows give one row
+    saying why there are none.
 
-    if table.empty:
-        table = pd.DataFrame([{"event": pair["event"]["id"], "array": pair["array"]}])
-    table["pair_status"] = pair["status"]
-    table["pair_reason"] = pair["reason"]
-    table["synthetic"] = pair["synthetic"]
-    table["distance_deg"] = pair["distance_deg"]
-    return table
+    Returns the rows and their columns: the rows' keys in order of first appearance,
+    then the status columns (the columns of ``pandas.DataFrame(rows)`` with the status
+    columns assigned after).
+    """
+    if not rows:
+        rows = [{"event": pair["event"]["id"], "array": pair["array"]}]
+    status = {
+        "pair_status": pair["status"],
+        "pair_reason": pair["reason"],
+        "synthetic": pair["synthetic"],
+        "distance_deg": pair["distance_deg"],
+    }
+    columns = list(dict.fromkeys([*row_columns(rows), *status]))
+    for row in rows:
+        row.update(status)
+    return rows, columns

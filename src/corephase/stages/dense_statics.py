@@ -181,11 +181,9 @@ class PairStatics:
 
     def write(self, path) -> None:
         """Write the table (:data:`STATICS_COLUMNS`, header only when nothing was measured)."""
-        import pandas as pd
+        from corephase.io.files import write_rows
 
-        from corephase.io.files import write_table
-
-        write_table(pd.DataFrame(self.rows, columns=STATICS_COLUMNS), path)
+        write_rows(self.rows, STATICS_COLUMNS, path)
 
 
 def _gate(res, s: StaticsSettings):

@@ -3,23 +3,19 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from corephase.config.stack import StackSettings
-from corephase.io.files import atomic_path, read_stream, write_table
+from corephase.io.files import atomic_path, read_stream, write_rows
 from corephase.signal.matrix import stream_to_matrix
 from corephase.stages.common import (
     load_arrival_list,
     load_pair,
     read_curation_table,
-    with_status,
+    status_rows,
 )
 from corephase.stages.dense_statics import PairStatics
-
-if TYPE_CHECKING:  # pandas is imported where used: it slows every job's start-up
-    import pandas as pd
 
 log = logging.getLogger("corephase")
 
@@ -35,7 +31,7 @@ def stack_settings(config: dict, pair: dict) -> StackSettings:
 
 def stack_pair(
     pair_json, band_paths: dict, config: dict, out_table, out_beams, out_statics=None
-) -> pd.DataFrame:
+) -> list[dict]:
     """Beams and detections for every band, phase and stack type of one pair.
 
     Each phase is aligned once per band (:func:`corephase.analysis.detection.detect_phase`);
@@ -51,11 +47,11 @@ def stack_pair(
     14 % of the file for 0.15 s of CPU per pair. Empirical station statics (config
     ``statics``) are measured per band and added to the alignment before any beam
     (:class:`corephase.stages.dense_statics.PairStatics`); their table goes to
-    ``out_statics``.
+    ``out_statics``. Returns the table's rows (dicts, column to value); the job
+    imports no pandas (:func:`corephase.io.files.write_rows` writes the CSV text
+    :meth:`pandas.DataFrame.to_csv` would).
     """
-    import pandas as pd
-
-    from corephase.analysis.detection import curate, detect_phase, no_arrival_table
+    from corephase.analysis.detection import curate, detect_phase, no_arrival
     from corephase.analysis.detection.interference import annotate, phase_windows, quiet_interval
     from corephase.analysis.picks import add_clean_picks
     from corephase.sources.synthetic import pair_seed
@@ -65,7 +61,7 @@ def stack_pair(
     phases = [p for p in config["phases"] if p in arrivals]
     absent = [p for p in config["phases"] if p not in arrivals]
     arrays: dict[str, np.ndarray] = {}
-    tables = []
+    rows: list[dict] = []
     statics = PairStatics(config)
     if pair["status"] in ("ok", "partial") and geom is not None:
         arrival_list = load_arrival_list(pair, config["model"])
@@ -101,34 +97,34 @@ def stack_pair(
                     windows=(win.signal_s, win.noise_s),
                     quiet_s=quiet,
                 )
-                annotate(det.table, win, listed.get(ph))
+                annotate(det.rows, win, listed.get(ph))
                 for k, v in det.beams.items():
                     arrays[f"{band['name']}/{ph}/{k}"] = v.astype(np.float32)
                 sig = arrivals[ph].time + np.asarray(win.signal_s)
-                det.table["amplitude"] = [
-                    peak_amplitude(det.beams[k], t, sig) if k in det.beams else np.nan
-                    for k in det.table["stack"]
-                ]
+                for row in det.rows:
+                    k = row["stack"]
+                    row["amplitude"] = (
+                        peak_amplitude(det.beams[k], t, sig) if k in det.beams else np.nan
+                    )
                 add_clean_picks(
-                    det.table, det.beams, t, arrivals[ph].time, win, listed.get(ph), settings
+                    det.rows, det.beams, t, arrivals[ph].time, win, listed.get(ph), settings
                 )
-                tables.append(curate(det.table, curation))
+                rows += curate(det.rows, curation)
                 log.info("stack %s %s: done", band["name"], ph)
             for ph in absent:
-                tables.append(no_arrival_table(event, geom, ph, band["name"], settings))
+                rows += no_arrival(event, geom, ph, band["name"], settings).rows
                 log.info("stack %s %s: no arrival at this distance", band["name"], ph)
-    table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
-    table = with_status(table, pair)
-    if "call" not in table.columns:  # no data: the one row with_status made says why
-        table["call"] = "no_data"
-        table["detected"] = False
-    write_table(table, out_table)
+    rows, columns = status_rows(rows, pair)
+    if "call" not in columns:  # no data: the one row status_rows made says why
+        rows[0].update(call="no_data", detected=False)
+        columns += ["call", "detected"]
+    write_rows(rows, columns, out_table)
     with atomic_path(out_beams) as tmp:
         with open(tmp, "wb") as fh:
             np.savez(fh, **arrays)
     if out_statics is not None:
         statics.write(out_statics)
-    return table
+    return rows
 
 
 def peak_amplitude(beam, t, window_s) -> float:

@@ -14,10 +14,12 @@ def _arr(phase, time, slowness, amp, primary=None):
     return Arrival(phase, time, slowness, 20.0, primary=primary or phase, relative_amplitude=amp)
 
 
-def _table(call="detected"):
-    return pd.DataFrame(
-        {"stack": ["linear", "pws"], "call": [call] * 2, "detected": [call == "detected"] * 2}
-    ).assign(reason="snr, slowness and baz within limits")
+def _rows(call="detected"):
+    reason = "snr, slowness and baz within limits"
+    return [
+        {"stack": k, "call": call, "detected": call == "detected", "reason": reason}
+        for k in ("linear", "pws")
+    ]
 
 
 def test_pcp_noise_window_leaves_direct_p_at_65_deg():
@@ -49,8 +51,9 @@ def test_a_comparable_arrival_at_the_same_slowness_interferes():
     own = _arr("pPKiKP", 1005.0, 1.5, -0.011, primary="PKiKP")  # the phase's own depth phase
     win = phase_windows([tgt, near, far, own], "PKiKP", StackSettings())
     assert [a.phase for a in win.interferers] == ["ScS"]
-    table = _table()
-    annotate(table, win, tgt)
+    rows = _rows()
+    annotate(rows, win, tgt)
+    table = pd.DataFrame(rows)
     assert (table["call"] == "interfered").all() and not table["detected"].any()
     assert table["reason"].str.startswith("interfered: ScS").all()
     assert "ScS@+3.0s/dp+1.00s/deg/A=+0.012" in table["arrivals_in_signal"].iloc[0]
@@ -62,8 +65,9 @@ def test_weak_or_own_arrivals_leave_the_call_alone():
     weak = _arr("PKIIKP", 1004.0, 1.0, 0.003)
     own = _arr("sPKiKP", 1006.0, 1.5, 0.008, primary="PKiKP")
     win = phase_windows([tgt, weak, own], "PKiKP", StackSettings())
-    table = _table()
-    annotate(table, win, tgt)
+    rows = _rows()
+    annotate(rows, win, tgt)
+    table = pd.DataFrame(rows)
     assert (table["call"] == "detected").all()
     assert table["noise_window_s"].iloc[0] == "-40.000,-5.000"
 

@@ -141,6 +141,7 @@ _EXPORTS = {
     "BeamAlignment": "beams",
     "aggregate_coda_tables": "arrays_io",
     "analyse_coda": "analyse",
+    "coda_rows": "analyse",
     "load_coda_arrays": "arrays_io",
     "save_coda_arrays": "arrays_io",
     "write_coda_table": "arrays_io",

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from corephase.analysis.coda.beams import BeamAlignment, envelope_beams
 from corephase.analysis.coda.contaminants import (
@@ -122,6 +121,40 @@ def analyse_coda(
         When the stream does not match the geometry, the band is invalid, or
         the noise window holds less than ``min_noise_s`` of data.
     """
+    import pandas as pd
+
+    rows, arrays = coda_rows(
+        stream,
+        geometry,
+        event,
+        arrivals,
+        band_label,
+        band_hz,
+        settings,
+        seed,
+        alignment,
+        taper_s,
+        arrival_list,
+    )
+    return pd.DataFrame(rows), arrays
+
+
+def coda_rows(
+    stream,
+    geometry,
+    event,
+    arrivals,
+    band_label,
+    band_hz,
+    settings: CodaSettings | None = None,
+    seed: int = 0,
+    alignment: BeamAlignment | None = None,
+    taper_s: float = 0.0,
+    arrival_list=None,
+):
+    """The table of :func:`analyse_coda` as rows (one dict per configured phase, column
+    to value) and its plot arrays, without pandas; the parameters are those of
+    :func:`analyse_coda`."""
     s = settings or CodaSettings()
     f1, f2 = (float(x) for x in band_hz)
     if not 0 < f1 < f2:
@@ -144,8 +177,8 @@ def analyse_coda(
     return _measure_all(job)
 
 
-def _measure_all(job: _Job) -> tuple[pd.DataFrame, dict]:
-    """Every phase, the ratios and the coda vespagram: the table and the plot arrays."""
+def _measure_all(job: _Job) -> tuple[list[dict], dict]:
+    """Every phase, the ratios and the coda vespagram: the table rows and the plot arrays."""
     s = job.settings
     rows: dict[str, dict] = {}
     curves: dict[str, dict] = {}
@@ -174,7 +207,6 @@ def _measure_all(job: _Job) -> tuple[pd.DataFrame, dict]:
             job.draws.weights,
         )
         main.update(vres)
-    table = pd.DataFrame([rows[ph] for ph in s.phases])
     meta = {
         "array": job.geometry.name,
         "event_id": job.event.id,
@@ -186,7 +218,7 @@ def _measure_all(job: _Job) -> tuple[pd.DataFrame, dict]:
         "confidence": float(s.confidence),
         "false_positive_rate": float(s.false_positive_rate),
     }
-    return table, {"meta": meta, "phases": curves, "vespagram": vespa}
+    return [rows[ph] for ph in s.phases], {"meta": meta, "phases": curves, "vespagram": vespa}
 
 
 def _noise_mask(t_orig, dt, arrivals, s: CodaSettings, edge) -> np.ndarray:

@@ -68,6 +68,7 @@ from corephase.analysis.detection.detect import (
     PhaseDetection,
     detect_phase,
     detect_phases,
+    no_arrival,
     no_arrival_table,
 )
 
@@ -77,6 +78,7 @@ __all__ = [
     "curate",
     "detect_phase",
     "detect_phases",
+    "no_arrival",
     "no_arrival_table",
     "read_curation",
 ]

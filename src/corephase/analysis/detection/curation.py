@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from corephase.config.validation import CURATION_COLUMNS
+
+if TYPE_CHECKING:  # imported where a curation table is read: the stack job rarely has one
+    import pandas as pd
 
 
 def _as_bool(v) -> bool:
@@ -25,6 +28,8 @@ def read_curation(curation) -> pd.DataFrame | None:
     """Load a curation table (path or DataFrame) with columns event,array,phase,accept,reason."""
     if curation is None:
         return None
+    import pandas as pd
+
     if isinstance(curation, str | os.PathLike):
         cur = pd.read_csv(curation, dtype={"event": str, "array": str, "phase": str})
     else:
@@ -38,24 +43,25 @@ def read_curation(curation) -> pd.DataFrame | None:
     return cur
 
 
-def curate(table: pd.DataFrame, curation) -> pd.DataFrame:
-    """Apply a curation table (path, DataFrame or None) to a detection table, in place.
+def curate(rows: list[dict], curation) -> list[dict]:
+    """Apply a curation table (path, DataFrame or None) to detection rows, in place.
 
-    Rows of ``table`` matching a curation row's ``event``, ``array`` and
-    ``phase`` take its ``accept`` as ``detected``, ``decided_by = "curation"``
-    and ``reason = "curation: " + reason``. Returns ``table``.
+    Rows (dicts with ``event``, ``array`` and ``phase``, as
+    :attr:`corephase.analysis.detection.PhaseDetection.rows`) matching a curation
+    row's ``event``, ``array`` and ``phase`` take its ``accept`` as ``detected``,
+    ``decided_by = "curation"`` and ``reason = "curation: " + reason``; the
+    last matching curation row wins. Returns ``rows``.
     """
     cur = read_curation(curation)
-    if cur is None or not len(table):
-        return table
-    for _, r in cur.iterrows():
-        m = (
-            (table["event"] == str(r["event"]))
-            & (table["array"] == str(r["array"]))
-            & (table["phase"] == str(r["phase"]))
-        )
-        if m.any():
-            table.loc[m, "detected"] = bool(r["accept"])
-            table.loc[m, "decided_by"] = "curation"
-            table.loc[m, "reason"] = "curation: " + r["reason"]
-    return table
+    if cur is None or not rows:
+        return rows
+    for r in cur.to_dict("records"):
+        key = (str(r["event"]), str(r["array"]), str(r["phase"]))
+        for row in rows:
+            if (row["event"], row["array"], row["phase"]) == key:
+                row.update(
+                    detected=bool(r["accept"]),
+                    decided_by="curation",
+                    reason="curation: " + r["reason"],
+                )
+    return rows

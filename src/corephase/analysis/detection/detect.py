@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from corephase.analysis.detection.curation import curate, read_curation
 from corephase.analysis.detection.decide import Resolution, decide, snr_interval, spread
@@ -19,12 +19,16 @@ from corephase.analysis.detection.measure import (
 )
 from corephase.analysis.detection.null import calibration_tails
 from corephase.config.stack import StackSettings
+from corephase.io.files import row_columns
 from corephase.model.geometry import KM_PER_DEG
 from corephase.model.traveltimes import distance_backazimuth
 from corephase.signal.alignment import align, element_delays, plane_wave_delays
 from corephase.signal.fk import FKParams
 from corephase.signal.matrix import stream_to_matrix
 from corephase.signal.vespagram import SlownessScan
+
+if TYPE_CHECKING:  # pandas is imported where a table is asked for: the stack job never is
+    import pandas as pd
 
 log = logging.getLogger("corephase")
 
@@ -77,16 +81,21 @@ class PhaseDetection:
 
     Attributes
     ----------
-    table : pandas.DataFrame
-        One row per stack type (:data:`COLUMNS`).
+    rows : list of dict
+        One row per stack type, keys :data:`COLUMNS` (``table`` as a DataFrame).
     beams : dict
         ``{stack: beam}`` of the full array on the record's samples (time of
         sample *j*: ``t_start_s + j * dt`` s after origin), plus
         ``"coherence"`` (0..1) with PWS.
     """
 
-    table: pd.DataFrame
+    rows: list[dict]
     beams: dict
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """The rows as a DataFrame with the columns :data:`COLUMNS`."""
+        return rows_table(self.rows)
 
 
 def detect_phases(
@@ -147,8 +156,10 @@ def detect_phases(
     cur = read_curation(curation)
     data, dt, t0 = stream_to_matrix(stream, geometry, min_elements=2)
     rng = np.random.default_rng(int(seed))
-    tables = [
-        detect_phase(
+    rows = [
+        row
+        for phase, arr in arrivals.items()
+        for row in detect_phase(
             data,
             dt,
             float(t0 - event.origin),
@@ -162,12 +173,9 @@ def detect_phases(
             rng=rng,
             earth_model=earth_model,
             method=method,
-        ).table
-        for phase, arr in arrivals.items()
+        ).rows
     ]
-    if not tables:
-        return pd.DataFrame(columns=COLUMNS)
-    return curate(pd.concat(tables, ignore_index=True), cur)
+    return rows_table(curate(rows, cur))
 
 
 def detect_phase(
@@ -268,7 +276,7 @@ def detect_phase(
         _row(base, kind, res, jackknife, arrival, reso, tails, settings, (t_start_s, dt), notes)
         for kind in settings.types
     ]
-    return PhaseDetection(_table(rows), beams)
+    return PhaseDetection(_in_order(rows), beams)
 
 
 def _calibrate(ph, terms, beams, det, rng, quiet_s, time_axis):
@@ -308,12 +316,17 @@ def _base(event, geometry, phase, arrival, band_label, nel) -> dict:
     )
 
 
-def no_arrival_table(event, geometry, phase: str, band_label: str, settings: StackSettings):
-    """Rows (one per stack) of a configured phase without a TauP arrival at the pair's
-    distance: call ``no_arrival``, no measurement."""
+def no_arrival(event, geometry, phase: str, band_label: str, settings: StackSettings):
+    """The :class:`PhaseDetection` (one row per stack, no beams) of a configured phase
+    without a TauP arrival at the pair's distance: call ``no_arrival``, no measurement."""
     base = _base(event, geometry, phase, None, band_label, len(geometry))
     reason = f"no {phase} arrival at {base['distance_deg']:.2f} deg"
-    return unmeasured(base, settings, "no_arrival", reason).table
+    return unmeasured(base, settings, "no_arrival", reason)
+
+
+def no_arrival_table(event, geometry, phase: str, band_label: str, settings: StackSettings):
+    """The rows of :func:`no_arrival` as a DataFrame (:data:`COLUMNS`)."""
+    return no_arrival(event, geometry, phase, band_label, settings).table
 
 
 def _elevation_notes(geometry, det) -> list[str]:
@@ -454,15 +467,23 @@ def unmeasured(base: dict, settings, call: str, reason: str, beams=None) -> Phas
     and no numbers, and the beams (if any)."""
     rows = []
     for kind in settings.types:
-        row = dict(base, stack=kind)
-        for k in COLUMNS:
-            row.setdefault(k, np.nan)
-        row.update(detected=False, decided_by="auto", reason=reason, call=call)
-        rows.append(row)
-    return PhaseDetection(_table(rows), beams or {})
+        rows.append(
+            dict(base, stack=kind, detected=False, decided_by="auto", reason=reason, call=call)
+        )
+    return PhaseDetection(_in_order(rows), beams or {})
 
 
-def _table(rows: list[dict]) -> pd.DataFrame:
-    df = pd.DataFrame(rows, columns=COLUMNS)
+def _in_order(rows: list[dict]) -> list[dict]:
+    """The rows with the keys :data:`COLUMNS` in order (a missing value NaN)."""
+    return [{k: r.get(k, np.nan) for k in COLUMNS} for r in rows]
+
+
+def rows_table(rows: list[dict]) -> pd.DataFrame:
+    """Detection rows as a DataFrame: the columns :data:`COLUMNS`, then any others the
+    rows add (in order of first appearance); ``detected`` boolean."""
+    import pandas as pd
+
+    columns = list(dict.fromkeys([*COLUMNS, *row_columns(rows)]))
+    df = pd.DataFrame(rows, columns=columns)
     df["detected"] = df["detected"].astype(bool)
     return df

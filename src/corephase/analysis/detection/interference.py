@@ -159,8 +159,8 @@ def describe(arrivals, target) -> str:
     return ",".join(parts)
 
 
-def annotate(table, windows: PhaseWindows, target) -> None:
-    """Add the window columns to one phase's detection table and apply the interference call.
+def annotate(rows: list[dict], windows: PhaseWindows, target) -> None:
+    """Add the window columns to one phase's detection rows and apply the interference call.
 
     Adds ``noise_window_s`` (the noise window used, s relative to the phase),
     ``noise_window_note``, ``arrivals_in_signal`` and ``arrivals_in_noise``
@@ -169,28 +169,30 @@ def annotate(table, windows: PhaseWindows, target) -> None:
 
     Parameters
     ----------
-    table : pandas.DataFrame
-        The phase's rows (columns ``call``, ``detected``, ``reason``); changed in place.
+    rows : list of dict
+        The phase's rows (keys ``call``, ``detected``, ``reason``), as
+        :attr:`corephase.analysis.detection.PhaseDetection.rows`; changed in place.
     windows : PhaseWindows
     target : corephase.model.arrivals.Arrival or None
         The phase's entry of the arrival list (None: no annotation of arrivals).
     """
     noi = windows.noise_s
-    table["noise_window_s"] = "" if noi is None else f"{noi[0]:.3f},{noi[1]:.3f}"
-    table["noise_window_note"] = windows.noise_note
-    if target is None:
-        table["arrivals_in_signal"] = ""
-        table["arrivals_in_noise"] = ""
+    columns = {
+        "noise_window_s": "" if noi is None else f"{noi[0]:.3f},{noi[1]:.3f}",
+        "noise_window_note": windows.noise_note,
+        "arrivals_in_signal": "" if target is None else describe(windows.in_signal, target),
+        "arrivals_in_noise": "" if target is None else describe(windows.in_noise, target),
+    }
+    for row in rows:
+        row.update(columns)
+    if target is None or not windows.interferers:
         return
-    table["arrivals_in_signal"] = describe(windows.in_signal, target)
-    table["arrivals_in_noise"] = describe(windows.in_noise, target)
-    if not windows.interferers:
-        return
-    hit = table["call"] == "detected"
     names = ", ".join(a.phase for a in windows.interferers)
-    table.loc[hit, "call"] = "interfered"
-    table.loc[hit, "detected"] = False
-    table.loc[hit, "reason"] = (
-        f"interfered: {names} in the signal window within the slowness tolerance; "
-        + table.loc[hit, "reason"].astype(str)
-    )
+    for row in rows:
+        if row["call"] == "detected":
+            row.update(
+                call="interfered",
+                detected=False,
+                reason=f"interfered: {names} in the signal window within the slowness "
+                f"tolerance; {row['reason']}",
+            )
