@@ -169,6 +169,7 @@ def vespagram_stacks(
     precision: str = "single",
     block: int = 16,
     workers: int = 1,
+    method: str = "fft",
 ) -> dict[str, np.ndarray]:
     """Vespagrams of several stack types in one pass over the data.
 
@@ -209,6 +210,15 @@ def vespagram_stacks(
     workers : int
         Threads that share the trace blocks, each summing its share; the
         results agree with one thread to rounding (the order of the sums).
+    method : {"fft", "interp"}
+        ``"fft"`` (default): the exact phase ramps above. ``"interp"``: each
+        trace's analytic signal is oversampled once and shifted by time-domain
+        interpolation in a compiled kernel, in double precision whatever
+        ``precision`` says (:mod:`corephase.signal.shifting`; about 3x faster
+        than ``"fft"`` in double precision); per shifted sample the error is at
+        most 7e-10 of the summed moduli of its spectrum / ``nfft`` (measured
+        1e-9 of each stack's maximum or less on band-passed noise). Without
+        numba it is the ``"fft"`` method.
 
     Returns
     -------
@@ -227,6 +237,8 @@ def vespagram_stacks(
     params = params or StackParams()
     if int(block) < 1:
         raise ValueError(f"block must be a positive number of traces, got {block}")
+    if method not in ("fft", "interp"):
+        raise ValueError(f"method must be 'fft' or 'interp', got {method!r}")
     s = scan.slowness_s_km
     ntr, nsamp = data.shape
     nfft = vespagram_nfft(nsamp, dt, x, y, scan)
@@ -239,9 +251,10 @@ def vespagram_stacks(
     n_thr = max(1, min(int(workers), len(blocks)))
     edges = np.linspace(0, len(blocks), n_thr + 1).astype(int)
     shares = [blocks[e0:e1] for e0, e1 in pairwise(edges)]
+    interp = method == "interp" and _shifting() is not None
     job = partial(
-        _sum_blocks, s=s, dt=dt, nfft=nfft, n=params.n, precision=precision,
-        terms=_terms_needed(stacks), nsamp=nsamp,
+        _sum_blocks_interp if interp else _sum_blocks, s=s, dt=dt, nfft=nfft, n=params.n,
+        precision=precision, terms=_terms_needed(stacks), nsamp=nsamp,
     )  # fmt: skip
     if n_thr == 1:
         parts = [job(shares[0])]
@@ -249,7 +262,9 @@ def vespagram_stacks(
         with ThreadPoolExecutor(n_thr) as pool:
             parts = list(pool.map(job, shares))
     means = {k: sum(p[k] for p in parts) / ntr for k in parts[0]}
-    if "lin" in means:  # the mean shifted trace from the mean one-sided spectrum
+    if interp:
+        _turn_quarters(means, nsamp)
+    elif "lin" in means:  # the mean shifted trace from the mean one-sided spectrum
         means["lin"] = np.fft.ifft(means["lin"], nfft, axis=-1).real[:, :nsamp]
     return _finish(means, stacks, dt, params)
 
@@ -266,6 +281,44 @@ def _sum_blocks(blocks, s, dt, nfft, n, precision, terms, nsamp) -> dict:
     for data, q, st in blocks:
         _accumulate_block(data, q, st, s, dt, nfft, n, precision, acc)
     return acc
+
+
+def _shifting():
+    """The time-domain shifting module when its compiled kernel can run, else None.
+
+    Imported on first use: it imports numba, which the default FFT method never needs.
+    """
+    from corephase.signal import shifting
+
+    return shifting if shifting.numba_available() else None
+
+
+def _sum_blocks_interp(blocks, s, dt, nfft, n, precision, terms, nsamp) -> dict:
+    """:func:`_sum_blocks` by time-domain interpolation (double precision whatever
+    ``precision`` is): ``lin``/``unit`` as (n_slow, 2, nsamp) real and imaginary
+    parts without the factor ``i**n`` (:func:`_turn_quarters` applies it)."""
+    acc = {
+        k: np.zeros((s.size, 2, nsamp) if k in ("lin", "unit") else (s.size, nsamp)) for k in terms
+    }
+    weights = _analytic_weights(nfft)
+    for data, q, st in blocks:
+        spectra = np.fft.rfft(data, nfft, axis=-1) * weights
+        tau = s[:, None] * q[None, :] + st[None, :]
+        _shifting().accumulate_shifted(spectra, tau, dt, nfft, n, acc)
+    return acc
+
+
+def _turn_quarters(means: dict, nsamp: int) -> None:
+    """Means of :func:`_sum_blocks_interp` made the terms :func:`_finish` takes: the mean
+    shifted trace (real part of ``i**n`` times the mean baseband-phased signal) and the
+    mean unit phasor (complex)."""
+    qr, qi = _shifting().quarter_turns(nsamp)
+    if "lin" in means:
+        a = means["lin"]
+        means["lin"] = qr * a[:, 0] - qi * a[:, 1]
+    if "unit" in means:
+        a = means["unit"]
+        means["unit"] = (qr + 1j * qi) * (a[:, 0] + 1j * a[:, 1])
 
 
 class _PhaseRamps:
