@@ -244,6 +244,38 @@ def quarter_turns(nsamp: int) -> np.ndarray:
     return np.stack([np.array([1.0, 0.0, -1.0, 0.0])[n], np.array([0.0, 1.0, 0.0, -1.0])[n]])
 
 
+def sum_blocks(blocks, s, dt, nfft, weights, n_root, terms, nsamp) -> dict:
+    """Shifted terms summed over the traces of ``blocks`` for every trial slowness.
+
+    ``blocks``: (data, q, statics) triples, the delay of a trace at slowness
+    ``s`` (s/km) being ``s q + statics`` (s); ``weights`` the analytic weights of
+    the one-sided spectrum (length ``nfft // 2 + 1``); ``terms`` any of ``"lin"``,
+    ``"unit"``, ``"env"``, ``"root"``. Returns the accumulators of
+    :func:`accumulate_shifted` (``lin``, ``unit`` without the factor ``i**n``:
+    :func:`turn_quarters` applies it to their means).
+    """
+    acc = {
+        k: np.zeros((s.size, 2, nsamp) if k in ("lin", "unit") else (s.size, nsamp)) for k in terms
+    }
+    for data, q, st in blocks:
+        spectra = np.fft.rfft(data, nfft, axis=-1) * weights
+        accumulate_shifted(spectra, s[:, None] * q[None, :] + st[None, :], dt, nfft, n_root, acc)
+    return acc
+
+
+def turn_quarters(means: dict, nsamp: int) -> None:
+    """Means over traces of :func:`sum_blocks`'s sums, in place, made the mean shifted
+    trace (``"lin"``: the real part after the factor ``i**n``) and the mean unit
+    phasor (``"unit"``, complex), as the vespagram's FFT path has them."""
+    qr, qi = quarter_turns(nsamp)
+    if "lin" in means:
+        a = means["lin"]
+        means["lin"] = qr * a[:, 0] - qi * a[:, 1]
+    if "unit" in means:
+        a = means["unit"]
+        means["unit"] = (qr + 1j * qi) * (a[:, 0] + 1j * a[:, 1])
+
+
 def nyquist_terms(spectra, tau_s, dt: float, nfft: int) -> np.ndarray:
     """The shifted Nyquist bin of each trace and delay, as the exact path has it.
 

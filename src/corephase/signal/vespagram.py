@@ -198,12 +198,10 @@ def vespagram_stacks(
     stacks : sequence of str
         Any of ``"linear"``, ``"pws"``, ``"nthroot"``, ``"envelope"``.
     params : StackParams, optional
-        PWS power and gate, nth-root order, envelope smoothing (default
-        ``StackParams()``).
+        PWS power and gate, nth-root order, envelope smoothing (``StackParams()``).
     precision : {"single", "double"}
-        Floating-point precision of the inverse FFTs and of the per-trace terms
-        (single is faster; relative differences are ~1e-6). Sums over blocks
-        are accumulated in double.
+        Precision of the inverse FFTs and per-trace terms (single is faster;
+        relative differences ~1e-6); sums over blocks are in double.
     block : int
         Number of traces per block (16 keeps a block's work arrays, about
         ``3 * block * nfft * 16`` bytes, near a 1 MB cache).
@@ -211,14 +209,11 @@ def vespagram_stacks(
         Threads that share the trace blocks, each summing its share; the
         results agree with one thread to rounding (the order of the sums).
     method : {"fft", "interp"}
-        ``"fft"`` (default): the exact phase ramps above. ``"interp"``: each
-        trace's analytic signal is oversampled once and shifted by time-domain
-        interpolation in a compiled kernel, in double precision whatever
-        ``precision`` says (:mod:`corephase.signal.shifting`; about 3x faster
-        than ``"fft"`` in double precision); per shifted sample the error is at
-        most 7e-10 of the summed moduli of its spectrum / ``nfft`` (measured
-        1e-9 of each stack's maximum or less on band-passed noise). Without
-        numba it is the ``"fft"`` method.
+        ``"fft"`` (default): the exact phase ramps above. ``"interp"``: time-domain
+        interpolation of the oversampled analytic signal in a compiled kernel
+        (:mod:`corephase.signal.shifting`), always double precision, ~3x faster than
+        double-precision ``"fft"``, within 7e-10 per unit spectral amplitude (about
+        1e-9 of each stack's maximum); the ``"fft"`` method when numba is missing.
 
     Returns
     -------
@@ -247,26 +242,30 @@ def vespagram_stacks(
     blocks = [
         (data[r : r + block], q[r : r + block], st[r : r + block]) for r in range(0, ntr, block)
     ]
-    # each thread sums a contiguous share of the blocks into its own accumulators
-    n_thr = max(1, min(int(workers), len(blocks)))
-    edges = np.linspace(0, len(blocks), n_thr + 1).astype(int)
-    shares = [blocks[e0:e1] for e0, e1 in pairwise(edges)]
-    interp = method == "interp" and _shifting() is not None
-    job = partial(
-        _sum_blocks_interp if interp else _sum_blocks, s=s, dt=dt, nfft=nfft, n=params.n,
-        precision=precision, terms=_terms_needed(stacks), nsamp=nsamp,
-    )  # fmt: skip
-    if n_thr == 1:
-        parts = [job(shares[0])]
+    kw = dict(s=s, dt=dt, nfft=nfft, terms=_terms_needed(stacks), nsamp=nsamp)
+    shifter = _shifting() if method == "interp" else None
+    if shifter is None:
+        job = partial(_sum_blocks, n=params.n, precision=precision, **kw)
     else:
-        with ThreadPoolExecutor(n_thr) as pool:
-            parts = list(pool.map(job, shares))
+        job = partial(shifter.sum_blocks, weights=_analytic_weights(nfft), n_root=params.n, **kw)
+    parts = _in_threads(job, blocks, workers)
     means = {k: sum(p[k] for p in parts) / ntr for k in parts[0]}
-    if interp:
-        _turn_quarters(means, nsamp)
+    if shifter is not None:
+        shifter.turn_quarters(means, nsamp)
     elif "lin" in means:  # the mean shifted trace from the mean one-sided spectrum
         means["lin"] = np.fft.ifft(means["lin"], nfft, axis=-1).real[:, :nsamp]
     return _finish(means, stacks, dt, params)
+
+
+def _in_threads(job, blocks, workers: int) -> list:
+    """``job`` of contiguous shares of ``blocks``, one share per thread (each thread sums
+    its share into its own accumulators)."""
+    n_thr = max(1, min(int(workers), len(blocks)))
+    shares = [blocks[a:b] for a, b in pairwise(np.linspace(0, len(blocks), n_thr + 1).astype(int))]
+    if n_thr == 1:
+        return [job(shares[0])]
+    with ThreadPoolExecutor(n_thr) as pool:
+        return list(pool.map(job, shares))
 
 
 def _sum_blocks(blocks, s, dt, nfft, n, precision, terms, nsamp) -> dict:
@@ -284,41 +283,11 @@ def _sum_blocks(blocks, s, dt, nfft, n, precision, terms, nsamp) -> dict:
 
 
 def _shifting():
-    """The time-domain shifting module when its compiled kernel can run, else None.
-
-    Imported on first use: it imports numba, which the default FFT method never needs.
-    """
+    """:mod:`corephase.signal.shifting` if numba is installed, else None (imported here:
+    only ``method="interp"`` needs numba)."""
     from corephase.signal import shifting
 
     return shifting if shifting.numba_available() else None
-
-
-def _sum_blocks_interp(blocks, s, dt, nfft, n, precision, terms, nsamp) -> dict:
-    """:func:`_sum_blocks` by time-domain interpolation (double precision whatever
-    ``precision`` is): ``lin``/``unit`` as (n_slow, 2, nsamp) real and imaginary
-    parts without the factor ``i**n`` (:func:`_turn_quarters` applies it)."""
-    acc = {
-        k: np.zeros((s.size, 2, nsamp) if k in ("lin", "unit") else (s.size, nsamp)) for k in terms
-    }
-    weights = _analytic_weights(nfft)
-    for data, q, st in blocks:
-        spectra = np.fft.rfft(data, nfft, axis=-1) * weights
-        tau = s[:, None] * q[None, :] + st[None, :]
-        _shifting().accumulate_shifted(spectra, tau, dt, nfft, n, acc)
-    return acc
-
-
-def _turn_quarters(means: dict, nsamp: int) -> None:
-    """Means of :func:`_sum_blocks_interp` made the terms :func:`_finish` takes: the mean
-    shifted trace (real part of ``i**n`` times the mean baseband-phased signal) and the
-    mean unit phasor (complex)."""
-    qr, qi = _shifting().quarter_turns(nsamp)
-    if "lin" in means:
-        a = means["lin"]
-        means["lin"] = qr * a[:, 0] - qi * a[:, 1]
-    if "unit" in means:
-        a = means["unit"]
-        means["unit"] = (qr + 1j * qi) * (a[:, 0] + 1j * a[:, 1])
 
 
 class _PhaseRamps:
