@@ -15,6 +15,10 @@ per trace and trial slowness. Per trace, once:
 3. it is stored as ``R`` polyphase rows of real and imaginary parts, so every
    tap of the interpolator reads contiguous memory.
 
+Conventions: a trace is advanced by its delay ``tau`` (s), as
+:func:`corephase.signal.alignment.shift_traces` does: output sample *n* is the
+signal at ``n dt + tau`` after the first sample of the record.
+
 Per trace and trial slowness, ``z(n dt + tau) = i**n exp(i w0 tau) b(n dt + tau)``
 (``w0 dt = pi / 2``), and ``b`` at ``n dt + tau`` is a :data:`TAPS`-point Lagrange
 interpolation on the oversampled grid. A compiled kernel (numba) does the
