@@ -169,6 +169,7 @@ def vespagram_stacks(
     precision: str = "single",
     block: int = 16,
     workers: int = 1,
+    method: str = "fft",
 ) -> dict[str, np.ndarray]:
     """Vespagrams of several stack types in one pass over the data.
 
@@ -197,18 +198,22 @@ def vespagram_stacks(
     stacks : sequence of str
         Any of ``"linear"``, ``"pws"``, ``"nthroot"``, ``"envelope"``.
     params : StackParams, optional
-        PWS power and gate, nth-root order, envelope smoothing (default
-        ``StackParams()``).
+        PWS power and gate, nth-root order, envelope smoothing (``StackParams()``).
     precision : {"single", "double"}
-        Floating-point precision of the inverse FFTs and of the per-trace terms
-        (single is faster; relative differences are ~1e-6). Sums over blocks
-        are accumulated in double.
+        Precision of the inverse FFTs and per-trace terms (single is faster;
+        relative differences ~1e-6); sums over blocks are in double.
     block : int
         Number of traces per block (16 keeps a block's work arrays, about
         ``3 * block * nfft * 16`` bytes, near a 1 MB cache).
     workers : int
         Threads that share the trace blocks, each summing its share; the
         results agree with one thread to rounding (the order of the sums).
+    method : {"fft", "interp"}
+        ``"fft"`` (default): the exact phase ramps above. ``"interp"``: time-domain
+        interpolation of the oversampled analytic signal in a compiled kernel
+        (:mod:`corephase.signal.shifting`), always double precision, ~3x faster than
+        double-precision ``"fft"``, within 7e-10 per unit spectral amplitude (about
+        1e-9 of each stack's maximum); the ``"fft"`` method when numba is missing.
 
     Returns
     -------
@@ -227,6 +232,8 @@ def vespagram_stacks(
     params = params or StackParams()
     if int(block) < 1:
         raise ValueError(f"block must be a positive number of traces, got {block}")
+    if method not in ("fft", "interp"):
+        raise ValueError(f"method must be 'fft' or 'interp', got {method!r}")
     s = scan.slowness_s_km
     ntr, nsamp = data.shape
     nfft = vespagram_nfft(nsamp, dt, x, y, scan)
@@ -235,23 +242,30 @@ def vespagram_stacks(
     blocks = [
         (data[r : r + block], q[r : r + block], st[r : r + block]) for r in range(0, ntr, block)
     ]
-    # each thread sums a contiguous share of the blocks into its own accumulators
-    n_thr = max(1, min(int(workers), len(blocks)))
-    edges = np.linspace(0, len(blocks), n_thr + 1).astype(int)
-    shares = [blocks[e0:e1] for e0, e1 in pairwise(edges)]
-    job = partial(
-        _sum_blocks, s=s, dt=dt, nfft=nfft, n=params.n, precision=precision,
-        terms=_terms_needed(stacks), nsamp=nsamp,
-    )  # fmt: skip
-    if n_thr == 1:
-        parts = [job(shares[0])]
+    kw = dict(s=s, dt=dt, nfft=nfft, terms=_terms_needed(stacks), nsamp=nsamp)
+    shifter = _shifting() if method == "interp" else None
+    if shifter is None:
+        job = partial(_sum_blocks, n=params.n, precision=precision, **kw)
     else:
-        with ThreadPoolExecutor(n_thr) as pool:
-            parts = list(pool.map(job, shares))
+        job = partial(shifter.sum_blocks, weights=_analytic_weights(nfft), n_root=params.n, **kw)
+    parts = _in_threads(job, blocks, workers)
     means = {k: sum(p[k] for p in parts) / ntr for k in parts[0]}
-    if "lin" in means:  # the mean shifted trace from the mean one-sided spectrum
+    if shifter is not None:
+        shifter.turn_quarters(means, nsamp)
+    elif "lin" in means:  # the mean shifted trace from the mean one-sided spectrum
         means["lin"] = np.fft.ifft(means["lin"], nfft, axis=-1).real[:, :nsamp]
     return _finish(means, stacks, dt, params)
+
+
+def _in_threads(job, blocks, workers: int) -> list:
+    """``job`` of contiguous shares of ``blocks``, one share per thread (each thread sums
+    its share into its own accumulators)."""
+    n_thr = max(1, min(int(workers), len(blocks)))
+    shares = [blocks[a:b] for a, b in pairwise(np.linspace(0, len(blocks), n_thr + 1).astype(int))]
+    if n_thr == 1:
+        return [job(shares[0])]
+    with ThreadPoolExecutor(n_thr) as pool:
+        return list(pool.map(job, shares))
 
 
 def _sum_blocks(blocks, s, dt, nfft, n, precision, terms, nsamp) -> dict:
@@ -266,6 +280,14 @@ def _sum_blocks(blocks, s, dt, nfft, n, precision, terms, nsamp) -> dict:
     for data, q, st in blocks:
         _accumulate_block(data, q, st, s, dt, nfft, n, precision, acc)
     return acc
+
+
+def _shifting():
+    """:mod:`corephase.signal.shifting` if numba is installed, else None (imported here:
+    only ``method="interp"`` needs numba)."""
+    from corephase.signal import shifting
+
+    return shifting if shifting.numba_available() else None
 
 
 class _PhaseRamps:
