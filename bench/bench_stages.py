@@ -17,7 +17,10 @@ a shared machine vary with the load):
 - ``wrapper``: the script preamble that Snakemake prepends (unpickling the
   ``snakemake`` object imports parts of Snakemake);
 - ``imports``: every module the job imports (timed in a fresh interpreter, in
-  the order the job imported them);
+  the order the job imported them), except submodules the job loaded without
+  their package's ``__init__`` (see :mod:`corephase.signal.scipy_signal`):
+  importing those by name would run the package, so the body loads them and
+  they count as ``compute``;
 - ``read``, ``write``, ``draw``, ``compute``: the script body, imports
   already done, with timers around readers (corephase ``read_*``, ObsPy
   ``read``/``read_inventory``/``read_events``, ``numpy.load``, ``pandas.read_csv``),
@@ -92,7 +95,11 @@ if mode == "modules":
     json.dump(res, open(out, "w"))
     sys.exit(0)
 t0 = time.process_time()
-for m in json.load(open(out))["modules"]:
+mods = json.load(open(out))["modules"]
+for m in mods:
+    parent = m.rpartition(".")[0]
+    if parent and parent not in mods and parent not in sys.modules:
+        continue  # loaded without its package's __init__ (signal.scipy_signal): left to the body
     try:
         __import__(m)
     except Exception:

@@ -38,12 +38,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from functools import lru_cache
 
 import numpy as np
 
 from corephase.model.geometry import KM_PER_DEG
-from corephase.model.traveltimes import PhaseArrival, element_distances, taup_model
+from corephase.model.traveltimes import PhaseArrival, element_distances, taup_model, taup_rows
 
 #: Primary phase families of the arrival list (PKPab/PKPbc are the PKP branches).
 PRIMARY_PHASES = (
@@ -195,20 +194,6 @@ def _labels(primaries: Sequence[str], depth_phases: bool) -> list[str]:
     return out
 
 
-@lru_cache(maxsize=256)
-def _taup_arrivals(depth_km: float, distance_deg: float, names: tuple, model: str) -> tuple:
-    """(name, time, slowness, incidence) of every TauP arrival of ``names``."""
-    arrivals = taup_model(model).get_travel_times(
-        source_depth_in_km=max(depth_km, 0.0),
-        distance_in_degree=distance_deg,
-        phase_list=list(names),
-    )
-    return tuple(
-        (a.name, float(a.time), float(a.ray_param_sec_degree), float(a.incident_angle))
-        for a in arrivals
-    )
-
-
 def _pick(rows: list, label: str):
     """The row of ``label`` among the TauP rows of its name (first arrival; PKP branches
     by slowness: ab the larger, bc the smaller when two or more exist)."""
@@ -261,7 +246,7 @@ def arrival_list(
     amps = TYPICAL_AMPLITUDES if amplitudes is None else amplitudes
     labels = _labels(primaries, depth_phases)
     names = tuple(sorted({taup_name(lb) for lb in labels}))
-    rows = _taup_arrivals(float(depth_km), float(distance_deg), names, model)
+    rows = taup_rows(depth_km, distance_deg, names, model)
     vp, vs = surface_velocities(model)
     out = []
     for label in labels:

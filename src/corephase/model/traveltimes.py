@@ -85,19 +85,41 @@ def first_arrivals(
     model : str
         Earth model name (see :data:`MODELS`).
     """
-    arrivals = taup_model(model).get_travel_times(
-        source_depth_in_km=max(float(depth_km), 0.0),
-        distance_in_degree=float(distance_deg),
-        phase_list=list(phases),
-    )
     out: dict[str, PhaseArrival] = {}
-    for a in arrivals:
-        if a.name in out:
-            continue
-        out[a.name] = PhaseArrival(
-            a.name, float(a.time), float(a.ray_param_sec_degree), float(a.incident_angle)
-        )
+    for name, time, slowness, incidence in taup_rows(depth_km, distance_deg, phases, model):
+        if name not in out:
+            out[name] = PhaseArrival(name, time, slowness, incidence)
     return out
+
+
+def taup_rows(depth_km: float, distance_deg: float, phases, model: str = "ak135") -> list:
+    """Every TauP arrival of ``phases``: ``(name, time, slowness, incidence)`` rows.
+
+    Times in s after origin, slowness in s/deg, incidence in degrees from the
+    vertical; rows in time order (a phase's own arrivals in TauP's order). The
+    same numbers as one :meth:`obspy.taup.TauPyModel.get_travel_times` call on
+    the list (TauP computes each phase on its own), evaluated phase by phase
+    and cached (:func:`phase_rows`), so that the first arrivals and the arrival
+    list of a pair share the phases they both need.
+    """
+    depth, dist = float(depth_km), float(distance_deg)
+    rows = [r for name in sorted(set(phases)) for r in phase_rows(depth, dist, name, model)]
+    return sorted(rows, key=lambda r: r[1])
+
+
+@lru_cache(maxsize=2048)
+def phase_rows(depth_km: float, distance_deg: float, phase: str, model: str) -> tuple:
+    """The TauP arrivals of one phase name at one depth (km) and distance (deg), cached:
+    ``(name, time s after origin, slowness s/deg, incidence deg)`` rows in time order."""
+    arrivals = taup_model(model).get_travel_times(
+        source_depth_in_km=max(depth_km, 0.0),
+        distance_in_degree=distance_deg,
+        phase_list=[phase],
+    )
+    return tuple(
+        (a.name, float(a.time), float(a.ray_param_sec_degree), float(a.incident_angle))
+        for a in arrivals
+    )
 
 
 def element_times(

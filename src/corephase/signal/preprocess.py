@@ -3,12 +3,14 @@
 Every trace that is dropped gets a recorded reason in the QC table; nothing is
 dropped silently.
 
-Detrending and filtering compute what ObsPy's ``Trace.detrend`` and
-``Trace.filter`` compute (:func:`scipy.signal.detrend`; the zero-phase
-Butterworth of :func:`obspy.signal.filter.bandpass` and ``lowpass``, see
+Detrending, tapering and filtering compute what ObsPy's ``Trace.detrend``,
+``Trace.taper`` and ``Trace.filter`` compute (:func:`scipy.signal.detrend`; the
+Hann taper of :func:`hann_taper`; the zero-phase Butterworth of
+:func:`obspy.signal.filter.bandpass` and ``lowpass``, see
 :func:`zerophase_butterworth`) on the samples directly, with the same
 arguments: the same numbers, without ObsPy's per-call plug-in look-up (which
-reads package metadata) and without importing ``obspy.signal``.
+reads package metadata), without importing ``obspy.signal`` and without the
+package import of ``scipy.signal`` (see :mod:`corephase.signal.scipy_signal`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from itertools import pairwise
 
 import numpy as np
 from obspy import Stream, UTCDateTime
+
+from corephase.signal import scipy_signal
 
 #: Fewest quantisation steps between a trace's extremes for flat tops at them to count as
 #: clipping (a smooth low-amplitude record rests on its largest count for a few samples).
@@ -172,10 +176,34 @@ def qc_and_merge(
 
 def _detrend(data: np.ndarray, kind: str) -> np.ndarray:
     """:func:`scipy.signal.detrend` as ``Trace.detrend`` calls it (float32 stays float32)."""
-    from scipy.signal import detrend
-
-    out = detrend(data, type=kind)
+    out = scipy_signal.detrend(data, kind)
     return np.require(out, dtype=np.float32) if data.dtype == np.float32 else out
+
+
+def hann_taper(data: np.ndarray, fraction: float) -> np.ndarray:
+    """Hann taper of ``fraction`` of the samples at each end, as ``Trace.taper(fraction)``.
+
+    ObsPy's default taper (``type="hann"``, ``side="both"``): the two halves of
+    :func:`scipy.signal.windows.hann` of ``2 w + 1`` samples (``2 w`` when that is
+    the whole trace), ``w = min(int(fraction * n), int(n / 2))``, with ones between;
+    integer samples become float64. Returns the tapered samples (``data`` itself,
+    multiplied in place, when it is already floating point).
+
+    Parameters
+    ----------
+    data : numpy.ndarray
+        Samples of one trace.
+    fraction : float
+        Taper length at each end as a fraction of the trace length (0 to 0.5).
+    """
+    n = data.size
+    w = min(int(fraction * n), int(n / 2))
+    sides = scipy_signal.hann(2 * w if 2 * w == n else 2 * w + 1)
+    window = np.hstack((sides[:w], np.ones(n - 2 * w), sides[len(sides) - w :]))
+    if not np.issubdtype(data.dtype, np.floating):
+        data = np.require(data, dtype=np.float64)
+    data *= window
+    return data
 
 
 def zerophase_butterworth(data, corners_hz, sampling_rate: float, order: int, btype: str):
@@ -199,21 +227,17 @@ def zerophase_butterworth(data, corners_hz, sampling_rate: float, order: int, bt
         Filter order (ObsPy's ``corners``).
     btype : {"lowpass", "bandpass"}
     """
-    from scipy.signal import sosfilt
-
     nyq = 0.5 * float(sampling_rate)
     sos = _butterworth_sos(int(order), tuple(float(f) / nyq for f in corners_hz), btype)
-    first = np.flip(sosfilt(sos, data, axis=-1), axis=-1)
-    return np.flip(sosfilt(sos, first, axis=-1), axis=-1)
+    first = np.flip(scipy_signal.sosfilt(sos, data), axis=-1)
+    return np.flip(scipy_signal.sosfilt(sos, first), axis=-1)
 
 
 @lru_cache(maxsize=16)
 def _butterworth_sos(order: int, wn: tuple, btype: str) -> np.ndarray:
     """``scipy.signal.iirfilter`` Butterworth sections for corners ``wn`` (fractions of
     Nyquist), designed once per filter (the traces of a record share it; do not modify)."""
-    from scipy.signal import iirfilter
-
-    return iirfilter(order, wn[0] if len(wn) == 1 else list(wn), btype=btype, output="sos")
+    return scipy_signal.iirfilter(order, wn[0] if len(wn) == 1 else list(wn), btype)
 
 
 def lanczos_resample(data, old_start, old_dt, new_start, new_dt, npts, a=12) -> np.ndarray:
@@ -300,8 +324,7 @@ def common_grid(stream: Stream, sampling_rate: float, t0: UTCDateTime, t1: UTCDa
     out = Stream()
     for tr in stream:
         tr = tr.copy()
-        tr.data = _detrend(tr.data, "linear")  # = tr.detrend("linear")
-        tr.taper(0.01)
+        tr.data = hann_taper(_detrend(tr.data, "linear"), 0.01)  # = .detrend("linear").taper(0.01)
         if tr.stats.sampling_rate > sampling_rate:
             tr.data = zerophase_butterworth(  # = tr.filter("lowpass", ..., zerophase=True)
                 tr.data, (0.4 * sampling_rate,), tr.stats.sampling_rate, 8, "lowpass"
@@ -356,8 +379,7 @@ def bandpass(stream: Stream, fmin: float, fmax: float, corners: int = 4, taper: 
     for tr in st:  # = st.detrend("demean").detrend("linear").taper(taper).filter("bandpass", ...)
         if not tr.stats.npts:  # ObsPy skips traces without samples
             continue
-        tr.data = _detrend(_detrend(tr.data, "constant"), "linear")
-        tr.taper(taper)
+        tr.data = hann_taper(_detrend(_detrend(tr.data, "constant"), "linear"), taper)
         tr.data = zerophase_butterworth(
             tr.data, (fmin, fmax), tr.stats.sampling_rate, corners, "bandpass"
         )

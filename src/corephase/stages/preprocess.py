@@ -142,7 +142,7 @@ def preprocess_pair(
     bands_out = {b["name"]: None for b in config["bands"]}
     if status in ("ok", "partial"):
         stream = read_stream(raw_mseed)
-        inv = read_inventory(str(stationxml))
+        inv = read_inventory(str(stationxml), format="STATIONXML")
         stream, qc = quality_control(stream, inv, arr, t0, t1, pcfg)
         status, reason = _pair_status(status, reason, qc)
         if pcfg.remove_response and len(stream):
