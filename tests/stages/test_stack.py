@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from support.studies import ALEUTIANS
 
 from corephase.analysis.detection.measure import cf_snr
 from corephase.config import validate_config
@@ -20,15 +21,7 @@ from corephase.stages.fetch import fetch_pair
 from corephase.stages.preprocess import preprocess_pair
 from corephase.stages.stack import stack_pair, stack_settings
 
-EVENT = {
-    "id": "20140623_Aleutians",
-    "time": "2014-06-23T20:53:09",
-    "latitude": 51.95,
-    "longitude": 178.58,
-    "depth_km": 106,
-    "magnitude": 6.0,
-    "magnitude_type": "mb",
-}
+EVENT = ALEUTIANS
 REF = (63.0647, -141.785)
 STATICS = {"T03": 0.04, "T05": -0.03}
 
