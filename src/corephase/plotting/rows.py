@@ -26,6 +26,23 @@ from matplotlib.transforms import (
 )
 
 
+def tick_labels(locator, low: float, high: float) -> tuple[np.ndarray, list[str], str]:
+    """The ticks ``locator`` puts within ``low``-``high``, their labels as a
+    :class:`~matplotlib.ticker.ScalarFormatter` writes them on an axis of those limits, and
+    the formatter's offset text ('' for none)."""
+    locs = np.asarray(locator.tick_values(low, high), float)
+    span = high - low
+    locs = locs[(locs >= low - 1e-10 * abs(span)) & (locs <= high + 1e-10 * abs(span))]
+    if not locs.size:
+        return locs, [], ""
+    fmt = ScalarFormatter()
+    fmt.create_dummy_axis()
+    fmt.axis.set_view_interval(low, high)
+    fmt.axis.set_data_interval(low, high)
+    labels = fmt.format_ticks(locs)
+    return locs, labels, fmt.get_offset()
+
+
 class RowStack:
     """``n`` rows of panels in the Axes ``ax``, separated by ``gap`` times a row's height.
 
@@ -90,22 +107,14 @@ class RowStack:
         a :class:`~matplotlib.ticker.ScalarFormatter` labels them (its offset or
         exponent, if any, written above the row's top left corner, as matplotlib does)."""
         low, high = self.limits[i]
-        locs = np.asarray(locator.tick_values(low, high), float)
-        span = high - low
-        locs = locs[(locs >= low - 1e-10 * abs(span)) & (locs <= high + 1e-10 * abs(span))]
-        if not locs.size:
-            return
-        fmt = ScalarFormatter()
-        fmt.create_dummy_axis()
-        fmt.axis.set_view_interval(low, high)
-        fmt.axis.set_data_interval(low, high)
-        labels = fmt.format_ticks(locs)
+        locs, labels, offset = tick_labels(locator, low, high)
         y0, y1 = self.bounds(i)
         self._ticks += [
-            (y0 + (v - low) / span * (y1 - y0), s) for v, s in zip(locs, labels, strict=True)
+            (y0 + (v - low) / (high - low) * (y1 - y0), s)
+            for v, s in zip(locs, labels, strict=True)
         ]
-        if fmt.get_offset():
-            self._offsets.append((i, fmt.get_offset()))
+        if offset:
+            self._offsets.append((i, offset))
 
     def frame(self) -> None:
         """Draw the rows' frames, ticks and tick labels (call once, after :meth:`yticks`)."""
