@@ -18,8 +18,7 @@ import math
 import matplotlib as mpl
 import numpy as np
 from matplotlib.font_manager import FontProperties
-from matplotlib.lines import TICKLEFT, TICKRIGHT, Line2D
-from matplotlib.ticker import FixedFormatter, FixedLocator, MaxNLocator
+from matplotlib.ticker import MaxNLocator, NullLocator
 from matplotlib.transforms import (
     Affine2D,
     Bbox,
@@ -28,14 +27,11 @@ from matplotlib.transforms import (
     blended_transform_factory,
 )
 
-from corephase.plotting.rows import tick_labels
+from corephase.plotting.rows import draw_frame, draw_ticks, tick_labels
 from corephase.plotting.style import TITLE_Y
 
 #: Steps of matplotlib's AutoLocator (a MaxNLocator with these steps).
 AUTO_STEPS = (1, 2, 2.5, 5, 10)
-
-#: Marker of a left y tick per ``ytick.direction``, as matplotlib's YTick draws it.
-TICK_MARKERS = {"in": TICKRIGHT, "out": TICKLEFT, "inout": "_"}
 
 
 class ColumnStack:
@@ -152,41 +148,18 @@ class ColumnStack:
     def frame(self) -> None:
         """Draw the columns' frames, the y tick marks of columns right of the first and the
         x ticks and tick labels (call once, after the y limits and :meth:`xticks`)."""
-        ax, rc = self.ax, mpl.rcParams
-        spine = ax.spines["left"]
-        pts = []
-        for j in range(self.n):
-            x0, x1 = self.bounds(j)
-            pts += [(x0, 1.0), (x0, 0.0), (x1, 0.0), (np.nan, np.nan)]
-        xy = np.array(pts)
-        style = {"color": spine.get_edgecolor(), "clip_on": False, "zorder": spine.get_zorder()}
-        ax.add_line(
-            Line2D(
-                xy[:, 0],
-                xy[:, 1],
-                transform=ax.transAxes,
-                lw=spine.get_linewidth(),
-                solid_capstyle="projecting",
-                solid_joinstyle="miter",
-                **style,
-            )
+        ax = self.ax
+        draw_frame(
+            ax, [((x0, 1.0), (x0, 0.0), (x1, 0.0)) for x0, x1 in map(self.bounds, range(self.n))]
         )
         low, high = sorted(ax.get_ylim())
         ylocs = [y for y in ax.get_yticks() if low <= y <= high]
         lefts = [self.bounds(j)[0] for j in range(1, self.n)]
         if ylocs and lefts:
             x, y = np.meshgrid(lefts, ylocs)
-            ax.add_line(
-                Line2D(
-                    x.ravel(),
-                    y.ravel(),
-                    transform=blended_transform_factory(ax.transAxes, ax.transData),
-                    ls="none",
-                    marker=TICK_MARKERS[rc["ytick.direction"]],
-                    ms=rc["ytick.major.size"],
-                    mew=rc["ytick.major.width"],
-                    **{**style, "color": rc["ytick.color"]},
-                )
+            points = np.column_stack([x.ravel(), y.ravel()])
+            draw_ticks(
+                ax, "y", points, transform=blended_transform_factory(ax.transAxes, ax.transData)
             )
-        ax.xaxis.set_major_locator(FixedLocator([x for x, _ in self._ticks]))
-        ax.xaxis.set_major_formatter(FixedFormatter([s for _, s in self._ticks]))
+        draw_ticks(ax, "x", [(x, 0.0) for x, _ in self._ticks], [s for _, s in self._ticks])
+        ax.xaxis.set_major_locator(NullLocator())
