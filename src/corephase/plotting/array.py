@@ -18,10 +18,10 @@ from corephase.plotting.pair import _title, add_footnote, missing_note
 from corephase.plotting.style import (
     FULL_WIDTH,
     OVERLAY_COLOR,
+    flat_ticks,
     new_figure,
     phase_color,
     save_figure,
-    trim_ticks,
 )
 from corephase.signal.fk import FKParams, fk_peak, fk_power
 from corephase.signal.vespagram import SlownessScan, vespagram
@@ -230,7 +230,7 @@ def plot_vespagram(
     how = "one colour scale" if scale == "noise" else "each panel normalised to its maximum"
     fig.suptitle(rec.title(f"vespagrams, linear beam, baz {rec.pair['baz_deg']:.0f}°, {how}"))
     add_footnote(fig, missing_note(phases, rec.arrivals, model))
-    trim_ticks(fig)
+    flat_ticks(fig)
     save_figure(fig, path)
 
 
@@ -315,5 +315,5 @@ def plot_fk_maps(
         fig.colorbar(im, cax=fig.add_axes((0.93, 0.17, 0.012, 0.58)), label="relative power")
     fig.suptitle(rec.title("FK, Bartlett relative power (+ theory, ○ peak)"))
     add_footnote(fig, missing_note(phases, rec.arrivals, model))
-    trim_ticks(fig)
+    flat_ticks(fig)
     save_figure(fig, path)

@@ -27,8 +27,8 @@ from matplotlib.transforms import (
     blended_transform_factory,
 )
 
-from corephase.plotting.rows import draw_frame, draw_ticks, tick_labels
-from corephase.plotting.style import TITLE_Y
+from corephase.plotting.rows import draw_frame, tick_labels
+from corephase.plotting.style import TITLE_Y, draw_ticks
 
 #: Steps of matplotlib's AutoLocator (a MaxNLocator with these steps).
 AUTO_STEPS = (1, 2, 2.5, 5, 10)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import matplotlib as mpl
 import numpy as np
 from matplotlib.font_manager import FontProperties
-from matplotlib.lines import TICKDOWN, TICKLEFT, TICKRIGHT, TICKUP, Line2D
+from matplotlib.lines import Line2D
 from matplotlib.ticker import NullLocator, ScalarFormatter
 from matplotlib.transforms import (
     Affine2D,
@@ -25,58 +25,7 @@ from matplotlib.transforms import (
     blended_transform_factory,
 )
 
-#: Tick marker of a bottom x tick and of a left y tick per ``{x,y}tick.direction``, as
-#: matplotlib's XTick and YTick draw them.
-TICK_MARKERS = {
-    "x": {"in": TICKUP, "out": TICKDOWN, "inout": "|"},
-    "y": {"in": TICKRIGHT, "out": TICKLEFT, "inout": "_"},
-}
-
-
-def draw_ticks(ax, axis: str, points, labels=(), transform=None) -> None:
-    """Major ticks of a bottom x (``axis="x"``) or left y (``"y"``) axis, drawn as
-    matplotlib's Tick draws them but as one line of markers and one text per label
-    (building matplotlib Ticks costs more than drawing them).
-
-    ``points`` are (x, y) in ``transform`` (default ``ax.transAxes``); ``labels``, one per
-    point or none, are placed as tick labels: ``{axis}tick.major.pad`` (plus the part of the
-    tick outside the axes) below the point for x, left of it for y.
-    """
-    rc = mpl.rcParams
-    key = f"{axis}tick"
-    transform = transform or ax.transAxes
-    xy = np.asarray(points, float).reshape(-1, 2)
-    direction = rc[f"{key}.direction"]
-    ax.add_line(
-        Line2D(
-            xy[:, 0],
-            xy[:, 1],
-            transform=transform,
-            ls="none",
-            marker=TICK_MARKERS[axis][direction],
-            ms=rc[f"{key}.major.size"],
-            mew=rc[f"{key}.major.width"],
-            color=rc[f"{key}.color"],
-            clip_on=False,
-        )
-    )
-    if not len(labels):
-        return
-    outside = {"in": 0.0, "inout": 0.5, "out": 1.0}[direction]
-    pad = (rc[f"{key}.major.pad"] + outside * rc[f"{key}.major.size"]) / 72.0
-    shift = (0.0, -pad) if axis == "x" else (-pad, 0.0)
-    trans = transform + ScaledTranslation(*shift, ax.figure.dpi_scale_trans)
-    color = rc[f"{key}.labelcolor"]
-    style = {
-        "fontsize": rc[f"{key}.labelsize"],
-        "color": rc[f"{key}.color"] if color == "inherit" else color,
-        "ha": "center" if axis == "x" else "right",
-        "va": "top" if axis == "x" else "center_baseline",
-        "transform": trans,
-        "clip_on": False,
-    }
-    for (x, y), text in zip(xy, labels, strict=True):
-        ax.text(x, y, text, **style)
+from corephase.plotting.style import draw_ticks
 
 
 def draw_frame(ax, lines) -> None:

@@ -22,16 +22,18 @@ import matplotlib as mpl
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import Locator
+from matplotlib.lines import TICKDOWN, TICKLEFT, TICKRIGHT, TICKUP, Line2D
+from matplotlib.ticker import Locator, NullLocator
+from matplotlib.transforms import ScaledTranslation
 
 from corephase.io.files import atomic_path
 
 #: Resolution (dots per inch) of every raster figure the project writes.
 DPI = 100
 
-#: zlib level of PNG files: 3 writes them about twice as fast as PIL's default 6
-#: and, for line figures, about as small.
-PNG_COMPRESS_LEVEL = 3
+#: zlib level of PNG files: 1 writes them about 2.5 times as fast as PIL's default 6
+#: and, for these figures, 4 % larger (3: twice as fast, 1 % smaller than 6).
+PNG_COMPRESS_LEVEL = 1
 
 #: Height of Axes titles (axes fraction): pass ``y=TITLE_Y`` to ``set_title``. A fixed
 #: height skips matplotlib's search, at every draw, for tick labels above the frame (there
@@ -144,6 +146,117 @@ class InViewLocator(Locator):
 
     def tick_values(self, vmin, vmax):
         return self.base.tick_values(vmin, vmax)
+
+
+#: Tick marker of a bottom x tick and of a left y tick per ``{x,y}tick.direction``, as
+#: matplotlib's XTick and YTick draw them.
+TICK_MARKERS = {
+    "x": {"in": TICKUP, "out": TICKDOWN, "inout": "|"},
+    "y": {"in": TICKRIGHT, "out": TICKLEFT, "inout": "_"},
+}
+
+
+def draw_ticks(ax, axis: str, points, labels=(), transform=None, minor: bool = False) -> list:
+    """Major ticks of a bottom x (``axis="x"``) or left y (``"y"``) axis, drawn as
+    matplotlib's Tick draws them but as one line of markers and one text per label
+    (building matplotlib Ticks costs more than drawing them).
+
+    ``points`` are (x, y) in ``transform`` (default ``ax.transAxes``); ``labels``, one per
+    point or none, are placed as tick labels: ``{axis}tick.major.pad`` (plus the part of the
+    tick outside the axes) below the point for x, left of it for y. ``minor=True`` draws
+    minor tick marks. Returns the label texts.
+    """
+    rc = mpl.rcParams
+    key = f"{axis}tick"
+    transform = transform or ax.transAxes
+    xy = np.asarray(points, float).reshape(-1, 2)
+    direction = rc[f"{key}.direction"]
+    ax.add_line(
+        Line2D(
+            xy[:, 0],
+            xy[:, 1],
+            transform=transform,
+            ls="none",
+            marker=TICK_MARKERS[axis][direction],
+            ms=rc[f"{key}.{'minor' if minor else 'major'}.size"],
+            mew=rc[f"{key}.{'minor' if minor else 'major'}.width"],
+            color=rc[f"{key}.color"],
+            clip_on=False,
+        )
+    )
+    if not len(labels):
+        return []
+    outside = {"in": 0.0, "inout": 0.5, "out": 1.0}[direction]
+    pad = (rc[f"{key}.major.pad"] + outside * rc[f"{key}.major.size"]) / 72.0
+    shift = (0.0, -pad) if axis == "x" else (-pad, 0.0)
+    trans = transform + ScaledTranslation(*shift, ax.figure.dpi_scale_trans)
+    color = rc[f"{key}.labelcolor"]
+    style = {
+        "fontsize": rc[f"{key}.labelsize"],
+        "color": rc[f"{key}.color"] if color == "inherit" else color,
+        "ha": "center" if axis == "x" else "right",
+        "va": "top" if axis == "x" else "center_baseline",
+        "transform": trans,
+        "clip_on": False,
+    }
+    return [ax.text(x, y, text, **style) for (x, y), text in zip(xy, labels, strict=True)]
+
+
+#: Tick parameters of a plain bottom or left axis (what the project's style sets).
+PLAIN_TICKS = {"gridOn": False, "tick1On": True, "tick2On": False, "label1On": True}
+
+
+def _flattenable(ax, axis, which: str) -> bool:
+    """Whether the ticks of ``axis`` can be drawn by :func:`draw_ticks`: a plain bottom (x)
+    or left (y) linear axis of a visible Axes, its spine at the edge, labelled major ticks
+    only, no other tick parameters (``tick_params``), no grid."""
+    side = "bottom" if which == "x" else "left"
+    kw = {"label2On": False, **PLAIN_TICKS}
+    return (
+        ax.axison
+        and axis.get_visible()
+        and axis.get_scale() == "linear"
+        and axis.get_ticks_position() == side
+        and axis._major_tick_kw == kw
+        and isinstance(axis.get_minor_locator(), NullLocator)
+        and ax.spines[side].get_position() == ("outward", 0.0)
+    )
+
+
+def flat_ticks(fig: Figure) -> None:
+    """Draw the ticks of every plain axis of ``fig`` with :func:`draw_ticks` (same marks,
+    values, labels and axis-label position, no matplotlib Ticks), the others' with
+    :func:`trim_ticks`. Call when the figure is complete (limits, locators and labels set).
+
+    An axis keeps matplotlib's ticks where its formatter writes an offset text. The axis
+    label moves out by the extent of the tick labels, as matplotlib places it.
+    """
+    renderer = None
+    for ax in fig.axes:
+        for which, axis in (("x", ax.xaxis), ("y", ax.yaxis)):
+            if not _flattenable(ax, axis, which):
+                continue
+            locs = InViewLocator(axis.get_major_locator())
+            locs.set_axis(axis)
+            values = locs()
+            fmt = axis.get_major_formatter()
+            labels = fmt.format_ticks(values)
+            if fmt.get_offset():
+                continue
+            renderer = renderer or FigureCanvasAgg(fig).get_renderer()
+            if which == "x":
+                trans, points = ax.get_xaxis_transform(), [(v, 0.0) for v in values]
+            else:
+                trans, points = ax.get_yaxis_transform(), [(0.0, v) for v in values]
+            texts = draw_ticks(ax, which, points, labels, transform=trans)
+            rc = mpl.rcParams
+            outside = {"in": 0.0, "inout": 0.5, "out": 1.0}[rc[f"{which}tick.direction"]]
+            pad = rc[f"{which}tick.major.pad"] + outside * rc[f"{which}tick.major.size"]
+            extents = [t.get_window_extent(renderer) for t in texts]
+            size = max((e.height if which == "x" else e.width for e in extents), default=0.0)
+            axis.labelpad += (pad + size * 72.0 / fig.dpi) if texts else 0.0
+            axis.set_major_locator(NullLocator())
+    trim_ticks(fig)
 
 
 def trim_ticks(fig: Figure) -> None:
