@@ -266,7 +266,7 @@ def trim_ticks(fig: Figure) -> None:
     for ax in fig.axes:
         for axis in (ax.xaxis, ax.yaxis):
             loc = axis.get_major_locator()
-            if not isinstance(loc, InViewLocator):
+            if not isinstance(loc, (InViewLocator, NullLocator)):
                 axis.set_major_locator(InViewLocator(loc))
 
 
