@@ -88,38 +88,40 @@ def test_columns_are_drawn_with_titles_labels_and_ticks():
 
 def _plain_figure():
     fig = new_figure(5.0, 3.0)
-    ax = fig.add_axes((0.15, 0.2, 0.8, 0.7))
-    ax.plot(np.linspace(-33.0, 57.0, 50), np.linspace(-0.9, 0.2, 50))
+    ax = fig.add_axes((0.15, 0.2, 0.6, 0.7))
+    im = ax.imshow(np.linspace(0.0, 1.0, 12).reshape(3, 4), aspect="auto", extent=(-33, 57, -1, 0))
     ax.set_xlabel("time (s)")
     ax.set_ylabel("log10 envelope")
-    cax = fig.add_axes((0.96, 0.2, 0.01, 0.7))
-    cax.yaxis.tick_right()
-    return fig, ax, cax
+    fig.colorbar(im, cax=fig.add_axes((0.8, 0.2, 0.015, 0.7)), label="power")
+    other = fig.add_axes((0.9, 0.2, 0.05, 0.7))
+    other.tick_params(labelrotation=30)
+    return fig, ax, fig.axes[1], other
 
 
 def test_flat_ticks_draws_matplotlibs_ticks_without_ticks():
-    """Same tick labels at the same places, axis labels where matplotlib puts them, a
-    handful of pixels of difference (anti-aliasing); non-plain axes keep their ticks."""
-    plain, ax_p, _ = _plain_figure()
-    flat, ax_f, cax_f = _plain_figure()
+    """Same tick labels at the same places, axis labels where matplotlib puts them (also a
+    colour bar's, on the right), a few pixels of difference; other axes keep their ticks."""
+    plain, *axes_p = _plain_figure()
+    flat, *axes_f = _plain_figure()
     a = _rgba(plain)
     flat_ticks(flat)
     b = _rgba(flat)
-    assert isinstance(ax_f.xaxis.get_major_locator(), NullLocator)
-    assert isinstance(ax_f.yaxis.get_major_locator(), NullLocator)
-    assert not isinstance(cax_f.yaxis.get_major_locator(), NullLocator)  # ticks on the right
+    for axis in (axes_f[0].xaxis, axes_f[0].yaxis, axes_f[1].yaxis):
+        assert isinstance(axis.get_major_locator(), NullLocator)
+    assert not isinstance(axes_f[2].yaxis.get_major_locator(), NullLocator)
     renderer = FigureCanvasAgg(plain).get_renderer()
-    want = []
-    for axis in (ax_p.xaxis, ax_p.yaxis):
-        lo, hi = sorted(axis.get_view_interval())
-        want += [t.label1 for t in axis.get_major_ticks() if lo <= t.get_loc() <= hi]
-    want = sorted((t.get_text(), t.get_window_extent(renderer).bounds) for t in want)
-    got = sorted((t.get_text(), t.get_window_extent(renderer).bounds) for t in ax_f.texts)
-    assert [s for s, _ in got] == [s for s, _ in want]
-    for (_, box), (_, ref) in zip(got, want, strict=True):
-        assert box == pytest.approx(ref, abs=1.0)
-    for label in ("xaxis", "yaxis"):
-        lp = getattr(ax_p, label).label.get_window_extent(renderer)
-        lf = getattr(ax_f, label).label.get_window_extent(renderer)
-        assert lf.bounds == pytest.approx(lp.bounds, abs=1.0)
+    for ax_p, ax_f, axes in zip(axes_p[:2], axes_f[:2], ("xy", "y"), strict=True):
+        want = []
+        for axis in (getattr(ax_p, f"{c}axis") for c in axes):
+            lo, hi = sorted(axis.get_view_interval())
+            ticks = [t for t in axis.get_major_ticks() if lo <= t.get_loc() <= hi]
+            want += [t.label2 if axis.get_ticks_position() == "right" else t.label1 for t in ticks]
+            label_p = axis.label.get_window_extent(renderer).bounds
+            label_f = getattr(ax_f, axis.__name__).label.get_window_extent(renderer).bounds
+            assert label_f == pytest.approx(label_p, abs=1.0)
+        want = sorted((t.get_text(), t.get_window_extent(renderer).bounds) for t in want)
+        got = sorted((t.get_text(), t.get_window_extent(renderer).bounds) for t in ax_f.texts)
+        assert [s for s, _ in got] == [s for s, _ in want]
+        for (_, box), (_, ref) in zip(got, want, strict=True):
+            assert box == pytest.approx(ref, abs=1.0)
     assert np.mean(np.any(a != b, axis=-1)) < 0.002

@@ -28,7 +28,7 @@ from matplotlib.transforms import (
 )
 
 from corephase.plotting.rows import draw_frame, tick_labels
-from corephase.plotting.style import TITLE_Y, draw_ticks
+from corephase.plotting.style import TITLE_Y, draw_ticks, tick_label_pad
 
 #: Steps of matplotlib's AutoLocator (a MaxNLocator with these steps).
 AUTO_STEPS = (1, 2, 2.5, 5, 10)
@@ -126,8 +126,7 @@ class ColumnStack:
         measure = renderer.get_text_width_height_descent
         # a text's box is at least as tall as "lp" (matplotlib's Text layout)
         height_px = max(measure(s, prop, False)[1] for s in ["lp", *(s for _, s in self._ticks)])
-        outside = {"in": 0.0, "inout": 0.5, "out": 1.0}[rc["xtick.direction"]]
-        pad_pt = rc["xtick.major.pad"] + outside * rc["xtick.major.size"] + ax.xaxis.labelpad
+        pad_pt = tick_label_pad("x") + ax.xaxis.labelpad
         dy = -(height_px * 72.0 / ax.figure.dpi + pad_pt) / 72.0
         trans = ax.transAxes + ScaledTranslation(0.0, dy, ax.figure.dpi_scale_trans)
         label = ax.xaxis.label
@@ -159,7 +158,7 @@ class ColumnStack:
             x, y = np.meshgrid(lefts, ylocs)
             points = np.column_stack([x.ravel(), y.ravel()])
             draw_ticks(
-                ax, "y", points, transform=blended_transform_factory(ax.transAxes, ax.transData)
+                ax, "left", points, transform=blended_transform_factory(ax.transAxes, ax.transData)
             )
-        draw_ticks(ax, "x", [(x, 0.0) for x, _ in self._ticks], [s for _, s in self._ticks])
+        draw_ticks(ax, "bottom", [(x, 0.0) for x, _ in self._ticks], [s for _, s in self._ticks])
         ax.xaxis.set_major_locator(NullLocator())

@@ -25,7 +25,7 @@ from matplotlib.transforms import (
     blended_transform_factory,
 )
 
-from corephase.plotting.style import draw_ticks
+from corephase.plotting.style import draw_ticks, tick_label_pad
 
 
 def draw_frame(ax, lines) -> None:
@@ -144,7 +144,7 @@ class RowStack:
         draw_frame(
             ax, [((0.0, y1), (0.0, y0), (1.0, y0)) for y0, y1 in map(self.bounds, range(self.n))]
         )
-        draw_ticks(ax, "y", [(0.0, y) for y, _ in self._ticks], [s for _, s in self._ticks])
+        draw_ticks(ax, "left", [(0.0, y) for y, _ in self._ticks], [s for _, s in self._ticks])
         ax.yaxis.set_major_locator(NullLocator())
         for i, text in self._offsets:
             ax.text(
@@ -166,8 +166,7 @@ class RowStack:
         measure = renderer.get_text_width_height_descent
         widths = [measure(s, prop, False)[0] for _, s in self._ticks]
         width_px = max(widths, default=0.0)
-        outside = {"in": 0.0, "inout": 0.5, "out": 1.0}[rc["ytick.direction"]]
-        pad_pt = rc["ytick.major.pad"] + outside * rc["ytick.major.size"] + ax.yaxis.labelpad
+        pad_pt = tick_label_pad("y") + ax.yaxis.labelpad
         dx = -(width_px * 72.0 / ax.figure.dpi + pad_pt) / 72.0
         trans = ax.transAxes + ScaledTranslation(dx, 0.0, ax.figure.dpi_scale_trans)
         label = ax.yaxis.label

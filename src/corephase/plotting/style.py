@@ -148,79 +148,110 @@ class InViewLocator(Locator):
         return self.base.tick_values(vmin, vmax)
 
 
-#: Tick marker of a bottom x tick and of a left y tick per ``{x,y}tick.direction``, as
-#: matplotlib's XTick and YTick draw them.
-TICK_MARKERS = {
-    "x": {"in": TICKUP, "out": TICKDOWN, "inout": "|"},
-    "y": {"in": TICKRIGHT, "out": TICKLEFT, "inout": "_"},
+#: Per axis side: the axis letter, the tick marker per ``{x,y}tick.direction`` (as
+#: matplotlib's XTick and YTick draw them) and the tick labels' alignment and direction.
+_CENTRE = "center_baseline"
+TICK_SIDES = {
+    "bottom": ("x", {"in": TICKUP, "out": TICKDOWN, "inout": "|"}, ("center", "top"), (0, -1)),
+    "left": ("y", {"in": TICKRIGHT, "out": TICKLEFT, "inout": "_"}, ("right", _CENTRE), (-1, 0)),
+    "right": ("y", {"in": TICKLEFT, "out": TICKRIGHT, "inout": "_"}, ("left", _CENTRE), (1, 0)),
 }
 
 
-def draw_ticks(ax, axis: str, points, labels=(), transform=None, minor: bool = False) -> list:
-    """Major ticks of a bottom x (``axis="x"``) or left y (``"y"``) axis, drawn as
-    matplotlib's Tick draws them but as one line of markers and one text per label
+def tick_label_pad(letter: str) -> float:
+    """Distance (points) from an ``x`` or ``y`` axis line to its tick labels, as matplotlib
+    sets it: ``{letter}tick.major.pad`` plus the part of the tick outside the axes."""
+    rc = mpl.rcParams
+    outside = {"in": 0.0, "inout": 0.5, "out": 1.0}[rc[f"{letter}tick.direction"]]
+    return rc[f"{letter}tick.major.pad"] + outside * rc[f"{letter}tick.major.size"]
+
+
+def draw_ticks(ax, side: str, points, labels=(), transform=None) -> list:
+    """Major ticks of the ``"bottom"``, ``"left"`` or ``"right"`` axis of ``ax``, drawn as
+    matplotlib's Ticks draw them but as one line of markers and one text per label
     (building matplotlib Ticks costs more than drawing them).
 
     ``points`` are (x, y) in ``transform`` (default ``ax.transAxes``); ``labels``, one per
-    point or none, are placed as tick labels: ``{axis}tick.major.pad`` (plus the part of the
-    tick outside the axes) below the point for x, left of it for y. ``minor=True`` draws
-    minor tick marks. Returns the label texts.
+    point or none, are placed as tick labels, :func:`tick_label_pad` away from the point
+    (below it for the bottom axis, left or right of it for the y axes). Returns the label
+    texts.
     """
     rc = mpl.rcParams
-    key = f"{axis}tick"
+    letter, markers, (ha, va), (sx, sy) = TICK_SIDES[side]
+    key = f"{letter}tick"
     transform = transform or ax.transAxes
     xy = np.asarray(points, float).reshape(-1, 2)
-    direction = rc[f"{key}.direction"]
     ax.add_line(
         Line2D(
             xy[:, 0],
             xy[:, 1],
             transform=transform,
             ls="none",
-            marker=TICK_MARKERS[axis][direction],
-            ms=rc[f"{key}.{'minor' if minor else 'major'}.size"],
-            mew=rc[f"{key}.{'minor' if minor else 'major'}.width"],
+            marker=markers[rc[f"{key}.direction"]],
+            ms=rc[f"{key}.major.size"],
+            mew=rc[f"{key}.major.width"],
             color=rc[f"{key}.color"],
             clip_on=False,
         )
     )
-    if not len(labels):
-        return []
-    outside = {"in": 0.0, "inout": 0.5, "out": 1.0}[direction]
-    pad = (rc[f"{key}.major.pad"] + outside * rc[f"{key}.major.size"]) / 72.0
-    shift = (0.0, -pad) if axis == "x" else (-pad, 0.0)
-    trans = transform + ScaledTranslation(*shift, ax.figure.dpi_scale_trans)
+    pad = tick_label_pad(letter) / 72.0
+    trans = transform + ScaledTranslation(sx * pad, sy * pad, ax.figure.dpi_scale_trans)
     color = rc[f"{key}.labelcolor"]
     style = {
         "fontsize": rc[f"{key}.labelsize"],
         "color": rc[f"{key}.color"] if color == "inherit" else color,
-        "ha": "center" if axis == "x" else "right",
-        "va": "top" if axis == "x" else "center_baseline",
+        "ha": ha,
+        "va": va,
         "transform": trans,
         "clip_on": False,
     }
-    return [ax.text(x, y, text, **style) for (x, y), text in zip(xy, labels, strict=True)]
+    return [ax.text(x, y, text, **style) for (x, y), text in zip(xy, labels, strict=False)]
 
 
-#: Tick parameters of a plain bottom or left axis (what the project's style sets).
-PLAIN_TICKS = {"gridOn": False, "tick1On": True, "tick2On": False, "label1On": True}
-
-
-def _flattenable(ax, axis, which: str) -> bool:
-    """Whether the ticks of ``axis`` can be drawn by :func:`draw_ticks`: a plain bottom (x)
-    or left (y) linear axis of a visible Axes, its spine at the edge, labelled major ticks
-    only, no other tick parameters (``tick_params``), no grid."""
-    side = "bottom" if which == "x" else "left"
-    kw = {"label2On": False, **PLAIN_TICKS}
-    return (
+def _flat_side(ax, axis) -> str | None:
+    """The side whose ticks :func:`draw_ticks` can draw for ``axis`` (None if it cannot): a
+    linear axis of a visible Axes with labelled major ticks on one side (bottom for x, left
+    or right for y) and its label there, the spine at the edge, no minor ticks, no grid and
+    no other tick parameters (``tick_params``)."""
+    side = axis.get_ticks_position()
+    if side not in TICK_SIDES or TICK_SIDES[side][0] != axis.axis_name:
+        return None
+    one = side != "right"  # ticks and labels on side 1 (bottom, left) or 2 (right)
+    plain = {"gridOn": False, "tick1On": one, "tick2On": not one,
+             "label1On": one, "label2On": not one}  # fmt: skip
+    ok = (
         ax.axison
         and axis.get_visible()
         and axis.get_scale() == "linear"
-        and axis.get_ticks_position() == side
-        and axis._major_tick_kw == kw
+        and axis.get_label_position() == side
+        and axis._major_tick_kw == plain
         and isinstance(axis.get_minor_locator(), NullLocator)
         and ax.spines[side].get_position() == ("outward", 0.0)
     )
+    return side if ok else None
+
+
+def _flatten(ax, axis, side: str, renderer) -> None:
+    """Draw the in-view major ticks of ``axis`` on ``side`` with :func:`draw_ticks` and move
+    its label out by the tick labels' extent (where matplotlib puts it beside them)."""
+    locs = InViewLocator(axis.get_major_locator())
+    locs.set_axis(axis)
+    values = locs()
+    fmt = axis.get_major_formatter()
+    labels = fmt.format_ticks(values)
+    if fmt.get_offset():  # an offset text: matplotlib's ticks place it
+        return
+    edge = 1.0 if side == "right" else 0.0
+    if side == "bottom":
+        trans, points = ax.get_xaxis_transform(), [(v, edge) for v in values]
+    else:
+        trans, points = ax.get_yaxis_transform(), [(edge, v) for v in values]
+    texts = draw_ticks(ax, side, points, labels, transform=trans)
+    if texts:
+        boxes = [t.get_window_extent(renderer) for t in texts]
+        size = max(b.height if side == "bottom" else b.width for b in boxes)
+        axis.labelpad += tick_label_pad(axis.axis_name) + size * 72.0 / ax.figure.dpi
+    axis.set_major_locator(NullLocator())
 
 
 def flat_ticks(fig: Figure) -> None:
@@ -228,34 +259,14 @@ def flat_ticks(fig: Figure) -> None:
     values, labels and axis-label position, no matplotlib Ticks), the others' with
     :func:`trim_ticks`. Call when the figure is complete (limits, locators and labels set).
 
-    An axis keeps matplotlib's ticks where its formatter writes an offset text. The axis
-    label moves out by the extent of the tick labels, as matplotlib places it.
+    An axis keeps matplotlib's ticks where its formatter writes an offset text.
     """
-    renderer = None
+    renderer = FigureCanvasAgg(fig).get_renderer()
     for ax in fig.axes:
-        for which, axis in (("x", ax.xaxis), ("y", ax.yaxis)):
-            if not _flattenable(ax, axis, which):
-                continue
-            locs = InViewLocator(axis.get_major_locator())
-            locs.set_axis(axis)
-            values = locs()
-            fmt = axis.get_major_formatter()
-            labels = fmt.format_ticks(values)
-            if fmt.get_offset():
-                continue
-            renderer = renderer or FigureCanvasAgg(fig).get_renderer()
-            if which == "x":
-                trans, points = ax.get_xaxis_transform(), [(v, 0.0) for v in values]
-            else:
-                trans, points = ax.get_yaxis_transform(), [(0.0, v) for v in values]
-            texts = draw_ticks(ax, which, points, labels, transform=trans)
-            rc = mpl.rcParams
-            outside = {"in": 0.0, "inout": 0.5, "out": 1.0}[rc[f"{which}tick.direction"]]
-            pad = rc[f"{which}tick.major.pad"] + outside * rc[f"{which}tick.major.size"]
-            extents = [t.get_window_extent(renderer) for t in texts]
-            size = max((e.height if which == "x" else e.width for e in extents), default=0.0)
-            axis.labelpad += (pad + size * 72.0 / fig.dpi) if texts else 0.0
-            axis.set_major_locator(NullLocator())
+        for axis in (ax.xaxis, ax.yaxis):
+            side = _flat_side(ax, axis)
+            if side is not None:
+                _flatten(ax, axis, side, renderer)
     trim_ticks(fig)
 
 
