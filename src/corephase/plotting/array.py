@@ -9,17 +9,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.lines import Line2D
 
 from corephase.model.geometry import KM_PER_DEG
+from corephase.plotting.columns import ColumnStack
 from corephase.plotting.pair import _title, add_footnote, missing_note
 from corephase.plotting.style import (
     FULL_WIDTH,
     OVERLAY_COLOR,
-    TITLE_Y,
+    flat_ticks,
     new_figure,
     phase_color,
     save_figure,
-    trim_ticks,
 )
 from corephase.signal.fk import FKParams, fk_peak, fk_power
 from corephase.signal.vespagram import SlownessScan, vespagram
@@ -73,15 +75,20 @@ class ArrayRecord:
         return f"{_title(self.pair, self.band['name'])}\n{what}"
 
 
-def _panel_row(fig, n: int, ylim) -> list:
-    """``n`` panels side by side on the same y limits, y tick labels on the first only: as
-    ``sharey=True`` draws them, without the cost of sharing (drawing time)."""
-    axes = fig.subplots(1, n, squeeze=False)[0]
-    for j, ax in enumerate(axes):
-        ax.set_ylim(*ylim)
-        if j:
-            ax.tick_params(labelleft=False)
-    return list(axes)
+def _square_columns(fig, n: int, rect, gap: float) -> ColumnStack:
+    """``n`` square panels side by side, each centred in its cell of a row of ``n`` cells
+    over ``rect`` (left, bottom, right, top in figure fraction) with ``wspace=gap``: where
+    separate Axes of equal aspect would draw them."""
+    width, height = fig.get_size_inches()
+    left, bottom, right, top = rect
+    cell_w = (right - left) * width / (n + (n - 1) * gap)
+    cell_h = (top - bottom) * height
+    side = min(cell_w, cell_h)
+    x0 = left * width + 0.5 * (cell_w - side)
+    y0 = bottom * height + 0.5 * (cell_h - side)
+    span = (n - 1) * cell_w * (1.0 + gap) + side
+    ax = fig.add_axes((x0 / width, y0 / height, span / width, side / height))
+    return ColumnStack(ax, n, gap=(cell_w * (1.0 + gap) - side) / side)
 
 
 def _vespagram_panel(rec: ArrayRecord, scan, ph, window_s, smooth_s):
@@ -128,24 +135,45 @@ def _vespagram_levels(panels: dict, noise_window, scale: str) -> tuple[dict, flo
     return out, vmax, "envelope ÷ pre-phase noise RMS (dB)"
 
 
-def _mark_arrivals(ax, arrivals, tp, window_s, slow_range) -> None:
-    """Cross and name at the theoretical time and slowness of arrivals in the panel."""
+def _mark_arrivals(cols: ColumnStack, j: int, arrivals, tp, window_s, slow_range) -> None:
+    """Cross and name at the theoretical time and slowness of arrivals in panel ``j``."""
+    trans = cols.data(j)
     for name, arr in arrivals.items():
         dtp = arr.time - tp
         if (
             window_s[0] <= dtp <= window_s[1]
             and slow_range[0] <= arr.slowness_s_deg <= slow_range[1]
         ):
-            ax.plot(dtp, arr.slowness_s_deg, "+", color=OVERLAY_COLOR, ms=9, mew=1.4)
-            ax.annotate(
+            cross = Line2D([dtp], [arr.slowness_s_deg], transform=trans, ls="none", marker="+",
+                           color=OVERLAY_COLOR, ms=9, mew=1.4)  # fmt: skip
+            cols.ax.add_line(cols.clip(j, cross))
+            cols.ax.annotate(
                 name,
                 (dtp, arr.slowness_s_deg),
+                xycoords=trans,
                 xytext=(3, 4),
                 textcoords="offset points",
                 color=OVERLAY_COLOR,
                 fontsize=7.5,
                 annotation_clip=True,
             )
+
+
+def _image(cols: ColumnStack, j: int, values, extent, **kwargs):
+    """``values`` (rows up the y axis) as an image over ``extent`` (x in column ``j``'s data,
+    y in the Axes' data), clipped to its panel."""
+    im = cols.ax.imshow(
+        values, aspect="auto", origin="lower", extent=extent, transform=cols.data(j), **kwargs
+    )
+    return cols.clip(j, im)
+
+
+def _finish_columns(fig, cols: ColumnStack, xlabels) -> None:
+    """Frames, x ticks (AutoLocator's, per panel) and x labels of a row of panels."""
+    for j in range(cols.n):
+        cols.xticks(j)
+    cols.frame()
+    cols.xlabels(xlabels, FigureCanvasAgg(fig).get_renderer())
 
 
 def plot_vespagram(
@@ -168,7 +196,8 @@ def plot_vespagram(
     (s relative to the phase) inside the panel, in dB, on one colour scale for
     all panels; ``scale="panel"`` normalises each panel to its maximum (stated
     in the title). Crosses mark the theoretical time and slowness of every
-    phase in the panel; configured phases without an arrival are listed.
+    phase in the panel; configured phases without an arrival are listed. The
+    panels are drawn in one Axes (:class:`~corephase.plotting.columns.ColumnStack`).
     """
     s0, s1, ds = slowness_s_deg
     slow = np.arange(s0, s1 + ds / 2, ds)
@@ -179,33 +208,69 @@ def plot_vespagram(
         {k: v for k, v in panels.items() if v is not None}, noise_window_s, scale
     )
     fig = new_figure(max(FULL_WIDTH, 2.3 * max(len(names), 1) + 1.0), 3.0)
-    axes = _panel_row(fig, max(len(names), 1), (slow[0] - ds / 2, slow[-1] + ds / 2))
+    cols = ColumnStack(fig.add_axes((0.07, 0.17, 0.84, 0.63)), max(len(names), 1), gap=0.08)
+    ylim = (slow[0] - ds / 2, slow[-1] + ds / 2)
+    cols.ax.set_ylim(*ylim)
     im = None
-    for ax, ph in zip(axes, names, strict=False):
-        ax.set_title(ph, color=phase_color(ph), y=TITLE_Y)
+    xlabels = [""] * cols.n
+    for j, ph in enumerate(names):
+        cols.title(j, ph, color=phase_color(ph))
         if panels[ph] is None:
-            ax.text(0.5, 0.5, f"{ph}: outside the record", ha="center", transform=ax.transAxes)
+            cols.text(j, 0.5, 0.5, f"{ph}: outside the record", ha="center")
             continue
         rel = panels[ph][1]
-        im = ax.imshow(
-            images[ph],
-            aspect="auto",
-            origin="lower",
-            extent=(rel[0], rel[-1], slow[0] - ds / 2, slow[-1] + ds / 2),
-            vmin=0,
-            vmax=vmax,
-        )
-        _mark_arrivals(ax, rec.arrivals, rec.arrivals[ph].time, window_s, (s0, s1))
-        ax.set_xlabel(f"time after {ph} (s)")
-    axes[0].set_ylabel("slowness (s/°)")
+        cols.set_xlim(j, rel[0], rel[-1])
+        im = _image(cols, j, images[ph], (rel[0], rel[-1], *ylim), vmin=0, vmax=vmax)
+        _mark_arrivals(cols, j, rec.arrivals, rec.arrivals[ph].time, window_s, (s0, s1))
+        xlabels[j] = f"time after {ph} (s)"
+    cols.ax.set_ylabel("slowness (s/°)")
+    _finish_columns(fig, cols, xlabels)
     if im is not None:
         fig.colorbar(im, cax=fig.add_axes((0.93, 0.17, 0.012, 0.6)), label=label)
     how = "one colour scale" if scale == "noise" else "each panel normalised to its maximum"
     fig.suptitle(rec.title(f"vespagrams, linear beam, baz {rec.pair['baz_deg']:.0f}°, {how}"))
     add_footnote(fig, missing_note(phases, rec.arrivals, model))
-    fig.subplots_adjust(left=0.07, right=0.91, bottom=0.17, top=0.8, wspace=0.08)
-    trim_ticks(fig)
+    flat_ticks(fig)
     save_figure(fig, path)
+
+
+def _fk_panel(cols: ColumnStack, j: int, rec: ArrayRecord, ph, signal_window_s, fk):
+    """FK map of ``ph``'s signal window in panel ``j`` with its title; the image, or None
+    for a window outside the record."""
+    data, dt, pair = rec.data, rec.dt, rec.pair
+    tp = rec.arrivals[ph].time
+    i0 = round((tp + signal_window_s[0] - rec.t0) / dt)
+    i1 = round((tp + signal_window_s[1] - rec.t0) / dt)
+    if i0 < 0 or i1 > data.shape[1] or i1 - i0 < 8:
+        cols.title(j, ph, color=phase_color(ph))
+        cols.text(j, 0.5, 0.5, "window outside\nthe record", ha="center")
+        return None
+    sx, sy, _, rel = fk_power(data, dt, rec.east_km, rec.north_km, (i0, i1), fk)
+    ext = np.array([sx[0], sx[-1], sy[0], sy[-1]]) * KM_PER_DEG
+    cols.set_xlim(j, ext[0], ext[1])
+    im = _image(cols, j, rel.T, ext, vmin=0, vmax=1)
+    b = np.radians(pair["baz_deg"])
+    p = rec.arrivals[ph].slowness_s_deg
+    s_obs, baz_obs, px, py = fk_peak(sx, sy, rel)
+    trans = cols.data(j)
+    # propagation-direction slowness vector: opposite to the back-azimuth
+    marks = (
+        Line2D([-p * np.sin(b)], [-p * np.cos(b)], marker="+", color=OVERLAY_COLOR, ms=11),
+        Line2D([px * KM_PER_DEG], [py * KM_PER_DEG], marker="o", mfc="none", mec="w", ms=9),
+    )
+    marks[0].set_markeredgewidth(1.8)
+    marks[1].set_markeredgewidth(1.2)
+    for mark in marks:
+        mark.set(transform=trans, linestyle="none")
+        cols.ax.add_line(cols.clip(j, mark))
+    cols.title(
+        j,
+        f"{ph}: peak {s_obs * KM_PER_DEG:.2f} s/°, {baz_obs:.0f}°\n"
+        f"theory {p:.2f} s/°, {pair['baz_deg']:.0f}°",
+        fontsize=7.5,
+        color=phase_color(ph),
+    )
+    return im
 
 
 def plot_fk_maps(
@@ -224,48 +289,31 @@ def plot_fk_maps(
     summed power of the elements (0-1, 1 for a perfectly coherent plane
     wave), on the same 0-1 scale in every panel. The cross marks the
     theoretical slowness vector of the phase, the circle the FK maximum. Axes
-    are east and north slowness (propagation direction) in s/deg.
+    are east and north slowness (propagation direction) in s/deg, on square
+    panels drawn in one Axes (:class:`~corephase.plotting.columns.ColumnStack`).
     """
-    data, dt, t0, arrivals, pair = rec.data, rec.dt, rec.t0, rec.arrivals, rec.pair
     fk = FKParams(smax_s_km, step_s_km, rec.band["fmin"], rec.band["fmax"])
     names = rec.phases(phases)
     fig = new_figure(max(FULL_WIDTH, 2.2 * max(len(names), 1) + 0.8), 3.1)
-    axes = _panel_row(fig, max(len(names), 1), fk.grid()[[0, -1]] * KM_PER_DEG)
-    if not names:
-        axes[0].axis("off")
-        axes[0].text(0.5, 0.5, "no phase with a ray at this distance", ha="center")
+    cols = _square_columns(fig, max(len(names), 1), (0.08, 0.16, 0.91, 0.74), 0.12)
+    grid = fk.grid()[[0, -1]] * KM_PER_DEG
+    cols.ax.set_ylim(*grid)
     im = None
-    for ax, ph in zip(axes, names, strict=False):
-        tp = arrivals[ph].time
-        i0 = round((tp + signal_window_s[0] - t0) / dt)
-        i1 = round((tp + signal_window_s[1] - t0) / dt)
-        if i0 < 0 or i1 > data.shape[1] or i1 - i0 < 8:
-            ax.set_title(ph, color=phase_color(ph), y=TITLE_Y)
-            ax.text(0.5, 0.5, "window outside\nthe record", ha="center", transform=ax.transAxes)
-            continue
-        sx, sy, _, rel = fk_power(data, dt, rec.east_km, rec.north_km, (i0, i1), fk)
-        ext = np.array([sx[0], sx[-1], sy[0], sy[-1]]) * KM_PER_DEG
-        im = ax.imshow(rel.T, origin="lower", extent=ext, vmin=0, vmax=1)
-        b = np.radians(pair["baz_deg"])
-        p = arrivals[ph].slowness_s_deg
-        # propagation-direction slowness vector: opposite to the back-azimuth
-        ax.plot(-p * np.sin(b), -p * np.cos(b), "+", color=OVERLAY_COLOR, ms=11, mew=1.8)
-        s_obs, baz_obs, px, py = fk_peak(sx, sy, rel)
-        ax.plot(px * KM_PER_DEG, py * KM_PER_DEG, "o", mfc="none", mec="w", ms=9, mew=1.2)
-        ax.set_title(
-            f"{ph}: peak {s_obs * KM_PER_DEG:.2f} s/°, {baz_obs:.0f}°\n"
-            f"theory {p:.2f} s/°, {pair['baz_deg']:.0f}°",
-            fontsize=7.5,
-            color=phase_color(ph),
-            y=TITLE_Y,
-        )
-        ax.set_xlabel("east slowness (s/°)")
-        ax.set_aspect("equal")
-    axes[0].set_ylabel("north slowness (s/°)")
+    xlabels = [""] * cols.n
+    for j, ph in enumerate(names):
+        cols.set_xlim(j, *grid)
+        image = _fk_panel(cols, j, rec, ph, signal_window_s, fk)
+        if image is not None:
+            im, xlabels[j] = image, "east slowness (s/°)"
+    if names:
+        cols.ax.set_ylabel("north slowness (s/°)")
+        _finish_columns(fig, cols, xlabels)
+    else:
+        cols.ax.axis("off")
+        cols.ax.text(0.5, 0.5, "no phase with a ray at this distance", ha="center")
     if im is not None:
         fig.colorbar(im, cax=fig.add_axes((0.93, 0.17, 0.012, 0.58)), label="relative power")
     fig.suptitle(rec.title("FK, Bartlett relative power (+ theory, ○ peak)"))
-    add_footnote(fig, missing_note(phases, arrivals, model))
-    fig.subplots_adjust(left=0.08, right=0.91, bottom=0.16, top=0.74, wspace=0.12)
-    trim_ticks(fig)
+    add_footnote(fig, missing_note(phases, rec.arrivals, model))
+    flat_ticks(fig)
     save_figure(fig, path)

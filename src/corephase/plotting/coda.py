@@ -19,8 +19,8 @@ from corephase.plotting.style import (
     PHASE_COLORS,
     SEQUENTIAL_CMAP,
     TITLE_Y,
+    flat_ticks,
     save_figure,
-    trim_ticks,
 )
 
 _COLORS = PHASE_COLORS
@@ -89,7 +89,7 @@ def plot_phase_envelopes(arrays: dict, path, synthetic: bool = False, xlim=(-70.
     ax.set_ylabel("log10 envelope / phase peak")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     ax.set_title(_title(arrays, "Envelope beams", synthetic), fontsize=10, y=TITLE_Y)
-    trim_ticks(fig)
+    flat_ticks(fig)
     save_figure(fig, path)
     return fig
 
@@ -132,7 +132,7 @@ def plot_coda_fit(arrays: dict, path, phase: str | None = None, synthetic: bool 
     conf = arrays.get("meta", {}).get("confidence", 0.95)
     ax.set_title(_title(arrays, f"{phase} coda", synthetic), fontsize=10, y=TITLE_Y)
     fig.text(0.01, 0.0, coda_summary(cur, conf), fontsize=7.5, va="bottom", ha="left")
-    trim_ticks(fig)
+    flat_ticks(fig)
     save_figure(fig, path)
     return fig
 
@@ -365,6 +365,6 @@ def plot_coda_vespagram(arrays: dict, path, synthetic: bool = False):
         fontsize=9,
         y=TITLE_Y,
     )
-    trim_ticks(fig)
+    flat_ticks(fig)
     save_figure(fig, path)
     return fig

@@ -22,10 +22,10 @@ from corephase.plotting.rows import RowStack
 from corephase.plotting.style import (
     FULL_WIDTH,
     TITLE_Y,
+    flat_ticks,
     new_figure,
     phase_color,
     save_figure,
-    trim_ticks,
 )
 
 STACK_LABELS = {
@@ -259,5 +259,5 @@ def plot_pair_band(
     )
     fig.suptitle(f"{_title(pair, name)}\n{how}")
     add_footnote(fig, missing_note(config["phases"], arrivals, config.get("model", "ak135")))
-    trim_ticks(fig)
+    flat_ticks(fig)
     save_figure(fig, path)

@@ -16,7 +16,7 @@ import matplotlib as mpl
 import numpy as np
 from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
-from matplotlib.ticker import FixedFormatter, FixedLocator, ScalarFormatter
+from matplotlib.ticker import NullLocator, ScalarFormatter
 from matplotlib.transforms import (
     Affine2D,
     Bbox,
@@ -24,6 +24,45 @@ from matplotlib.transforms import (
     TransformedBbox,
     blended_transform_factory,
 )
+
+from corephase.plotting.style import draw_ticks, tick_label_pad
+
+
+def draw_frame(ax, lines) -> None:
+    """Frame lines of panels inside ``ax``, drawn as its left spine is drawn: ``lines`` are
+    sequences of (x, y) points in axes fraction, one polyline per panel."""
+    spine = ax.spines["left"]
+    xy = np.vstack([np.vstack([np.asarray(p, float), [np.nan, np.nan]]) for p in lines])
+    ax.add_line(
+        Line2D(
+            xy[:, 0],
+            xy[:, 1],
+            transform=ax.transAxes,
+            color=spine.get_edgecolor(),
+            lw=spine.get_linewidth(),
+            solid_capstyle="projecting",
+            solid_joinstyle="miter",
+            clip_on=False,
+            zorder=spine.get_zorder(),
+        )
+    )
+
+
+def tick_labels(locator, low: float, high: float) -> tuple[np.ndarray, list[str], str]:
+    """The ticks ``locator`` puts within ``low``-``high``, their labels as a
+    :class:`~matplotlib.ticker.ScalarFormatter` writes them on an axis of those limits, and
+    the formatter's offset text ('' for none)."""
+    locs = np.asarray(locator.tick_values(low, high), float)
+    span = high - low
+    locs = locs[(locs >= low - 1e-10 * abs(span)) & (locs <= high + 1e-10 * abs(span))]
+    if not locs.size:
+        return locs, [], ""
+    fmt = ScalarFormatter()
+    fmt.create_dummy_axis()
+    fmt.axis.set_view_interval(low, high)
+    fmt.axis.set_data_interval(low, high)
+    labels = fmt.format_ticks(locs)
+    return locs, labels, fmt.get_offset()
 
 
 class RowStack:
@@ -90,48 +129,23 @@ class RowStack:
         a :class:`~matplotlib.ticker.ScalarFormatter` labels them (its offset or
         exponent, if any, written above the row's top left corner, as matplotlib does)."""
         low, high = self.limits[i]
-        locs = np.asarray(locator.tick_values(low, high), float)
-        span = high - low
-        locs = locs[(locs >= low - 1e-10 * abs(span)) & (locs <= high + 1e-10 * abs(span))]
-        if not locs.size:
-            return
-        fmt = ScalarFormatter()
-        fmt.create_dummy_axis()
-        fmt.axis.set_view_interval(low, high)
-        fmt.axis.set_data_interval(low, high)
-        labels = fmt.format_ticks(locs)
+        locs, labels, offset = tick_labels(locator, low, high)
         y0, y1 = self.bounds(i)
         self._ticks += [
-            (y0 + (v - low) / span * (y1 - y0), s) for v, s in zip(locs, labels, strict=True)
+            (y0 + (v - low) / (high - low) * (y1 - y0), s)
+            for v, s in zip(locs, labels, strict=True)
         ]
-        if fmt.get_offset():
-            self._offsets.append((i, fmt.get_offset()))
+        if offset:
+            self._offsets.append((i, offset))
 
     def frame(self) -> None:
         """Draw the rows' frames, ticks and tick labels (call once, after :meth:`yticks`)."""
         ax = self.ax
-        pts = []
-        for i in range(self.n):
-            y0, y1 = self.bounds(i)
-            pts += [(0.0, y1), (0.0, y0), (1.0, y0), (np.nan, np.nan)]
-        xy = np.array(pts)
-        spine = ax.spines["left"]
-        ax.add_line(
-            Line2D(
-                xy[:, 0],
-                xy[:, 1],
-                transform=ax.transAxes,
-                color=spine.get_edgecolor(),
-                lw=spine.get_linewidth(),
-                solid_capstyle="projecting",
-                solid_joinstyle="miter",
-                clip_on=False,
-                zorder=spine.get_zorder(),
-            )
+        draw_frame(
+            ax, [((0.0, y1), (0.0, y0), (1.0, y0)) for y0, y1 in map(self.bounds, range(self.n))]
         )
-        locs = [y for y, _ in self._ticks]
-        ax.yaxis.set_major_locator(FixedLocator(locs))
-        ax.yaxis.set_major_formatter(FixedFormatter([s for _, s in self._ticks]))
+        draw_ticks(ax, "left", [(0.0, y) for y, _ in self._ticks], [s for _, s in self._ticks])
+        ax.yaxis.set_major_locator(NullLocator())
         for i, text in self._offsets:
             ax.text(
                 0.0,
@@ -152,8 +166,7 @@ class RowStack:
         measure = renderer.get_text_width_height_descent
         widths = [measure(s, prop, False)[0] for _, s in self._ticks]
         width_px = max(widths, default=0.0)
-        outside = {"in": 0.0, "inout": 0.5, "out": 1.0}[rc["ytick.direction"]]
-        pad_pt = rc["ytick.major.pad"] + outside * rc["ytick.major.size"] + ax.yaxis.labelpad
+        pad_pt = tick_label_pad("y") + ax.yaxis.labelpad
         dx = -(width_px * 72.0 / ax.figure.dpi + pad_pt) / 72.0
         trans = ax.transAxes + ScaledTranslation(dx, 0.0, ax.figure.dpi_scale_trans)
         label = ax.yaxis.label

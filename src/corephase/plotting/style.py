@@ -22,16 +22,18 @@ import matplotlib as mpl
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import Locator
+from matplotlib.lines import TICKDOWN, TICKLEFT, TICKRIGHT, TICKUP, Line2D
+from matplotlib.ticker import Locator, NullLocator
+from matplotlib.transforms import ScaledTranslation
 
 from corephase.io.files import atomic_path
 
 #: Resolution (dots per inch) of every raster figure the project writes.
 DPI = 100
 
-#: zlib level of PNG files: 3 writes them about twice as fast as PIL's default 6
-#: and, for line figures, about as small.
-PNG_COMPRESS_LEVEL = 3
+#: zlib level of PNG files: 1 writes them about 2.5 times as fast as PIL's default 6
+#: and, for these figures, 4 % larger (3: twice as fast, 1 % smaller than 6).
+PNG_COMPRESS_LEVEL = 1
 
 #: Height of Axes titles (axes fraction): pass ``y=TITLE_Y`` to ``set_title``. A fixed
 #: height skips matplotlib's search, at every draw, for tick labels above the frame (there
@@ -146,6 +148,128 @@ class InViewLocator(Locator):
         return self.base.tick_values(vmin, vmax)
 
 
+#: Per axis side: the axis letter, the tick marker per ``{x,y}tick.direction`` (as
+#: matplotlib's XTick and YTick draw them) and the tick labels' alignment and direction.
+_CENTRE = "center_baseline"
+TICK_SIDES = {
+    "bottom": ("x", {"in": TICKUP, "out": TICKDOWN, "inout": "|"}, ("center", "top"), (0, -1)),
+    "left": ("y", {"in": TICKRIGHT, "out": TICKLEFT, "inout": "_"}, ("right", _CENTRE), (-1, 0)),
+    "right": ("y", {"in": TICKLEFT, "out": TICKRIGHT, "inout": "_"}, ("left", _CENTRE), (1, 0)),
+}
+
+
+def tick_label_pad(letter: str) -> float:
+    """Distance (points) from an ``x`` or ``y`` axis line to its tick labels, as matplotlib
+    sets it: ``{letter}tick.major.pad`` plus the part of the tick outside the axes."""
+    rc = mpl.rcParams
+    outside = {"in": 0.0, "inout": 0.5, "out": 1.0}[rc[f"{letter}tick.direction"]]
+    return rc[f"{letter}tick.major.pad"] + outside * rc[f"{letter}tick.major.size"]
+
+
+def draw_ticks(ax, side: str, points, labels=(), transform=None) -> list:
+    """Major ticks of the ``"bottom"``, ``"left"`` or ``"right"`` axis of ``ax``, drawn as
+    matplotlib's Ticks draw them but as one line of markers and one text per label
+    (building matplotlib Ticks costs more than drawing them).
+
+    ``points`` are (x, y) in ``transform`` (default ``ax.transAxes``); ``labels``, one per
+    point or none, are placed as tick labels, :func:`tick_label_pad` away from the point
+    (below it for the bottom axis, left or right of it for the y axes). Returns the label
+    texts.
+    """
+    rc = mpl.rcParams
+    letter, markers, (ha, va), (sx, sy) = TICK_SIDES[side]
+    key = f"{letter}tick"
+    transform = transform or ax.transAxes
+    xy = np.asarray(points, float).reshape(-1, 2)
+    ax.add_line(
+        Line2D(
+            xy[:, 0],
+            xy[:, 1],
+            transform=transform,
+            ls="none",
+            marker=markers[rc[f"{key}.direction"]],
+            ms=rc[f"{key}.major.size"],
+            mew=rc[f"{key}.major.width"],
+            color=rc[f"{key}.color"],
+            clip_on=False,
+        )
+    )
+    pad = tick_label_pad(letter) / 72.0
+    trans = transform + ScaledTranslation(sx * pad, sy * pad, ax.figure.dpi_scale_trans)
+    color = rc[f"{key}.labelcolor"]
+    style = {
+        "fontsize": rc[f"{key}.labelsize"],
+        "color": rc[f"{key}.color"] if color == "inherit" else color,
+        "ha": ha,
+        "va": va,
+        "transform": trans,
+        "clip_on": False,
+    }
+    return [ax.text(x, y, text, **style) for (x, y), text in zip(xy, labels, strict=False)]
+
+
+def _flat_side(ax, axis) -> str | None:
+    """The side whose ticks :func:`draw_ticks` can draw for ``axis`` (None if it cannot): a
+    linear axis of a visible Axes with labelled major ticks on one side (bottom for x, left
+    or right for y) and its label there, the spine at the edge, no minor ticks, no grid and
+    no other tick parameters (``tick_params``)."""
+    side = axis.get_ticks_position()
+    if side not in TICK_SIDES or TICK_SIDES[side][0] != axis.axis_name:
+        return None
+    one = side != "right"  # ticks and labels on side 1 (bottom, left) or 2 (right)
+    plain = {"gridOn": False, "tick1On": one, "tick2On": not one,
+             "label1On": one, "label2On": not one}  # fmt: skip
+    ok = (
+        ax.axison
+        and axis.get_visible()
+        and axis.get_scale() == "linear"
+        and axis.get_label_position() == side
+        and axis._major_tick_kw == plain
+        and isinstance(axis.get_minor_locator(), NullLocator)
+        and ax.spines[side].get_position() == ("outward", 0.0)
+    )
+    return side if ok else None
+
+
+def _flatten(ax, axis, side: str, renderer) -> None:
+    """Draw the in-view major ticks of ``axis`` on ``side`` with :func:`draw_ticks` and move
+    its label out by the tick labels' extent (where matplotlib puts it beside them)."""
+    locs = InViewLocator(axis.get_major_locator())
+    locs.set_axis(axis)
+    values = locs()
+    fmt = axis.get_major_formatter()
+    labels = fmt.format_ticks(values)
+    if fmt.get_offset():  # an offset text: matplotlib's ticks place it
+        return
+    edge = 1.0 if side == "right" else 0.0
+    if side == "bottom":
+        trans, points = ax.get_xaxis_transform(), [(v, edge) for v in values]
+    else:
+        trans, points = ax.get_yaxis_transform(), [(edge, v) for v in values]
+    texts = draw_ticks(ax, side, points, labels, transform=trans)
+    if texts:
+        boxes = [t.get_window_extent(renderer) for t in texts]
+        size = max(b.height if side == "bottom" else b.width for b in boxes)
+        axis.labelpad += tick_label_pad(axis.axis_name) + size * 72.0 / ax.figure.dpi
+    axis.set_major_locator(NullLocator())
+
+
+def flat_ticks(fig: Figure) -> None:
+    """Draw the ticks of every plain axis of ``fig`` with :func:`draw_ticks` (same marks,
+    values, labels and axis-label position, no matplotlib Ticks), the others' with
+    :func:`trim_ticks`. Call when the figure is complete (limits, locators and labels set).
+
+    An axis keeps matplotlib's ticks where its formatter writes an offset text.
+    """
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            side = _flat_side(ax, axis)
+            if side is not None:
+                _flatten(ax, axis, side, renderer)
+    trim_ticks(fig)
+
+
 def trim_ticks(fig: Figure) -> None:
     """Build only the ticks that are drawn on every axis of ``fig`` (:class:`InViewLocator`).
 
@@ -153,7 +277,7 @@ def trim_ticks(fig: Figure) -> None:
     for ax in fig.axes:
         for axis in (ax.xaxis, ax.yaxis):
             loc = axis.get_major_locator()
-            if not isinstance(loc, InViewLocator):
+            if not isinstance(loc, (InViewLocator, NullLocator)):
                 axis.set_major_locator(InViewLocator(loc))
 
 
