@@ -236,8 +236,15 @@ def zerophase_butterworth(data, corners_hz, sampling_rate: float, order: int, bt
 @lru_cache(maxsize=16)
 def _butterworth_sos(order: int, wn: tuple, btype: str) -> np.ndarray:
     """``scipy.signal.iirfilter`` Butterworth sections for corners ``wn`` (fractions of
-    Nyquist), designed once per filter (the traces of a record share it; do not modify)."""
+    Nyquist), designed once per filter (the traces of a record share it; do not modify:
+    it stays writable because SciPy's ``sosfilt`` kernel refuses read-only sections)."""
     return scipy_signal.iirfilter(order, wn[0] if len(wn) == 1 else list(wn), btype)
+
+
+def _read_only(a: np.ndarray) -> np.ndarray:
+    """``a`` made read-only (a cached array that a caller could otherwise alter for all)."""
+    a.flags.writeable = False
+    return a
 
 
 def lanczos_resample(data, old_start, old_dt, new_start, new_dt, npts, a=12) -> np.ndarray:
@@ -290,7 +297,7 @@ def _lanczos_terms(n_in, old_start, old_dt, new_start, new_dt, npts, a) -> tuple
     (``i = floor(x) - m``): output mask, input indices and the two sinc factors.
 
     It depends on the sample grids only, so the traces of one record (same start,
-    rate and length) share it; kept for the last two grids.
+    rate and length) share it; kept for the last two grids (read-only arrays).
     """
     x = float(new_dt) / old_dt * np.arange(npts) + (new_start - old_start) / float(old_dt)
     base = np.floor(x).astype(np.int64)
@@ -300,7 +307,7 @@ def _lanczos_terms(n_in, old_start, old_dt, new_start, new_dt, npts, a) -> tuple
         dx = x - i
         ok = (i >= 0) & (i < n_in) & (-a <= dx) & (dx <= a)
         dx = dx[ok]
-        terms.append((ok, i[ok], _sinc(dx), _sinc(dx / a)))
+        terms.append(tuple(_read_only(v) for v in (ok, i[ok], _sinc(dx), _sinc(dx / a))))
     return tuple(terms)
 
 
