@@ -421,9 +421,7 @@ def weighted_vespagram_stacks(
         sample interval in s, offsets in km, trial delays, stack names and
         parameters.
     workers : int
-        Threads, as for :func:`vespagram_stacks`; here they share each inverse
-        FFT (``scipy.fft`` workers), since the selections' matrix products need
-        every trace's terms at once.
+        Threads sharing each inverse FFT (``scipy.fft`` workers).
     weights : array_like, shape (n_sel, n_elements) or (n_elements,)
         Non-negative weights (counts for a bootstrap); every row needs a
         positive sum.
