@@ -189,7 +189,7 @@ def _observed_panels(fig, axes, tab, depths, model: str) -> tuple[float, set]:
 
 def _ratio_label(bases: set) -> str:
     if bases == {"pick_amplitude"}:
-        return "PKiKP/PcP direct-pulse amplitude ratio (dimensionless)"
+        return "PKiKP/PcP amplitude ratio\n(direct pulses, dimensionless)"
     if bases <= {"pick_amplitude", "window_amplitude"}:
         return "PKiKP/PcP amplitude ratio (dimensionless)"
     if bases == {"snr"}:
