@@ -42,7 +42,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from corephase.model.geometry import KM_PER_DEG
-from corephase.model.traveltimes import PhaseArrival, element_distances, taup_model, taup_rows
+from corephase.model.traveltimes import PhaseArrival, element_distances, tau_model, taup_rows
 
 #: Primary phase families of the arrival list (PKPab/PKPbc are the PKP branches).
 PRIMARY_PHASES = (
@@ -123,7 +123,7 @@ def surface_velocities(model: str = "ak135") -> tuple[float, float]:
 
     These are the half-space velocities of the free-surface coefficients.
     """
-    layer = taup_model(model).model.s_mod.v_mod.layers[0]
+    layer = tau_model(model).s_mod.v_mod.layers[0]
     return float(layer["top_p_velocity"]), float(layer["top_s_velocity"])
 
 

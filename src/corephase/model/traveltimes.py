@@ -14,6 +14,7 @@ import numpy as np
 from obspy.geodetics import gps2dist_azimuth, locations2degrees
 
 from corephase.model.geometry import KM_PER_DEG
+from corephase.model.taupy import taup_classes
 
 #: Earth models shipped with ObsPy's TauP that the pipeline accepts.
 MODELS = ("ak135", "iasp91", "prem")
@@ -21,12 +22,29 @@ MODELS = ("ak135", "iasp91", "prem")
 
 @lru_cache(maxsize=8)
 def taup_model(name: str = "ak135"):
-    """A cached :class:`obspy.taup.TauPyModel` for ``name`` (ak135, iasp91, prem)."""
+    """A cached :class:`obspy.taup.TauPyModel` for ``name`` (ak135, iasp91, prem).
+
+    For ray paths and pierce points; travel times (:func:`phase_rows`) and the model
+    itself (:func:`tau_model`) do not need it (importing it imports matplotlib).
+    """
     from obspy.taup import TauPyModel
 
+    _check_model(name)
+    return TauPyModel(model=name)
+
+
+@lru_cache(maxsize=8)
+def tau_model(name: str = "ak135"):
+    """The cached :class:`obspy.taup.tau_model.TauModel` of ``name`` (ak135, iasp91, prem):
+    the model a :class:`obspy.taup.TauPyModel` holds as ``.model``, loaded without
+    importing ``obspy.taup`` (:mod:`corephase.model.taupy`)."""
+    _check_model(name)
+    return taup_classes().TauModel.from_file(name)
+
+
+def _check_model(name: str) -> None:
     if name not in MODELS:
         raise ValueError(f"earth model {name!r} is not one of {', '.join(MODELS)}")
-    return TauPyModel(model=name)
 
 
 @dataclass(frozen=True)
@@ -110,16 +128,49 @@ def taup_rows(depth_km: float, distance_deg: float, phases, model: str = "ak135"
 @lru_cache(maxsize=2048)
 def phase_rows(depth_km: float, distance_deg: float, phase: str, model: str) -> tuple:
     """The TauP arrivals of one phase name at one depth (km) and distance (deg), cached:
-    ``(name, time s after origin, slowness s/deg, incidence deg)`` rows in time order."""
-    arrivals = taup_model(model).get_travel_times(
-        source_depth_in_km=max(depth_km, 0.0),
-        distance_in_degree=distance_deg,
-        phase_list=[phase],
+    ``(name, time s after origin, slowness s/deg, incidence deg)`` rows in time order.
+
+    The numbers of ``TauPyModel(model).get_travel_times(max(depth_km, 0), distance_deg,
+    [phase])`` (tested to the last bit): ObsPy's :class:`~obspy.taup.seismic_phase.SeismicPhase`
+    of each name, built once per model, depth and name (:func:`_seismic_phases`) and
+    evaluated at the distance with TauP's default ray-parameter tolerance.
+    """
+    classes = taup_classes()
+    tol = classes.defaults["default_time_ray_param_tol"]
+    phases = _seismic_phases(model, max(float(depth_km), 0.0), phase)
+    arrivals = sorted(
+        (a for p in phases for a in p.calc_time(distance_deg, tol)), key=lambda a: a.time
     )
     return tuple(
         (a.name, float(a.time), float(a.ray_param_sec_degree), float(a.incident_angle))
         for a in arrivals
     )
+
+
+@lru_cache(maxsize=512)
+def _seismic_phases(model: str, depth_km: float, phase: str) -> tuple:
+    """ObsPy's SeismicPhase of each name ``phase`` stands for, for a source at ``depth_km``
+    (km) and a surface receiver, as :class:`obspy.taup.taup_time.TauPTime` builds them
+    (names TauP cannot build are left out, as TauPTime leaves them out)."""
+    classes = taup_classes()
+    source_model = _source_model(model, depth_km)
+    out = []
+    for name in classes.parse_phase_list([phase]):
+        try:
+            out.append(classes.SeismicPhase(name, source_model, 0.0))
+        except classes.TauModelError:
+            continue
+    return tuple(out)
+
+
+@lru_cache(maxsize=64)
+def _source_model(model: str, depth_km: float):
+    """The TauModel split at the source depth (km) and at the surface receiver, as
+    :meth:`obspy.taup.taup_time.TauPTime.depth_correct` makes it (once per depth)."""
+    base = tau_model(model)
+    if depth_km == base.source_depth:
+        return base
+    return base.depth_correct(depth_km).split_branch(0.0)
 
 
 def element_times(

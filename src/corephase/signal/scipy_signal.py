@@ -7,7 +7,8 @@ and ``scipy.ndimage``: about 0.5 s of CPU per preprocess job (0.6 s against
 imports the three SciPy submodules that hold them (``scipy.signal._filter_design``:
 :func:`scipy.signal.iirfilter`; ``scipy.signal._sosfilt``: the compiled kernel of
 :func:`scipy.signal.sosfilt`; ``scipy.signal.windows``: :func:`scipy.signal.windows.hann`)
-without running the package's ``__init__`` (:func:`_import_without_package_init`),
+without running the package's ``__init__``
+(:func:`corephase.utils.imports.import_without_package_init`),
 and computes :func:`scipy.signal.detrend` with the same :func:`scipy.linalg.lstsq`
 call. The functions are SciPy's own, so the samples are the same to the last bit
 (tested against the public ``scipy.signal`` functions); a SciPy whose private
@@ -20,33 +21,12 @@ reuses them (tested).
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-import sys
 from functools import lru_cache, partial
 from types import SimpleNamespace
 
 import numpy as np
 
-
-def _import_without_package_init(package: str, names) -> list:
-    """Import the submodules ``package.name`` without executing ``package/__init__.py``.
-
-    A bare module made from the package's import spec (its ``__path__`` set,
-    its ``__init__`` not executed) stands in ``sys.modules`` while the
-    submodules are imported, then is removed: the next ``import package``
-    executes the real ``__init__``. Raises ImportError if a submodule is missing.
-    """
-    if package in sys.modules:  # already imported for real: nothing to save
-        return [importlib.import_module(f"{package}.{n}") for n in names]
-    spec = importlib.util.find_spec(package)
-    if spec is None or spec.submodule_search_locations is None:
-        raise ImportError(f"{package} is not a package")
-    sys.modules[package] = importlib.util.module_from_spec(spec)
-    try:
-        return [importlib.import_module(f"{package}.{n}") for n in names]
-    finally:
-        del sys.modules[package]
+from corephase.utils.imports import import_without_package_init
 
 
 @lru_cache(maxsize=1)
@@ -54,7 +34,7 @@ def _functions() -> SimpleNamespace:
     """``iirfilter``, ``sosfilt(sos, x)`` (last axis, zero initial state) and ``hann``;
     ``fast`` says whether they came without ``import scipy.signal``."""
     try:
-        design, kernel, windows = _import_without_package_init(
+        design, kernel, windows = import_without_package_init(
             "scipy.signal", ("_filter_design", "_sosfilt", "windows")
         )
         return SimpleNamespace(
