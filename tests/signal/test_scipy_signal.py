@@ -47,9 +47,30 @@ def test_detrend_equals_scipy(dtype, kind):
         scipy_signal.detrend(x, "quadratic")
 
 
-@pytest.mark.parametrize("m", [0, 1, 2, 5, 64, 401])
-def test_hann_equals_scipy(m):
-    np.testing.assert_array_equal(scipy_signal.hann(m), scipy.signal.windows.hann(m))
+def test_hann_equals_scipy():
+    for m in [*range(0, 700), 1001, 2048, 4001, 12001, 36001]:
+        np.testing.assert_array_equal(scipy_signal.hann(m), scipy.signal.windows.hann(m))
+    with pytest.raises(ValueError, match="non-negative"):
+        scipy_signal.hann(-1)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize(("m", "nrhs"), [(1, 1), (2, 3), (3, 1), (1001, 20), (36001, 4)])
+def test_lstsq_equals_scipy_linalg(dtype, m, nrhs):
+    """The gelsd call of the light path gives scipy.linalg.lstsq's solution bit for bit,
+    also with fewer rows than columns (one sample against the line's two parameters)."""
+    from scipy.linalg import lstsq
+
+    rng = np.random.default_rng(m)
+    a = np.ones((m, 2), dtype)
+    a[:, 0] = np.arange(1, m + 1, dtype=dtype) / m
+    b = (np.cumsum(rng.standard_normal((m, nrhs)), axis=0) * 100 + 7).astype(dtype)
+    for rhs in (b, b[:, 0]):
+        got, want = scipy_signal._functions().lstsq(a, rhs), lstsq(a, rhs)[0]
+        assert got.dtype == want.dtype and got.shape == want.shape
+        np.testing.assert_array_equal(got, want)
+    with pytest.raises(ValueError, match="infs or NaNs"):
+        scipy_signal._functions().lstsq(a, np.full(m, np.nan, dtype))
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int32])
@@ -68,10 +89,15 @@ def test_later_package_import_works_and_shares_the_functions():
         "import sys\n"
         "from corephase.signal import scipy_signal as s\n"
         "assert s._functions().fast\n"
-        "assert 'scipy.signal' not in sys.modules and 'scipy.stats' not in sys.modules\n"
+        "s.detrend(s.hann(50), 'linear')\n"
+        "for name in ('signal', 'stats', 'linalg', 'optimize'):\n"
+        "    assert 'scipy.' + name not in sys.modules, name\n"
         "import scipy.signal\n"
         "assert scipy.signal.iirfilter is s._functions().iirfilter\n"
-        "assert scipy.signal.windows.hann is s._functions().hann\n"
+        "assert scipy.signal.buttord(0.2, 0.3, 3, 40)[0] == 11  # uses scipy.optimize\n"
+        "import scipy.optimize\n"
+        "from scipy.signal import _filter_design\n"
+        "assert _filter_design.optimize.brentq is scipy.optimize.brentq\n"
         "from scipy.signal import _sosfilt\n"
         "x = scipy.signal.sosfilt(scipy.signal.butter(4, 0.2, output='sos'), [1.0, 0, 0])\n"
         "assert x.shape == (3,)\n"

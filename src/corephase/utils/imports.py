@@ -8,7 +8,9 @@ pyplot; ``scipy.optimize`` ``scipy.linalg`` and ``scipy.sparse``).
 the submodules are imported, then removes it, so the next ``import package``
 executes the real ``__init__``; the submodules stay in ``sys.modules`` under
 their own names and that later import reuses them. Callers fall back to the
-plain import when a private layout differs (ImportError, AttributeError).
+plain import when a private layout differs (ImportError, AttributeError). A
+submodule that bound the bare package to a name gets a :class:`LazyModule` in
+its place, which imports the real package when it is first used.
 """
 
 from __future__ import annotations
@@ -55,3 +57,14 @@ def import_without_package_init(package: str, names) -> list[ModuleType]:
     """
     with bare_package(package):
         return [importlib.import_module(f"{package}.{n}") for n in names]
+
+
+class LazyModule(ModuleType):
+    """Stands for the module ``name``: the first attribute looked up imports it for real
+    (:func:`importlib.import_module`) and every lookup is answered by that module."""
+
+    def __getattr__(self, attr: str):
+        module = importlib.import_module(self.__name__)
+        if module is self or sys.modules.get(self.__name__) is not module:
+            raise AttributeError(f"{self.__name__} is not imported yet (asked for {attr!r})")
+        return getattr(module, attr)
