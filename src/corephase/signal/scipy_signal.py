@@ -159,8 +159,9 @@ def detrend(data, kind: str) -> np.ndarray:
     """``scipy.signal.detrend(data, type=kind)`` along the last axis (a new array).
 
     ``"constant"`` removes the mean; ``"linear"`` the least-squares line, fitted by
-    :func:`scipy.linalg.lstsq` (see :func:`_gelsd_lstsq`) on the design matrix ``[k / n, 1]`` (k = 1..n) as SciPy
-    does; float32 and complex inputs keep their precision, others become float64.
+    :func:`scipy.linalg.lstsq` (see :func:`_gelsd_lstsq`) on the design matrix
+    ``[k / n, 1]`` (k = 1..n) as SciPy does; float32 and complex inputs keep their
+    precision, others become float64.
     """
     data = np.asarray(data)
     if kind == "constant":
