@@ -26,7 +26,7 @@ import numpy as np
 from corephase.signal.alignment import plane_wave_delays
 from corephase.signal.matrix import check_traces, check_weights
 from corephase.signal.smoothing import boxcar
-from corephase.signal.stacking import STACK_TYPES, StackParams, next_fast_len
+from corephase.signal.stacking import STACK_TYPES, StackParams, analytic_weights, next_fast_len
 
 #: Trial slownesses between exact recomputations of the phase ramp on a uniform grid
 #: (between them the ramp is advanced by one step, so single-precision round-off cannot grow).
@@ -99,15 +99,6 @@ def _check_args(data, dt, east_km, north_km, scan, stacks, precision):
     if precision not in ("single", "double"):
         raise ValueError(f"precision must be 'single' or 'double', got {precision!r}")
     return data, x, y, stacks, scan.statics(data.shape[0])
-
-
-def _analytic_weights(nfft: int) -> np.ndarray:
-    """Weights of the one-sided spectrum whose inverse FFT is the analytic signal."""
-    w = np.full(nfft // 2 + 1, 2.0)
-    w[0] = 1.0
-    if nfft % 2 == 0:
-        w[-1] = 1.0
-    return w
 
 
 def _is_uniform(s) -> bool:
@@ -246,7 +237,7 @@ def vespagram_stacks(
     if shifter is None:
         job = partial(_sum_blocks, n=params.n, precision=precision, **kw)
     else:
-        job = partial(shifter.sum_blocks, weights=_analytic_weights(nfft), n_root=params.n, **kw)
+        job = partial(shifter.sum_blocks, weights=analytic_weights(nfft), n_root=params.n, **kw)
     parts = _in_threads(job, blocks, workers)
     means = {k: sum(p[k] for p in parts) / ntr for k in parts[0]}
     if shifter is not None:
@@ -301,7 +292,7 @@ class _PhaseRamps:
 
     def __init__(self, data, dt, nfft, q, st, s, cdt):
         self.tw = 2j * np.pi * np.fft.rfftfreq(nfft, dt)[None, :]
-        self.xw = np.fft.rfft(data, nfft, axis=-1) * _analytic_weights(nfft)
+        self.xw = np.fft.rfft(data, nfft, axis=-1) * analytic_weights(nfft)
         self.qb, self.sb, self.s = q[:, None], st[:, None], s
         self.step = None
         if _is_uniform(s):
