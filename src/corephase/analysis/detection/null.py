@@ -258,20 +258,26 @@ def _signed_window_sums(stacked, starts, signs, length: int) -> np.ndarray:
     """``sum_i signs[d, i] * stacked[i, t, starts[d, i]:starts[d, i] + length]`` over the
     elements in order, the last term (the envelope) unsigned: shape (n_terms, draws, length).
 
-    A sign flip is exact, so the signed windows are taken from ``[x, -x]``; draws are
-    summed in blocks that stay in the CPU cache (the same numbers for any block).
+    A sign flip is exact, so each element's terms are kept twice, as they are and with
+    the signed terms negated (the envelope unchanged), and a draw takes all its terms of
+    one element with one index; draws are summed in blocks that stay in the CPU cache
+    (the same numbers for any block).
     """
-    draws = starts.shape[0]
-    acc = np.zeros((draws, stacked.shape[1], length))
-    signed = [sliding_window_view(np.stack([x[:-1], -x[:-1]]), length, axis=-1) for x in stacked]
-    mags = [sliding_window_view(x[-1], length, axis=-1) for x in stacked]
+    draws, n_terms = starts.shape[0], stacked.shape[1]
+    acc = np.zeros((draws, n_terms, length))
+    windows = []
+    for x in stacked:
+        both = np.empty((2, *x.shape))
+        both[0] = x
+        np.negative(x[:-1], out=both[1, :-1])
+        both[1, -1] = x[-1]
+        windows.append(sliding_window_view(both, length, axis=-1))
     neg = (signs < 0).astype(np.intp)
     for d0 in range(0, draws, _DRAW_BLOCK):
         d = slice(d0, d0 + _DRAW_BLOCK)
         block = acc[d]
-        for i in range(len(stacked)):
-            block[:, :-1] += signed[i][neg[d, i], :, starts[d, i]]
-            block[:, -1] += mags[i][starts[d, i]]
+        for i, w in enumerate(windows):
+            block += w[neg[d, i], :, starts[d, i]]
     return acc.transpose(1, 0, 2)
 
 
