@@ -12,15 +12,19 @@ times on a shared machine vary with the load) of
 - ``warm``: a second call in the same interpreter (read, compute, write: what is left
   once every import is paid).
 
-Each stage runs ``--repeat`` times; the table shows the fastest run. When the
-pair folder already holds the stage's tables (``stack/detections.csv``,
-``stack/statics.csv``, ``coda/coda.csv``, e.g. the demo's own results), the
-new tables are compared with them byte for byte.
+Each stage runs ``--repeat`` times; the table shows the fastest run. With
+``--baseline SRC`` (another checkout's ``src`` folder, e.g. ``../main/src``) the
+runs alternate between that code and this checkout's, one of each per repeat (a
+paired A/B comparison: on a shared machine the speed drifts between runs), and the
+table shows each side's median. When the pair folder already holds the stage's
+tables (``stack/detections.csv``, ``stack/statics.csv``, ``coda/coda.csv``, e.g. the
+demo's own results), the new tables are compared with them byte for byte.
 
 The pair comes from ``--pair`` (a ``results/{array}/{event}`` folder with
 ``preprocessed/``); without it the demo workflow is run up to the preprocess
 stage of ILAR in a temporary folder.
-Run: ``.venv/bin/python bench/bench_pair_compute.py [--pair results/ILAR/20140623_Aleutians]``
+Run: ``.venv/bin/python bench/bench_pair_compute.py [--pair results/ILAR/20140623_Aleutians]
+[--baseline ../main/src --repeat 7] [--stages stack]``
 """
 
 from __future__ import annotations
@@ -86,13 +90,15 @@ def demo_pair(work: Path) -> Path:
     return work / DEMO_PAIR
 
 
-def run_stage(stage: str, pair: Path, work: Path, cfg: Path) -> dict:
+def run_stage(stage: str, pair: Path, work: Path, cfg: Path, src: Path | None = None) -> dict:
     """One run of ``stage`` in a fresh interpreter: CPU of the process (the stage called
-    once), its start, the stage's first and second call (s)."""
+    once), its start, the stage's first and second call (s); ``src`` on ``PYTHONPATH``
+    (default: this checkout's ``src``)."""
     out = work / stage
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir()
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+    env["PYTHONPATH"] = str(src if src is not None else ROOT / "src")
     cmd = [sys.executable, "-c", RUNNER, stage, str(pair), str(out), str(cfg)]
     t0 = child_cpu()
     res = subprocess.run(cmd, env=env, capture_output=True, text=True)
@@ -112,27 +118,51 @@ def same_tables(stage: str, pair: Path, work: Path) -> str:
     return f"DIFFERENT ({', '.join(diff)})" if diff else "identical"
 
 
+def summary(runs: list[dict], paired: bool) -> dict:
+    """Each time's median over paired runs, else the fastest run (by process CPU)."""
+    import statistics
+
+    if paired:
+        return {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+    return min(runs, key=lambda r: r["process"])
+
+
+def bench_stage(stage: str, pair: Path, work: Path, cfg: Path, sides: dict, repeat: int):
+    """Print one table row per side (``{name: src or None}``), the sides' runs alternating."""
+    runs: dict = {name: [] for name in sides}
+    tables = {}
+    for _ in range(repeat):
+        for name, src in sides.items():
+            runs[name].append(run_stage(stage, pair, work, cfg, src))
+            tables[name] = same_tables(stage, pair, work)
+    for name in sides:
+        best = summary(runs[name], len(sides) > 1)
+        vals = " | ".join(f"{best[k]:.2f}" for k in ("process", "start", "stage", "warm"))
+        print(f"| {stage} | {name} | {vals} | {tables[name]} |")
+
+
 def main():
     from corephase.config.validation import load_config
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pair", type=Path, help="results/{array}/{event} folder of one pair")
     ap.add_argument("--config", type=Path, default=ROOT / "config.yaml")
-    ap.add_argument("--repeat", type=int, default=3, help="runs per stage (fastest shown)")
+    ap.add_argument("--repeat", type=int, default=3, help="runs per stage (and side)")
+    ap.add_argument("--baseline", type=Path, help="src folder of the code to compare with")
+    ap.add_argument("--stages", nargs="+", default=["stack", "coda"], choices=["stack", "coda"])
     args = ap.parse_args()
+    sides = {"this": None} if args.baseline is None else {"baseline": args.baseline, "this": None}
     work = Path(tempfile.mkdtemp(prefix="bench_pair_compute."))
     try:
         pair = args.pair if args.pair is not None else demo_pair(work)
         cfg = work / "config.json"
         cfg.write_text(json.dumps(load_config(args.config)))
-        print(f"pair {pair}: CPU s, fastest of {args.repeat} runs")
-        print("| stage | process | start | stage | warm | tables |")
-        print("| --- | --- | --- | --- | --- | --- |")
-        for stage in ("stack", "coda"):
-            runs = [run_stage(stage, pair, work, cfg) for _ in range(args.repeat)]
-            best = min(runs, key=lambda r: r["process"])
-            vals = " | ".join(f"{best[k]:.2f}" for k in ("process", "start", "stage", "warm"))
-            print(f"| {stage} | {vals} | {same_tables(stage, pair, work)} |")
+        how = "median of paired runs" if args.baseline else "fastest run"
+        print(f"pair {pair}: CPU s, {how} ({args.repeat} per side)")
+        print("| stage | code | process | start | stage | warm | tables |")
+        print("| --- | --- | --- | --- | --- | --- | --- |")
+        for stage in args.stages:
+            bench_stage(stage, pair, work, cfg, sides, args.repeat)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

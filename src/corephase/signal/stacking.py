@@ -54,25 +54,37 @@ def next_fast_len(n: int) -> int:
     return best
 
 
+@lru_cache(maxsize=64)
+def analytic_weights(nfft: int) -> np.ndarray:
+    """Weights of the one-sided spectrum (``nfft // 2 + 1`` bins) whose inverse FFT of
+    length ``nfft`` is the analytic signal: 1 at DC (and at Nyquist for an even
+    ``nfft``), 2 elsewhere, as ``scipy.signal.hilbert``. Read-only (cached)."""
+    w = np.full(nfft // 2 + 1, 2.0)
+    w[0] = 1.0
+    if nfft % 2 == 0:
+        w[-1] = 1.0
+    w.flags.writeable = False
+    return w
+
+
 def analytic_signal(x, axis: int = -1) -> np.ndarray:
     """Analytic signal ``x + i H(x)`` with the FFT padded to the next 5-smooth length.
 
     The one-sided spectrum doubled (as ``scipy.signal.hilbert``): the real FFT
     of ``x`` (equal to the first half of its complex FFT to the last bit) with
     zeros above Nyquist, then the complex inverse FFT, with NumPy's pocketfft
-    (no ``scipy.signal`` or ``scipy.fft`` import in every job).
+    (no ``scipy.signal`` or ``scipy.fft`` import in every job). The spectrum is
+    weighted into, and inverted in, one buffer (the same numbers as separate
+    arrays, with less memory traffic).
     """
     x = np.moveaxis(np.asarray(x, float), axis, -1)
     m = x.shape[-1]
     n = next_fast_len(m)
     half = n // 2 + 1
-    h = np.full(half, 2.0)
-    h[0] = 1.0
-    if n % 2 == 0:
-        h[-1] = 1.0
-    spec = np.zeros((*x.shape[:-1], n), complex)
-    spec[..., :half] = np.fft.rfft(x, n, axis=-1) * h
-    a = np.fft.ifft(spec, axis=-1)[..., :m]
+    spec = np.empty((*x.shape[:-1], n), complex)
+    np.multiply(np.fft.rfft(x, n, axis=-1), analytic_weights(n), out=spec[..., :half])
+    spec[..., half:] = 0.0
+    a = np.fft.ifft(spec, axis=-1, out=spec)[..., :m]
     return np.moveaxis(a, -1, axis)
 
 

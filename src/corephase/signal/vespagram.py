@@ -22,12 +22,11 @@ from functools import partial
 from itertools import pairwise
 
 import numpy as np
-import scipy.fft as sfft
 
 from corephase.signal.alignment import plane_wave_delays
 from corephase.signal.matrix import check_traces, check_weights
 from corephase.signal.smoothing import boxcar
-from corephase.signal.stacking import STACK_TYPES, StackParams, next_fast_len
+from corephase.signal.stacking import STACK_TYPES, StackParams, analytic_weights, next_fast_len
 
 #: Trial slownesses between exact recomputations of the phase ramp on a uniform grid
 #: (between them the ramp is advanced by one step, so single-precision round-off cannot grow).
@@ -100,15 +99,6 @@ def _check_args(data, dt, east_km, north_km, scan, stacks, precision):
     if precision not in ("single", "double"):
         raise ValueError(f"precision must be 'single' or 'double', got {precision!r}")
     return data, x, y, stacks, scan.statics(data.shape[0])
-
-
-def _analytic_weights(nfft: int) -> np.ndarray:
-    """Weights of the one-sided spectrum whose inverse FFT is the analytic signal."""
-    w = np.full(nfft // 2 + 1, 2.0)
-    w[0] = 1.0
-    if nfft % 2 == 0:
-        w[-1] = 1.0
-    return w
 
 
 def _is_uniform(s) -> bool:
@@ -247,7 +237,7 @@ def vespagram_stacks(
     if shifter is None:
         job = partial(_sum_blocks, n=params.n, precision=precision, **kw)
     else:
-        job = partial(shifter.sum_blocks, weights=_analytic_weights(nfft), n_root=params.n, **kw)
+        job = partial(shifter.sum_blocks, weights=analytic_weights(nfft), n_root=params.n, **kw)
     parts = _in_threads(job, blocks, workers)
     means = {k: sum(p[k] for p in parts) / ntr for k in parts[0]}
     if shifter is not None:
@@ -302,7 +292,7 @@ class _PhaseRamps:
 
     def __init__(self, data, dt, nfft, q, st, s, cdt):
         self.tw = 2j * np.pi * np.fft.rfftfreq(nfft, dt)[None, :]
-        self.xw = np.fft.rfft(data, nfft, axis=-1) * _analytic_weights(nfft)
+        self.xw = np.fft.rfft(data, nfft, axis=-1) * analytic_weights(nfft)
         self.qb, self.sb, self.s = q[:, None], st[:, None], s
         self.step = None
         if _is_uniform(s):
@@ -421,7 +411,7 @@ def weighted_vespagram_stacks(
         sample interval in s, offsets in km, trial delays, stack names and
         parameters.
     workers : int
-        Threads sharing each inverse FFT (``scipy.fft`` workers).
+        Threads sharing each inverse FFT (:func:`_ifft`).
     weights : array_like, shape (n_sel, n_elements) or (n_elements,)
         Non-negative weights (counts for a bootstrap); every row needs a
         positive sum.
@@ -451,6 +441,19 @@ def weighted_vespagram_stacks(
     params = params or StackParams()
     plan = _WeightedPlan(data, dt, x, y, scan, wts, stacks, st, params, samples)
     return plan.chunks(precision, max_bytes, workers)
+
+
+def _ifft(x, workers: int) -> np.ndarray:
+    """Inverse FFT along the last axis: NumPy's pocketfft with one worker, ``scipy.fft``
+    with its ``workers`` threads otherwise (imported only then: 0.3 s of every job).
+
+    Both are pocketfft with the same plans: the same numbers to the last bit (tested).
+    """
+    if int(workers) > 1:
+        import scipy.fft
+
+        return scipy.fft.ifft(x, axis=-1, workers=int(workers))
+    return np.fft.ifft(x, axis=-1)
 
 
 def _output_ranges(stacks, samples, nsamp: int) -> dict:
@@ -583,7 +586,7 @@ class _WeightedPlan:
             bb = buf[:, :nb]
             for jj in range(nb):  # each block starts from an exact ramp
                 ramps.fill(b0 + jj, bb[:, jj, : nfft // 2 + 1], anchor=jj == 0)
-            zf = sfft.ifft(bb, axis=-1, workers=workers)[..., self.lo : self.hi]
+            zf = _ifft(bb, workers)[..., self.lo : self.hi]
             if "lin" in out:
                 out["lin"][:, o0 : o0 + nb] = zf.real[..., cut["lin"]]
             if "root" in out:

@@ -127,3 +127,30 @@ def test_empirical_tail_threshold_and_fa_prob_from_the_ranks_and_the_gev_beyond(
     # below one draw's resolution the fitted GEV gives the threshold
     assert tail.threshold(1e-4) == tail.gev.threshold(1e-4) > top[0]
     assert np.isnan(tail.fa_prob(np.nan))
+
+
+def test_fit_tail_uses_scipy_gamma_without_scipy_special_package():
+    """The L-moment fit takes SciPy's own gamma ufunc (the tails' numbers stay those of
+    ``scipy.special.gamma``) without running ``scipy.special``'s ``__init__``."""
+    import subprocess
+    import sys
+
+    import scipy.special
+
+    from corephase.analysis.detection.null import scipy_gamma
+
+    assert scipy_gamma() is scipy.special.gamma
+    code = (
+        "import sys, numpy as np\n"
+        "from corephase.analysis.detection.null import fit_tail\n"
+        "t = fit_tail(np.random.default_rng(1).gumbel(3.0, 0.5, 300))\n"
+        "print(repr((t.k, t.xi, t.alpha)), 'scipy.special' in sys.modules, "
+        "'scipy.fft' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    fields, special, fft = out.stdout.strip().rsplit(" ", 2)
+    assert (special, fft) == ("False", "False")
+    import corephase.analysis.detection.null as null
+
+    t = null.fit_tail(np.random.default_rng(1).gumbel(3.0, 0.5, 300))
+    assert fields == repr((t.k, t.xi, t.alpha))

@@ -166,11 +166,16 @@ class ElementTerms:
 
 
 def element_terms(aligned, stacks, params: StackParams) -> ElementTerms:
-    """The :class:`ElementTerms` of aligned traces (one analytic signal per element)."""
+    """The :class:`ElementTerms` of aligned traces (one analytic signal per element).
+
+    The unit phasor is ``a * (1 / |a|)`` (0 where ``|a| = 0``): bit for bit NumPy's
+    complex-by-real ``a / |a|``, whose complex division scales by the reciprocal
+    (tested), in one pass instead of a masked division.
+    """
     u = np.asarray(aligned, float)
     a = analytic_signal(u, axis=-1)
     mag = np.abs(a)
-    unit = np.divide(a, mag, out=np.zeros_like(a), where=mag > 0)
+    unit = a * np.reciprocal(mag, out=np.zeros_like(mag), where=mag > 0)
     root = np.sign(u) * np.abs(u) ** (1.0 / params.n) if "nthroot" in stacks else None
     return ElementTerms(u, unit, root, mag)
 
