@@ -61,7 +61,7 @@ from corephase.analysis.detection.measure import (
     characteristic,
     combine_stacks,
 )
-from corephase.signal.scipy_signal import _import_without_package_init
+from corephase.utils.imports import import_without_package_init
 
 #: Step between the positions of the sliding null, s (a quarter of the default
 #: 10 s signal window: the positions overlap, so the sample is correlated, but every
@@ -207,12 +207,12 @@ def fit_tail(snrs) -> NullTail:
 def scipy_gamma():
     """:func:`scipy.special.gamma` (the ufunc of ``scipy.special._ufuncs``, which the
     package exports), imported without running ``scipy.special``'s ``__init__``
-    (:func:`corephase.signal.scipy_signal._import_without_package_init`): that
+    (:func:`corephase.utils.imports.import_without_package_init`): that
     ``__init__`` costs about 0.3 s of CPU in every stack job, and nothing else in the
     job needs SciPy. Falls back to ``from scipy.special import gamma`` where SciPy's
     private layout differs."""
     try:
-        (ufuncs,) = _import_without_package_init("scipy.special", ("_ufuncs",))
+        (ufuncs,) = import_without_package_init("scipy.special", ("_ufuncs",))
         return ufuncs.gamma
     except (ImportError, AttributeError):
         from scipy.special import gamma
