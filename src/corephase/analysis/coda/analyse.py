@@ -340,8 +340,7 @@ def _add_significance(row: dict, env, job: _Job, phase_time: float, exclude) -> 
     s, rec = job.settings, job.rec
     taus = pseudo_phase_times(rec, job.arrivals, phase_time, s)
     every = arrival_mask(rec.t_orig, job.arrivals, None, s.arrival_mask_s)
-    null_m = null_excesses(env, rec, taus, every, s)
-    null_u = null_excesses(env, rec, taus, None, s)
+    null_m, null_u = null_excesses(env, rec, taus, every, s, unmasked=True)
     alpha = float(s.false_positive_rate)
     p, thr, why = null_test(row["coda_excess"], null_m, alpha)
     pu, thru, _ = null_test(row["coda_excess_unmasked"], null_u, alpha)
