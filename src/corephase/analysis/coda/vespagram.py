@@ -17,6 +17,67 @@ from corephase.model.geometry import KM_PER_DEG
 from corephase.signal.alignment import TraceShifter
 
 
+def add_vespagrams(bands) -> None:
+    """Add the coda vespagram to each band whose main phase was measured.
+
+    ``bands`` holds ``(job, rows, arrays)`` of
+    :func:`corephase.analysis.coda.analyse.measure_phases` for bands of one record.
+    Bands on the same samples share one slowness sweep (:func:`coda_vespagrams`:
+    the same numbers as one sweep per band). The main phase's row gets the
+    coda-slowness columns and ``arrays["vespagram"]`` the vespagram.
+
+    Raises
+    ------
+    ValueError
+        When the sweep's delays cannot be formed; no band is changed then.
+    """
+    groups: list[list] = []
+    for job, rows, arrays in bands:
+        s = job.settings
+        main = rows[s.phases.index(s.main_phase)]
+        if job.arrivals.get(s.main_phase) is None or main.get("qc"):
+            continue
+        group = next((g for g in groups if _same_samples(g[0][0], job)), None)
+        if group is None:
+            groups.append(group := [])
+        group.append((job, main, arrays))
+    done = []
+    for group in groups:
+        j0 = group[0][0]
+        s = j0.settings
+        out = coda_vespagrams(
+            [job.data for job, _, _ in group],
+            j0.rec,
+            j0.geometry,
+            j0.event,
+            j0.arrivals[s.main_phase],
+            j0.baz,
+            s,
+            j0.alignment,
+            j0.draws.weights,
+        )
+        done += zip(group, out, strict=True)
+    for (_, main, arrays), (vespa, vres) in done:
+        main.update(vres)
+        arrays["vespagram"] = vespa
+
+
+def _same_samples(a, b) -> bool:
+    """Whether two bands' vespagrams can share a sweep: same record, samples, draws."""
+    return (
+        a.geometry is b.geometry
+        and a.event is b.event
+        and a.data.shape == b.data.shape
+        and np.array_equal(a.rec.t_orig, b.rec.t_orig)
+        and np.array_equal(a.rec.noise_mask, b.rec.noise_mask)
+        and np.array_equal(a.draws.weights, b.draws.weights)
+        and a.settings == b.settings
+        and a.alignment == b.alignment
+        and a.baz == b.baz
+        and a.arrivals == b.arrivals
+    )
+
+
 def coda_vespagram(
     data,
     rec: Record,
@@ -59,6 +120,31 @@ def coda_vespagram(
         ``coda_slowness_fraction``, ``coda_best_slowness_s_deg`` and their
         ``_lo``/``_hi`` bootstrap bounds, ``pkikp_like_max_s_deg``.
     """
+    return coda_vespagrams([data], rec, geometry, event, arrival, baz_deg, s, alignment, weights)[
+        0
+    ]
+
+
+def coda_vespagrams(
+    datas,
+    rec: Record,
+    geometry,
+    event,
+    arrival,
+    baz_deg: float,
+    s: CodaSettings,
+    alignment: BeamAlignment,
+    weights: np.ndarray,
+) -> list[tuple[dict, dict]]:
+    """:func:`coda_vespagram` of several bands of one record in one slowness sweep.
+
+    ``datas`` holds each band's traces, shape (n_elements, n_samples), all on the
+    time axis and noise window of ``rec``; the other parameters are those of
+    :func:`coda_vespagram`. The bands share each slowness's phase ramp (the
+    complex exponential of the alignment's time shifts, most of the sweep's
+    cost); every band's result equals :func:`coda_vespagram` of that band alone
+    to the last bit. Returns one ``(vespagram, results)`` per band.
+    """
     s0, s1, ds = s.vespa_slowness_s_deg
     slow = np.arange(s0, s1 + 0.5 * ds, ds)
     t = rec.t_orig - arrival.time
@@ -66,13 +152,23 @@ def coda_vespagram(
     delays = alignment.slowness_delays(
         geometry, event, arrival.phase, arrival.slowness_s_km, slow / KM_PER_DEG, baz_deg
     )
-    p_all = np.empty((weights.shape[0], slow.size, int(in_c.sum())))
-    shifter = TraceShifter(data, rec.dt)  # the alignment of signal.alignment.align
+    p_all = np.empty((len(datas), weights.shape[0], slow.size, int(in_c.sum())))
+    # the alignment of signal.alignment.align, every band at once
+    shifter = TraceShifter(np.stack([np.asarray(d, float) for d in datas]), rec.dt)
     for i, d in enumerate(delays):
-        al = shifter.shift(d)
-        n0 = np.mean(_beams(al[:, seg_n], weights, rec.dt, s)[:, in_n] ** 2, axis=1)[:, None]
-        pc = _beams(al[:, seg_c], weights, rec.dt, s)[:, in_c] ** 2 - n0
-        p_all[:, i] = np.maximum(pc, s.noise_floor * n0)
+        for b, al in enumerate(shifter.shift(d)):
+            n0 = np.mean(_beams(al[:, seg_n], weights, rec.dt, s)[:, in_n] ** 2, axis=1)[:, None]
+            pc = _beams(al[:, seg_c], weights, rec.dt, s)[:, in_c] ** 2 - n0
+            p_all[b, :, i] = np.maximum(pc, s.noise_floor * n0)
+    return [_vespagram_results(p, slow, t[seg_c][in_c], s) for p in p_all]
+
+
+def _vespagram_results(p_all, slow, t_coda, s: CodaSettings) -> tuple[dict, dict]:
+    """The vespagram and slowness results of one band from its beams' coda power.
+
+    ``p_all`` is (1 + n_boot, n_slowness, n_times): the full-array beam's power,
+    then each station bootstrap draw's.
+    """
     thr = s.pkikp_like_max_s_deg
     p = p_all[0]
     frac, sbest = _slowness_stats(p, slow, thr)
@@ -90,7 +186,7 @@ def coda_vespagram(
     )
     vespa = {
         "slowness_s_deg": slow,
-        "t": t[seg_c][in_c],
+        "t": t_coda,
         "log10_power": np.log10(p / p.max()),
         "pkikp_like_max_s_deg": float(thr),
         "coda_slowness_fraction": frac,
