@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -12,7 +12,13 @@ from corephase.analysis.coda.contaminants import (
     contaminating_list,
     predicted_arrivals,
 )
-from corephase.analysis.coda.measure import CI_KEYS, REASON_KEYS, Record, measure_envelope
+from corephase.analysis.coda.measure import (
+    CI_KEYS,
+    REASON_KEYS,
+    Record,
+    measure_envelope,
+    window_span,
+)
 from corephase.analysis.coda.nulls import null_excesses, null_test, pseudo_phase_times
 from corephase.analysis.coda.resampling import Draws, bootstrap_ci, safe_ratio
 from corephase.analysis.coda.vespagram import add_vespagrams
@@ -405,13 +411,29 @@ def _window_qc(job: CodaJob, ph: str, phase_time: float) -> str:
 
 
 def _replicates(envs, rec: Record, phase_time, s: CodaSettings, draws: Draws, exclude) -> dict:
-    """Bootstrap replicates of the ``CI_KEYS`` from the resampled envelope beams."""
+    """Bootstrap replicates of the ``CI_KEYS`` from the resampled envelope beams.
+
+    Each beam is measured on the samples of the phase's windows only
+    (:func:`~corephase.analysis.coda.measure.window_span`, with the noise power of
+    the whole beam): the same numbers as on the whole record.
+    """
     reps = {k: np.full(len(envs), np.nan) for k in CI_KEYS}
     block_s = s.trend_block_length(rec.bandwidth_hz)
+    span = window_span(rec, phase_time, s)
+    cut = replace(rec, t_orig=rec.t_orig[span], noise_mask=rec.noise_mask[span])
+    cut_exclude = None if exclude is None else exclude[span]
     # same time-block streams for every phase (paired replicates)
     for ib, rng in enumerate(draws.trend_rngs()):
+        n0 = float(np.mean((np.asarray(envs[ib], float) ** 2)[rec.noise_mask]))
         m, _ = measure_envelope(
-            envs[ib], rec, phase_time, s, exclude=exclude, rng=rng, block_s=block_s
+            envs[ib][span],
+            cut,
+            phase_time,
+            s,
+            exclude=cut_exclude,
+            rng=rng,
+            block_s=block_s,
+            noise_power=n0,
         )
         for k in CI_KEYS:
             reps[k][ib] = m.get(k, np.nan)
