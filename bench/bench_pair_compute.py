@@ -20,7 +20,8 @@ new tables are compared with them byte for byte.
 The pair comes from ``--pair`` (a ``results/{array}/{event}`` folder with
 ``preprocessed/``); without it the demo workflow is run up to the preprocess
 stage of ILAR in a temporary folder.
-Run: ``.venv/bin/python bench/bench_pair_compute.py [--pair results/ILAR/20140623_Aleutians]``
+Run: ``.venv/bin/python bench/bench_pair_compute.py [--pair results/ILAR/20140623_Aleutians]
+[--stages coda]``
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ print(json.dumps({"start": t1, "stage": cpu[0], "warm": cpu[1]}))
 """
 
 TABLES = {"stack": ("detections.csv", "statics.csv"), "coda": ("coda.csv",)}
+STAGES = tuple(TABLES)
 
 
 def child_cpu() -> float:
@@ -119,6 +121,7 @@ def main():
     ap.add_argument("--pair", type=Path, help="results/{array}/{event} folder of one pair")
     ap.add_argument("--config", type=Path, default=ROOT / "config.yaml")
     ap.add_argument("--repeat", type=int, default=3, help="runs per stage (fastest shown)")
+    ap.add_argument("--stages", nargs="+", choices=STAGES, default=STAGES, help="stages to run")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench_pair_compute."))
     try:
@@ -128,7 +131,7 @@ def main():
         print(f"pair {pair}: CPU s, fastest of {args.repeat} runs")
         print("| stage | process | start | stage | warm | tables |")
         print("| --- | --- | --- | --- | --- | --- |")
-        for stage in ("stack", "coda"):
+        for stage in args.stages:
             runs = [run_stage(stage, pair, work, cfg) for _ in range(args.repeat)]
             best = min(runs, key=lambda r: r["process"])
             vals = " | ".join(f"{best[k]:.2f}" for k in ("process", "start", "stage", "warm"))
