@@ -78,8 +78,8 @@ def _same_samples(a, b) -> bool:
     )
 
 
-def coda_vespagram(
-    data,
+def coda_vespagrams(
+    datas,
     rec: Record,
     geometry,
     event,
@@ -88,14 +88,20 @@ def coda_vespagram(
     s: CodaSettings,
     alignment: BeamAlignment,
     weights: np.ndarray,
-) -> tuple[dict, dict]:
-    """Coda-window vespagram of the main phase and the PKiKP-like energy fraction.
+) -> list[tuple[dict, dict]]:
+    """Coda-window vespagrams of the main phase and the PKiKP-like energy fractions.
+
+    One slowness sweep for several bands of one record: the bands share each
+    slowness's phase ramp (the complex exponential of the alignment's time
+    shifts, most of the sweep's cost), and each band's numbers are those of a
+    sweep of that band alone to the last bit.
 
     Parameters
     ----------
-    data : numpy.ndarray, shape (n_elements, n_samples)
-        Band-passed traces on ``rec.t_orig``.
+    datas : sequence of numpy.ndarray, shape (n_elements, n_samples)
+        Each band's band-passed traces, all on ``rec.t_orig``.
     rec : Record
+        Time axis and noise window (the same for every band).
     geometry, event
         Array geometry and event (for the alignment delays).
     arrival : corephase.model.traveltimes.PhaseArrival
@@ -113,37 +119,12 @@ def coda_vespagram(
 
     Returns
     -------
-    vespagram : dict
-        ``slowness_s_deg``, ``t``, ``log10_power`` (coda power normalised to
-        its maximum), ``pkikp_like_max_s_deg``, ``coda_slowness_fraction``.
-    results : dict
-        ``coda_slowness_fraction``, ``coda_best_slowness_s_deg`` and their
-        ``_lo``/``_hi`` bootstrap bounds, ``pkikp_like_max_s_deg``.
-    """
-    return coda_vespagrams([data], rec, geometry, event, arrival, baz_deg, s, alignment, weights)[
-        0
-    ]
-
-
-def coda_vespagrams(
-    datas,
-    rec: Record,
-    geometry,
-    event,
-    arrival,
-    baz_deg: float,
-    s: CodaSettings,
-    alignment: BeamAlignment,
-    weights: np.ndarray,
-) -> list[tuple[dict, dict]]:
-    """:func:`coda_vespagram` of several bands of one record in one slowness sweep.
-
-    ``datas`` holds each band's traces, shape (n_elements, n_samples), all on the
-    time axis and noise window of ``rec``; the other parameters are those of
-    :func:`coda_vespagram`. The bands share each slowness's phase ramp (the
-    complex exponential of the alignment's time shifts, most of the sweep's
-    cost); every band's result equals :func:`coda_vespagram` of that band alone
-    to the last bit. Returns one ``(vespagram, results)`` per band.
+    list of (dict, dict)
+        Per band, ``vespagram``: ``slowness_s_deg``, ``t``, ``log10_power`` (coda
+        power normalised to its maximum), ``pkikp_like_max_s_deg``,
+        ``coda_slowness_fraction``; and ``results``: ``coda_slowness_fraction``,
+        ``coda_best_slowness_s_deg`` and their ``_lo``/``_hi`` bootstrap bounds,
+        ``pkikp_like_max_s_deg``.
     """
     s0, s1, ds = s.vespa_slowness_s_deg
     slow = np.arange(s0, s1 + 0.5 * ds, ds)
