@@ -171,3 +171,18 @@ def test_missing_elevation_gets_no_static_and_is_recognised():
     assert not missing_elevations([0.0, 150.0, 300.0, 450.0]).any()  # 0 within the relief
     assert not missing_elevations(np.zeros(5)).any()
     assert missing_elevations([np.nan, 10.0]).tolist() == [True, False]
+
+
+def test_trace_shifter_of_sets_equals_each_set_alone_to_the_bit():
+    """Bands of one record shifted together share the phase ramp, with the same numbers."""
+    dt = 0.1
+    rng = np.random.default_rng(8)
+    sets = rng.standard_normal((2, 5, 999))
+    together = TraceShifter(sets, dt)
+    alone = [TraceShifter(x, dt) for x in sets]
+    for k in range(4):
+        shifts = rng.standard_normal(5) * (k + 1)
+        got = together.shift(shifts)
+        assert got.shape == sets.shape
+        for x, shifter in zip(got, alone, strict=True):
+            assert np.array_equal(x.view(np.uint8), shifter.shift(shifts).view(np.uint8))

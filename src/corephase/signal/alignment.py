@@ -90,7 +90,10 @@ class TraceShifter:
 
     Parameters
     ----------
-    data : array_like, shape (n_traces, n_samples)
+    data : array_like, shape (n_traces, n_samples) or (n_sets, n_traces, n_samples)
+        Several sets of traces (e.g. the bands of one record) are shifted alike by
+        each shift vector, with one phase ramp for all of them; each set's shift
+        equals the shift of that set alone to the last bit.
     dt : float
         Sample interval in s.
     """
@@ -101,7 +104,10 @@ class TraceShifter:
         self._spectra: dict = {}
 
     def shift(self, shifts_s, pad_to: int | None = None) -> np.ndarray:
-        """The traces advanced by ``shifts_s`` (s, one per trace), as :func:`shift_traces`."""
+        """The traces advanced by ``shifts_s`` (s, one per trace), as :func:`shift_traces`.
+
+        Shape ``(n_traces, n_samples)``, or ``(n_sets, n_traces, n_samples)`` for sets.
+        """
         shifts = np.asarray(shifts_s, float).reshape(-1)
         n = self.data.shape[-1]
         maxs = int(np.ceil(np.max(np.abs(shifts)) / self.dt)) if shifts.size else 0
@@ -117,7 +123,7 @@ class TraceShifter:
         shifted = np.multiply(spec, np.exp(ramp * shifts[:, None]))
         # Samples that came from beyond the original end are zero by construction
         # (zero padding); those from before the start are the padded tail, zero too.
-        return np.fft.irfft(shifted, nfft, axis=-1)[:, :n]
+        return np.fft.irfft(shifted, nfft, axis=-1)[..., :n]
 
 
 def elevation_statics(elev_m, slowness_s_km, v_surface_km_s: float, ref_elev_m=None):

@@ -46,7 +46,7 @@ def coda_pair(pair_json, band_paths: dict, config: dict, out_table, out_arrays: 
     imports no pandas (:func:`corephase.io.files.write_rows` writes the CSV text
     :meth:`pandas.DataFrame.to_csv` would).
     """
-    from corephase.analysis.coda import coda_rows, save_coda_arrays
+    from corephase.analysis.coda import CodaBand, coda_band_rows, save_coda_arrays
     from corephase.config.coda import CodaSettings
     from corephase.config.preprocess import PreprocessSettings
     from corephase.sources.synthetic import pair_seed
@@ -56,31 +56,32 @@ def coda_pair(pair_json, band_paths: dict, config: dict, out_table, out_arrays: 
     pair, event, geom, arrivals = load_pair(pair_json)
     rows: list[dict] = []
     ok = pair["status"] in ("ok", "partial") and geom is not None
-    listed = load_arrival_list(pair, config["model"]) if ok else None
-    alignment = coda_alignment(config, pair)
-    for band in config["bands"]:
-        plot: dict = {"meta": {"status": pair["status"], "reason": pair["reason"]}}
-        if ok:
+    results = [None] * len(config["bands"])
+    if ok:  # every band at once: their coda vespagrams share one slowness sweep
+        bands = []
+        for band in config["bands"]:
             st = read_stream(band_paths[band["name"]])
-            seed = pair_seed(config["seed"], pair["array"], event.id)
-            try:
-                band_rows, plot = coda_rows(
-                    st,
-                    geom,
-                    event,
-                    arrivals,
-                    band["name"],
-                    (band["fmin"], band["fmax"]),
-                    settings,
-                    seed,
-                    alignment,
-                    taper_s=_taper_s(st, taper),
-                    arrival_list=listed,
-                )
-            except ValueError as err:  # e.g. no pre-P noise in the record window
-                log.warning("coda %s: not measured: %s", band["name"], err)
-                band_rows = [{"band": band["name"], "qc": f"not measured: {err}"}]
-                plot["meta"]["reason"] = f"coda not measured: {err}"
+            hz = (band["fmin"], band["fmax"])
+            bands.append(CodaBand(band["name"], hz, st, _taper_s(st, taper)))
+        results = coda_band_rows(
+            bands,
+            geom,
+            event,
+            arrivals,
+            settings,
+            pair_seed(config["seed"], pair["array"], event.id),
+            coda_alignment(config, pair),
+            arrival_list=load_arrival_list(pair, config["model"]),
+        )
+    for band, result in zip(config["bands"], results, strict=True):
+        plot: dict = {"meta": {"status": pair["status"], "reason": pair["reason"]}}
+        if isinstance(result, ValueError):  # e.g. no pre-P noise in the record window
+            log.warning("coda %s: not measured: %s", band["name"], result)
+            band_rows = [{"band": band["name"], "qc": f"not measured: {result}"}]
+            plot["meta"]["reason"] = f"coda not measured: {result}"
+        elif result is not None:
+            band_rows, plot = result
+        if ok:
             rows += band_rows
             log.info("coda %s: %d rows", band["name"], len(band_rows))
         save_coda_arrays(plot, out_arrays[band["name"]])

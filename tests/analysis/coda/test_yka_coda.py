@@ -10,7 +10,7 @@ import numpy as np
 import obspy
 import pytest
 
-from corephase.analysis.coda import analyse_coda
+from corephase.analysis.coda import CodaBand, analyse_coda, coda_band_rows, coda_rows
 from corephase.config.coda import CodaSettings
 from corephase.config.fetch import WindowSettings
 from corephase.model.events import events_from_quakeml
@@ -84,3 +84,35 @@ def test_yka_intervals_finite_ordered_and_within_four_decades(yka_table):
         assert r["duration_s"] >= 0 and r["duration_s_lo"] >= 0, ph
         if not np.isfinite(r["decay_rate_per_s"]):
             assert r["decay_reason"], ph
+
+
+def _same(a, b) -> bool:
+    """Equal to the last bit: numbers (NaN equal to NaN), arrays, strings, nested dicts."""
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list | tuple):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, np.ndarray | float | np.floating):
+        x, y = np.asarray(a), np.asarray(b)
+        return x.dtype == y.dtype and x.shape == y.shape and x.tobytes() == y.tobytes()
+    return type(a) is type(b) and a == b
+
+
+def test_bands_of_a_record_at_once_equal_each_band_alone(yka_record):
+    """One slowness sweep for the bands' coda vespagrams: the numbers of one sweep per band."""
+    st, geom, ev, arrivals, taper_s = yka_record
+    s = CodaSettings(bootstrap=6)
+    streams = {hz: bandpass(st, hz[0], hz[1], 4, TAPER) for hz in ((1.0, 2.0), (2.0, 3.0))}
+    short = streams[(1.0, 2.0)].copy()
+    for tr in short:  # other samples: a sweep of its own
+        tr.data = tr.data[:-50]
+    bands = [CodaBand(f"{a:g}-{b:g}Hz", (a, b), x, taper_s) for (a, b), x in streams.items()]
+    bands += [CodaBand("short", (1.0, 2.0), short, taper_s), CodaBand("bad", (2.0, 1.0), short)]
+    got = coda_band_rows(bands, geom, ev, arrivals, s, 7)
+    for band, result in zip(bands[:3], got, strict=False):
+        want = coda_rows(
+            band.stream, geom, ev, arrivals, band.label, band.band_hz, s, 7, None, band.taper_s
+        )
+        assert want[1]["vespagram"] is not None
+        assert _same(result, want), band.label
+    assert isinstance(got[3], ValueError) and "corners" in str(got[3])

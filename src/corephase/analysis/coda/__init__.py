@@ -35,8 +35,9 @@ Settings are :class:`corephase.config.coda.CodaSettings` (config section
 Modules: :mod:`.beams` (alignment and envelope beams), :mod:`.trend`
 (pre-phase trend), :mod:`.measure` (one beam -> numbers), :mod:`.resampling`
 (draws, block resampling, intervals), :mod:`.vespagram` (coda slowness),
-:mod:`.analyse` (:func:`analyse_coda`), :mod:`.arrays_io` (tables and plot
-arrays on disk).
+:mod:`.analyse` (:func:`analyse_coda`), :mod:`.bands` (:func:`coda_band_rows`: the
+bands of one record, their vespagrams in one slowness sweep), :mod:`.arrays_io`
+(tables and plot arrays on disk).
 
 Processing of one beam
 ----------------------
@@ -139,8 +140,10 @@ from importlib import import_module
 #: job that only reads coda arrays (the figures) does not import the analysis (SciPy).
 _EXPORTS = {
     "BeamAlignment": "beams",
+    "CodaBand": "bands",
     "aggregate_coda_tables": "arrays_io",
     "analyse_coda": "analyse",
+    "coda_band_rows": "bands",
     "coda_rows": "analyse",
     "load_coda_arrays": "arrays_io",
     "save_coda_arrays": "arrays_io",

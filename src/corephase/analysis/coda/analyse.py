@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -12,10 +12,16 @@ from corephase.analysis.coda.contaminants import (
     contaminating_list,
     predicted_arrivals,
 )
-from corephase.analysis.coda.measure import CI_KEYS, REASON_KEYS, Record, measure_envelope
+from corephase.analysis.coda.measure import (
+    CI_KEYS,
+    REASON_KEYS,
+    Record,
+    measure_envelope,
+    window_span,
+)
 from corephase.analysis.coda.nulls import null_excesses, null_test, pseudo_phase_times
 from corephase.analysis.coda.resampling import Draws, bootstrap_ci, safe_ratio
-from corephase.analysis.coda.vespagram import coda_vespagram
+from corephase.analysis.coda.vespagram import add_vespagrams
 from corephase.config.coda import CodaSettings
 from corephase.model.traveltimes import distance_backazimuth
 from corephase.signal.alignment import align
@@ -26,8 +32,8 @@ _CENTRED_KEYS = ("coda_excess", "coda_slowness_fraction")
 
 
 @dataclass(frozen=True)
-class _Job:
-    """Everything one analysis shares between its phases."""
+class CodaJob:
+    """Everything the analysis of one band shares between its phases (:func:`coda_job`)."""
 
     data: np.ndarray  # (n_elements, n_samples), band-passed traces
     rec: Record
@@ -155,6 +161,39 @@ def coda_rows(
     """The table of :func:`analyse_coda` as rows (one dict per configured phase, column
     to value) and its plot arrays, without pandas; the parameters are those of
     :func:`analyse_coda`."""
+    job = coda_job(
+        stream,
+        geometry,
+        event,
+        arrivals,
+        band_label,
+        band_hz,
+        settings,
+        seed,
+        alignment,
+        taper_s,
+        arrival_list,
+    )
+    rows, arrays = measure_phases(job)
+    add_vespagrams([(job, rows, arrays)])
+    return rows, arrays
+
+
+def coda_job(
+    stream,
+    geometry,
+    event,
+    arrivals,
+    band_label,
+    band_hz,
+    settings: CodaSettings | None = None,
+    seed: int = 0,
+    alignment: BeamAlignment | None = None,
+    taper_s: float = 0.0,
+    arrival_list=None,
+) -> CodaJob:
+    """The traces, record, draws and arrivals of one band's analysis (parameters and
+    errors of :func:`analyse_coda`)."""
     s = settings or CodaSettings()
     f1, f2 = (float(x) for x in band_hz)
     if not 0 < f1 < f2:
@@ -173,12 +212,15 @@ def coda_rows(
         event.depth_km, dist, s.contaminant_phases, alignment.model, listed=arrival_list
     )
     every = {**extra, **arrivals}
-    job = _Job(data, rec, geometry, event, every, band_label, float(baz), s, alignment, draws)
-    return _measure_all(job)
+    return CodaJob(data, rec, geometry, event, every, band_label, float(baz), s, alignment, draws)
 
 
-def _measure_all(job: _Job) -> tuple[list[dict], dict]:
-    """Every phase, the ratios and the coda vespagram: the table rows and the plot arrays."""
+def measure_phases(job: CodaJob) -> tuple[list[dict], dict]:
+    """Every phase and the ratios of one band: the table rows and the plot arrays.
+
+    The coda vespagram (``arrays["vespagram"]``, None here, and the main phase's
+    coda-slowness columns) is added by :func:`add_vespagrams`.
+    """
     s = job.settings
     rows: dict[str, dict] = {}
     curves: dict[str, dict] = {}
@@ -190,23 +232,7 @@ def _measure_all(job: _Job) -> tuple[list[dict], dict]:
             curves[ph] = cur
         if reps is not None:
             boots[ph] = reps
-    main = rows[s.main_phase]
-    _add_ratios(main, rows, boots, s)
-    vespa = None
-    marr = job.arrivals.get(s.main_phase)
-    if marr is not None and not main.get("qc"):
-        vespa, vres = coda_vespagram(
-            job.data,
-            job.rec,
-            job.geometry,
-            job.event,
-            marr,
-            job.baz,
-            s,
-            job.alignment,
-            job.draws.weights,
-        )
-        main.update(vres)
+    _add_ratios(rows[s.main_phase], rows, boots, s)
     meta = {
         "array": job.geometry.name,
         "event_id": job.event.id,
@@ -218,7 +244,7 @@ def _measure_all(job: _Job) -> tuple[list[dict], dict]:
         "confidence": float(s.confidence),
         "false_positive_rate": float(s.false_positive_rate),
     }
-    return [rows[ph] for ph in s.phases], {"meta": meta, "phases": curves, "vespagram": vespa}
+    return [rows[ph] for ph in s.phases], {"meta": meta, "phases": curves, "vespagram": None}
 
 
 def _noise_mask(t_orig, dt, arrivals, s: CodaSettings, edge) -> np.ndarray:
@@ -241,7 +267,7 @@ def _noise_mask(t_orig, dt, arrivals, s: CodaSettings, edge) -> np.ndarray:
     return mask
 
 
-def _analyse_phase(job: _Job, ph: str):
+def _analyse_phase(job: CodaJob, ph: str):
     """Row, plot curves (or None) and bootstrap replicates (or None) of one phase.
 
     The primary numbers are measured with every other predicted arrival
@@ -335,13 +361,12 @@ def _masked_phases(arrivals, ph, s: CodaSettings) -> list:
     return out
 
 
-def _add_significance(row: dict, env, job: _Job, phase_time: float, exclude) -> None:
+def _add_significance(row: dict, env, job: CodaJob, phase_time: float, exclude) -> None:
     """Null p-values of the masked and unmasked excess from pseudo-phase windows of the record."""
     s, rec = job.settings, job.rec
     taus = pseudo_phase_times(rec, job.arrivals, phase_time, s)
     every = arrival_mask(rec.t_orig, job.arrivals, None, s.arrival_mask_s)
-    null_m = null_excesses(env, rec, taus, every, s)
-    null_u = null_excesses(env, rec, taus, None, s)
+    null_m, null_u = null_excesses(env, rec, taus, every, s, unmasked=True)
     alpha = float(s.false_positive_rate)
     p, thr, why = null_test(row["coda_excess"], null_m, alpha)
     pu, thru, _ = null_test(row["coda_excess_unmasked"], null_u, alpha)
@@ -370,7 +395,7 @@ def _decide(row: dict, s: CodaSettings) -> None:
         row["significance_reason"] = "null p-value below the level but bootstrap lower bound <= 1"
 
 
-def _window_qc(job: _Job, ph: str, phase_time: float) -> str:
+def _window_qc(job: CodaJob, ph: str, phase_time: float) -> str:
     """Why the windows of ``ph`` cannot be measured, or ``""``."""
     s, t_orig = job.settings, job.rec.t_orig
     lo = phase_time + s.prephase_window_s[0] - job.rec.edge_s
@@ -386,13 +411,29 @@ def _window_qc(job: _Job, ph: str, phase_time: float) -> str:
 
 
 def _replicates(envs, rec: Record, phase_time, s: CodaSettings, draws: Draws, exclude) -> dict:
-    """Bootstrap replicates of the ``CI_KEYS`` from the resampled envelope beams."""
+    """Bootstrap replicates of the ``CI_KEYS`` from the resampled envelope beams.
+
+    Each beam is measured on the samples of the phase's windows only
+    (:func:`~corephase.analysis.coda.measure.window_span`, with the noise power of
+    the whole beam): the same numbers as on the whole record.
+    """
     reps = {k: np.full(len(envs), np.nan) for k in CI_KEYS}
     block_s = s.trend_block_length(rec.bandwidth_hz)
+    span = window_span(rec, phase_time, s)
+    cut = replace(rec, t_orig=rec.t_orig[span], noise_mask=rec.noise_mask[span])
+    cut_exclude = None if exclude is None else exclude[span]
     # same time-block streams for every phase (paired replicates)
     for ib, rng in enumerate(draws.trend_rngs()):
+        n0 = float(np.mean((np.asarray(envs[ib], float) ** 2)[rec.noise_mask]))
         m, _ = measure_envelope(
-            envs[ib], rec, phase_time, s, exclude=exclude, rng=rng, block_s=block_s
+            envs[ib][span],
+            cut,
+            phase_time,
+            s,
+            exclude=cut_exclude,
+            rng=rng,
+            block_s=block_s,
+            noise_power=n0,
         )
         for k in CI_KEYS:
             reps[k][ib] = m.get(k, np.nan)
@@ -451,7 +492,7 @@ def _add_ratios(mrow: dict, rows: dict, boots: dict, s: CodaSettings) -> None:
                 mrow[f"{col}_lo"] = mrow[f"{col}_hi"] = np.nan
 
 
-def _base_row(job: _Job, phase: str) -> dict:
+def _base_row(job: CodaJob, phase: str) -> dict:
     """A table row of ``phase`` with every column, measurements NaN."""
     s = job.settings
     row = {

@@ -76,7 +76,9 @@ def write_coda_table(table: pd.DataFrame, path) -> None:
 def save_coda_arrays(arrays: dict, path) -> None:
     """Save the ``arrays`` of :func:`~corephase.analysis.coda.analyse_coda` as ``.npz``.
 
-    Written atomically (temporary file, then rename); read back with
+    Written atomically (temporary file, then rename) and uncompressed: deflating
+    the float curves took most of the write's time for a third of the size (about
+    3 MB per band instead of 1.1 MB for a 19,000-sample record). Read back with
     :func:`load_coda_arrays`.
     """
     path = Path(path)
@@ -99,7 +101,7 @@ def save_coda_arrays(arrays: dict, path) -> None:
                 scalars["vespagram"][k] = jsonable(v)
     flat["__json__"] = np.array(json.dumps(jsonable(scalars)))
     with atomic_path(path) as tmp, open(tmp, "wb") as fh:
-        np.savez_compressed(fh, **flat)
+        np.savez(fh, **flat)
 
 
 def load_coda_arrays(path) -> dict:

@@ -130,7 +130,15 @@ def excess(power, bg: Background, rng=None, block_s=5.0, dt=0.05) -> float:
 
 
 def measure_envelope(
-    env, rec: Record, phase_time: float, s: CodaSettings, *, exclude=None, rng=None, block_s=5.0
+    env,
+    rec: Record,
+    phase_time: float,
+    s: CodaSettings,
+    *,
+    exclude=None,
+    rng=None,
+    block_s=5.0,
+    noise_power: float | None = None,
 ) -> tuple[dict, dict | None]:
     """Measure one smoothed envelope beam.
 
@@ -149,6 +157,10 @@ def measure_envelope(
         For a bootstrap replicate: the pre-phase trend is refitted to its fit
         plus moving-block resampled residuals and the coda samples are block
         resampled (blocks of ``block_s`` s).
+    noise_power : float, optional
+        The noise power ``N0`` of the beam when ``env`` and ``rec`` are a cut of
+        it around the phase's windows (:func:`window_span`; the numbers are those
+        of the whole beam). Default: the mean of ``env ** 2`` in ``rec.noise_mask``.
 
     Returns
     -------
@@ -162,7 +174,7 @@ def measure_envelope(
     out: dict = {k: np.nan for k in CI_KEYS} | {k: "" for k in REASON_KEYS}
     t = rec.t_orig - phase_time
     power = np.asarray(env, float) ** 2
-    n0 = float(np.mean(power[rec.noise_mask]))
+    n0 = float(np.mean(power[rec.noise_mask])) if noise_power is None else float(noise_power)
     pk = np.abs(t) <= s.peak_search_s
     if not n0 > 0 or not pk.any():
         out["qc"] = "zero noise power" if not n0 > 0 else "peak search window outside record"
@@ -201,6 +213,21 @@ def measure_envelope(
             "decay_fit_log10": fit_line - 0.5 * np.log10(ppk),
         }
     return out, curves
+
+
+def window_span(rec: Record, phase_time: float, s: CodaSettings) -> slice:
+    """Samples of a phase's peak search, pre-phase and coda windows, and a margin.
+
+    :func:`measure_envelope` of a beam cut to these samples (with the beam's
+    ``noise_power``) gives the numbers of the whole beam: every window and the
+    peak search lie inside, and the smoothing inside the windows
+    (:func:`corephase.signal.smoothing.masked_boxcar`) sums only their samples.
+    """
+    margin = 2.0 * (s.coda_smooth_s + rec.dt)
+    lo = phase_time + min(s.prephase_window_s[0], -s.peak_search_s) - margin
+    hi = phase_time + max(s.coda_window_s[1], s.peak_search_s) + margin
+    i0 = np.searchsorted(rec.t_orig, lo)
+    return slice(int(i0), int(np.searchsorted(rec.t_orig, hi, side="right")))
 
 
 def _shape_and_duration(power, bg: Background, ipk, n0, s, out) -> tuple[int, int]:

@@ -63,7 +63,7 @@ def pseudo_phase_times(rec: Record, arrivals: dict, phase_time: float, s: CodaSe
     return taus[clear & apart]
 
 
-def null_excesses(env, rec: Record, taus, exclude, s: CodaSettings) -> np.ndarray:
+def null_excesses(env, rec: Record, taus, exclude, s: CodaSettings, *, unmasked: bool = False):
     """Coda excess of the envelope beam ``env`` at each pseudo-phase time in ``taus``.
 
     ``exclude`` (bool, on ``rec.t_orig``, or None) masks predicted arrivals as
@@ -72,21 +72,34 @@ def null_excesses(env, rec: Record, taus, exclude, s: CodaSettings) -> np.ndarra
     lapse times: a pseudo-phase whose pre-phase window starts before the
     origin (pre-P noise) is fitted as if its window started ``null_step_s``
     after the origin.
+
+    With ``unmasked`` the result is a pair: the excesses with ``exclude`` and
+    those without it (the same numbers as a second call with ``exclude=None``;
+    a window that ``exclude`` leaves untouched is measured once for both).
     """
     power = np.asarray(env, float) ** 2
     n0 = float(np.mean(power[rec.noise_mask]))
-    out = np.full(len(taus), np.nan)
-    dt = rec.dt
+    out = np.full((2, len(taus)), np.nan)
     for i, tau in enumerate(taus):
         sl = _segment(rec, tau, s)
         t = rec.t_orig[sl] - tau
-        pre, coda, why = windows(t, s, None if exclude is None else exclude[sl])
-        if why:
-            continue
         lapse_tau = max(tau, s.null_step_s - s.prephase_window_s[0])
-        bg = background(power[sl], t, pre, coda, n0, dt, lapse_tau, s)
-        out[i] = excess(power[sl], bg)
-    return out
+        ex = None if exclude is None else exclude[sl]
+        out[0, i] = _excess_at(power[sl], t, ex, n0, rec.dt, lapse_tau, s)
+        if unmasked:
+            clear = ex is None or not ex.any()
+            out[1, i] = (
+                out[0, i] if clear else _excess_at(power[sl], t, None, n0, rec.dt, lapse_tau, s)
+            )
+    return (out[0], out[1]) if unmasked else out[0]
+
+
+def _excess_at(power, t, exclude, n0: float, dt: float, lapse_tau: float, s: CodaSettings):
+    """Coda excess of one pseudo-phase (``t`` s relative to it), NaN when masked out."""
+    pre, coda, why = windows(t, s, exclude)
+    if why:
+        return np.nan
+    return excess(power, background(power, t, pre, coda, n0, dt, lapse_tau, s))
 
 
 def _segment(rec: Record, tau: float, s: CodaSettings) -> slice:

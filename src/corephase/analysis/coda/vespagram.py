@@ -17,8 +17,69 @@ from corephase.model.geometry import KM_PER_DEG
 from corephase.signal.alignment import TraceShifter
 
 
-def coda_vespagram(
-    data,
+def add_vespagrams(bands) -> None:
+    """Add the coda vespagram to each band whose main phase was measured.
+
+    ``bands`` holds ``(job, rows, arrays)`` of
+    :func:`corephase.analysis.coda.analyse.measure_phases` for bands of one record.
+    Bands on the same samples share one slowness sweep (:func:`coda_vespagrams`:
+    the same numbers as one sweep per band). The main phase's row gets the
+    coda-slowness columns and ``arrays["vespagram"]`` the vespagram.
+
+    Raises
+    ------
+    ValueError
+        When the sweep's delays cannot be formed; no band is changed then.
+    """
+    groups: list[list] = []
+    for job, rows, arrays in bands:
+        s = job.settings
+        main = rows[s.phases.index(s.main_phase)]
+        if job.arrivals.get(s.main_phase) is None or main.get("qc"):
+            continue
+        group = next((g for g in groups if _same_samples(g[0][0], job)), None)
+        if group is None:
+            groups.append(group := [])
+        group.append((job, main, arrays))
+    done = []
+    for group in groups:
+        j0 = group[0][0]
+        s = j0.settings
+        out = coda_vespagrams(
+            [job.data for job, _, _ in group],
+            j0.rec,
+            j0.geometry,
+            j0.event,
+            j0.arrivals[s.main_phase],
+            j0.baz,
+            s,
+            j0.alignment,
+            j0.draws.weights,
+        )
+        done += zip(group, out, strict=True)
+    for (_, main, arrays), (vespa, vres) in done:
+        main.update(vres)
+        arrays["vespagram"] = vespa
+
+
+def _same_samples(a, b) -> bool:
+    """Whether two bands' vespagrams can share a sweep: same record, samples, draws."""
+    return (
+        a.geometry is b.geometry
+        and a.event is b.event
+        and a.data.shape == b.data.shape
+        and np.array_equal(a.rec.t_orig, b.rec.t_orig)
+        and np.array_equal(a.rec.noise_mask, b.rec.noise_mask)
+        and np.array_equal(a.draws.weights, b.draws.weights)
+        and a.settings == b.settings
+        and a.alignment == b.alignment
+        and a.baz == b.baz
+        and a.arrivals == b.arrivals
+    )
+
+
+def coda_vespagrams(
+    datas,
     rec: Record,
     geometry,
     event,
@@ -27,14 +88,20 @@ def coda_vespagram(
     s: CodaSettings,
     alignment: BeamAlignment,
     weights: np.ndarray,
-) -> tuple[dict, dict]:
-    """Coda-window vespagram of the main phase and the PKiKP-like energy fraction.
+) -> list[tuple[dict, dict]]:
+    """Coda-window vespagrams of the main phase and the PKiKP-like energy fractions.
+
+    One slowness sweep for several bands of one record: the bands share each
+    slowness's phase ramp (the complex exponential of the alignment's time
+    shifts, most of the sweep's cost), and each band's numbers are those of a
+    sweep of that band alone to the last bit.
 
     Parameters
     ----------
-    data : numpy.ndarray, shape (n_elements, n_samples)
-        Band-passed traces on ``rec.t_orig``.
+    datas : sequence of numpy.ndarray, shape (n_elements, n_samples)
+        Each band's band-passed traces, all on ``rec.t_orig``.
     rec : Record
+        Time axis and noise window (the same for every band).
     geometry, event
         Array geometry and event (for the alignment delays).
     arrival : corephase.model.traveltimes.PhaseArrival
@@ -52,12 +119,12 @@ def coda_vespagram(
 
     Returns
     -------
-    vespagram : dict
-        ``slowness_s_deg``, ``t``, ``log10_power`` (coda power normalised to
-        its maximum), ``pkikp_like_max_s_deg``, ``coda_slowness_fraction``.
-    results : dict
-        ``coda_slowness_fraction``, ``coda_best_slowness_s_deg`` and their
-        ``_lo``/``_hi`` bootstrap bounds, ``pkikp_like_max_s_deg``.
+    list of (dict, dict)
+        Per band, ``vespagram``: ``slowness_s_deg``, ``t``, ``log10_power`` (coda
+        power normalised to its maximum), ``pkikp_like_max_s_deg``,
+        ``coda_slowness_fraction``; and ``results``: ``coda_slowness_fraction``,
+        ``coda_best_slowness_s_deg`` and their ``_lo``/``_hi`` bootstrap bounds,
+        ``pkikp_like_max_s_deg``.
     """
     s0, s1, ds = s.vespa_slowness_s_deg
     slow = np.arange(s0, s1 + 0.5 * ds, ds)
@@ -66,13 +133,23 @@ def coda_vespagram(
     delays = alignment.slowness_delays(
         geometry, event, arrival.phase, arrival.slowness_s_km, slow / KM_PER_DEG, baz_deg
     )
-    p_all = np.empty((weights.shape[0], slow.size, int(in_c.sum())))
-    shifter = TraceShifter(data, rec.dt)  # the alignment of signal.alignment.align
+    p_all = np.empty((len(datas), weights.shape[0], slow.size, int(in_c.sum())))
+    # the alignment of signal.alignment.align, every band at once
+    shifter = TraceShifter(np.stack([np.asarray(d, float) for d in datas]), rec.dt)
     for i, d in enumerate(delays):
-        al = shifter.shift(d)
-        n0 = np.mean(_beams(al[:, seg_n], weights, rec.dt, s)[:, in_n] ** 2, axis=1)[:, None]
-        pc = _beams(al[:, seg_c], weights, rec.dt, s)[:, in_c] ** 2 - n0
-        p_all[:, i] = np.maximum(pc, s.noise_floor * n0)
+        for b, al in enumerate(shifter.shift(d)):
+            n0 = np.mean(_beams(al[:, seg_n], weights, rec.dt, s)[:, in_n] ** 2, axis=1)[:, None]
+            pc = _beams(al[:, seg_c], weights, rec.dt, s)[:, in_c] ** 2 - n0
+            p_all[b, :, i] = np.maximum(pc, s.noise_floor * n0)
+    return [_vespagram_results(p, slow, t[seg_c][in_c], s) for p in p_all]
+
+
+def _vespagram_results(p_all, slow, t_coda, s: CodaSettings) -> tuple[dict, dict]:
+    """The vespagram and slowness results of one band from its beams' coda power.
+
+    ``p_all`` is (1 + n_boot, n_slowness, n_times): the full-array beam's power,
+    then each station bootstrap draw's.
+    """
     thr = s.pkikp_like_max_s_deg
     p = p_all[0]
     frac, sbest = _slowness_stats(p, slow, thr)
@@ -90,7 +167,7 @@ def coda_vespagram(
     )
     vespa = {
         "slowness_s_deg": slow,
-        "t": t[seg_c][in_c],
+        "t": t_coda,
         "log10_power": np.log10(p / p.max()),
         "pkikp_like_max_s_deg": float(thr),
         "coda_slowness_fraction": frac,
