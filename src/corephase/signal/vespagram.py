@@ -444,11 +444,8 @@ def weighted_vespagram_stacks(
 
 
 def _ifft(x, workers: int) -> np.ndarray:
-    """Inverse FFT along the last axis: NumPy's pocketfft with one worker, ``scipy.fft``
-    with its ``workers`` threads otherwise (imported only then: 0.3 s of every job).
-
-    Both are pocketfft with the same plans: the same numbers to the last bit (tested).
-    """
+    """Inverse FFT along the last axis: NumPy's pocketfft with one worker, ``scipy.fft``'s
+    threads otherwise (imported only then: 0.3 s); the same bits (tested)."""
     if int(workers) > 1:
         import scipy.fft
 
