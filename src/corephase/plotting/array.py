@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.lines import Line2D
 
 from corephase.model.geometry import KM_PER_DEG
@@ -18,6 +17,7 @@ from corephase.plotting.pair import _title, add_footnote, missing_note
 from corephase.plotting.style import (
     FULL_WIDTH,
     OVERLAY_COLOR,
+    agg_renderer,
     flat_ticks,
     new_figure,
     phase_color,
@@ -173,7 +173,7 @@ def _finish_columns(fig, cols: ColumnStack, xlabels) -> None:
     for j in range(cols.n):
         cols.xticks(j)
     cols.frame()
-    cols.xlabels(xlabels, FigureCanvasAgg(fig).get_renderer())
+    cols.xlabels(xlabels, agg_renderer(fig))
 
 
 def plot_vespagram(
