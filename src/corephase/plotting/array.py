@@ -146,7 +146,7 @@ def _mark_arrivals(cols: ColumnStack, j: int, arrivals, tp, window_s, slow_range
         ):
             cross = Line2D([dtp], [arr.slowness_s_deg], transform=trans, ls="none", marker="+",
                            color=OVERLAY_COLOR, ms=9, mew=1.4)  # fmt: skip
-            cols.ax.add_line(cols.clip(j, cross))
+            cols.ax.add_artist(cols.clip(j, cross))
             cols.ax.annotate(
                 name,
                 (dtp, arr.slowness_s_deg),
@@ -262,7 +262,7 @@ def _fk_panel(cols: ColumnStack, j: int, rec: ArrayRecord, ph, signal_window_s, 
     marks[1].set_markeredgewidth(1.2)
     for mark in marks:
         mark.set(transform=trans, linestyle="none")
-        cols.ax.add_line(cols.clip(j, mark))
+        cols.ax.add_artist(cols.clip(j, mark))
     cols.title(
         j,
         f"{ph}: peak {s_obs * KM_PER_DEG:.2f} s/°, {baz_obs:.0f}°\n"

@@ -101,7 +101,7 @@ def tag_phases(rows: RowStack, row: int, arrivals: dict, t_ref: float, window, c
         if not window[0] <= dtp <= window[1]:
             continue
         color = phase_color(name) if name == current else "0.55"
-        ax.add_line(rows.clip(row, Line2D([dtp, dtp], [0, 1], transform=frac, color=color,
+        ax.add_artist(rows.clip(row, Line2D([dtp, dtp], [0, 1], transform=frac, color=color,
                                           lw=0.7, ls="--")))  # fmt: skip
         level = level + 1 if dtp - last < 0.12 * span else 0
         last = dtp

@@ -227,7 +227,8 @@ def draw_ticks(ax, side: str, points, labels=(), transform=None) -> TextStamps:
     key = f"{letter}tick"
     transform = transform or ax.transAxes
     xy = np.asarray(points, float).reshape(-1, 2)
-    ax.add_line(
+    # a plain artist, as matplotlib's ticks: the marks do not enter the data limits
+    ax.add_artist(
         Line2D(
             xy[:, 0],
             xy[:, 1],
