@@ -9,9 +9,14 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.ticker import NullLocator
 
 from corephase.plotting.columns import ColumnStack
-from corephase.plotting.style import flat_ticks, new_figure
+from corephase.plotting.style import TextStamps, flat_ticks, new_figure
 
 RECT = (0.07, 0.17, 0.84, 0.63)
+
+
+def _stamped(ax) -> list[str]:
+    """The tick labels :func:`~corephase.plotting.style.draw_ticks` stamped in ``ax``."""
+    return [s for a in ax.get_children() if isinstance(a, TextStamps) for _, s in a.texts]
 
 
 def _rgba(fig) -> np.ndarray:
@@ -80,7 +85,7 @@ def test_columns_are_drawn_with_titles_labels_and_ticks():
         cols.xticks(j)
     cols.frame()
     cols.xlabels(["time (s)", ""], FigureCanvasAgg(fig).get_renderer())
-    texts = [t.get_text() for t in cols.ax.texts]
+    texts = [t.get_text() for t in cols.ax.texts] + _stamped(cols.ax)
     assert {"panel 0", "panel 1", "time (s)", "0", "−20"} <= set(texts)
     assert cols.ax.get_xlim() == (0.0, 1.0)
     assert _rgba(fig)[..., :3].std() > 0
@@ -120,7 +125,12 @@ def test_flat_ticks_draws_matplotlibs_ticks_without_ticks():
             label_f = getattr(ax_f, axis.__name__).label.get_window_extent(renderer).bounds
             assert label_f == pytest.approx(label_p, abs=1.0)
         want = sorted((t.get_text(), t.get_window_extent(renderer).bounds) for t in want)
-        got = sorted((t.get_text(), t.get_window_extent(renderer).bounds) for t in ax_f.texts)
+        stamps = [a for a in ax_f.get_children() if isinstance(a, TextStamps)]
+        got = sorted(
+            (s, box.bounds)
+            for a in stamps
+            for (_, s), box in zip(a.texts, a.extents(renderer), strict=True)
+        )
         assert [s for s, _ in got] == [s for s, _ in want]
         for (_, box), (_, ref) in zip(got, want, strict=True):
             assert box == pytest.approx(ref, abs=1.0)

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.lines import Line2D
 
 from corephase.model.geometry import KM_PER_DEG
@@ -18,6 +17,7 @@ from corephase.plotting.pair import _title, add_footnote, missing_note
 from corephase.plotting.style import (
     FULL_WIDTH,
     OVERLAY_COLOR,
+    agg_renderer,
     flat_ticks,
     new_figure,
     phase_color,
@@ -146,7 +146,7 @@ def _mark_arrivals(cols: ColumnStack, j: int, arrivals, tp, window_s, slow_range
         ):
             cross = Line2D([dtp], [arr.slowness_s_deg], transform=trans, ls="none", marker="+",
                            color=OVERLAY_COLOR, ms=9, mew=1.4)  # fmt: skip
-            cols.ax.add_line(cols.clip(j, cross))
+            cols.ax.add_artist(cols.clip(j, cross))
             cols.ax.annotate(
                 name,
                 (dtp, arr.slowness_s_deg),
@@ -173,7 +173,7 @@ def _finish_columns(fig, cols: ColumnStack, xlabels) -> None:
     for j in range(cols.n):
         cols.xticks(j)
     cols.frame()
-    cols.xlabels(xlabels, FigureCanvasAgg(fig).get_renderer())
+    cols.xlabels(xlabels, agg_renderer(fig))
 
 
 def plot_vespagram(
@@ -262,7 +262,7 @@ def _fk_panel(cols: ColumnStack, j: int, rec: ArrayRecord, ph, signal_window_s, 
     marks[1].set_markeredgewidth(1.2)
     for mark in marks:
         mark.set(transform=trans, linestyle="none")
-        cols.ax.add_line(cols.clip(j, mark))
+        cols.ax.add_artist(cols.clip(j, mark))
     cols.title(
         j,
         f"{ph}: peak {s_obs * KM_PER_DEG:.2f} s/°, {baz_obs:.0f}°\n"

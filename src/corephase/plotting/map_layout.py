@@ -173,11 +173,10 @@ def place_labels(ax, lon, lat, names, *, obstacles=None, fontsize=7.0, zorder=9)
         One per name, with the offset used (points) as its ``xyann``.
     """
     import cartopy.crs as ccrs
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    if not isinstance(ax.figure.canvas, FigureCanvasAgg):
-        FigureCanvasAgg(ax.figure)
-    renderer = ax.figure.canvas.get_renderer()
+    from corephase.plotting.style import agg_renderer
+
+    renderer = agg_renderer(ax.figure)
     pc = ccrs.PlateCarree()
 
     def to_px(lo, la):
@@ -217,11 +216,9 @@ def place_labels(ax, lon, lat, names, *, obstacles=None, fontsize=7.0, zorder=9)
 
 def label_overlaps(ax, annotations) -> int:
     """Pairs of ``annotations`` whose text boxes (padded by :data:`PAD_PX`) overlap on ``ax``."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from corephase.plotting.style import agg_renderer
 
-    if not isinstance(ax.figure.canvas, FigureCanvasAgg):
-        FigureCanvasAgg(ax.figure)
-    renderer = ax.figure.canvas.get_renderer()
+    renderer = agg_renderer(ax.figure)
     boxes = [_text_box(a, renderer) for a in annotations]
     return sum(
         boxes_overlap(boxes[i], boxes[j])

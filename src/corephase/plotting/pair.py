@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import AutoLocator, MaxNLocator
@@ -22,6 +21,7 @@ from corephase.plotting.rows import RowStack
 from corephase.plotting.style import (
     FULL_WIDTH,
     TITLE_Y,
+    agg_renderer,
     flat_ticks,
     new_figure,
     phase_color,
@@ -101,7 +101,7 @@ def tag_phases(rows: RowStack, row: int, arrivals: dict, t_ref: float, window, c
         if not window[0] <= dtp <= window[1]:
             continue
         color = phase_color(name) if name == current else "0.55"
-        ax.add_line(rows.clip(row, Line2D([dtp, dtp], [0, 1], transform=frac, color=color,
+        ax.add_artist(rows.clip(row, Line2D([dtp, dtp], [0, 1], transform=frac, color=color,
                                           lw=0.7, ls="--")))  # fmt: skip
         level = level + 1 if dtp - last < 0.12 * span else 0
         last = dtp
@@ -251,7 +251,7 @@ def plot_pair_band(
     unit = "÷ noise RMS" if scale == "noise" else "÷ panel max"
     labels = [f"{len(data)} traces\n(each ÷ max)"]
     labels += [f"{STACK_LABELS[kind]}\n{unit}" for kind in kinds]
-    columns[0].ylabels(labels, FigureCanvasAgg(fig).get_renderer())
+    columns[0].ylabels(labels, agg_renderer(fig))
     how = (
         "each beam ÷ its RMS in the grey pre-phase noise window"
         if scale == "noise"

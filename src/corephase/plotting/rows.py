@@ -33,7 +33,7 @@ def draw_frame(ax, lines) -> None:
     sequences of (x, y) points in axes fraction, one polyline per panel."""
     spine = ax.spines["left"]
     xy = np.vstack([np.vstack([np.asarray(p, float), [np.nan, np.nan]]) for p in lines])
-    ax.add_line(
+    ax.add_artist(
         Line2D(
             xy[:, 0],
             xy[:, 1],
@@ -115,9 +115,12 @@ class RowStack:
         return artist
 
     def plot(self, i: int, x, y, **kwargs) -> Line2D:
-        """One line in row ``i`` (data coordinates of the row), clipped to its panel."""
+        """One line in row ``i`` (data coordinates of the row), clipped to its panel.
+
+        Added as a plain artist: the rows set their own limits, so the line does not update
+        the Axes' data limits (what ``Axes.add_line`` spends most of its time on)."""
         line = Line2D(x, y, transform=self.data(i), **kwargs)
-        self.ax.add_line(line)
+        self.ax.add_artist(line)
         return self.clip(i, line)
 
     def text(self, i: int, x: float, y: float, s: str, **kwargs):

@@ -20,11 +20,13 @@ from pathlib import Path
 
 import matplotlib as mpl
 import numpy as np
+from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import TICKDOWN, TICKLEFT, TICKRIGHT, TICKUP, Line2D
+from matplotlib.text import Text
 from matplotlib.ticker import Locator, NullLocator
-from matplotlib.transforms import ScaledTranslation
+from matplotlib.transforms import Bbox, ScaledTranslation
 
 from corephase.io.files import atomic_path
 
@@ -166,22 +168,67 @@ def tick_label_pad(letter: str) -> float:
     return rc[f"{letter}tick.major.pad"] + outside * rc[f"{letter}tick.major.size"]
 
 
-def draw_ticks(ax, side: str, points, labels=(), transform=None) -> list:
+class TextStamps(Artist):
+    """Single-line texts of one style, drawn by one :class:`~matplotlib.text.Text` moved from
+    place to place: what one Text per string would draw, without building a Text each
+    (building a Text costs about as much as drawing it).
+
+    ``texts`` are ``((x, y), string)`` in the coordinates of ``style["transform"]``;
+    ``style`` holds the keyword arguments of :class:`~matplotlib.text.Text` (font size,
+    colour, alignment, transform, ``clip_on=False``). Add it to an Axes with
+    :meth:`~matplotlib.axes.Axes.add_artist`: it draws at the text z-order, where those
+    Texts, added one after the other, would have been drawn.
+    """
+
+    zorder = Text.zorder
+
+    def __init__(self, figure, texts, style: dict):
+        super().__init__()
+        self.texts = [((float(x), float(y)), str(s)) for (x, y), s in texts]
+        self._stamp = Text(0.0, 0.0, "", **style)
+        self._stamp.set_figure(figure)
+
+    def _placed(self):
+        for xy, s in self.texts:
+            self._stamp.set_position(xy)
+            self._stamp.set_text(s)
+            yield self._stamp
+
+    def extents(self, renderer) -> list:
+        """The window extent (display pixels) of every text, in order."""
+        return [t.get_window_extent(renderer) for t in self._placed()]
+
+    def get_window_extent(self, renderer=None):
+        """The union of the texts' extents (display pixels)."""
+        boxes = self.extents(renderer)
+        return Bbox.union(boxes) if boxes else Bbox.null()
+
+    def draw(self, renderer) -> None:
+        if not self.get_visible():
+            return
+        for text in self._placed():
+            text.draw(renderer)
+        self.stale = False
+
+
+def draw_ticks(ax, side: str, points, labels=(), transform=None) -> TextStamps:
     """Major ticks of the ``"bottom"``, ``"left"`` or ``"right"`` axis of ``ax``, drawn as
-    matplotlib's Ticks draw them but as one line of markers and one text per label
-    (building matplotlib Ticks costs more than drawing them).
+    matplotlib's Ticks draw them but as one line of markers and one :class:`TextStamps` of
+    the labels (building matplotlib Ticks, or one Text per label, costs more than drawing
+    them).
 
     ``points`` are (x, y) in ``transform`` (default ``ax.transAxes``); ``labels``, one per
     point or none, are placed as tick labels, :func:`tick_label_pad` away from the point
-    (below it for the bottom axis, left or right of it for the y axes). Returns the label
-    texts.
+    (below it for the bottom axis, left or right of it for the y axes). Returns the
+    labels' :class:`TextStamps`.
     """
     rc = mpl.rcParams
     letter, markers, (ha, va), (sx, sy) = TICK_SIDES[side]
     key = f"{letter}tick"
     transform = transform or ax.transAxes
     xy = np.asarray(points, float).reshape(-1, 2)
-    ax.add_line(
+    # a plain artist, as matplotlib's ticks: the marks do not enter the data limits
+    ax.add_artist(
         Line2D(
             xy[:, 0],
             xy[:, 1],
@@ -205,7 +252,9 @@ def draw_ticks(ax, side: str, points, labels=(), transform=None) -> list:
         "transform": trans,
         "clip_on": False,
     }
-    return [ax.text(x, y, text, **style) for (x, y), text in zip(xy, labels, strict=False)]
+    stamps = TextStamps(ax.figure, zip(xy, labels, strict=False), style)
+    ax.add_artist(stamps)
+    return stamps
 
 
 def _flat_side(ax, axis) -> str | None:
@@ -246,12 +295,20 @@ def _flatten(ax, axis, side: str, renderer) -> None:
         trans, points = ax.get_xaxis_transform(), [(v, edge) for v in values]
     else:
         trans, points = ax.get_yaxis_transform(), [(edge, v) for v in values]
-    texts = draw_ticks(ax, side, points, labels, transform=trans)
-    if texts:
-        boxes = [t.get_window_extent(renderer) for t in texts]
+    boxes = draw_ticks(ax, side, points, labels, transform=trans).extents(renderer)
+    if boxes:
         size = max(b.height if side == "bottom" else b.width for b in boxes)
         axis.labelpad += tick_label_pad(axis.axis_name) + size * 72.0 / ax.figure.dpi
     axis.set_major_locator(NullLocator())
+
+
+def agg_renderer(fig: Figure):
+    """The Agg renderer of ``fig``'s canvas, giving the figure an Agg canvas first if it has
+    none. Every measurement of a figure and its final draw share this one renderer, so
+    matplotlib's text-metrics cache (kept per renderer) measures each string once."""
+    if not isinstance(fig.canvas, FigureCanvasAgg):
+        FigureCanvasAgg(fig)
+    return fig.canvas.get_renderer()
 
 
 def flat_ticks(fig: Figure) -> None:
@@ -261,7 +318,7 @@ def flat_ticks(fig: Figure) -> None:
 
     An axis keeps matplotlib's ticks where its formatter writes an offset text.
     """
-    renderer = FigureCanvasAgg(fig).get_renderer()
+    renderer = agg_renderer(fig)
     for ax in fig.axes:
         for axis in (ax.xaxis, ax.yaxis):
             side = _flat_side(ax, axis)
