@@ -27,10 +27,21 @@ a shared machine vary with the load):
   writers (corephase ``write_*``, ``numpy.savez*``, ``DataFrame.to_csv``),
   drawing (``corephase.plotting``); ``compute`` is the rest.
 
+With ``--against CHECKOUT`` (another clone of the project, e.g. at the commit an
+issue was measured on), the workflow also runs on that checkout's Snakefile and
+sources, and each per-pair job script of both runs is re-run ``--repeat`` times,
+alternating between the two (the host's speed drifts; alternation pairs the
+runs): the table is the median CPU time of each job's process for both codes and
+their ratio. The split below is then skipped.
+
+Every job runs with one BLAS/OpenMP thread, as the workflow's jobs do
+(``workflow/rules/common.smk``).
+
 Each script body runs twice more after the workflow (once to list its imports,
 once under the profiler), so the split is of a re-run of the same job on the
 same files. Prints one table (seconds) and the per-pair CPU time from the
-benchmark files. Run: ``.venv/bin/python bench/bench_stages.py [--array ILAR]``
+benchmark files. Run: ``.venv/bin/python bench/bench_stages.py [--array ILAR]
+[--against ../ref --repeat 5]``
 """
 
 from __future__ import annotations
@@ -46,7 +57,11 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parents[1]
+#: The workflow's jobs run single-threaded (workflow/rules/common.smk); so do the re-runs.
+JOB_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 PAIR_RULES = ("fetch", "preprocess", "stack", "coda", "figures")
 PREAMBLE_END = "######## snakemake preamble end #########\n"
 COLUMNS = (
@@ -146,15 +161,22 @@ json.dump(res, open(out, "w"))
 """
 
 
-def run_workflow(work: Path, array: str, cores: int) -> float:
-    """Run the demo workflow for one array's pairs in ``work``; return the wall time (s)."""
-    shutil.copy(ROOT / "config.yaml", work / "config.yaml")
+def code_env(root: Path) -> dict:
+    """Environment that runs the project checkout ``root``'s sources, single-threaded."""
+    path = os.pathsep.join(filter(None, [str(root / "src"), os.environ.get("PYTHONPATH")]))
+    return {**os.environ, **JOB_ENV, "PYTHONPATH": path, "MPLBACKEND": "Agg"}
+
+
+def run_workflow(work: Path, array: str, cores: int, root: Path = ROOT) -> float:
+    """Run the demo workflow of checkout ``root`` for one array's pairs in ``work``;
+    return the wall time (s)."""
+    shutil.copy(root / "config.yaml", work / "config.yaml")
     cmd = [
         sys.executable,
         "-m",
         "snakemake",
         "--snakefile",
-        str(ROOT / "Snakefile"),
+        str(root / "Snakefile"),
         "--directory",
         str(work),
         "--configfile",
@@ -166,7 +188,7 @@ def run_workflow(work: Path, array: str, cores: int) -> float:
         f"batch={{arrays: [{array}]}}",
     ]
     t0 = time.perf_counter()
-    res = subprocess.run(cmd, cwd=work, capture_output=True, text=True)
+    res = subprocess.run(cmd, cwd=work, capture_output=True, text=True, env=code_env(root))
     wall = time.perf_counter() - t0
     if res.returncode:
         sys.exit(f"snakemake failed:\n{res.stderr[-4000:]}")
@@ -204,7 +226,7 @@ def split_job(work: Path, script: Path) -> dict:
     driver = work / "driver.py"
     driver.write_text(f"PREAMBLE_END = {PREAMBLE_END!r}\nCATEGORIES = {CATEGORIES!r}\n" + DRIVER)
     out = work / "split.json"
-    env = {**os.environ, "MPLBACKEND": "Agg"}
+    env = code_env(ROOT)
     for mode in ("modules", "split"):
         cmd = [sys.executable, str(driver), str(script), mode, str(out)]
         t0 = child_cpu()
@@ -217,6 +239,52 @@ def split_job(work: Path, script: Path) -> dict:
     return res
 
 
+def job_scripts(work: Path) -> dict:
+    """``{rule: script}``: one kept job script of each per-pair rule run in ``work``."""
+    scripts = sorted((work / ".snakemake" / "scripts").glob("tmp*.py"))
+    found = {
+        r: next((x for x in scripts if x.name.endswith(f".{r}.py")), None) for r in PAIR_RULES
+    }
+    return {r: x for r, x in found.items() if x is not None}
+
+
+def job_cpu(work: Path, script: Path, env: dict) -> float:
+    """CPU time (user + system, s) of one re-run of a kept job script."""
+    t0 = child_cpu()
+    subprocess.run(
+        [sys.executable, str(script)], cwd=work, env=env, check=True, capture_output=True
+    )
+    return child_cpu() - t0
+
+
+def paired(array: str, against: Path, repeat: int, keep: Path | None) -> None:
+    """Median per-job CPU of this checkout and of ``against``, runs alternated."""
+    base = keep or Path(tempfile.mkdtemp(prefix="bench_stages."))
+    sides = {"against": (against.resolve(), base / "against"), "this": (ROOT, base / "this")}
+    try:
+        for root, work in sides.values():
+            work.mkdir(parents=True, exist_ok=True)
+            run_workflow(work, array, 1, root)
+        scripts = {k: job_scripts(work) for k, (_, work) in sides.items()}
+        times = {k: {r: [] for r in PAIR_RULES} for k in sides}
+        for _ in range(repeat):
+            for rule in PAIR_RULES:
+                for k, (root, work) in sides.items():
+                    if rule in scripts[k]:
+                        times[k][rule].append(job_cpu(work, scripts[k][rule], code_env(root)))
+        med = {k: {r: float(np.median(v)) for r, v in t.items() if v} for k, t in times.items()}
+        print(f"{array}: CPU s per job process, median of {repeat} alternated runs")
+        print(f"| stage | {against.name} | this | ratio |\n| --- | --- | --- | --- |")
+        for rule in PAIR_RULES:
+            a, b = med["against"].get(rule, np.nan), med["this"].get(rule, np.nan)
+            print(f"| {rule} | {a:.2f} | {b:.2f} | {b / a:.2f} |")
+        a, b = (sum(med[k].values()) for k in ("against", "this"))
+        print(f"| per pair | {a:.2f} | {b:.2f} | {b / a:.2f} |")
+    finally:
+        if keep is None:
+            shutil.rmtree(base, ignore_errors=True)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--array", default="ILAR", help="demo array whose pairs run (default ILAR)")
@@ -225,7 +293,12 @@ def main():
     ap.add_argument(
         "--reuse", action="store_true", help="split the jobs of an earlier --keep run again"
     )
+    ap.add_argument("--against", type=Path, help="another checkout to compare with, paired")
+    ap.add_argument("--repeat", type=int, default=5, help="alternated re-runs (--against)")
     args = ap.parse_args()
+    if args.against is not None:
+        paired(args.array, args.against, args.repeat, args.keep)
+        return
     work = args.keep or Path(tempfile.mkdtemp(prefix="bench_stages."))
     work.mkdir(parents=True, exist_ok=True)
     try:
