@@ -21,7 +21,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from corephase.model.traveltimes import taup_model
+from corephase.model.taupy import taup_classes
+from corephase.model.traveltimes import tau_model
 from corephase.theory.earth import profile
 
 #: Radial shell thickness (km) of the t* quadrature.
@@ -36,10 +37,8 @@ def _phase_samples(model: str, depth_km: float, phase: str) -> tuple[np.ndarray,
     run of samples from the smallest p on which Delta decreases with p), which is the
     first arrival beyond the upper-mantle triplications (about 25-99 deg in ak135).
     """
-    from obspy.taup.seismic_phase import SeismicPhase
-
-    tm = taup_model(model).model.depth_correct(float(depth_km))
-    ph = SeismicPhase(phase, tm)
+    tm = tau_model(model).depth_correct(float(depth_km))
+    ph = taup_classes().SeismicPhase(phase, tm)
     p, dist = np.asarray(ph.ray_param, float), np.asarray(ph.dist, float)
     order = np.argsort(p, kind="stable")
     p, dist = p[order], dist[order]
@@ -65,8 +64,8 @@ def ray_parameter(model: str, depth_km: float, phase: str, distance_deg):
 
 def _shells(model: str, top_km: float, bot_km: float):
     """Shell (top radius, bottom radius, P velocity at top/bottom, mid Qp) between two depths."""
-    r_earth = taup_model(model).model.radius_of_planet
-    lay = taup_model(model).model.s_mod.v_mod.layers
+    r_earth = tau_model(model).radius_of_planet
+    lay = tau_model(model).s_mod.v_mod.layers
     edges = [top_km, bot_km]
     edges += [d for d in lay["top_depth"] if top_km < d < bot_km]
     edges = np.unique(edges)
