@@ -128,7 +128,8 @@ def test_phase_pierces_equal_taupymodel_in_a_fresh_process():
         "from corephase.model.bounce import bounce_point_full\n"
         "from corephase.model.traveltimes import phase_pierces\n"
         "cases = list(itertools.product(('ak135', 'prem'), (0.0, 106.0, 583.0),\n"
-        "                               (12.3, 45.0, 95.5, 140.0), ('PcP', 'PKiKP', 'ScP', 'P')))\n"
+        "                               (12.3, 45.0, 95.5, 140.0),\n"
+        "                               ('PcP', 'PKiKP', 'ScP', 'P')))\n"
         "got = [phase_pierces(d, x, p, m) for m, d, x, p in cases]\n"
         f"bounce = bounce_point_full(*{PAIRS[1]!r}[:2], 583.0, *{PAIRS[1]!r}[2:], 'PKiKP')\n"
         "for name in ('matplotlib', 'scipy.optimize', 'obspy.taup'):\n"
@@ -147,4 +148,5 @@ def test_phase_pierces_equal_taupymodel_in_a_fresh_process():
     n_rows, n_cases, time_s = res.stdout.splitlines()[-1].split()
     assert n_cases == "96" and 40 < int(n_rows) < 96
     ev_lat, ev_lon, st_lat, st_lon = PAIRS[1]
-    assert float(time_s) == bounce_point_full(ev_lat, ev_lon, 583.0, st_lat, st_lon, "PKiKP").time_s
+    want = bounce_point_full(ev_lat, ev_lon, 583.0, st_lat, st_lon, "PKiKP")
+    assert float(time_s) == want.time_s
