@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -114,3 +116,37 @@ def test_bad_phase_and_missing_ray():
     # ScP (CMB reflection of S to P) has no ray at 120 deg in ak135
     with pytest.raises(ValueError, match="does not exist"):
         bounce_point(0, 0, 10, 0, 120, "ScP")
+
+
+def test_phase_pierces_equal_taupymodel_in_a_fresh_process():
+    """In a fresh process (TauP without obspy.taup's __init__), the pierce points of
+    :func:`phase_pierces` and the bounce points equal TauPyModel.get_pierce_points' to
+    the last bit, and neither matplotlib nor obspy.taup's package is imported."""
+    code = (
+        "import itertools, sys\n"
+        "import numpy as np\n"
+        "from corephase.model.bounce import bounce_point_full\n"
+        "from corephase.model.traveltimes import phase_pierces\n"
+        "cases = list(itertools.product(('ak135', 'prem'), (0.0, 106.0, 583.0),\n"
+        "                               (12.3, 45.0, 95.5, 140.0),\n"
+        "                               ('PcP', 'PKiKP', 'ScP', 'P')))\n"
+        "got = [phase_pierces(d, x, p, m) for m, d, x, p in cases]\n"
+        f"bounce = bounce_point_full(*{PAIRS[1]!r}[:2], 583.0, *{PAIRS[1]!r}[2:], 'PKiKP')\n"
+        "for name in ('matplotlib', 'scipy.optimize', 'obspy.taup'):\n"
+        "    assert name not in sys.modules, name\n"
+        "from obspy.taup import TauPyModel\n"
+        "models = {m: TauPyModel(m) for m in ('ak135', 'prem')}\n"
+        "for (m, d, x, p), arrivals in zip(cases, got, strict=True):\n"
+        "    want = models[m].get_pierce_points(d, x, [p])\n"
+        "    assert [a.time for a in arrivals] == [a.time for a in want], (m, d, x, p)\n"
+        "    for a, w in zip(arrivals, want, strict=True):\n"
+        "        assert a.name == w.name and a.pierce.tobytes() == w.pierce.tobytes()\n"
+        "print(sum(map(bool, got)), len(cases), bounce.time_s)\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    n_rows, n_cases, time_s = res.stdout.splitlines()[-1].split()
+    assert n_cases == "96" and 40 < int(n_rows) < 96
+    ev_lat, ev_lon, st_lat, st_lon = PAIRS[1]
+    want = bounce_point_full(ev_lat, ev_lon, 583.0, st_lat, st_lon, "PKiKP")
+    assert float(time_s) == want.time_s

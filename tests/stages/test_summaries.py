@@ -84,3 +84,30 @@ def test_coda_comparisons_cluster_nearby_events_and_overlay_arrays(three_pairs, 
     assert len(table) == 3
     for path in figs.values():
         assert imread(path).std() > 0
+
+
+def test_summary_jobs_import_only_what_they_use():
+    """In a fresh process, the summary jobs' code (catalogue, bounce points, predicted
+    ratios, figures and maps) runs without the detection package (its vespagram),
+    obspy.taup's package (matplotlib.pyplot) or, for coda_compare, pandas."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import corephase.stages.coda_compare, corephase.analysis.clustering\n"
+        "import corephase.analysis.coda, corephase.plotting.coda\n"
+        "assert 'pandas' not in sys.modules\n"
+        "import corephase.stages.catalogue, corephase.stages.maps\n"
+        "import corephase.stages.global_figures, corephase.analysis.catalogue\n"
+        "import corephase.plotting.catalogue, corephase.plotting.maps\n"
+        "from corephase.model.bounce import bounce_point\n"
+        "from corephase.theory.ratios import predict_ratio\n"
+        "bounce_point(51.95, 178.58, 100.0, 62.493, -114.605, 'PKiKP')\n"
+        "predict_ratio([30.0, 40.0], 100.0, 1.5)\n"
+        "for name in ('corephase.analysis.detection', 'corephase.signal.vespagram',\n"
+        "             'obspy.taup', 'matplotlib.pyplot'):\n"
+        "    assert name not in sys.modules, name\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr

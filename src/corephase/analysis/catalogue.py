@@ -23,8 +23,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from corephase.analysis.detection.detect import CALIBRATION_COLUMNS
-from corephase.analysis.detection.detect import COLUMNS as DETECTION_TABLE_COLUMNS
+from corephase.analysis.detection_columns import CALIBRATION_COLUMNS
+from corephase.analysis.detection_columns import COLUMNS as DETECTION_TABLE_COLUMNS
 from corephase.analysis.ratios import PREDICTION_COLUMNS, add_pkikp_pcp, band_centres
 from corephase.io.files import atomic_path
 from corephase.model.bounce import REFLECTING_BOUNDARY, bounce_point

@@ -13,7 +13,6 @@ cluster's first event in the input.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 from obspy.geodetics import locations2degrees
 
 
@@ -101,6 +100,8 @@ def cluster_events(events, max_distance_deg: float = 1.0, max_depth_diff_km: flo
 
 def cluster_table(events, max_distance_deg: float = 1.0, max_depth_diff_km: float = 20.0):
     """DataFrame ``event_id, latitude, longitude, depth_km, cluster, cluster_size``."""
+    import pandas as pd
+
     events = list(events)
     lat, lon, dep, ids = _coords(events) if events else ([], [], [], [])
     cl = cluster_events(events, max_distance_deg, max_depth_diff_km)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from corephase.model.traveltimes import distance_backazimuth, taup_model
+from corephase.model.traveltimes import distance_backazimuth, phase_pierces, tau_model
 
 #: Discontinuity on which each supported phase reflects: "cmb" or "icb".
 REFLECTING_BOUNDARY = {"PKiKP": "icb", "PcP": "cmb", "ScP": "cmb", "ScS": "cmb", "PcS": "cmb"}
@@ -47,7 +47,7 @@ class BouncePoint:
 
 def boundary_depth_km(boundary: str, model: str = "ak135") -> float:
     """Depth of the ``"cmb"`` or ``"icb"`` in ``model`` (km)."""
-    m = taup_model(model).model
+    m = tau_model(model)
     if boundary == "cmb":
         return float(m.cmb_depth)
     if boundary == "icb":
@@ -117,12 +117,7 @@ def bounce_point_full(
             f"bounce points are defined for {sorted(REFLECTING_BOUNDARY)}, not {phase!r}"
         )
     dist_deg, _, _ = distance_backazimuth(ev_lat, ev_lon, st_lat, st_lon)
-    arrivals = taup_model(model).get_pierce_points(
-        source_depth_in_km=max(float(depth_km), 0.0),
-        distance_in_degree=dist_deg,
-        phase_list=[phase],
-    )
-    arrivals = [a for a in arrivals if a.name == phase]
+    arrivals = [a for a in phase_pierces(depth_km, dist_deg, phase, model) if a.name == phase]
     if not arrivals:
         raise ValueError(f"{phase} does not exist at {dist_deg:.2f} deg in {model}")
     pierce = arrivals[0].pierce

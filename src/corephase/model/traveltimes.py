@@ -147,6 +147,22 @@ def phase_rows(depth_km: float, distance_deg: float, phase: str, model: str) -> 
     )
 
 
+def phase_pierces(depth_km: float, distance_deg: float, phase: str, model: str) -> list:
+    """The TauP arrivals of one phase name with their pierce points, in time order.
+
+    The arrivals of ``TauPyModel(model).get_pierce_points(max(depth_km, 0),
+    distance_deg, [phase])`` (ObsPy :class:`~obspy.taup.helper_classes.Arrival`
+    objects; ``.pierce`` holds ``dist`` in radians from the source, ``depth`` in km
+    and ``time`` in s after origin), from the SeismicPhase objects
+    :func:`phase_rows` shares, evaluated with TauP's default path ray-parameter
+    tolerance; no ``import obspy.taup`` (:mod:`corephase.model.taupy`).
+    """
+    tol = taup_classes().defaults["default_path_ray_param_tol"]
+    phases = _seismic_phases(model, max(float(depth_km), 0.0), phase)
+    arrivals = (a for p in phases for a in p.calc_pierce(float(distance_deg), tol))
+    return sorted(arrivals, key=lambda a: a.time)
+
+
 @lru_cache(maxsize=512)
 def _seismic_phases(model: str, depth_km: float, phase: str) -> tuple:
     """ObsPy's SeismicPhase of each name ``phase`` stands for, for a source at ``depth_km``

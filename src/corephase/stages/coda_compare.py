@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from corephase.io.files import read_json, write_table
+from corephase.io.files import read_json, write_rows
 from corephase.model.events import Event
 
 
@@ -16,8 +16,6 @@ def coda_comparisons(pair_jsons, coda_npz: dict, config: dict, out_table, out_fi
     array that recorded it). ``coda_npz`` maps ``(array, event, band)`` to the
     per-band arrays written by :func:`coda_pair`.
     """
-    import pandas as pd
-
     from corephase.analysis.clustering import cluster_events
     from corephase.analysis.coda import load_coda_arrays
     from corephase.config.coda import CodaSettings
@@ -35,23 +33,34 @@ def coda_comparisons(pair_jsons, coda_npz: dict, config: dict, out_table, out_fi
         ids = cluster_events(evs, settings.cluster_distance_deg, settings.cluster_depth_km)
         for p, cid in zip(plist, ids, strict=True):
             rows.append({"array": arr, "event": p["event"]["id"], "cluster": f"{arr}-{cid}"})
-    table = pd.DataFrame(rows, columns=["array", "event", "cluster"])
-    write_table(table, out_table)
+    write_rows(rows, ["array", "event", "cluster"], out_table)
     phase = settings.main_phase
+    clusters, events = _groups(rows, "cluster"), _groups(rows, "event")
     for band in config["bands"]:
         name = band["name"]
         cl_panels, ev_panels = [], []
-        for cid, grp in table.groupby("cluster"):
+        for cid, grp in clusters:
             if len(grp) >= 2:
                 curves = [
-                    (e, load_coda_arrays(coda_npz[(a, e, name)]))
-                    for a, e in zip(grp["array"], grp["event"], strict=True)
+                    (r["event"], load_coda_arrays(coda_npz[(r["array"], r["event"], name)]))
+                    for r in grp
                 ]
-                cl_panels.append((f"{grp['array'].iloc[0]}: events of cluster {cid}", curves))
-        for ev, grp in table.groupby("event"):
+                cl_panels.append((f"{grp[0]['array']}: events of cluster {cid}", curves))
+        for ev, grp in events:
             if len(grp) >= 2:
-                curves = [(a, load_coda_arrays(coda_npz[(a, ev, name)])) for a in grp["array"]]
+                curves = [
+                    (r["array"], load_coda_arrays(coda_npz[(r["array"], ev, name)])) for r in grp
+                ]
                 ev_panels.append((f"event {ev} across arrays", curves))
         synthetic = any(p["synthetic"] for p in pairs)
         plot_overlay_panels(cl_panels, phase, name, out_figs[f"{name}/clusters"], synthetic)
         plot_overlay_panels(ev_panels, phase, name, out_figs[f"{name}/events"], synthetic)
+
+
+def _groups(rows: list[dict], key: str) -> list[tuple[str, list[dict]]]:
+    """``rows`` grouped by ``key`` in sorted key order, each group in row order (as
+    :meth:`pandas.DataFrame.groupby` iterates them)."""
+    out: dict[str, list[dict]] = {}
+    for r in rows:
+        out.setdefault(r[key], []).append(r)
+    return sorted(out.items(), key=lambda kv: kv[0])

@@ -1,7 +1,7 @@
 """Radial Earth profiles for amplitude predictions: velocities, density and Q.
 
 Velocities and density come from the TauP model ObsPy ships (the same model the
-travel times use: :func:`corephase.model.traveltimes.taup_model`). Those model files
+travel times use: :func:`corephase.model.traveltimes.tau_model`). Those model files
 carry no attenuation (ObsPy fills Qp = 1000, Qs = 2000), so Qp is read from ObsPy's
 ``.nd`` files instead: ``ak135f_no_mud.nd`` (ak135-F, Montagner & Kennett 1996, GJI 125,
 229-248) for ak135 and iasp91 (iasp91 has no Q model of its own), and ``prem.nd``
@@ -11,6 +11,7 @@ km/s, density in g/cm^3, radii in km.
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from corephase.model.traveltimes import taup_model
+from corephase.model.traveltimes import tau_model
 
 #: ObsPy ``.nd`` file whose Qp each model uses.
 Q_SOURCE = {"ak135": "ak135f_no_mud.nd", "iasp91": "ak135f_no_mud.nd", "prem": "prem.nd"}
@@ -72,9 +73,8 @@ def _q_layers(model: str) -> np.ndarray:
 
     Parsed here because ObsPy's reader ignores the Q columns of ``.nd`` files.
     """
-    from obspy.taup import __path__ as taup_path
-
-    path = Path(taup_path[0]) / "data" / Q_SOURCE[model]
+    taup_dir = importlib.util.find_spec("obspy.taup").submodule_search_locations[0]
+    path = Path(taup_dir) / "data" / Q_SOURCE[model]
     rows = []
     for line in path.read_text().splitlines():
         parts = line.split()
@@ -92,7 +92,7 @@ _Q_FIELDS = ("top_depth", "bot_depth", "top_qp", "bot_qp")
 
 
 def _layers(model: str):
-    return taup_model(model).model.s_mod.v_mod.layers
+    return tau_model(model).s_mod.v_mod.layers
 
 
 def profile(model: str, depth_km, below: bool = False) -> dict[str, np.ndarray]:
@@ -120,7 +120,7 @@ def _medium(model: str, depth_km: float, below: bool) -> Medium:
 @lru_cache(maxsize=8)
 def interfaces(model: str = "ak135") -> Interfaces:
     """Elastic media on both sides of the CMB and the ICB of ``model``."""
-    m = taup_model(model).model
+    m = tau_model(model)
     cmb, icb = float(m.cmb_depth), float(m.iocb_depth)
     return Interfaces(
         mantle=_medium(model, cmb, below=False),

@@ -28,7 +28,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from corephase.model.traveltimes import MODELS, taup_model
+from corephase.model.traveltimes import MODELS, tau_model
 from corephase.theory import coefficients as co
 from corephase.theory.earth import interfaces, profile
 from corephase.theory.rays import leg_integrals, ray_parameter
@@ -55,7 +55,7 @@ RATIO_COLUMNS = (
 
 def _spreading(model: str, depth_km: float, p, dpdd, distance_deg) -> np.ndarray:
     """Relative geometrical spreading factor G (common source/receiver factors dropped)."""
-    r_earth = taup_model(model).model.radius_of_planet
+    r_earth = tau_model(model).radius_of_planet
     v_h = profile(model, depth_km, below=True)["vp"][0]
     v_0 = profile(model, 0.0, below=True)["vp"][0]
     sin_h = np.clip(p * v_h / (r_earth - depth_km), 0.0, 1.0 - 1e-12)
@@ -67,7 +67,7 @@ def _spreading(model: str, depth_km: float, p, dpdd, distance_deg) -> np.ndarray
 
 def _phase_table(model: str, depth_km: float, phase: str, dist) -> dict[str, np.ndarray]:
     """p (s/rad), spreading G and t* (s) of ``phase`` on the distance grid."""
-    m = taup_model(model).model
+    m = tau_model(model)
     cmb, icb = float(m.cmb_depth), float(m.iocb_depth)
     p, dpdd = ray_parameter(model, depth_km, phase, dist)
     ok = np.isfinite(p)
@@ -100,7 +100,7 @@ def component_table(model: str, depth_km: float) -> pd.DataFrame:
         key = phase.lower()
         out[f"p_{key}_s_rad"], out[f"g_{key}"], out[f"tstar_{key}_s"] = t["p"], t["g"], t["tstar"]
     ifc = interfaces(model)
-    r_earth = taup_model(model).model.radius_of_planet
+    r_earth = tau_model(model).radius_of_planet
     p_c = out["p_pcp_s_rad"] / (r_earth - ifc.cmb_depth_km)  # s/km at the CMB
     p_k_cmb = out["p_pkikp_s_rad"] / (r_earth - ifc.cmb_depth_km)
     p_k_icb = out["p_pkikp_s_rad"] / (r_earth - ifc.icb_depth_km)

@@ -21,7 +21,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from corephase.model.traveltimes import taup_model
+from corephase.model.taupy import taup_classes
+from corephase.model.traveltimes import tau_model
 from corephase.theory.earth import profile
 
 #: Radial shell thickness (km) of the t* quadrature.
@@ -36,10 +37,8 @@ def _phase_samples(model: str, depth_km: float, phase: str) -> tuple[np.ndarray,
     run of samples from the smallest p on which Delta decreases with p), which is the
     first arrival beyond the upper-mantle triplications (about 25-99 deg in ak135).
     """
-    from obspy.taup.seismic_phase import SeismicPhase
-
-    tm = taup_model(model).model.depth_correct(float(depth_km))
-    ph = SeismicPhase(phase, tm)
+    tm = tau_model(model).depth_correct(float(depth_km))
+    ph = taup_classes().SeismicPhase(phase, tm)
     p, dist = np.asarray(ph.ray_param, float), np.asarray(ph.dist, float)
     order = np.argsort(p, kind="stable")
     p, dist = p[order], dist[order]
@@ -65,8 +64,8 @@ def ray_parameter(model: str, depth_km: float, phase: str, distance_deg):
 
 def _shells(model: str, top_km: float, bot_km: float):
     """Shell (top radius, bottom radius, P velocity at top/bottom, mid Qp) between two depths."""
-    r_earth = taup_model(model).model.radius_of_planet
-    lay = taup_model(model).model.s_mod.v_mod.layers
+    r_earth = tau_model(model).radius_of_planet
+    lay = tau_model(model).s_mod.v_mod.layers
     edges = [top_km, bot_km]
     edges += [d for d in lay["top_depth"] if top_km < d < bot_km]
     edges = np.unique(edges)
@@ -103,17 +102,35 @@ def leg_integrals(model: str, p_s_rad, top_km: float, bot_km: float) -> LegInteg
     r_top, r_bot, v_top, v_bot, q = _shells(model, top_km, bot_km)
     eta2_top, eta2_bot = (r_top / v_top) ** 2, (r_bot / v_bot) ** 2
     r_mid = 0.5 * (r_top + r_bot)
+    p2 = p**2
     # shell integral of eta^2 / (r sqrt(eta^2 - p^2)) dr with eta^2 linear in r and the
-    # slowly varying eta^2 / r at its mean over the part of the shell the ray crosses
-    s_top = np.sqrt(np.clip(eta2_top - p**2, 0.0, None))
-    s_bot = np.sqrt(np.clip(eta2_bot - p**2, 0.0, None))
+    # slowly varying eta^2 / r at its mean over the part of the shell the ray crosses,
+    # evaluated in place (the operations, in their order, of the closed expressions
+    # weight / r_mid * 2 * (r_top - r_bot) * (s_top - s_bot) / d_eta2 and, in shells of
+    # constant eta^2, eta2_top / (r_mid * s_top) * (r_top - r_bot): the same bits)
+    s_top = _clipped_sqrt(eta2_top - p2)
+    s_bot = _clipped_sqrt(eta2_bot - p2)
     d_eta2 = eta2_top - eta2_bot
     lin = np.abs(d_eta2) > 1e-9 * eta2_top
     with np.errstate(invalid="ignore", divide="ignore"):
-        weight = np.where(eta2_bot > p**2, 0.5 * (eta2_top + eta2_bot), 0.5 * (eta2_top + p**2))
-        dt_lin = weight / r_mid * 2.0 * (r_top - r_bot) * (s_top - s_bot) / d_eta2
-        dt_const = eta2_top / (r_mid * s_top) * (r_top - r_bot)
-    dt = np.where(lin, dt_lin, dt_const)
-    reached = np.cumsum(eta2_top <= p**2, axis=1) == 0  # shells above the turning point
-    dt = np.nan_to_num(np.where(reached, dt, 0.0))
-    return LegIntegrals(dt.sum(axis=1), (dt / q).sum(axis=1))
+        dt = np.where(eta2_bot > p2, 0.5 * (eta2_top + eta2_bot), 0.5 * (eta2_top + p2))
+        dt /= r_mid
+        dt *= 2.0
+        dt *= r_top - r_bot
+        dt *= np.subtract(s_top, s_bot, out=s_bot)
+        dt /= d_eta2
+        if not lin.all():
+            c = ~lin
+            dt[:, c] = eta2_top[c] / (r_mid[c] * s_top[:, c]) * (r_top[c] - r_bot[c])
+    # shells at and below the turning point add nothing
+    np.copyto(dt, 0.0, where=np.cumsum(eta2_top <= p2, axis=1) != 0)
+    np.nan_to_num(dt, copy=False)
+    t_s = dt.sum(axis=1)
+    dt /= q
+    return LegIntegrals(t_s, dt.sum(axis=1))
+
+
+def _clipped_sqrt(x: np.ndarray) -> np.ndarray:
+    """``sqrt(max(x, 0))`` in place of ``x`` (returned)."""
+    np.clip(x, 0.0, None, out=x)
+    return np.sqrt(x, out=x)

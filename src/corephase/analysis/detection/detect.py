@@ -18,6 +18,7 @@ from corephase.analysis.detection.measure import (
     measure_loop,
 )
 from corephase.analysis.detection.null import calibration_tails
+from corephase.analysis.detection_columns import COLUMNS
 from corephase.config.stack import StackSettings
 from corephase.io.files import row_columns
 from corephase.model.geometry import KM_PER_DEG
@@ -31,46 +32,6 @@ if TYPE_CHECKING:  # pandas is imported where a table is asked for: the stack jo
     import pandas as pd
 
 log = logging.getLogger("corephase")
-
-#: Columns of the call and its false-alarm calibration (tables written before the
-#: calibration lack them; :mod:`corephase.analysis.catalogue` fills them).
-CALIBRATION_COLUMNS = (
-    "call",
-    "fa_prob",
-    "snr_threshold",
-    "slowness_resolution_s_deg",
-    "slowness_tolerance_s_deg",
-    "baz_tolerance_deg",
-    "resample_agreement",
-)
-
-COLUMNS = [
-    "event",
-    "array",
-    "phase",
-    "band",
-    "stack",
-    "t_theory_s",
-    "slowness_theory_s_deg",
-    "baz_theory_deg",
-    "distance_deg",
-    "snr",
-    "snr_lo",
-    "snr_hi",
-    "slowness_obs_s_deg",
-    "slowness_err_s_deg",
-    "baz_obs_deg",
-    "baz_err_deg",
-    "slowness_fk_s_deg",
-    "fk_relpow",
-    "t_peak_s",
-    "coherence",
-    "detected",
-    "decided_by",
-    "reason",
-    "n_elements",
-    *CALIBRATION_COLUMNS,
-]
 
 METHODS = ("batched", "loop")
 
