@@ -5,10 +5,10 @@ Aleutians, 20 elements, the demo config, synthetic records), then times
 :func:`figures_pair` (CPU time: the machine is shared; after a warm-up run, the
 least of ``--repeat`` runs, each from empty text caches as in a figures job) in
 total and per figure type (summed over the bands), under each ``figures.pairs``
-setting, and the import of matplotlib in a fresh interpreter. With ``--against REV`` the same per-figure timing runs,
-interleaved, on the sources of git revision ``REV`` (e.g. ``fa8c862``, before
-the drawing speed-ups) on the same stage outputs, and the table shows
-before -> after.
+setting, and the import of matplotlib in a fresh interpreter. With
+``--against REV`` the same per-figure timing runs, interleaved, on the sources of
+git revision ``REV`` (e.g. ``fa8c862``, before the drawing speed-ups) on the same
+stage outputs, and the table shows before -> after.
 Run: ``PYTHONPATH=src .venv/bin/python bench/bench_figures.py [--array ILAR] [--against REV]``
 """
 
