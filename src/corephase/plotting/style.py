@@ -94,6 +94,10 @@ RC = {
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.prop_cycle": mpl.cycler(color=list(OKABE_ITO)),
+    # matplotlib's defaults "C0" (the first cycle colour) spelled out: every "Cn" colour is
+    # looked up in the cycle anew (about 0.3 ms), and collections and patches take this one
+    "lines.color": OKABE_ITO[0],
+    "patch.facecolor": OKABE_ITO[0],
     "axes.titlepad": 4.0,
     "xtick.direction": "in",
     "ytick.direction": "in",
