@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import matplotlib as mpl
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
 from corephase.plotting import agg_text
 from corephase.plotting.agg_text import CachedTextCanvas
@@ -50,3 +52,21 @@ def test_caches_are_emptied_when_full(monkeypatch):
     want, _ = _texts(FigureCanvasAgg, 0.0)
     got, _ = _texts(CachedTextCanvas, 0.0)
     assert np.array_equal(want, got)
+
+
+def _sans(canvas_class, fonts):
+    """Pixels of a figure of generic sans-serif text, with ``fonts`` as that family."""
+    with mpl.rc_context({"font.sans-serif": fonts}):
+        fig = Figure(figsize=(2.0, 1.0), dpi=100)
+        fig.text(0.1, 0.4, "PKiKP 1-2 Hz", family="sans-serif", fontsize=9)
+        canvas = canvas_class(fig)
+        canvas.draw()
+        return np.asarray(canvas.buffer_rgba()).copy()
+
+
+def test_font_rcparams_are_part_of_the_cache_keys():
+    """A changed font list after a cached draw still draws matplotlib's pixels."""
+    sans = _sans(CachedTextCanvas, ["DejaVu Sans"])
+    want = _sans(FigureCanvasAgg, ["DejaVu Serif"])
+    assert not np.array_equal(sans, want)
+    assert np.array_equal(_sans(CachedTextCanvas, ["DejaVu Serif"]), want)

@@ -21,7 +21,9 @@ strings go to matplotlib's own code. Each cache is emptied when it reaches
 from __future__ import annotations
 
 import math
+import threading
 
+import matplotlib as mpl
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
 from matplotlib.ft2font import RenderMode
@@ -47,9 +49,28 @@ def _remember(cache: dict, key, value):
     return value
 
 
+#: rcParams that choose the font files of a FontProperties and its FT2Font object.
+_FONT_RC = (
+    "text.hinting",
+    "text.hinting_factor",
+    "text.kerning_factor",
+    "font.enable_last_resort",
+    "font.sans-serif",
+    "font.serif",
+    "font.monospace",
+    "font.cursive",
+    "font.fantasy",
+)
+
+
 def _font_key(prop) -> tuple:
-    """The properties that select and size a font (those of FontProperties' hash)."""
+    """The properties that select and size a font (those of FontProperties' hash), the
+    rcParams that resolve them to a font and the thread (matplotlib keeps one FT2Font per
+    font file and thread)."""
+    rc = mpl.rcParams
     return (
+        threading.get_ident(),
+        *(tuple(v) if isinstance(v, list) else v for v in map(rc.__getitem__, _FONT_RC)),
         tuple(prop.get_family()),
         prop.get_slant(),
         prop.get_variant(),
