@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import matplotlib as mpl
 import numpy as np
+import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from corephase.plotting import agg_text
 from corephase.plotting.agg_text import CachedTextCanvas
 from corephase.plotting.style import new_figure
+
+pytestmark = pytest.mark.skipif(
+    agg_text.AggCanvas is not CachedTextCanvas,
+    reason=f"matplotlib {mpl.__version__}: the figures use matplotlib's own Agg canvas",
+)
 
 TEXTS = ("PKiKP 1-2 Hz", "−0.25", "10", "slowness (s/deg)", "$\\beta$ = 3", "1e3")
 
@@ -70,3 +76,9 @@ def test_font_rcparams_are_part_of_the_cache_keys():
     want = _sans(FigureCanvasAgg, ["DejaVu Serif"])
     assert not np.array_equal(sans, want)
     assert np.array_equal(_sans(CachedTextCanvas, ["DejaVu Serif"]), want)
+
+
+def test_cached_canvas_is_used_on_the_matplotlib_it_was_checked_against():
+    """matplotlib 3.11 (the version the cached renderer was checked against) gets the cached
+    canvas; any other falls back to matplotlib's own (see agg_text._supported)."""
+    assert agg_text._supported() == mpl.__version__.startswith("3.11.")

@@ -25,8 +25,10 @@ import threading
 
 import matplotlib as mpl
 import numpy as np
+from matplotlib import ft2font
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
-from matplotlib.ft2font import RenderMode
+
+RenderMode = getattr(ft2font, "RenderMode", None)
 
 #: Most entries of each text cache (metrics, layouts, glyph bitmaps) before it is emptied.
 CACHE_SIZE = 20000
@@ -155,3 +157,23 @@ class CachedTextCanvas(FigureCanvasAgg):
             self.renderer = CachedTextRenderer(w, h, self.figure.dpi)
             self._lastKey = key
         return self.renderer
+
+
+def _supported() -> bool:
+    """Whether this matplotlib has the private pieces the cached renderer re-uses, in the
+    form it was checked against (3.11: ``FT2Font._layout``, ``_render_glyph``,
+    ``_set_transform``, ``RendererAgg._prepare_font``, ``RenderMode``)."""
+    version = tuple(int(p) for p in mpl.__version__.split(".")[:2] if p.isdigit())
+    font = getattr(ft2font, "FT2Font", None)
+    return (
+        version == (3, 11)
+        and RenderMode is not None
+        and all(hasattr(font, a) for a in ("_layout", "_render_glyph", "_set_transform"))
+        and hasattr(RendererAgg, "_prepare_font")
+    )
+
+
+#: The Agg canvas the figures are drawn on: :class:`CachedTextCanvas` where this
+#: matplotlib has what it re-uses (see :func:`_supported`), matplotlib's own otherwise
+#: (the same figures, without the text caches).
+AggCanvas = CachedTextCanvas if _supported() else FigureCanvasAgg

@@ -29,7 +29,7 @@ from matplotlib.ticker import Locator, NullLocator
 from matplotlib.transforms import Bbox, ScaledTranslation
 
 from corephase.io.files import atomic_path
-from corephase.plotting.agg_text import CachedTextCanvas
+from corephase.plotting.agg_text import AggCanvas
 
 #: Resolution (dots per inch) of every raster figure the project writes.
 DPI = 100
@@ -309,11 +309,11 @@ def _flatten(ax, axis, side: str, renderer) -> None:
 
 def agg_renderer(fig: Figure):
     """The Agg renderer of ``fig``'s canvas, giving the figure a
-    :class:`~corephase.plotting.agg_text.CachedTextCanvas` first if it has no Agg canvas
+    :data:`~corephase.plotting.agg_text.AggCanvas` first if it has no Agg canvas
     (its text layouts, metrics and glyphs are kept between figures). Every measurement of a
     figure and its final draw share this one renderer."""
     if not isinstance(fig.canvas, FigureCanvasAgg):
-        CachedTextCanvas(fig)
+        AggCanvas(fig)
     return fig.canvas.get_renderer()
 
 
@@ -364,7 +364,7 @@ def save_figure(fig: Figure, path, *, tight: bool = False) -> Path:
     """
     path = Path(path)
     if not isinstance(fig.canvas, FigureCanvasAgg):
-        CachedTextCanvas(fig)
+        AggCanvas(fig)
     fmt = path.suffix.lstrip(".").lower() or "png"
     extra = {"pil_kwargs": {"compress_level": PNG_COMPRESS_LEVEL}} if fmt == "png" else {}
     with atomic_path(path) as tmp:
