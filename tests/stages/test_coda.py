@@ -13,7 +13,7 @@ from corephase.config import validate_config
 from corephase.config.coda import CodaSettings
 from corephase.io.files import read_json, read_stream, write_json
 from corephase.model.events import Event
-from corephase.sources.synthetic import pair_seed
+from corephase.utils.random import pair_seed
 from corephase.stages.coda import coda_alignment, coda_pair
 from corephase.stages.common import load_pair
 from corephase.stages.fetch import fetch_pair
