@@ -516,8 +516,9 @@ def test_small_array_strong_phase_is_unconstrained_not_detected():
     from corephase.model.traveltimes import distance_backazimuth, record_window
     from corephase.planning.pairs import configured_events
     from corephase.signal.preprocess import bandpass
-    from corephase.sources.synthetic import pair_seed, synthesize
+    from corephase.sources.synthetic import synthesize
     from corephase.stages.common import pair_geometry_info
+    from corephase.utils.random import pair_seed
 
     root = __import__("pathlib").Path(__file__).resolve().parents[2]
     cfg = load_config(root / "config.yaml")

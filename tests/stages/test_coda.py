@@ -13,11 +13,11 @@ from corephase.config import validate_config
 from corephase.config.coda import CodaSettings
 from corephase.io.files import read_json, read_stream, write_json
 from corephase.model.events import Event
-from corephase.sources.synthetic import pair_seed
 from corephase.stages.coda import coda_alignment, coda_pair
 from corephase.stages.common import load_pair
 from corephase.stages.fetch import fetch_pair
 from corephase.stages.preprocess import preprocess_pair
+from corephase.utils.random import pair_seed
 
 EVENT = Event("20140623_Aleutians", "2014-06-23T20:53:09", 51.95, 178.58, 106.0, 6.0, "mb")
 ARRAY = {

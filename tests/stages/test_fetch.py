@@ -12,9 +12,10 @@ from corephase.io.files import read_json, read_stream
 from corephase.io.stations import geometry_from_config
 from corephase.model.events import events_from_quakeml
 from corephase.model.traveltimes import record_window
-from corephase.sources.synthetic import pair_seed, synthesize
+from corephase.sources.synthetic import synthesize
 from corephase.stages.common import pair_geometry_info
 from corephase.stages.fetch import fetch_pair
+from corephase.utils.random import pair_seed
 
 
 def _fetch(config, event, tmp_path):

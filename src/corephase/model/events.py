@@ -1,14 +1,19 @@
 """Events: the pipeline's event model, readable ids, and loaders.
 
-Origin times are UTC; depth in km; magnitudes as catalogued.
+Origin times are UTC; depth in km; magnitudes as catalogued. An :class:`Event` keeps its
+origin time as ISO 8601 text; ObsPy is imported only where a
+:class:`obspy.UTCDateTime` is made (:func:`utc`), so a job that reads events from
+``pair.json`` and never asks for :attr:`Event.origin` does not load ObsPy.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
-from obspy import UTCDateTime
+if TYPE_CHECKING:
+    from obspy import UTCDateTime
 
 
 @dataclass(frozen=True)
@@ -42,11 +47,24 @@ class Event:
 
     @property
     def origin(self) -> UTCDateTime:
-        """Origin time as :class:`obspy.UTCDateTime`."""
-        return UTCDateTime(self.time)
+        """Origin time as :class:`obspy.UTCDateTime` (imports ObsPy)."""
+        return utc(self.time)
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+def utc(time) -> UTCDateTime:
+    """``obspy.UTCDateTime(time)``, importing ObsPy at the first call.
+
+    Parameters
+    ----------
+    time : str, float or obspy.UTCDateTime
+        A time ObsPy reads: ISO 8601 text (UTC), a POSIX timestamp in s, or a UTCDateTime.
+    """
+    from obspy import UTCDateTime
+
+    return UTCDateTime(time)
 
 
 #: Resource-id prefix under which the pipeline stores its event ids in QuakeML.
@@ -61,7 +79,7 @@ def default_event_id(time, label: str = "") -> str:
     ``2014-06-23T20:53:09`` with label ``Aleutians`` gives
     ``20140623T205309_Aleutians``.
     """
-    t = UTCDateTime(time)
+    t = utc(time)
     base = t.strftime("%Y%m%dT%H%M%S")
     lab = re.sub(r"[^A-Za-z0-9]+", "-", label).strip("-")
     return f"{base}_{lab}" if lab else base
@@ -79,7 +97,7 @@ def check_event_id(event_id: str) -> str:
 
 def event_from_dict(d: dict) -> Event:
     """Build an :class:`Event` from a config entry (keys as in the config schema)."""
-    time = str(UTCDateTime(d["time"]))
+    time = str(utc(d["time"]))
     eid = d.get("id") or default_event_id(time, d.get("label", ""))
     return Event(
         id=check_event_id(eid),
@@ -150,7 +168,7 @@ def to_obspy_event(event: Event):
     from obspy.core.event import EventDescription, Magnitude, Origin, ResourceIdentifier
 
     org = Origin(
-        time=UTCDateTime(event.time),
+        time=utc(event.time),
         latitude=event.latitude,
         longitude=event.longitude,
         depth=event.depth_km * 1000.0,

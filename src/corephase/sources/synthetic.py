@@ -63,7 +63,6 @@ USGS Open-File Report 93-322.
 
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -124,16 +123,6 @@ def p_velocity_amplitude_nm_s(mb: float, distance_deg: float, depth_km: float) -
     wavelet frequency.
     """
     return float(2.0 * np.pi * 10.0 ** (mb - mb_q(distance_deg, depth_km)) * 1e3)
-
-
-def pair_seed(base_seed: int, array_name: str, event_id: str) -> int:
-    """A seed for one array-event pair, stable across runs, Python versions and platforms.
-
-    CRC-32 (:func:`zlib.crc32`) of ``"{base_seed}|{array_name}|{event_id}"``
-    (UTF-8), an integer in [0, 2**32).
-    """
-    key = f"{int(base_seed)}|{array_name}|{event_id}".encode()
-    return zlib.crc32(key) & 0xFFFFFFFF
 
 
 def _base_wavelet(kind: str, f: float, t: np.ndarray) -> np.ndarray:

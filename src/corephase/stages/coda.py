@@ -49,7 +49,7 @@ def coda_pair(pair_json, band_paths: dict, config: dict, out_table, out_arrays: 
     from corephase.analysis.coda import CodaBand, coda_band_rows, save_coda_arrays
     from corephase.config.coda import CodaSettings
     from corephase.config.preprocess import PreprocessSettings
-    from corephase.sources.synthetic import pair_seed
+    from corephase.utils.random import pair_seed
 
     settings = CodaSettings.from_dict(config["coda"])
     taper = PreprocessSettings.from_dict(config.get("preprocess", {})).taper_fraction

@@ -72,7 +72,8 @@ def fetch_pair(
     arrivals = pair_arrival_list(event, info["distance_deg"], config["model"], settings)
     status["arrival_list"] = arrival_list_dict(arrivals)
     if src == "synthetic":
-        from corephase.sources.synthetic import pair_seed, synthesize
+        from corephase.sources.synthetic import synthesize
+        from corephase.utils.random import pair_seed
 
         geom = geometry_from_config(array_name, arr)
         seed = pair_seed(config["seed"], array_name, event.id)

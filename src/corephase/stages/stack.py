@@ -54,8 +54,7 @@ def stack_pair(
     from corephase.analysis.detection import curate, detect_phase, no_arrival
     from corephase.analysis.detection.interference import annotate, phase_windows, quiet_interval
     from corephase.analysis.picks import add_clean_picks
-    from corephase.sources.synthetic import pair_seed
-    from corephase.utils.random import component_rng
+    from corephase.utils.random import component_rng, pair_seed
 
     pair, event, geom, arrivals = load_pair(pair_json)
     phases = [p for p in config["phases"] if p in arrivals]

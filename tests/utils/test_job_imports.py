@@ -1,0 +1,44 @@
+"""What the per-pair jobs import: nothing their code path does not use (issue 20)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+
+def _loaded(code: str, names) -> list[str]:
+    """The modules of ``names`` in ``sys.modules`` after running ``code`` in a fresh
+    interpreter."""
+    probe = f"{code}\nimport sys\nprint(' '.join(m for m in {list(names)!r} if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    return out.stdout.split()
+
+
+@pytest.mark.parametrize("stage", ["fetch", "preprocess", "stack", "coda", "figures"])
+def test_per_pair_stage_modules_load_no_yaml_nor_synthetic_sources(stage):
+    """Settings classes need only ConfigError: PyYAML, jsonschema and the synthetic-record
+    module (once there for ``pair_seed``) stay unloaded until a job uses them."""
+    names = ("yaml", "jsonschema", "corephase.sources.synthetic")
+    assert _loaded(f"import corephase.stages.{stage}", names) == []
+
+
+def test_events_from_pair_json_need_no_obspy():
+    """An Event read back from pair.json, its id and its ISO time load no ObsPy; its
+    ``origin`` does, and equals ``obspy.UTCDateTime`` of the time."""
+    code = (
+        "from corephase.model.events import Event\n"
+        "e = Event('ev1', '2014-06-23T20:53:09.730000Z', 51.8, 178.7, 109.0)\n"
+        "e.to_dict(), e.id, e.time"
+    )
+    assert _loaded(code, ("obspy",)) == []
+    from obspy import UTCDateTime
+
+    from corephase.model.events import event_from_dict
+
+    e = event_from_dict(
+        {"time": "2014-06-23T20:53:09.73", "latitude": 51.8, "longitude": 178.7, "depth_km": 109}
+    )
+    assert (e.id, e.time) == ("20140623T205309", "2014-06-23T20:53:09.730000Z")
+    assert isinstance(e.origin, UTCDateTime) and e.origin == UTCDateTime(e.time)
