@@ -42,3 +42,30 @@ def test_events_from_pair_json_need_no_obspy():
     )
     assert (e.id, e.time) == ("20140623T205309", "2014-06-23T20:53:09.730000Z")
     assert isinstance(e.origin, UTCDateTime) and e.origin == UTCDateTime(e.time)
+
+
+def test_fetch_travel_times_load_neither_matplotlib_nor_scipy_optimize():
+    """TauP travel times through ``model.taupy``: if ObsPy's or SciPy's layout changed
+    and the plain ``import obspy.taup`` fallback were taken, the numbers would stay right
+    but every fetch job would pay for pyplot and scipy.optimize again; this says so."""
+    code = (
+        "import corephase.stages.fetch\n"
+        "from corephase.model.taupy import taup_classes\n"
+        "from corephase.model.traveltimes import phase_rows\n"
+        "phase_rows(100.0, 40.0, 'PKiKP', 'ak135')\n"
+        "assert taup_classes().light"
+    )
+    names = ("matplotlib", "obspy.taup.tau", "scipy.optimize._optimize", "scipy.fft")
+    assert _loaded(code, names) == []
+
+
+def test_stack_job_loads_no_scipy_package():
+    """The stack stage and its null's gamma function (``null.scipy_gamma``) load no
+    SciPy package and no pandas or matplotlib."""
+    code = (
+        "import corephase.stages.stack\n"
+        "from corephase.analysis.detection.null import scipy_gamma\n"
+        "assert scipy_gamma()(5.0) == 24.0"
+    )
+    names = ("scipy.fft", "scipy.special._basic", "scipy.linalg._basic", "pandas", "matplotlib")
+    assert _loaded(code, names) == []
