@@ -113,16 +113,16 @@ class CachedTextRenderer(RendererAgg):
             items = _remember(
                 _LAYOUTS, key, tuple((i.ft_object, i.glyph_index, i.x, i.y) for i in laid)
             )
-        self._draw_glyphs(gc, x, y, angle, prop.get_size_in_points(), items)
+        self._draw_glyphs(gc, x, y, angle, prop.get_size_in_points(), items, flags)
 
-    def _draw_glyphs(self, gc, x, y, angle, size, items) -> None:
+    def _draw_glyphs(self, gc, x, y, angle, size, items, flags) -> None:
         """The glyphs ``items`` (font, index, dx, dy upwards) of a string at ``(x, y)``, as
-        RendererAgg's ``_draw_text_glyphs_and_boxes`` draws them."""
+        RendererAgg's ``_draw_text_glyphs_and_boxes`` draws them (``flags``: the hinting
+        flag the string was laid out with)."""
         cos = math.cos(math.radians(angle))
         sin = math.sin(math.radians(angle))
         matrix = (0x10000 * np.array([[cos, -sin], [sin, cos]])).round().astype(int)
         rotation = tuple(matrix.ravel())
-        flags = get_hinting_flag()
         mode = RenderMode.NORMAL if gc.get_antialiased() else RenderMode.MONO
         height = int(self.height)
         for font, index, dx, dy in items:

@@ -307,14 +307,19 @@ def _flatten(ax, axis, side: str, renderer) -> None:
     axis.set_major_locator(NullLocator())
 
 
-def agg_renderer(fig: Figure):
-    """The Agg renderer of ``fig``'s canvas, giving the figure a
-    :data:`~corephase.plotting.agg_text.AggCanvas` first if it has no Agg canvas
-    (its text layouts, metrics and glyphs are kept between figures). Every measurement of a
-    figure and its final draw share this one renderer."""
+def agg_canvas(fig: Figure) -> FigureCanvasAgg:
+    """``fig``'s Agg canvas, giving the figure a
+    :data:`~corephase.plotting.agg_text.AggCanvas` first if it has none (its text
+    layouts, metrics and glyphs are kept between figures)."""
     if not isinstance(fig.canvas, FigureCanvasAgg):
         AggCanvas(fig)
-    return fig.canvas.get_renderer()
+    return fig.canvas
+
+
+def agg_renderer(fig: Figure):
+    """The renderer of :func:`agg_canvas`: every measurement of a figure and its final
+    draw share this one renderer."""
+    return agg_canvas(fig).get_renderer()
 
 
 def flat_ticks(fig: Figure) -> None:
@@ -363,8 +368,7 @@ def save_figure(fig: Figure, path, *, tight: bool = False) -> Path:
         For a suffix matplotlib cannot write.
     """
     path = Path(path)
-    if not isinstance(fig.canvas, FigureCanvasAgg):
-        AggCanvas(fig)
+    agg_canvas(fig)
     fmt = path.suffix.lstrip(".").lower() or "png"
     extra = {"pil_kwargs": {"compress_level": PNG_COMPRESS_LEVEL}} if fmt == "png" else {}
     with atomic_path(path) as tmp:
