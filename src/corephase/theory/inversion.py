@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from corephase.model.traveltimes import taup_model
+from corephase.model.traveltimes import tau_model
 from corephase.theory.coefficients import icb_reflection
 from corephase.theory.earth import Medium, interfaces
 
@@ -141,7 +141,7 @@ def invert_icb(
     """
     data = _usable(tab)
     ref = reference_icb(model)
-    r_icb = taup_model(model).model.radius_of_planet - interfaces(model).icb_depth_km
+    r_icb = tau_model(model).radius_of_planet - interfaces(model).icb_depth_km
     p = data["p_pkikp_s_deg"].to_numpy(float) * 180.0 / np.pi / r_icb  # s/km at the ICB
     r_ref = icb_reflection_modulus(model, p, ref["drho"], ref["vs"], ref["dvp"])
     y = np.log10(data["amp_ratio"].to_numpy(float) / data["ratio_pred"].to_numpy(float))
