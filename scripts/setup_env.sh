@@ -17,3 +17,8 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/python -m pip install --quiet -e ".[$extras]"
   touch "$stamp"
 fi
+# Byte-compile the package's modules once (an editable install leaves them as source).
+# Every workflow job is a fresh Python process; where PYTHONDONTWRITEBYTECODE is set (as
+# in many container images), Python never caches the compiled modules and each job
+# would compile them again. Only modules newer than their cached copy are recompiled.
+.venv/bin/python -m compileall -q src/corephase > /dev/null
