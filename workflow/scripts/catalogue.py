@@ -1,10 +1,10 @@
 """Snakemake script of rule catalogue: the global detection catalogue."""
 
 from corephase.stages.catalogue import global_catalogue
-from corephase.utils.logs import setup_job_logging
+from corephase.utils.jobs import start_job
 
 sm = snakemake  # noqa: F821  (injected by Snakemake)
-setup_job_logging(sm.log[0])
+start_job(sm.log[0])
 global_catalogue(
     sm.input.pairs,
     sm.input.detections,

@@ -1,11 +1,11 @@
 """Snakemake script of rule coda: envelope beams and coda measurements."""
 
 from corephase.stages.coda import coda_pair
-from corephase.utils.logs import setup_job_logging
+from corephase.utils.jobs import start_job
 from corephase.utils.params import config_from_params
 
 sm = snakemake  # noqa: F821  (injected by Snakemake)
-log = setup_job_logging(sm.log[0])
+log = start_job(sm.log[0])
 table = coda_pair(
     sm.input.pair,
     dict(zip(sm.params.band_names, sm.input.bands, strict=True)),

@@ -1,11 +1,11 @@
 """Snakemake script of rule coda_compare: coda overlays of clusters and of events."""
 
 from corephase.stages.coda_compare import coda_comparisons
-from corephase.utils.logs import setup_job_logging
+from corephase.utils.jobs import start_job
 from corephase.utils.params import config_from_params
 
 sm = snakemake  # noqa: F821  (injected by Snakemake)
-setup_job_logging(sm.log[0])
+start_job(sm.log[0])
 names = sm.params.band_names
 figs = {f"{b}/clusters": p for b, p in zip(names, sm.output.clusters, strict=True)}
 figs.update({f"{b}/events": p for b, p in zip(names, sm.output.events, strict=True)})

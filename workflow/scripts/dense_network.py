@@ -1,11 +1,11 @@
 """Snakemake script of rule dense_network: network call and record section of one event."""
 
 from corephase.stages.dense_network import dense_network
-from corephase.utils.logs import setup_job_logging
+from corephase.utils.jobs import start_job
 from corephase.utils.params import config_from_params
 
 sm = snakemake  # noqa: F821  (injected by Snakemake)
-setup_job_logging(sm.log[0])
+start_job(sm.log[0])
 dense_network(
     sm.wildcards.network,
     sm.wildcards.event,

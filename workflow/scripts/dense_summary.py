@@ -1,10 +1,10 @@
 """Snakemake script of rule dense_summary: what the dense-network pairs found."""
 
 from corephase.stages.dense_summary import dense_summary
-from corephase.utils.logs import setup_job_logging
+from corephase.utils.jobs import start_job
 
 sm = snakemake  # noqa: F821  (injected by Snakemake)
-setup_job_logging(sm.log[0])
+start_job(sm.log[0])
 dense_summary(
     sm.input.plan,
     sm.input.pairs,

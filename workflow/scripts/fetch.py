@@ -2,11 +2,11 @@
 
 from corephase.model.events import event_from_dict
 from corephase.stages.fetch import fetch_pair
-from corephase.utils.logs import setup_job_logging
+from corephase.utils.jobs import start_job
 from corephase.utils.params import config_from_params
 
 sm = snakemake  # noqa: F821  (injected by Snakemake)
-log = setup_job_logging(sm.log[0])
+log = start_job(sm.log[0])
 log.info("fetch %s %s from %s", sm.wildcards.array, sm.wildcards.event, sm.params.array["source"])
 fetch_pair(
     sm.wildcards.array,

@@ -1,11 +1,11 @@
 """Snakemake script of rule figures: beam and coda figures per band."""
 
 from corephase.stages.figures import figures_pair
-from corephase.utils.logs import setup_job_logging
+from corephase.utils.jobs import start_job
 from corephase.utils.params import config_from_params
 
 sm = snakemake  # noqa: F821  (injected by Snakemake)
-log = setup_job_logging(sm.log[0])
+log = start_job(sm.log[0])
 names = sm.params.band_names
 out = {f"{b}/beams": p for b, p in zip(names, sm.output.beams, strict=True)}
 for kind in ("vespagram", "fk", "coda", "coda_fit", "coda_vespagram"):

@@ -1,10 +1,10 @@
 """Snakemake script of rule global_figures: histogram and PKiKP-PcP figures."""
 
 from corephase.stages.global_figures import global_figures
-from corephase.utils.logs import setup_job_logging
+from corephase.utils.jobs import start_job
 
 sm = snakemake  # noqa: F821  (injected by Snakemake)
-setup_job_logging(sm.log[0])
+start_job(sm.log[0])
 global_figures(
     sm.input.catalogue,
     sm.params.model,

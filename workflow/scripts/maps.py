@@ -1,10 +1,10 @@
 """Snakemake script of rule maps: the catalogue's map views."""
 
 from corephase.stages.maps import maps
-from corephase.utils.logs import setup_job_logging
+from corephase.utils.jobs import start_job
 
 sm = snakemake  # noqa: F821  (injected by Snakemake)
-setup_job_logging(sm.log[0])
+start_job(sm.log[0])
 maps(
     sm.input.catalogue,
     sm.params.arrays,

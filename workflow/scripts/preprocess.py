@@ -1,11 +1,11 @@
 """Snakemake script of rule preprocess: QC, resampling and band-pass per band."""
 
 from corephase.stages.preprocess import preprocess_pair
-from corephase.utils.logs import setup_job_logging
+from corephase.utils.jobs import start_job
 from corephase.utils.params import config_from_params
 
 sm = snakemake  # noqa: F821  (injected by Snakemake)
-log = setup_job_logging(sm.log[0])
+log = start_job(sm.log[0])
 pair = preprocess_pair(
     sm.wildcards.array,
     sm.params.array,

@@ -1,10 +1,10 @@
 """Snakemake script of rule tables: summary tables over all pairs."""
 
 from corephase.stages.tables import summarise
-from corephase.utils.logs import setup_job_logging
+from corephase.utils.jobs import start_job
 
 sm = snakemake  # noqa: F821  (injected by Snakemake)
-log = setup_job_logging(sm.log[0])
+log = start_job(sm.log[0])
 summarise(
     sm.input.pairs,
     sm.input.detections,
