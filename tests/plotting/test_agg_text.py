@@ -17,7 +17,7 @@ pytestmark = pytest.mark.skipif(
     reason=f"matplotlib {mpl.__version__}: the figures use matplotlib's own Agg canvas",
 )
 
-TEXTS = ("PKiKP 1-2 Hz", "−0.25", "10", "slowness (s/deg)", "$\\beta$ = 3", "1e3")
+TEXTS = ("PKiKP 1-2 Hz", "−0.25", "10", "slowness (s/deg)", "$\\beta$ = 3", "1e3", "PcP\nPKiKP")
 
 
 def _texts(canvas_class, shift: float):
@@ -46,7 +46,7 @@ def test_cached_text_canvas_draws_matplotlibs_pixels():
         got, got_boxes = _texts(CachedTextCanvas, shift)
         assert np.array_equal(want, got)
         assert got_boxes == want_boxes
-    assert agg_text._LAYOUTS and agg_text._GLYPHS and agg_text._METRICS
+    assert agg_text._LAYOUTS and agg_text._GLYPHS and agg_text._METRICS and agg_text._HEIGHTS
 
 
 def test_caches_are_emptied_when_full(monkeypatch):

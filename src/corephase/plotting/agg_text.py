@@ -27,6 +27,7 @@ import matplotlib as mpl
 import numpy as np
 from matplotlib import ft2font
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
+from matplotlib.font_manager import fontManager, get_font
 
 RenderMode = getattr(ft2font, "RenderMode", None)
 
@@ -34,13 +35,15 @@ RenderMode = getattr(ft2font, "RenderMode", None)
 CACHE_SIZE = 20000
 
 _METRICS: dict = {}
+_HEIGHTS: dict = {}
 _LAYOUTS: dict = {}
 _GLYPHS: dict = {}
 
 
 def clear_caches() -> None:
-    """Empty the text caches (metrics, layouts, glyph bitmaps), e.g. to time a cold draw."""
-    for cache in (_METRICS, _LAYOUTS, _GLYPHS):
+    """Empty the text caches (metrics, font heights, layouts, glyph bitmaps), e.g. to time
+    a cold draw."""
+    for cache in (_METRICS, _HEIGHTS, _LAYOUTS, _GLYPHS):
         cache.clear()
 
 
@@ -84,9 +87,37 @@ def _font_key(prop) -> tuple:
     )
 
 
+def _font_heights(prop, dpi) -> tuple:
+    """Ascent, descent and line gap (pixels at ``dpi``) of the font of ``prop`` from its
+    OS/2 or hhea table, computed as :meth:`matplotlib.text.Text._get_layout` does (3.11)."""
+    font = get_font(fontManager._find_fonts_by_props(prop))
+    for table_name, gap_key, ascent_key, descent_key in (
+        ("OS/2", "sTypoLineGap", "sTypoAscender", "sTypoDescender"),
+        ("hhea", "lineGap", "ascent", "descent"),
+    ):
+        table = font.get_sfnt_table(table_name)
+        if table is None:
+            continue
+        fontsize = prop.get_size_in_points()
+        scale = 1 / font.get_sfnt_table("head")["unitsPerEm"] * fontsize * dpi / 72
+        return table[ascent_key] * scale, -table[descent_key] * scale, table[gap_key] * scale
+    return None, None, None
+
+
 class CachedTextRenderer(RendererAgg):
     """:class:`~matplotlib.backends.backend_agg.RendererAgg` drawing plain text from the
     process-wide caches of this module (same pixels, same metrics)."""
+
+    def _get_font_height_metrics(self, prop):
+        """Ascent, descent and line gap (display pixels) of the font of ``prop``, which
+        :meth:`matplotlib.text.Text._get_layout` (3.11) asks a renderer for before it reads
+        them from the font's tables itself: the same values, read once per font and dpi
+        (the renderer's dpi is the figure's, which the layout uses)."""
+        key = (_font_key(prop), self.dpi)
+        hit = _HEIGHTS.get(key)
+        if hit is None:
+            hit = _remember(_HEIGHTS, key, _font_heights(prop, self.dpi))
+        return hit
 
     def get_text_width_height_descent(self, s, prop, ismath):
         """Width, height and descent (display pixels) of ``s``, as RendererAgg's."""

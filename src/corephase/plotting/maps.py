@@ -43,7 +43,7 @@ from corephase.plotting.map_layout import (
     study_regions,
     unwrap_lon,
 )
-from corephase.plotting.style import FULL_WIDTH, new_figure, phase_color, save_figure
+from corephase.plotting.style import FULL_WIDTH, TITLE_Y, new_figure, phase_color, save_figure
 
 log = logging.getLogger(__name__)
 
@@ -464,7 +464,7 @@ def plot_map(
     for k, ph in enumerate(phases, start=1):
         ax = fig.add_subplot(nrow, ncol, k, projection=proj)
         out[ph] = _draw_panel(ax, data, ph, view, coast)
-        ax.set_title(_panel_title(ph, out[ph]))
+        ax.set_title(_panel_title(ph, out[ph]), y=TITLE_Y)
         axes.append(ax)
     fig.suptitle(title or f"Core-phase bounce points ({name}, {model})")
     _legend_and_save(fig, axes, path)
@@ -541,7 +541,7 @@ def plot_regional_map(
         for j, ph in enumerate(phases):
             ax = fig.add_subplot(gs[i, j], projection=view[0])
             res[ph] = _draw_panel(ax, data, ph, view, coast)
-            ax.set_title(f"{spec['name']}\n{_panel_title(ph, res[ph])}", fontsize=8)
+            ax.set_title(f"{spec['name']}\n{_panel_title(ph, res[ph])}", fontsize=8, y=TITLE_Y)
             axes.append(ax)
         info.append(
             {

@@ -29,14 +29,10 @@ from matplotlib.ticker import Locator, NullLocator
 from matplotlib.transforms import Bbox, ScaledTranslation
 
 from corephase.io.files import atomic_path
-from corephase.plotting.agg_text import AggCanvas
+from corephase.plotting.png import PngCanvas
 
 #: Resolution (dots per inch) of every raster figure the project writes.
 DPI = 100
-
-#: zlib level of PNG files: 1 writes them about 2.5 times as fast as PIL's default 6
-#: and, for these figures, 4 % larger (3: twice as fast, 1 % smaller than 6).
-PNG_COMPRESS_LEVEL = 1
 
 #: Height of Axes titles (axes fraction): pass ``y=TITLE_Y`` to ``set_title``. A fixed
 #: height skips matplotlib's search, at every draw, for tick labels above the frame (there
@@ -308,11 +304,11 @@ def _flatten(ax, axis, side: str, renderer) -> None:
 
 
 def agg_canvas(fig: Figure) -> FigureCanvasAgg:
-    """``fig``'s Agg canvas, giving the figure a
-    :data:`~corephase.plotting.agg_text.AggCanvas` first if it has none (its text
-    layouts, metrics and glyphs are kept between figures)."""
-    if not isinstance(fig.canvas, FigureCanvasAgg):
-        AggCanvas(fig)
+    """``fig``'s Agg canvas, giving the figure a :class:`~corephase.plotting.png.PngCanvas`
+    first if it has none (its text layouts, metrics and glyphs are kept between figures,
+    and it writes PNG without row filters)."""
+    if not isinstance(fig.canvas, PngCanvas):
+        PngCanvas(fig)
     return fig.canvas
 
 
@@ -357,8 +353,8 @@ def phase_color(phase: str, default: str = "0.3") -> str:
 def save_figure(fig: Figure, path, *, tight: bool = False) -> Path:
     """Write ``fig`` to ``path`` atomically, format from the suffix (.png, .pdf, .svg, ...).
 
-    Raster formats use :data:`DPI`; PNG is written with zlib level
-    :data:`PNG_COMPRESS_LEVEL`. ``tight=True`` crops the canvas to the drawn
+    Raster formats use :data:`DPI`; PNG is written by
+    :class:`~corephase.plotting.png.PngCanvas`. ``tight=True`` crops the canvas to the drawn
     artists (``bbox_inches="tight"``). A file that cannot be written (e.g. an
     unknown format) leaves ``path`` untouched.
 
@@ -370,9 +366,8 @@ def save_figure(fig: Figure, path, *, tight: bool = False) -> Path:
     path = Path(path)
     agg_canvas(fig)
     fmt = path.suffix.lstrip(".").lower() or "png"
-    extra = {"pil_kwargs": {"compress_level": PNG_COMPRESS_LEVEL}} if fmt == "png" else {}
     with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=DPI, format=fmt, bbox_inches="tight" if tight else None, **extra)
+        fig.savefig(tmp, dpi=DPI, format=fmt, bbox_inches="tight" if tight else None)
     return path
 
 
