@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from corephase.model import rayshoot
 from corephase.model.rayshoot import ShootingPhase
 from corephase.model.taupy import taup_classes
 from corephase.model.traveltimes import _source_model, phase_pierces
@@ -23,12 +24,17 @@ def _pairs(model: str, depth_km: float):
             yield plain, ShootingPhase(name, source, 0.0)
 
 
+@pytest.mark.parametrize("direct", [True, False])
 @pytest.mark.parametrize(
     ("model", "depth_km"), [("ak135", 0.0), ("ak135", 106.0), ("prem", 600.0)]
 )
-def test_shots_equal_obspys_to_the_last_bit(model, depth_km):
+def test_shots_equal_obspys_to_the_last_bit(model, depth_km, direct, monkeypatch):
     """Time, distance, ray parameter and ray index of shots at random ray parameters, at
-    the phase's sampled ones and at its ends (including the shared layers' second use)."""
+    the phase's sampled ones and at its ends (including the shared layers' second use),
+    with the branch sums called directly and through ObsPy's handle."""
+    assert rayshoot._direct_branch_sum() is not None  # ObsPy declares the expected signature
+    if not direct:
+        monkeypatch.setattr(rayshoot, "_direct_branch_sum", lambda: None)
     rng = np.random.default_rng(7)
     n = 0
     for plain, fast in _pairs(model, depth_km):
@@ -53,6 +59,19 @@ def test_out_of_range_ray_parameter_raises_obspys_error():
         for phase in (plain, fast):
             with pytest.raises(SlownessModelError, match="outside range"):
                 phase.shoot_ray(30.0, plain.max_ray_param * 1.5)
+
+
+def test_direct_branch_sum_needs_obspys_declared_signature(monkeypatch):
+    """Another declaration of the C loop's arguments sends the sums through ObsPy's handle."""
+    plain = rayshoot._PHASE_MODULE.clibtau.tau_branch_calc_time_dist_inner_loop
+    rayshoot._direct_branch_sum.cache_clear()
+    monkeypatch.setattr(plain, "argtypes", list(plain.argtypes[:-1]))
+    try:
+        assert rayshoot._direct_branch_sum() is None
+    finally:
+        monkeypatch.undo()
+        rayshoot._direct_branch_sum.cache_clear()
+    assert rayshoot._direct_branch_sum() is not None
 
 
 def test_pierce_points_equal_taupymodel():

@@ -12,13 +12,19 @@ the per-branch sums are ObsPy's own C loop
 (``clibtau.tau_branch_calc_time_dist_inner_loop``) on each branch's part, added
 up in ObsPy's order. The increments are element by element, so the time
 (s after origin), distance (rad) and ray parameter (s/rad) of every shot are
-ObsPy's to the last bit (tested), at about a third of the cost.
+ObsPy's to the last bit (tested), at about a third of the cost. That C loop
+is called through a second handle of ObsPy's library with plain pointer
+arguments (:func:`_branch_sum`), which saves NumPy's per-argument checks of
+ObsPy's handle; it is used only where ObsPy declares the signature it expects,
+else ObsPy's handle is called.
 """
 
 from __future__ import annotations
 
+import ctypes
 import importlib
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -32,14 +38,15 @@ _TIME_DIST = importlib.import_module("obspy.taup.helper_classes").TimeDist
 @dataclass(frozen=True)
 class _Leg:
     """One branch a phase crosses as P or S: ``count`` times, its slowness ``layers``
-    (positions ``start:stop`` in the wave's stacked layer numbers) and the branch's
-    largest ray parameter (s/rad)."""
+    (positions ``start:stop`` in the wave's stacked layer numbers; the array's address)
+    and the branch's largest ray parameter (s/rad)."""
 
     count: float
     is_p_wave: bool
     start: int
     stop: int
     layers: np.ndarray
+    layers_address: int
     max_ray_param: float
 
 
@@ -86,26 +93,14 @@ class ShootingPhase(_BASE):
                 t, d = s_mod.layer_time_dist(
                     ps, layer_numbers, is_p_wave, check=False, allow_turn=True
                 )
-            parts[is_p_wave] = (ps, t, d)
+            parts[is_p_wave] = tuple(np.ascontiguousarray(a, np.float64) for a in (ps, t, d))
+        sums = np.zeros(len(legs), dtype=_TIME_DIST)
+        sums["p"] = p[0]
+        _branch_sums(legs, parts, sums)
         time, dist = np.zeros(1), np.zeros(1)
-        for leg in legs:
-            ps, t, d = parts[leg.is_p_wave]
-            cut = slice(leg.start, leg.stop)
-            td = np.zeros(1, dtype=_TIME_DIST)
-            td["p"] = p
-            _PHASE_MODULE.clibtau.tau_branch_calc_time_dist_inner_loop(
-                ps[:, cut],
-                t[:, cut],
-                d[:, cut],
-                leg.layers,
-                td,
-                1,
-                leg.stop - leg.start,
-                leg.max_ray_param,
-                True,
-            )
-            time += leg.count * td["time"]
-            dist += leg.count * td["dist"]
+        for leg, branch in zip(legs, sums, strict=True):
+            time += leg.count * branch["time"]
+            dist += leg.count * branch["dist"]
         return time, dist
 
     def _legs(self) -> tuple[list[_Leg], dict]:
@@ -130,6 +125,7 @@ def _phase_legs(phase) -> tuple[list[_Leg], dict]:
             bottom = s_mod.layer_number_above(branch.bot_depth, wave)
             layer_numbers = np.arange(top, bottom + 1)
             is_p_wave = bool(branch.is_p_wave)  # the layers TauBranch.calc_time_dist uses
+            layers = np.ascontiguousarray(s_mod.get_slowness_layer(layer_numbers, is_p_wave))
             start = size[is_p_wave]
             size[is_p_wave] += layer_numbers.size
             legs.append(
@@ -138,10 +134,96 @@ def _phase_legs(phase) -> tuple[list[_Leg], dict]:
                     is_p_wave,
                     start,
                     size[is_p_wave],
-                    s_mod.get_slowness_layer(layer_numbers, branch.is_p_wave),
+                    layers,
+                    layers.ctypes.data,
                     branch.max_ray_param,
                 )
             )
             numbers[is_p_wave].append(layer_numbers)
     stacked = {k: np.concatenate(v).reshape(1, -1) for k, v in numbers.items() if v}
     return legs, stacked
+
+
+def _branch_sums(legs: list[_Leg], parts: dict, sums: np.ndarray) -> None:
+    """ObsPy's ``tau_branch_calc_time_dist_inner_loop`` on each leg's layers: its time (s)
+    and distance (rad) into ``sums`` (one ObsPy ``TimeDist`` per leg, ``p`` set)."""
+    direct = _direct_branch_sum()
+    if direct is None:
+        plain = _PHASE_MODULE.clibtau.tau_branch_calc_time_dist_inner_loop
+        for k, leg in enumerate(legs):
+            ps, t, d = parts[leg.is_p_wave]
+            cut = slice(leg.start, leg.stop)
+            n = leg.stop - leg.start
+            plain(
+                ps[:, cut],
+                t[:, cut],
+                d[:, cut],
+                leg.layers,
+                sums[k : k + 1],
+                1,
+                n,
+                leg.max_ray_param,
+                True,
+            )
+        return
+    base = {k: tuple(a.ctypes.data for a in v) for k, v in parts.items()}
+    out, step = sums.ctypes.data, sums.itemsize
+    for k, leg in enumerate(legs):
+        ps, t, d = base[leg.is_p_wave]
+        off = 8 * leg.start
+        n = leg.stop - leg.start
+        direct(
+            ps + off,
+            t + off,
+            d + off,
+            leg.layers_address,
+            out + k * step,
+            1,
+            n,
+            leg.max_ray_param,
+            1,
+        )
+
+
+#: The argument types ObsPy declares for ``tau_branch_calc_time_dist_inner_loop``.
+_SIGNATURE = (
+    ("ndpointer", "float64", 2),
+    ("ndpointer", "float64", 2),
+    ("ndpointer", "float64", 2),
+    ("ndpointer", "SlownessLayer", 1),
+    ("ndpointer", "TimeDist", 1),
+    ctypes.c_int32,
+    ctypes.c_int32,
+    ctypes.c_double,
+    ctypes.c_int32,
+)
+
+
+@lru_cache(maxsize=1)
+def _direct_branch_sum():
+    """The branch sum through a second handle of ObsPy's TauP library taking plain
+    addresses, or None when ObsPy declares other arguments than :data:`_SIGNATURE`."""
+    plain = _PHASE_MODULE.clibtau.tau_branch_calc_time_dist_inner_loop
+    declared = []
+    for arg in plain.argtypes or ():
+        dtype = getattr(arg, "_dtype_", None)
+        if dtype is None:
+            declared.append(arg)
+        else:
+            name = "float64" if dtype == np.float64 else _record_name(dtype)
+            declared.append(("ndpointer", name, arg._ndim_))
+    if tuple(declared) != _SIGNATURE or plain.restype is not None:
+        return None
+    func = ctypes.CDLL(_PHASE_MODULE.clibtau._name).tau_branch_calc_time_dist_inner_loop
+    func.argtypes = [ctypes.c_void_p] * 5 + list(_SIGNATURE[5:])
+    func.restype = None
+    return func
+
+
+def _record_name(dtype) -> str:
+    """``SlownessLayer`` or ``TimeDist`` when ``dtype`` is that ObsPy record, else its str."""
+    helpers = importlib.import_module("obspy.taup.helper_classes")
+    for name in ("SlownessLayer", "TimeDist"):
+        if dtype == getattr(helpers, name):
+            return name
+    return str(dtype)
