@@ -14,7 +14,7 @@ up in ObsPy's order. The increments are element by element, so the time
 (s after origin), distance (rad) and ray parameter (s/rad) of every shot are
 ObsPy's to the last bit (tested), at about a third of the cost. That C loop
 is called through a second handle of ObsPy's library with plain pointer
-arguments (:func:`_branch_sum`), which saves NumPy's per-argument checks of
+arguments (:func:`_branch_sums`), which saves NumPy's per-argument checks of
 ObsPy's handle; it is used only where ObsPy declares the signature it expects,
 else ObsPy's handle is called.
 """
