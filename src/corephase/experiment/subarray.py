@@ -306,7 +306,6 @@ def extract_subarray(
     return index, misfit
 
 
-
 def _linear_sum_assignment():
     """:func:`scipy.optimize.linear_sum_assignment`, the same compiled function, loaded from
     ``scipy.optimize._lsap`` without ``scipy.optimize``'s ``__init__`` (which imports
@@ -322,6 +321,7 @@ def _linear_sum_assignment():
         from scipy.optimize import linear_sum_assignment
 
         return linear_sum_assignment
+
 
 def make_subarray(
     kind: str,
