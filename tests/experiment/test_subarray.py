@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -157,3 +160,21 @@ def test_ims_geometry_from_package_data():
 def test_dense_geometry_rejects_unknown_source():
     with pytest.raises(ValueError, match="geometry source 'ftp'"):
         dense_geometry(GeometrySettings(source="ftp"))
+
+
+def test_linear_sum_assignment_is_scipys_without_scipy_optimize():
+    """The matching uses SciPy's own compiled function, loaded without scipy.optimize's
+    ``__init__`` (and so without scipy.linalg and scipy.sparse); a later plain import
+    gives the same function."""
+    code = (
+        "import sys\n"
+        "from corephase.experiment.subarray import _linear_sum_assignment\n"
+        "f = _linear_sum_assignment()\n"
+        "loaded = [m for m in ('scipy.optimize', 'scipy.linalg', 'scipy.sparse') "
+        "if m in sys.modules]\n"
+        "assert not loaded, loaded\n"
+        "from scipy.optimize import linear_sum_assignment\n"
+        "assert f is linear_sum_assignment\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr

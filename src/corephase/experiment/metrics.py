@@ -56,7 +56,9 @@ def batch_stacks(z: np.ndarray, stacks, dt: float, params: StackParams) -> dict:
     if "pws" in stacks or "envelope" in stacks:
         mag = np.abs(z)
     if "pws" in stacks:
-        unit = np.divide(z, mag, out=np.zeros_like(z), where=mag > 0)
+        # a * (1 / |a|): bit for bit NumPy's complex-by-real a / |a| (see
+        # corephase.analysis.detection.measure.element_terms), without a masked division
+        unit = z * np.reciprocal(mag, out=np.zeros_like(mag), where=mag > 0)
         c = boxcar(np.abs(unit.mean(axis=1)), dt, params.gate_s, "a phase-coherence gate")
         beam = lin * c**params.nu
         out["pws"] = (beam, np.abs(analytic_signal(beam, axis=-1)))

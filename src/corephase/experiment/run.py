@@ -37,10 +37,13 @@ def default_outputs(out_dir) -> dict:
     return {k: str(out_dir / v) for k, v in OUTPUTS.items()}
 
 
-def _add_trials(name, settings, sc, sim, seed, subs, stats) -> None:
+def _add_trials(name, settings, sc, sim, seed, subs, stats) -> dict:
     """Add trials to the layouts in contention until every leader is separated or the budget
     (``max_trials`` per layout) is spent; extra batches of ``trials`` draw from their own
     generators (deterministic).
+
+    Returns the :func:`~corephase.experiment.layouts.layout_rows` of each layout's final
+    statistics (``{layout_id: (rows, rocs)}``), the ones the last recommendation used.
     """
     budget = int(settings.max_trials or settings.trials)
     step = int(settings.trials)
@@ -48,15 +51,12 @@ def _add_trials(name, settings, sc, sim, seed, subs, stats) -> None:
     phase = sc.target.phase
     batch = 0
     while True:
-        rows = [
-            r | {"phase": phase}
-            for lid, st in stats.items()
-            for r in layout_rows(by_id[lid], st, sc, sim, settings)[0]
-        ]
+        per = {lid: layout_rows(by_id[lid], st, sc, sim, settings) for lid, st in stats.items()}
+        rows = [r | {"phase": phase} for layout, _ in per.values() for r in layout]
         rec = recommend(pd.DataFrame(rows), float(settings.metrics.target_pd))
         more = [lid for lid in contenders(rec) if len(stats[lid]["single_sig"]) < budget]
         if not more:
-            return
+            return per
         batch += 1
         log.info("%s %s: %d more trials on %d tied layouts", name, phase, step, len(more))
         for lid in more:
@@ -101,11 +101,11 @@ def _run_phase(name, settings, target, dense, sim, seed, res: _Results) -> None:
             continue
         rng = component_rng(seed, name, phase, sub.layout_id)
         stats[sub.layout_id] = trial_stats(sub, sc, sim, settings, rng, int(settings.trials))
-    _add_trials(name, settings, sc, sim, seed, subs, stats)
+    per = _add_trials(name, settings, sc, sim, seed, subs, stats)
     for sub in subs:
         if not sub.ok:
             continue
-        rows, rocs = layout_rows(sub, stats[sub.layout_id], sc, sim, settings)
+        rows, rocs = per[sub.layout_id]
         res.metric_rows += [r | {"phase": phase} for r in rows]
         for k, (pf, pdv) in rocs.items():
             res.roc_rows += [

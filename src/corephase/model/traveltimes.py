@@ -167,13 +167,16 @@ def phase_pierces(depth_km: float, distance_deg: float, phase: str, model: str) 
 def _seismic_phases(model: str, depth_km: float, phase: str) -> tuple:
     """ObsPy's SeismicPhase of each name ``phase`` stands for, for a source at ``depth_km``
     (km) and a surface receiver, as :class:`obspy.taup.taup_time.TauPTime` builds them
-    (names TauP cannot build are left out, as TauPTime leaves them out)."""
+    (names TauP cannot build are left out, as TauPTime leaves them out), each a
+    :class:`~corephase.model.rayshoot.ShootingPhase`: ObsPy's numbers, its shots cheaper."""
+    from corephase.model.rayshoot import ShootingPhase
+
     classes = taup_classes()
     source_model = _source_model(model, depth_km)
     out = []
     for name in classes.parse_phase_list([phase]):
         try:
-            out.append(classes.SeismicPhase(name, source_model, 0.0))
+            out.append(ShootingPhase(name, source_model, 0.0))
         except classes.TauModelError:
             continue
     return tuple(out)
