@@ -24,17 +24,12 @@ def _pairs(model: str, depth_km: float):
             yield plain, ShootingPhase(name, source, 0.0)
 
 
-@pytest.mark.parametrize("direct", [True, False])
 @pytest.mark.parametrize(
     ("model", "depth_km"), [("ak135", 0.0), ("ak135", 106.0), ("prem", 600.0)]
 )
-def test_shots_equal_obspys_to_the_last_bit(model, depth_km, direct, monkeypatch):
+def test_shots_equal_obspys_to_the_last_bit(model, depth_km):
     """Time, distance, ray parameter and ray index of shots at random ray parameters, at
-    the phase's sampled ones and at its ends (including the shared layers' second use),
-    with the branch sums called directly and through ObsPy's handle."""
-    assert rayshoot._direct_branch_sum() is not None  # ObsPy declares the expected signature
-    if not direct:
-        monkeypatch.setattr(rayshoot, "_direct_branch_sum", lambda: None)
+    the phase's sampled ones and at its ends (including the shared layers' second use)."""
     rng = np.random.default_rng(7)
     n = 0
     for plain, fast in _pairs(model, depth_km):
@@ -61,17 +56,16 @@ def test_out_of_range_ray_parameter_raises_obspys_error():
                 phase.shoot_ray(30.0, plain.max_ray_param * 1.5)
 
 
-def test_direct_branch_sum_needs_obspys_declared_signature(monkeypatch):
-    """Another declaration of the C loop's arguments sends the sums through ObsPy's handle."""
-    plain = rayshoot._PHASE_MODULE.clibtau.tau_branch_calc_time_dist_inner_loop
-    rayshoot._direct_branch_sum.cache_clear()
-    monkeypatch.setattr(plain, "argtypes", list(plain.argtypes[:-1]))
+def test_phase_class_only_with_the_tested_obspy(monkeypatch):
+    """The installed ObsPy is the tested release (CI checks the fast path); any other
+    release gets ObsPy's own SeismicPhase."""
+    assert rayshoot.phase_class() is ShootingPhase
+    monkeypatch.setattr(rayshoot.importlib.metadata, "version", lambda name: "1.6.0")
+    rayshoot.phase_class.cache_clear()
     try:
-        assert rayshoot._direct_branch_sum() is None
+        assert rayshoot.phase_class() is taup_classes().SeismicPhase
     finally:
-        monkeypatch.undo()
-        rayshoot._direct_branch_sum.cache_clear()
-    assert rayshoot._direct_branch_sum() is not None
+        rayshoot.phase_class.cache_clear()
 
 
 def test_pierce_points_equal_taupymodel():

@@ -12,17 +12,17 @@ the per-branch sums are ObsPy's own C loop
 (``clibtau.tau_branch_calc_time_dist_inner_loop``) on each branch's part, added
 up in ObsPy's order. The increments are element by element, so the time
 (s after origin), distance (rad) and ray parameter (s/rad) of every shot are
-ObsPy's to the last bit (tested), at about a third of the cost. That C loop
-is called through a second handle of ObsPy's library with plain pointer
-arguments (:func:`_branch_sums`), which saves NumPy's per-argument checks of
-ObsPy's handle; it is used only where ObsPy declares the signature it expects,
-else ObsPy's handle is called.
+ObsPy's to the last bit (tested), at about a third of the cost.
+
+It relies on ObsPy's TauP internals, so it is used only with the ObsPy release
+it was tested on (:data:`TESTED_OBSPY`, see :func:`phase_class`); any other
+ObsPy gets its own ``SeismicPhase``.
 """
 
 from __future__ import annotations
 
-import ctypes
 import importlib
+import importlib.metadata
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -46,7 +46,6 @@ class _Leg:
     start: int
     stop: int
     layers: np.ndarray
-    layers_address: int
     max_ray_param: float
 
 
@@ -135,7 +134,6 @@ def _phase_legs(phase) -> tuple[list[_Leg], dict]:
                     start,
                     size[is_p_wave],
                     layers,
-                    layers.ctypes.data,
                     branch.max_ray_param,
                 )
             )
@@ -147,83 +145,30 @@ def _phase_legs(phase) -> tuple[list[_Leg], dict]:
 def _branch_sums(legs: list[_Leg], parts: dict, sums: np.ndarray) -> None:
     """ObsPy's ``tau_branch_calc_time_dist_inner_loop`` on each leg's layers: its time (s)
     and distance (rad) into ``sums`` (one ObsPy ``TimeDist`` per leg, ``p`` set)."""
-    direct = _direct_branch_sum()
-    if direct is None:
-        plain = _PHASE_MODULE.clibtau.tau_branch_calc_time_dist_inner_loop
-        for k, leg in enumerate(legs):
-            ps, t, d = parts[leg.is_p_wave]
-            cut = slice(leg.start, leg.stop)
-            n = leg.stop - leg.start
-            plain(
-                ps[:, cut],
-                t[:, cut],
-                d[:, cut],
-                leg.layers,
-                sums[k : k + 1],
-                1,
-                n,
-                leg.max_ray_param,
-                True,
-            )
-        return
-    base = {k: tuple(a.ctypes.data for a in v) for k, v in parts.items()}
-    out, step = sums.ctypes.data, sums.itemsize
+    branch_sum = _PHASE_MODULE.clibtau.tau_branch_calc_time_dist_inner_loop
     for k, leg in enumerate(legs):
-        ps, t, d = base[leg.is_p_wave]
-        off = 8 * leg.start
-        n = leg.stop - leg.start
-        direct(
-            ps + off,
-            t + off,
-            d + off,
-            leg.layers_address,
-            out + k * step,
+        ps, t, d = parts[leg.is_p_wave]
+        cut = slice(leg.start, leg.stop)
+        branch_sum(
+            ps[:, cut],
+            t[:, cut],
+            d[:, cut],
+            leg.layers,
+            sums[k : k + 1],
             1,
-            n,
+            leg.stop - leg.start,
             leg.max_ray_param,
-            1,
+            True,
         )
 
 
-#: The argument types ObsPy declares for ``tau_branch_calc_time_dist_inner_loop``.
-_SIGNATURE = (
-    ("ndpointer", "float64", 2),
-    ("ndpointer", "float64", 2),
-    ("ndpointer", "float64", 2),
-    ("ndpointer", "SlownessLayer", 1),
-    ("ndpointer", "TimeDist", 1),
-    ctypes.c_int32,
-    ctypes.c_int32,
-    ctypes.c_double,
-    ctypes.c_int32,
-)
+#: ObsPy release (major.minor) whose TauP internals :class:`ShootingPhase` was tested on.
+TESTED_OBSPY = "1.5"
 
 
 @lru_cache(maxsize=1)
-def _direct_branch_sum():
-    """The branch sum through a second handle of ObsPy's TauP library taking plain
-    addresses, or None when ObsPy declares other arguments than :data:`_SIGNATURE`."""
-    plain = _PHASE_MODULE.clibtau.tau_branch_calc_time_dist_inner_loop
-    declared = []
-    for arg in plain.argtypes or ():
-        dtype = getattr(arg, "_dtype_", None)
-        if dtype is None:
-            declared.append(arg)
-        else:
-            name = "float64" if dtype == np.float64 else _record_name(dtype)
-            declared.append(("ndpointer", name, arg._ndim_))
-    if tuple(declared) != _SIGNATURE or plain.restype is not None:
-        return None
-    func = ctypes.CDLL(_PHASE_MODULE.clibtau._name).tau_branch_calc_time_dist_inner_loop
-    func.argtypes = [ctypes.c_void_p] * 5 + list(_SIGNATURE[5:])
-    func.restype = None
-    return func
-
-
-def _record_name(dtype) -> str:
-    """``SlownessLayer`` or ``TimeDist`` when ``dtype`` is that ObsPy record, else its str."""
-    helpers = importlib.import_module("obspy.taup.helper_classes")
-    for name in ("SlownessLayer", "TimeDist"):
-        if dtype == getattr(helpers, name):
-            return name
-    return str(dtype)
+def phase_class():
+    """:class:`ShootingPhase` with the tested ObsPy release (:data:`TESTED_OBSPY`), else
+    ObsPy's own ``SeismicPhase`` (same numbers, shots at ObsPy's cost)."""
+    version = importlib.metadata.version("obspy")
+    return ShootingPhase if version.split(".")[:2] == TESTED_OBSPY.split(".") else _BASE

@@ -168,15 +168,18 @@ def _seismic_phases(model: str, depth_km: float, phase: str) -> tuple:
     """ObsPy's SeismicPhase of each name ``phase`` stands for, for a source at ``depth_km``
     (km) and a surface receiver, as :class:`obspy.taup.taup_time.TauPTime` builds them
     (names TauP cannot build are left out, as TauPTime leaves them out), each a
-    :class:`~corephase.model.rayshoot.ShootingPhase`: ObsPy's numbers, its shots cheaper."""
-    from corephase.model.rayshoot import ShootingPhase
+    :class:`~corephase.model.rayshoot.ShootingPhase` (ObsPy's numbers, its shots cheaper)
+    with the ObsPy release that class was tested on
+    (:func:`~corephase.model.rayshoot.phase_class`)."""
+    from corephase.model.rayshoot import phase_class
 
     classes = taup_classes()
     source_model = _source_model(model, depth_km)
+    seismic_phase = phase_class()
     out = []
     for name in classes.parse_phase_list([phase]):
         try:
-            out.append(ShootingPhase(name, source_model, 0.0))
+            out.append(seismic_phase(name, source_model, 0.0))
         except classes.TauModelError:
             continue
     return tuple(out)
