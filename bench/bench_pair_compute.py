@@ -56,7 +56,7 @@ else:
 t1 = time.process_time()
 config = json.loads(Path(cfg).read_text())
 pair, out = Path(pair), Path(out)
-bands = {b["name"]: str(pair / "preprocessed" / f"{b['name']}.mseed") for b in config["bands"]}
+bands = {b["name"]: str(pair / "preprocessed" / f"{b['name']}.npz") for b in config["bands"]}
 pj = str(pair / "preprocessed" / "pair.json")
 cpu = []
 for _ in range(2):

@@ -99,7 +99,7 @@ rule fetch:
 rule preprocess:
     input: rules.fetch.output
     output:
-        bands=per_band("results/{array}/{event}/preprocessed/{band}.mseed"),
+        bands=per_band("results/{array}/{event}/preprocessed/{band}.npz"),
         qc="results/{array}/{event}/preprocessed/qc.csv",
         pair="results/{array}/{event}/preprocessed/pair.json",
     log: "logs/preprocess/{array}/{event}.log"

@@ -54,7 +54,7 @@ def run_pair(cfg: dict, array: str, event, workdir: Path) -> pd.DataFrame:
     arr = cfg["arrays"][array]
     raw = [workdir / f for f in ("raw.mseed", "stations.xml", "event.xml", "fetch.json")]
     fetch_pair(array, arr, event, cfg, *raw)
-    bands = {b["name"]: workdir / f"{b['name']}.mseed" for b in cfg["bands"]}
+    bands = {b["name"]: workdir / f"{b['name']}.npz" for b in cfg["bands"]}
     preprocess_pair(array, arr, cfg, *raw, bands, workdir / "qc.csv", workdir / "pair.json")
     return stack_pair(
         workdir / "pair.json", bands, cfg, workdir / "detections.csv", workdir / "beams.npz"

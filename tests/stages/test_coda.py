@@ -11,7 +11,8 @@ import pytest
 from corephase.analysis.coda import BeamAlignment, analyse_coda, load_coda_arrays
 from corephase.config import validate_config
 from corephase.config.coda import CodaSettings
-from corephase.io.files import read_json, read_stream, write_json
+from corephase.io.bands import read_band
+from corephase.io.files import read_json, write_json
 from corephase.model.events import Event
 from corephase.stages.coda import coda_alignment, coda_pair
 from corephase.stages.common import load_pair
@@ -55,7 +56,7 @@ def pair_inputs(tmp_path_factory):
     arr = config["arrays"]["BCAR"]
     raw = (d / "raw.mseed", d / "stations.xml", d / "event.xml", d / "fetch.json")
     fetch_pair("BCAR", arr, EVENT, config, *raw)
-    bands = {"1-2Hz": d / "1-2Hz.mseed"}
+    bands = {"1-2Hz": d / "1-2Hz.npz"}
     preprocess_pair("BCAR", arr, config, *raw, bands, d / "qc.csv", d / "pair.json")
     return config, d / "pair.json", bands
 
@@ -82,7 +83,7 @@ def test_coda_stage_writes_table_and_arrays(tmp_path, pair_inputs):
     assert {"coda_p_value", "coda_threshold", "coda_excess_unmasked"} <= set(csv.columns)
     assert (csv["false_positive_rate"] == 0.05).all()
     _, event, geom, arrivals = load_pair(pair_json)
-    st = read_stream(bands["1-2Hz"])
+    st = read_band(bands["1-2Hz"]).to_stream()  # through ObsPy: the same numbers
     direct, _ = analyse_coda(
         st,
         geom,

@@ -115,7 +115,7 @@ def test_truncated_real_record_becomes_a_partial_pair_naming_the_missing_element
     tiny_config["window"].update(start_phase="P", start_offset_s=-60.0, end_offset_s=60.0)
     _, raw = _yka_pair(yka_dir, folder, tiny_config, tmp_path)
     arr = {"source": "local", "path": str(folder), "station": "YKB?,YKR?", "channels": ["SHZ"]}
-    bands = {"1-2Hz": tmp_path / "1-2Hz.mseed"}
+    bands = {"1-2Hz": tmp_path / "1-2Hz.npz"}
     pair = preprocess_pair(
         "YKA", arr, tiny_config, *raw, bands, tmp_path / "qc.csv", tmp_path / "pair.json"
     )
@@ -144,7 +144,7 @@ def test_fetch_writes_the_arrival_list_and_later_stages_read_it(tiny_config, tin
     spcp = next(r for r in rows if r["phase"] == "sPcP")
     assert spcp["relative_amplitude"] == pytest.approx(0.2 * spcp["free_surface"] * 0.5)
     # preprocess copies it into pair.json, where load_arrival_list finds it
-    bands = {b["name"]: tmp_path / f"{b['name']}.mseed" for b in tiny_config["bands"]}
+    bands = {b["name"]: tmp_path / f"{b['name']}.npz" for b in tiny_config["bands"]}
     pair = preprocess_pair(
         "TINY",
         tiny_config["arrays"]["TINY"],

@@ -76,12 +76,12 @@ def test_panel_scale_and_a_phase_without_arrival(tmp_path, config, pair):
 def test_an_unknown_scale_is_refused(tmp_path, config, pair):
     import numpy as np
 
-    from corephase.io.files import read_stream
+    from corephase.io.bands import read_band
     from corephase.plotting.pair import plot_pair_band
     from corephase.stages.common import load_pair
 
     p, _, _, arrivals = load_pair(pair["pair"])
-    st = read_stream(pair["bands"]["1-2Hz"])
+    record = read_band(pair["bands"]["1-2Hz"])
     with pytest.raises(ValueError, match="scale"):
-        plot_pair_band(p, arrivals, st, np.load(pair["beams"]), config["bands"][0], config,
+        plot_pair_band(p, arrivals, record, np.load(pair["beams"]), config["bands"][0], config,
                        tmp_path / "x.png", scale="loud")  # fmt: skip

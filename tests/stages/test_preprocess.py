@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from corephase.io.bands import read_band
 from corephase.io.files import read_json, read_stream, write_stream
 from corephase.stages.fetch import fetch_pair
 from corephase.stages.preprocess import preprocess_pair
@@ -15,7 +16,7 @@ RAW = ("raw.mseed", "stations.xml", "event.quakeml", "status.json")
 
 def _preprocess(config, tmp_path, name="TINY"):
     arr = config["arrays"][name]
-    bands = {b["name"]: tmp_path / f"{b['name']}.mseed" for b in config["bands"]}
+    bands = {b["name"]: tmp_path / f"{b['name']}.npz" for b in config["bands"]}
     raw = [tmp_path / n for n in RAW]
     pair = preprocess_pair(
         name, arr, config, *raw, bands, tmp_path / "qc.csv", tmp_path / "pair.json"
@@ -43,12 +44,17 @@ def test_preprocess_grids_and_filters_every_element(tiny_config, tiny_event, tmp
     assert pair["status"] == "ok" and pair["n_elements"] == 4
     assert read_json(tmp_path / "pair.json") == pair
     assert set(pair["arrivals"]) >= {"PcP", "PKiKP"} and pair["missing_phases"] == []
-    st = read_stream(bands["1-2Hz"])
-    assert len(st) == 4 and [tr.id for tr in st] == pair["geometry"]["codes"]
-    assert {tr.stats.sampling_rate for tr in st} == {tiny_config["preprocess"]["sampling_rate_hz"]}
-    assert len({tr.stats.starttime.ns for tr in st}) == 1
+    record = read_band(bands["1-2Hz"])
+    assert record.data.shape[0] == 4 and list(record.ids) == pair["geometry"]["codes"]
+    assert record.data.dtype == np.float32 and np.isfinite(record.data).all()
+    assert record.dt == 1.0 / tiny_config["preprocess"]["sampling_rate_hz"]
     w0, _ = pair["window_s_after_origin"]
-    assert st[0].stats.starttime - tiny_event.origin == pytest.approx(w0, abs=0.05)
+    assert record.seconds_after(tiny_event.origin_ns) == pytest.approx(w0, abs=0.05)
+    st = record.to_stream()  # the same record as ObsPy traces
+    assert [tr.id for tr in st] == pair["geometry"]["codes"]
+    assert {tr.stats.sampling_rate for tr in st} == {tiny_config["preprocess"]["sampling_rate_hz"]}
+    assert {tr.stats.starttime.ns for tr in st} == {record.t0_ns}
+    assert st[0].stats.starttime - tiny_event.origin == record.seconds_after(tiny_event.origin_ns)
     qc = pd.read_csv(tmp_path / "qc.csv")
     assert len(qc) == 4 and qc["kept"].all()
 
@@ -57,7 +63,7 @@ def test_too_few_elements(tiny_config, tiny_event, tmp_path):
     tiny_config["preprocess"]["min_elements"] = 5
     pair, bands = _run(tiny_config, tiny_event, tmp_path)
     assert pair["status"] == "too_few_elements" and "need 5" in pair["reason"]
-    assert pair["geometry"] is None and len(read_stream(bands["1-2Hz"])) == 0
+    assert pair["geometry"] is None and len(read_band(bands["1-2Hz"])) == 0
 
 
 def test_unknown_preprocess_key_is_named(tiny_config, tiny_event, tmp_path):
@@ -73,7 +79,7 @@ def test_150_element_layout_keeps_every_element(tiny_config, tiny_event, tmp_pat
     assert len(set(codes)) == 150 and all(len(c.split(".")[1]) <= 5 for c in codes)
     qc = pd.read_csv(tmp_path / "qc.csv")
     assert len(qc) == 150 and qc["kept"].all()
-    assert len(read_stream(bands["1-2Hz"])) == 150
+    assert len(read_band(bands["1-2Hz"])) == 150
     from corephase.stages.tables import summarise
 
     out = [tmp_path / f"{k}.csv" for k in ("pairs", "detections", "coda")]

@@ -15,7 +15,7 @@ def run_pair_stages(workdir, config: dict, array: str, event) -> dict:
     names = [b["name"] for b in config["bands"]]
     raw = [workdir / f for f in ("raw.mseed", "stations.xml", "event.xml", "fetch.json")]
     fetch_pair(array, arr, event, config, *raw)
-    bands = {b: workdir / f"{b}.mseed" for b in names}
+    bands = {b: workdir / f"{b}.npz" for b in names}
     p = {"pair": workdir / "pair.json", "bands": bands, "qc": workdir / "qc.csv"}
     preprocess_pair(array, arr, config, *raw, bands, p["qc"], p["pair"])
     p["detections"], p["beams"] = workdir / "detections.csv", workdir / "beams.npz"

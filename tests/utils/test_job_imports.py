@@ -69,3 +69,55 @@ def test_stack_job_loads_no_scipy_package():
     )
     names = ("scipy.fft", "scipy.special._basic", "scipy.linalg._basic", "pandas", "matplotlib")
     assert _loaded(code, names) == []
+
+
+def test_jobs_that_read_band_files_load_no_obspy(tmp_path):
+    """The stack, coda and figures stages of a pair read its band files
+    (:func:`corephase.io.bands.read_band`) and never import ObsPy's package: its
+    ``__init__`` (Stream, Inventory, Catalog) costs every such job about 0.15 s. The
+    geodetic functions come from ``obspy.geodetics.base`` alone
+    (:func:`corephase.model.traveltimes.geodetics`)."""
+    import json
+
+    from support.pairs import run_pair_stages
+    from support.tiny import tiny_config, tiny_event
+
+    config = tiny_config()
+    config["window"].update(start_phase="P", start_offset_s=-100.0, end_offset_s=120.0)
+    p = run_pair_stages(tmp_path / "pair", config, "TINY", tiny_event(config))
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    kinds = ("beams", "vespagram", "fk", "coda", "coda_fit", "coda_vespagram")
+    out = {f"1-2Hz/{k}": str(tmp_path / f"{k}.png") for k in kinds}
+    bands, coda = {"1-2Hz": str(p["bands"]["1-2Hz"])}, {"1-2Hz": str(tmp_path / "c.npz")}
+    code = (
+        "import json\n"
+        "from corephase.stages.coda import coda_pair\n"
+        "from corephase.stages.figures import figures_pair\n"
+        "from corephase.stages.stack import stack_pair\n"
+        f"config = json.loads(open({str(tmp_path / 'config.json')!r}).read())\n"
+        f"pair, d = {str(p['pair'])!r}, {str(tmp_path)!r}\n"
+        f"stack_pair(pair, {bands!r}, config, d + '/t.csv', d + '/b.npz', d + '/s.csv')\n"
+        f"coda_pair(pair, {bands!r}, config, d + '/c.csv', {coda!r})\n"
+        f"assert figures_pair(pair, {bands!r}, d + '/b.npz', {coda!r}, config, {out!r})\n"
+    )
+    names = ("obspy", "obspy.core.stream", "obspy.core.utcdatetime", "obspy.io.mseed")
+    assert _loaded(code, names) == []
+
+
+def test_geodetics_without_obspy_package_then_obspy_as_usual():
+    """``traveltimes.geodetics`` loads ObsPy's geodetic functions without ObsPy's package;
+    a later ``import obspy`` runs as usual and holds the same functions, and the
+    numbers are those of the plain import."""
+    code = (
+        "import sys\n"
+        "from corephase.model.traveltimes import distance_backazimuth, geodetics\n"
+        "a = distance_backazimuth(49.8, 145.06, 62.49, -114.61)\n"
+        "assert 'obspy' not in sys.modules\n"
+        "import obspy\n"
+        "from obspy.geodetics import gps2dist_azimuth, locations2degrees\n"
+        "assert gps2dist_azimuth is geodetics().gps2dist_azimuth and len(obspy.read()) == 3\n"
+        "d = locations2degrees(49.8, 145.06, 62.49, -114.61)\n"
+        "assert a == (d, gps2dist_azimuth(49.8, 145.06, 62.49, -114.61)[2],"
+        " gps2dist_azimuth(49.8, 145.06, 62.49, -114.61)[1])\n"
+    )
+    assert _loaded(code, ("obspy.core.stream",)) == ["obspy.core.stream"]

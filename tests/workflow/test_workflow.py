@@ -66,7 +66,7 @@ def test_small_run_makes_every_output(small_run):
         d = small_run / "results" / arr / "20140623_Aleutians"
         for rel in (
             "raw/waveforms.mseed",
-            "preprocessed/1-2Hz.mseed",
+            "preprocessed/1-2Hz.npz",
             "preprocessed/qc.csv",
             "stack/detections.csv",
             "coda/coda.csv",

@@ -9,7 +9,7 @@ rule preprocess:
         status=rules.fetch.output.status,
     output:
         bands=expand(
-            "results/{array}/{event}/preprocessed/{band}.mseed",
+            "results/{array}/{event}/preprocessed/{band}.npz",
             band=BANDS,
             allow_missing=True,
         ),

@@ -7,14 +7,16 @@ pointing to the source.
 
 from __future__ import annotations
 
+import importlib
+from contextlib import ExitStack
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from obspy.geodetics import gps2dist_azimuth, locations2degrees
 
 from corephase.model.geometry import KM_PER_DEG
 from corephase.model.taupy import taup_classes
+from corephase.utils.imports import bare_package
 
 #: Earth models shipped with ObsPy's TauP that the pipeline accepts.
 MODELS = ("ak135", "iasp91", "prem")
@@ -40,6 +42,25 @@ def tau_model(name: str = "ak135"):
     importing ``obspy.taup`` (:mod:`corephase.model.taupy`)."""
     _check_model(name)
     return taup_classes().TauModel.from_file(name)
+
+
+@lru_cache(maxsize=1)
+def geodetics():
+    """:mod:`obspy.geodetics.base` (``gps2dist_azimuth``, ``locations2degrees``), imported
+    under bare ``obspy``, ``obspy.core``, ``obspy.core.util`` and ``obspy.geodetics``
+    packages (:func:`corephase.utils.imports.bare_package`): ObsPy's ``__init__`` imports
+    Stream, Inventory and Catalog, which a job that reads band files never uses. The
+    functions are ObsPy's own; the plain import is the fallback."""
+    packages = ("obspy", "obspy.core", "obspy.core.util", "obspy.geodetics")
+    try:
+        with ExitStack() as stack:
+            for package in packages:
+                stack.enter_context(bare_package(package))
+            return importlib.import_module("obspy.geodetics.base")
+    except (ImportError, AttributeError):
+        import obspy.geodetics.base
+
+        return obspy.geodetics.base
 
 
 def _check_model(name: str) -> None:
@@ -82,8 +103,9 @@ def distance_backazimuth(ev_lat, ev_lon, st_lat, st_lon) -> tuple[float, float, 
     :func:`obspy.geodetics.gps2dist_azimuth` for azimuths and on the sphere
     (geocentric-free, as TauP expects) for the distance in degrees.
     """
-    dist = locations2degrees(ev_lat, ev_lon, st_lat, st_lon)
-    _, az, baz = gps2dist_azimuth(ev_lat, ev_lon, st_lat, st_lon)
+    geo = geodetics()
+    dist = geo.locations2degrees(ev_lat, ev_lon, st_lat, st_lon)
+    _, az, baz = geo.gps2dist_azimuth(ev_lat, ev_lon, st_lat, st_lon)
     return float(dist), float(baz), float(az)
 
 
@@ -227,9 +249,8 @@ def element_distances(ev_lat: float, ev_lon: float, lat, lon) -> np.ndarray:
     """Epicentral distance (deg, spherical Earth as TauP expects) of each element."""
     lat = np.atleast_1d(np.asarray(lat, float))
     lon = np.atleast_1d(np.asarray(lon, float))
-    return np.array(
-        [locations2degrees(ev_lat, ev_lon, a, b) for a, b in zip(lat, lon, strict=True)]
-    )
+    degrees = geodetics().locations2degrees
+    return np.array([degrees(ev_lat, ev_lon, a, b) for a, b in zip(lat, lon, strict=True)])
 
 
 def reference_time(event, geometry, phase: str, model: str = "ak135") -> float:

@@ -55,10 +55,11 @@ class ArrayRecord:
     north_km: np.ndarray
 
     @classmethod
-    def from_stream(cls, pair, arrivals, stream, geom, band) -> ArrayRecord:
-        """The record of ``stream`` (one trace per element of ``geom``, in its order)."""
-        data = np.array([tr.data for tr in stream])
-        return cls(pair, arrivals, band, data, stream[0].stats.delta, *geom.offsets_km())
+    def from_band(cls, pair, arrivals, record, geom, band) -> ArrayRecord:
+        """The record of a band file (:class:`corephase.io.bands.BandRecord`: one row per
+        element of ``geom``, in its order)."""
+        data = np.array(record.data)
+        return cls(pair, arrivals, band, data, record.dt, *geom.offsets_km())
 
     @property
     def t0(self) -> float:

@@ -208,7 +208,7 @@ def _column(rows: RowStack, ph, arrivals, t, data, beams, lay: _Layout) -> None:
 def plot_pair_band(
     pair,
     arrivals,
-    stream,
+    record,
     beams,
     band,
     config,
@@ -216,7 +216,8 @@ def plot_pair_band(
     half_window=(40.0, 80.0),
     scale: str = "noise",
 ):
-    """Figure of one band: single traces, then beams, one column per phase.
+    """Figure of one band: single traces (``record``, the band file of the pair, a
+    :class:`corephase.io.bands.BandRecord`), then beams, one column per phase.
 
     Columns are the configured phases that exist at this distance (the others
     are listed in a note); rows are the single traces (each normalised to its
@@ -240,7 +241,7 @@ def plot_pair_band(
     grid = {"left": 0.075, "right": 0.99, "bottom": 0.1, "top": 0.88}
     axes = fig.subplots(1, ncol, squeeze=False, gridspec_kw=grid)[0]
     t = beams[f"{name}/time"]
-    data = np.array([tr.data for tr in stream])
+    data = np.array(record.data)
     columns = [RowStack(ax, nrow, gap=0.15) for ax in axes]
     noise_window = tuple(config["stack"]["noise_window_s"])
     lay = _Layout(name, tuple(kinds), noise_window, scale, tuple(half_window))

@@ -1,26 +1,75 @@
-"""Data matrices of an array: the one stream-to-matrix conversion and the kernels' checks."""
+"""Data matrices of an array: the one band-record-to-matrix conversion and the kernels' checks."""
 
 from __future__ import annotations
 
 import numpy as np
 
 
-def _code_matches(trace, code: str) -> bool:
-    """A geometry code names a trace by full id, by station, or by ``NET.STA.*.*``."""
-    if code == trace.id or code == trace.stats.station:
+def _code_matches(seed_id: str, code: str) -> bool:
+    """A geometry code names a SEED id ``NET.STA.LOC.CHA`` by full id, by station, or by
+    ``NET.STA.*.*``."""
+    if code == seed_id:
         return True
+    net, sta = [*seed_id.split("."), "", ""][:2]
     parts = code.split(".")
-    return len(parts) == 4 and parts[:2] == [trace.stats.network, trace.stats.station]
+    return code == sta or (len(parts) == 4 and parts[:2] == [net, sta])
+
+
+def band_matrix(record, geometry, min_elements: int = 1):
+    """Data matrix of a band record ordered like ``geometry.codes``: the one conversion
+    of a record (preprocessed band file or ObsPy Stream) to the kernels' matrix.
+
+    Parameters
+    ----------
+    record : corephase.io.bands.BandRecord
+        One row per element, in the order of ``geometry.codes``, on one time grid
+        (:func:`corephase.io.bands.read_band`, or
+        :meth:`~corephase.io.bands.BandRecord.from_stream` of a Stream).
+    geometry : corephase.model.geometry.ArrayGeometry
+    min_elements : int
+        Fewest rows accepted.
+
+    Returns
+    -------
+    data : numpy.ndarray
+        ``(n_elements, n_samples)``, float64.
+    dt : float
+        Sample interval, s.
+
+    Raises
+    ------
+    ValueError
+        If the rows do not match the geometry in number and order, are fewer than
+        ``min_elements``, or hold NaN or infinite samples.
+    """
+    ids = list(record.ids)
+    if len(ids) != len(geometry) or not all(
+        _code_matches(i, c) for i, c in zip(ids, geometry.codes, strict=True)
+    ):
+        missing = sorted(c for c in geometry.codes if not any(_code_matches(i, c) for i in ids))
+        raise ValueError(
+            f"stream traces must match geometry {geometry.name} codes in order; "
+            f"{len(ids)} traces for {len(geometry)} elements, missing {missing}, "
+            f"traces {ids}"
+        )
+    if len(ids) < min_elements:
+        raise ValueError(f"need at least {min_elements} array elements, got {len(ids)}")
+    data = np.asarray(record.data, float)
+    if not np.all(np.isfinite(data)):
+        raise ValueError("stream contains NaN or infinite samples (gaps must be handled first)")
+    return data, record.dt
 
 
 def stream_to_matrix(stream, geometry, min_elements: int = 1):
-    """Data matrix of a stream ordered like ``geometry.codes``.
+    """Data matrix of an ObsPy stream ordered like ``geometry.codes``
+    (:func:`band_matrix` of :meth:`BandRecord.from_stream
+    <corephase.io.bands.BandRecord.from_stream>`).
 
     Parameters
     ----------
     stream : obspy.Stream
         One trace per element, in the order of ``geometry.codes``, on one time
-        grid (as the preprocess stage writes them).
+        grid.
     geometry : corephase.model.geometry.ArrayGeometry
     min_elements : int
         Fewest traces accepted.
@@ -37,37 +86,14 @@ def stream_to_matrix(stream, geometry, min_elements: int = 1):
     Raises
     ------
     ValueError
-        If the traces do not match the geometry in number and order, differ in
-        sampling rate, start time (by more than half a sample) or length, or hold
+        If the traces differ in sampling rate, start time (by more than half a
+        sample) or length, do not match the geometry in number and order, or hold
         NaN or infinite samples.
     """
-    ids = [tr.id for tr in stream]
-    if len(stream) != len(geometry) or not all(
-        _code_matches(tr, c) for tr, c in zip(stream, geometry.codes, strict=True)
-    ):
-        missing = sorted(c for c in geometry.codes if not any(_code_matches(t, c) for t in stream))
-        raise ValueError(
-            f"stream traces must match geometry {geometry.name} codes in order; "
-            f"{len(stream)} traces for {len(geometry)} elements, missing {missing}, "
-            f"traces {ids}"
-        )
-    if len(stream) < min_elements:
-        raise ValueError(f"need at least {min_elements} array elements, got {len(stream)}")
-    rates = {float(tr.stats.sampling_rate) for tr in stream}
-    if len(rates) != 1:
-        raise ValueError(f"traces have different sampling rates {sorted(rates)} Hz")
-    dt = 1.0 / rates.pop()
-    t0 = stream[0].stats.starttime
-    off = [abs(tr.stats.starttime - t0) for tr in stream]
-    if max(off) > 0.5 * dt:
-        raise ValueError(f"traces start at different times (spread {max(off):.3f} s)")
-    npts = {tr.stats.npts for tr in stream}
-    if len(npts) != 1:
-        raise ValueError(f"traces have different lengths {sorted(npts)} samples")
-    data = np.vstack([np.asarray(tr.data, float) for tr in stream])
-    if not np.all(np.isfinite(data)):
-        raise ValueError("stream contains NaN or infinite samples (gaps must be handled first)")
-    return data, dt, t0
+    from corephase.io.bands import BandRecord
+
+    data, dt = band_matrix(BandRecord.from_stream(stream, dtype=float), geometry, min_elements)
+    return data, dt, stream[0].stats.starttime
 
 
 def check_traces(data, east_km, north_km):

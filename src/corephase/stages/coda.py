@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from corephase.io.files import read_stream, write_rows
+from corephase.io.bands import read_band
+from corephase.io.files import write_rows
 from corephase.stages.common import load_arrival_list, load_pair, status_rows
 
 if TYPE_CHECKING:  # imported where used: it slows every job's start-up
@@ -60,9 +61,9 @@ def coda_pair(pair_json, band_paths: dict, config: dict, out_table, out_arrays: 
     if ok:  # every band at once: their coda vespagrams share one slowness sweep
         bands = []
         for band in config["bands"]:
-            st = read_stream(band_paths[band["name"]])
+            record = read_band(band_paths[band["name"]])
             hz = (band["fmin"], band["fmax"])
-            bands.append(CodaBand(band["name"], hz, st, _taper_s(st, taper)))
+            bands.append(CodaBand(band["name"], hz, record, _taper_s(record, taper)))
         results = coda_band_rows(
             bands,
             geom,
@@ -90,9 +91,9 @@ def coda_pair(pair_json, band_paths: dict, config: dict, out_table, out_arrays: 
     return rows
 
 
-def _taper_s(stream, fraction: float) -> float:
-    """Length (s) of the band-pass taper at each end of ``stream`` (ObsPy ``taper``)."""
-    if not len(stream):
+def _taper_s(record, fraction: float) -> float:
+    """Length (s) of the band-pass taper at each end of a band record (ObsPy ``taper``
+    of ``fraction`` of its samples)."""
+    if not len(record):
         return 0.0
-    tr = stream[0]
-    return float(fraction) * tr.stats.npts * tr.stats.delta
+    return float(fraction) * record.npts * record.dt

@@ -8,7 +8,8 @@ import shutil
 import numpy as np
 
 from corephase.config.figures import FiguresSettings
-from corephase.io.files import atomic_path, read_stream
+from corephase.io.bands import read_band
+from corephase.io.files import atomic_path
 from corephase.stages.common import load_pair
 
 #: The per-band figures of a pair, in the order they are drawn.
@@ -45,14 +46,14 @@ def _write_placeholders(reason: str, out: dict) -> None:
             shutil.copyfile(paths[0], tmp)
 
 
-def _array_figures(pair, arrivals, geom, st, beams, band, config, out, scale) -> None:
+def _array_figures(pair, arrivals, geom, record, beams, band, config, out, scale) -> None:
     """Beams, vespagram and FK figures of one band."""
     from corephase.plotting.array import ArrayRecord, plot_fk_maps, plot_vespagram
     from corephase.plotting.pair import plot_pair_band
 
     name, phases, model = band["name"], config["phases"], config.get("model", "ak135")
-    plot_pair_band(pair, arrivals, st, beams, band, config, out[f"{name}/beams"], scale=scale)
-    rec = ArrayRecord.from_stream(pair, arrivals, st, geom, band)
+    plot_pair_band(pair, arrivals, record, beams, band, config, out[f"{name}/beams"], scale=scale)
+    rec = ArrayRecord.from_band(pair, arrivals, record, geom, band)
     plot_vespagram(
         rec,
         phases,
@@ -126,8 +127,8 @@ def figures_pair(
             for kind in KINDS:
                 plot_status(pair, name, out[f"{name}/{kind}"])
             continue
-        st = read_stream(band_paths[name])
-        _array_figures(pair, arrivals, geom, st, beams, band, config, out, settings.scale)
+        record = read_band(band_paths[name])
+        _array_figures(pair, arrivals, geom, record, beams, band, config, out, settings.scale)
         arrays = load_coda_arrays(coda_npz[name])
         if arrays.get("phases"):
             _coda_figures(pair, arrays, name, config, out)

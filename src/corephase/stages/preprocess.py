@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import numpy as np
 from obspy import Stream, read_inventory
 
 from corephase.config.preprocess import PreprocessSettings
-from corephase.io.files import read_json, read_stream, write_json, write_rows, write_stream
+from corephase.io.bands import BandRecord, write_band
+from corephase.io.files import read_json, read_stream, write_json, write_rows
 from corephase.io.stations import geometry_from_inventory, listed_elements, open_channels
 from corephase.model.events import events_from_quakeml
 from corephase.signal.preprocess import bandpass, common_grid, qc_and_merge
@@ -120,10 +120,12 @@ def preprocess_pair(
 ) -> dict:
     """QC, resample and band-pass one pair's records for every configured band.
 
-    Writes one miniSEED per band (traces in the order of the pair geometry, one
-    common time grid), a QC table (one row per channel, kept or dropped with a
-    reason) and ``pair.json``: event, array, geometry, distance, back-azimuth,
-    theoretical arrivals (s after origin, slowness s/deg) and status.
+    Writes one band file per band (:func:`corephase.io.bands.write_band`: float32
+    samples, rows in the order of the pair geometry, one common time grid; an
+    empty record when the pair has no usable traces), a QC table (one row per
+    channel, kept or dropped with a reason) and ``pair.json``: event, array,
+    geometry, distance, back-azimuth, theoretical arrivals (s after origin,
+    slowness s/deg) and status.
     """
     event = events_from_quakeml(quakeml)[0]
     fstat = read_json(fetch_status)
@@ -167,7 +169,7 @@ def preprocess_pair(
                 )
     for name, path in out_bands.items():
         st = bands_out.get(name)
-        write_stream(st if st is not None else Stream(), path, dtype=np.float32)
+        write_band(BandRecord.from_stream(st) if st is not None else BandRecord.empty(), path)
     write_rows(qc, ["id", "kept", "reason"], out_qc)
     pair = {
         "array": array_name,

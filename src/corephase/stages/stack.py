@@ -7,8 +7,9 @@ import logging
 import numpy as np
 
 from corephase.config.stack import StackSettings
-from corephase.io.files import atomic_path, read_stream, write_rows
-from corephase.signal.matrix import stream_to_matrix
+from corephase.io.bands import read_band
+from corephase.io.files import atomic_path, write_rows
+from corephase.signal.matrix import band_matrix
 from corephase.stages.common import (
     load_arrival_list,
     load_pair,
@@ -69,8 +70,9 @@ def stack_pair(
         curation = read_curation_table(config)
         seed = pair_seed(config["seed"], pair["array"], event.id)
         for band in config["bands"]:
-            data, dt, t0 = stream_to_matrix(read_stream(band_paths[band["name"]]), geom, 2)
-            t_start = float(t0 - event.origin)
+            record = read_band(band_paths[band["name"]])
+            data, dt = band_matrix(record, geom, 2)
+            t_start = record.seconds_after(event.origin_ns)
             t = t_start + np.arange(data.shape[1]) * dt
             arrays[f"{band['name']}/time"] = t
             band_settings = statics.apply(

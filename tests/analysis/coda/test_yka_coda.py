@@ -111,7 +111,7 @@ def test_bands_of_a_record_at_once_equal_each_band_alone(yka_record):
     got = coda_band_rows(bands, geom, ev, arrivals, s, 7)
     for band, result in zip(bands[:3], got, strict=False):
         want = coda_rows(
-            band.stream, geom, ev, arrivals, band.label, band.band_hz, s, 7, None, band.taper_s
+            band.record, geom, ev, arrivals, band.label, band.band_hz, s, 7, None, band.taper_s
         )
         assert want[1]["vespagram"] is not None
         assert _same(result, want), band.label

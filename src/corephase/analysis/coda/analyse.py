@@ -23,9 +23,10 @@ from corephase.analysis.coda.nulls import null_excesses, null_test, pseudo_phase
 from corephase.analysis.coda.resampling import Draws, bootstrap_ci, safe_ratio
 from corephase.analysis.coda.vespagram import add_vespagrams
 from corephase.config.coda import CodaSettings
+from corephase.io.bands import BandRecord
 from corephase.model.traveltimes import distance_backazimuth
 from corephase.signal.alignment import align
-from corephase.signal.matrix import stream_to_matrix
+from corephase.signal.matrix import band_matrix
 
 # Energy-balance quantities whose interval follows ``ci_method`` (others: percentile).
 _CENTRED_KEYS = ("coda_excess", "coda_slowness_fraction")
@@ -64,10 +65,11 @@ def analyse_coda(
 
     Parameters
     ----------
-    stream : obspy.Stream
-        Traces preprocessed (e.g. band-passed) for one band, one per array
-        element, ordered like ``geometry.codes``, common start time, sampling
-        rate and length.
+    stream : corephase.io.bands.BandRecord or obspy.Stream
+        The record preprocessed (e.g. band-passed) for one band, one row or trace
+        per array element, ordered like ``geometry.codes``, common start time,
+        sampling rate and length (a band file of the preprocess stage,
+        :func:`corephase.io.bands.read_band`, or a Stream).
     geometry : corephase.model.geometry.ArrayGeometry
         Element coordinates; the beams are referred to ``ref_lat, ref_lon``.
     event : corephase.model.events.Event
@@ -198,8 +200,9 @@ def coda_job(
     f1, f2 = (float(x) for x in band_hz)
     if not 0 < f1 < f2:
         raise ValueError(f"band {band_label!r}: corners must satisfy 0 < f1 < f2, got {band_hz}")
-    data, dt, t0 = stream_to_matrix(stream, geometry, min_elements=2)
-    t_orig = (t0 - event.origin) + dt * np.arange(data.shape[1])
+    record = stream if isinstance(stream, BandRecord) else BandRecord.from_stream(stream, float)
+    data, dt = band_matrix(record, geometry, min_elements=2)
+    t_orig = record.seconds_after(event.origin_ns) + dt * np.arange(data.shape[1])
     dist, baz, _ = distance_backazimuth(
         event.latitude, event.longitude, geometry.ref_lat, geometry.ref_lon
     )

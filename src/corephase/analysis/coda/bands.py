@@ -20,7 +20,7 @@ class CodaBand:
         Band name used in the table (e.g. ``"1-2Hz"``).
     band_hz : (float, float)
         Band corners, Hz.
-    stream : obspy.Stream
+    record : corephase.io.bands.BandRecord or obspy.Stream
         The record preprocessed for this band (see
         :func:`corephase.analysis.coda.analyse_coda`).
     taper_s : float
@@ -29,7 +29,7 @@ class CodaBand:
 
     label: str
     band_hz: tuple[float, float]
-    stream: object
+    record: object
     taper_s: float = 0.0
 
 
@@ -70,7 +70,7 @@ def coda_band_rows(
     for band in bands:
         try:
             job = coda_job(
-                band.stream,
+                band.record,
                 geometry,
                 event,
                 arrivals,
