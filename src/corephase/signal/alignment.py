@@ -280,9 +280,15 @@ def known_elevation_statics(geometry, slowness_s_km: float, v_surface_km_s: floa
     return out
 
 
-def align(data, delays_s, dt: float) -> np.ndarray:
+def align(data, delays_s, dt: float, *, shifter: TraceShifter | None = None) -> np.ndarray:
     """Align traces on delays (s): ``out_i(t) = u_i(t + delays_s[i])``.
 
     Thin wrapper of :func:`shift_traces` so that every stack aligns the same way.
+    ``shifter``, a :class:`TraceShifter` of the same ``data`` and ``dt``, keeps the
+    traces' spectra between alignments (several phases of one record): the same bits.
     """
-    return shift_traces(data, delays_s, dt)
+    if shifter is None:
+        return shift_traces(data, delays_s, dt)
+    if shifter.data.shape[-2:] != np.shape(data) or shifter.dt != dt:
+        raise ValueError("shifter holds other traces or another sample interval than data")
+    return shifter.shift(delays_s)

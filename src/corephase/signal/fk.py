@@ -273,24 +273,30 @@ def weighted_fk_power(data, dt: float, east_km, north_km, window, fk: FKParams, 
     wts = check_weights(weights, x.size)
     g, spec, freqs = _one_window(data, dt, window, fk)
     spec = spec[0]  # (n_el, n_f)
-    nsel = wts.shape[0]
-    act = wts > 0
-    p = np.zeros((nsel, g.size, g.size))
-    for k, f in enumerate(np.asarray(freqs, float)):
-        w = 2j * np.pi * f
-        a = spec[:, k, None] * np.exp(w * np.outer(x, g))  # (nel, nsx)
-        b = np.exp(w * np.outer(y, g))  # (nel, nsy)
-        for r in range(nsel):
-            # beam of selection r over the grid, from its elements only; p[r] stays in cache
-            ar = act[r]
-            m = (wts[r, ar, None] * a[ar]).T @ b[ar]
-            pr = p[r]
-            pr += m.real**2
-            pr += m.imag**2
+    w = 2j * np.pi * np.asarray(freqs, float)[:, None, None]
+    a = spec.T[:, :, None] * np.exp(w * np.outer(x, g))  # (n_f, n_el, n_sx)
+    b = np.exp(w * np.outer(y, g))  # (n_f, n_el, n_sy)
+    p = np.stack([_selection_power(a, b, wr) for wr in wts])
     dpow = wts.sum(axis=1) * (wts @ np.sum(np.abs(spec) ** 2, axis=1))
     rel = p / np.where(dpow > 0, dpow, 1.0)[:, None, None]
     rel[dpow <= 0] = 0.0
     return g, g.copy(), p, rel
+
+
+def _selection_power(a, b, wr) -> np.ndarray:
+    """Bartlett power (n_sx, n_sy) of one weighted selection: ``sum_f |m_f|^2`` with
+    ``m_f = (wr * a_f)^T @ b_f`` over the elements of non-zero weight, the squares of
+    the real and imaginary parts added in order of frequency (the power and a square
+    stay in the CPU cache)."""
+    act = np.flatnonzero(wr > 0)
+    wa, bs = wr[act, None] * a[:, act], b[:, act]
+    p = np.zeros((a.shape[2], b.shape[2]))
+    sq = np.empty_like(p)
+    for ak, bk in zip(wa, bs, strict=True):
+        m = ak.T @ bk
+        p += np.square(m.real, out=sq)
+        p += np.square(m.imag, out=sq)
+    return p
 
 
 @dataclass

@@ -59,20 +59,30 @@ def boxcar(x, dt: float | None, length_s: float, what: str = "smoothing") -> np.
 
 
 def _running_mean(a: np.ndarray, w: int) -> np.ndarray:
-    """Centred running mean over ``w`` samples of the last axis, zeros beyond the ends.
+    """Centred running mean over ``w`` samples (at most the trace's) of the last axis,
+    zeros beyond the ends.
 
     The running sum of SciPy's ``uniform_filter1d(a, w, mode="constant")`` (the
     first window summed in order, then one sample added and one dropped per step,
     divided by ``w``) in double precision, to the last bit, without importing
-    ``scipy.ndimage`` in every job; float32 input gives float32.
+    ``scipy.ndimage`` in every job; float32 input gives float32. The steps are
+    those of the zero-padded trace, formed without padding it: where the dropped
+    sample lies before the trace the entering sample itself (``x - 0 = x``), where
+    the entering one lies beyond it ``0 - x``.
     """
-    n = a.shape[-1]
-    padded = np.zeros((*a.shape[:-1], n + w - 1))
-    padded[..., w // 2 : w // 2 + n] = a
-    steps = np.empty((*a.shape[:-1], n))
-    steps[..., 0] = np.cumsum(padded[..., :w], axis=-1)[..., -1]
-    np.subtract(padded[..., w : w + n - 1], padded[..., : n - 1], out=steps[..., 1:])
-    out = np.cumsum(steps, axis=-1) / w
+    x = a if a.dtype == np.float64 else a.astype(np.float64)
+    n, h = x.shape[-1], w // 2
+    head = np.zeros((*x.shape[:-1], w))
+    head[..., h : h + min(n, w - h)] = x[..., : w - h]
+    steps = np.zeros((*x.shape[:-1], n))
+    steps[..., 0] = np.cumsum(head, axis=-1)[..., -1]
+    enter = n - w + h + 1  # steps [1, enter) add x[m + w - 1 - h] (enter > h for w <= n)
+    drop = h + 1  # steps [drop, n) drop x[m - 1 - h]
+    np.subtract(x[..., w:], x[..., : enter - drop], out=steps[..., drop:enter])
+    steps[..., 1:drop] = x[..., w - h : w]
+    np.subtract(0.0, x[..., enter - drop : n - drop], out=steps[..., enter:])
+    out = np.cumsum(steps, axis=-1, out=steps)
+    out /= w
     return out.astype(np.float32) if a.dtype == np.float32 else out
 
 

@@ -55,6 +55,7 @@ def stack_pair(
     from corephase.analysis.detection import curate, detect_phase, no_arrival
     from corephase.analysis.detection.interference import annotate, phase_windows, quiet_interval
     from corephase.analysis.picks import add_clean_picks
+    from corephase.signal.alignment import TraceShifter
     from corephase.utils.random import component_rng, pair_seed
 
     pair, event, geom, arrivals = load_pair(pair_json)
@@ -80,6 +81,7 @@ def stack_pair(
             )
             edge = float(config["preprocess"]["taper_fraction"]) * (t[-1] - t[0])
             quiet = quiet_interval(arrival_list, t[0], t[-1], edge)
+            shifter = TraceShifter(data, dt)  # the record's spectra, shared by its phases
             for ph in phases:
                 win = phase_windows(arrival_list, ph, settings)
                 det = detect_phase(
@@ -97,6 +99,7 @@ def stack_pair(
                     earth_model=config["model"],
                     windows=(win.signal_s, win.noise_s),
                     quiet_s=quiet,
+                    shifter=shifter,
                 )
                 annotate(det.rows, win, listed.get(ph))
                 for k, v in det.beams.items():

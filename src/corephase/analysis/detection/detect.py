@@ -156,6 +156,7 @@ def detect_phase(
     method: str = "batched",
     windows=None,
     quiet_s=None,
+    shifter=None,
 ) -> PhaseDetection:
     """Align the record on one phase once, measure it, resample, calibrate and decide.
 
@@ -194,6 +195,9 @@ def detect_phase(
         arrival, off the band-pass taper): the sliding null's record
         (:func:`corephase.analysis.detection.null.calibration_tails`); None: the
         shuffled null alone.
+    shifter : corephase.signal.alignment.TraceShifter, optional
+        Of ``data`` and ``dt``: keeps the record's spectra between the phases of a
+        band (:func:`corephase.signal.alignment.align`).
 
     Returns
     -------
@@ -214,7 +218,7 @@ def detect_phase(
         delays = _phase_delays(geometry, event, phase, arrival, base, det, earth_model)
     except ValueError as exc:  # e.g. the phase has no TauP time at some element
         return unmeasured(base, settings, "no_arrival", f"no alignment: {exc}")
-    aligned = align(data, delays, dt)
+    aligned = align(data, delays, dt, shifter=shifter)
     wins = (band_hz, sw, nw if nw is not None else sw)
     ph = _phase_data(data, aligned, dt, t_start_s, geometry, arrival, base, delays, settings, wins)
     if nw is None or ph is None:
@@ -226,10 +230,10 @@ def detect_phase(
     sels = _selections(nel, det, rng)
     terms = element_terms(ph.aligned, ph.stacks, ph.params)
     if method == "batched":
-        res, beams = measure_batched(ph, sels, terms)
+        res, beams, cfs = measure_batched(ph, sels, terms)
     else:
-        res, beams = measure_loop(ph, sels)
-    tails = _calibrate(ph, terms, beams, det, rng, quiet_s, (t_start_s, dt))
+        res, beams, cfs = measure_loop(ph, sels)
+    tails = _calibrate(ph, terms, (beams, cfs), det, rng, quiet_s, (t_start_s, dt))
     fc = 0.5 * (ph.fk.fmin + ph.fk.fmax)
     reso = Resolution.of(fc, geometry.aperture_km(), float(arrival.slowness_s_deg))
     jackknife = det.resampling == "jackknife" and nel > 3
@@ -240,9 +244,10 @@ def detect_phase(
     return PhaseDetection(_in_order(rows), beams)
 
 
-def _calibrate(ph, terms, beams, det, rng, quiet_s, time_axis):
+def _calibrate(ph, terms, full, det, rng, quiet_s, time_axis):
     """The null tails of an empirical calibration (None when it is ``"fixed"``).
 
+    ``full`` is the full array's ``({stack: beam}, {stack: characteristic function})``;
     ``quiet_s`` (s after origin, or None) becomes sample indices of the record that
     starts at ``time_axis = (t_start_s, dt)``; the null draws are seeded from ``rng``.
     """
@@ -256,7 +261,8 @@ def _calibrate(ph, terms, beams, det, rng, quiet_s, time_axis):
             int(np.ceil((quiet_s[0] - t_start_s) / dt)),
             int((quiet_s[1] - t_start_s) / dt),
         )
-    return calibration_tails(ph, terms, beams, det, null_rng, quiet)
+    beams, cfs = full
+    return calibration_tails(ph, terms, beams, det, null_rng, quiet, cfs=cfs)
 
 
 def _base(event, geometry, phase, arrival, band_label, nel) -> dict:

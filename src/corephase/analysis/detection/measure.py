@@ -121,12 +121,13 @@ def full_array_beams(aligned, dt: float, stacks, params: StackParams) -> dict:
     return beams
 
 
-def measure_loop(ph: PhaseData, sels) -> tuple[list[Measurement], dict]:
+def measure_loop(ph: PhaseData, sels) -> tuple[list[Measurement], dict, dict]:
     """Every selection stacked, vespagrammed and FK-analysed from scratch (the reference).
 
-    Returns the measurements and the beams of the first selection (the full
+    Returns the measurements, the beams of the first selection (the full
     array): ``{stack: beam}`` on the record's samples, plus ``"coherence"``
-    with PWS.
+    with PWS, and their characteristic functions ``{stack: cf}``
+    (:func:`characteristic`).
     """
     sig, noi = ph.record(ph.sig), ph.record(ph.noi)
     out = []
@@ -147,7 +148,8 @@ def measure_loop(ph: PhaseData, sels) -> tuple[list[Measurement], dict]:
             per[kind] = (snr, float(ph.s_deg[ks]), *_peak_coherence(res.coherence, k, sig, ph.dt))
         sx, sy, _, prel = fk_power(seg, ph.dt, x, y, (ph.sig.start, ph.sig.stop), ph.fk)
         out.append(_fk_measurement(per, sx, sy, prel))
-    return out, full_array_beams(ph.aligned, ph.dt, ph.stacks, ph.params)
+    full = full_array_beams(ph.aligned, ph.dt, ph.stacks, ph.params)
+    return out, full, characteristic({k: full[k] for k in ph.stacks})
 
 
 @dataclass
@@ -175,9 +177,18 @@ def element_terms(aligned, stacks, params: StackParams) -> ElementTerms:
     u = np.asarray(aligned, float)
     a = analytic_signal(u, axis=-1)
     mag = np.abs(a)
-    unit = a * np.reciprocal(mag, out=np.zeros_like(mag), where=mag > 0)
-    root = np.sign(u) * np.abs(u) ** (1.0 / params.n) if "nthroot" in stacks else None
+    unit = np.multiply(a, np.reciprocal(mag, out=np.zeros_like(mag), where=mag > 0), out=a)
+    root = _signed_power(u, 1.0 / params.n) if "nthroot" in stacks else None
     return ElementTerms(u, unit, root, mag)
+
+
+def _signed_power(x, p: float) -> np.ndarray:
+    """``sign(x) * |x| ** p`` in one new array (NumPy's ``**``, with its fast paths for
+    ``p`` = 2 or 0.5, then the sign; a product commutes to the last bit)."""
+    out = np.abs(x)
+    out **= p
+    out *= np.sign(x)
+    return out
 
 
 def combine_stacks(lin, unit_mean, root_mean, mag_mean, stacks, params, dt):
@@ -193,9 +204,10 @@ def combine_stacks(lin, unit_mean, root_mean, mag_mean, stacks, params, dt):
         if kind == "linear":
             beams[kind] = lin
         elif kind == "pws":
-            beams[kind] = lin * coh**params.nu
+            beams[kind] = coh**params.nu
+            beams[kind] *= lin
         elif kind == "nthroot":
-            beams[kind] = np.sign(root_mean) * np.abs(root_mean) ** params.n
+            beams[kind] = _signed_power(root_mean, params.n)
         else:  # envelope stack: its own characteristic function
             beams[kind] = boxcar(mag_mean, dt, params.smooth_s, "envelope smoothing")
     return beams, coh
@@ -262,8 +274,12 @@ def _vespagram_peaks(ph: PhaseData, wts) -> dict:
 
 def measure_batched(
     ph: PhaseData, sels, terms: ElementTerms | None = None
-) -> tuple[list[Measurement], dict]:
-    """As :func:`measure_loop`, with all selections measured together as weighted sums."""
+) -> tuple[list[Measurement], dict, dict]:
+    """As :func:`measure_loop`, with all selections measured together as weighted sums.
+
+    The full array's characteristic functions are rows 0 of the selections'
+    (NumPy's FFT transforms each row alone: the same bits as the beam's own).
+    """
     nel = ph.seg.shape[0]
     wts = np.array([np.bincount(sel, minlength=nel) for sel in sels], float)
     beams, coh = aligned_stacks(ph, wts, terms)
@@ -284,4 +300,4 @@ def measure_batched(
     full = {k: b[0] for k, b in beams.items()}
     if "pws" in ph.stacks:
         full["coherence"] = coh[0]
-    return out, full
+    return out, full, {k: c[0] for k, c in cfs.items()}

@@ -308,7 +308,9 @@ class CombinedTail:
         return max(t.threshold(level) for t in self.tails)
 
 
-def sliding_snrs(ph: PhaseData, beams: dict, quiet: tuple[int, int]) -> dict | None:
+def sliding_snrs(
+    ph: PhaseData, beams: dict, quiet: tuple[int, int], cfs: dict | None = None
+) -> dict | None:
     """SNRs of the phase's windows slid over the record's noise, ``{stack: array}``.
 
     Parameters
@@ -321,6 +323,9 @@ def sliding_snrs(ph: PhaseData, beams: dict, quiet: tuple[int, int]) -> dict | N
         :func:`corephase.analysis.detection.measure.cf_snrs`).
     quiet : (int, int)
         First and last record sample that hold noise only.
+    cfs : dict, optional
+        ``{stack: characteristic function}`` of ``beams`` if already formed
+        (:func:`corephase.analysis.detection.measure.characteristic`).
 
     Returns
     -------
@@ -338,7 +343,8 @@ def sliding_snrs(ph: PhaseData, beams: dict, quiet: tuple[int, int]) -> dict | N
     starts = starts[(starts + length <= a) | (starts >= b)]  # not the phase's own windows
     if starts.size < MIN_SLIDES:
         return None
-    cfs = characteristic({k: beams[k] for k in ph.stacks})
+    if cfs is None:
+        cfs = characteristic({k: beams[k] for k in ph.stacks})
     wsig = slice(sig.start - a, sig.stop - a)
     wnoi = slice(noi.start - a, noi.stop - a)
     return {
@@ -354,6 +360,7 @@ def calibration_tails(
     det,
     rng: np.random.Generator,
     quiet: tuple[int, int] | None = None,
+    cfs: dict | None = None,
 ) -> dict:
     """``{stack: tail}`` of the phase's calibration.
 
@@ -366,10 +373,13 @@ def calibration_tails(
     the shuffled draws destroy. Below that margin the two thresholds differ by no
     more than their estimation scatter, and the larger of two noisy estimates of
     one quantile would sit above it (0.3-0.4 % instead of 1 % for PWS and
-    nth-root on stationary noise).
+    nth-root on stationary noise). ``cfs`` are the characteristic functions of
+    ``beams`` when already formed (:func:`sliding_snrs`).
     """
     tails = null_tails(ph, terms, int(det.null_draws), float(det.null_shift_s), rng)
-    slid = sliding_snrs(ph, beams, quiet) if det.sliding_null and quiet is not None else None
+    slid = None
+    if det.sliding_null and quiet is not None:
+        slid = sliding_snrs(ph, beams, quiet, cfs)
     if slid is None or min(np.isfinite(v).sum() for v in slid.values()) < MIN_SLIDES:
         return tails
     level, margin = float(det.false_alarm_level), 1.0 + float(det.sliding_margin)
