@@ -56,3 +56,17 @@ def test_boxcar_equals_scipy_uniform_filter_to_the_bit(dtype):
         got = boxcar(x, 1.0, float(w))
         assert got.dtype == want.dtype
         assert np.array_equal(got.view(np.uint8), want.view(np.uint8)), (n, w)
+
+
+def test_boxcar_same_bits_as_uniform_filter_at_every_width_with_signed_zeros():
+    """The running mean's steps are formed without padding the trace; at every window
+    width up to the trace's, with +-0 at the ends and inside, they are still SciPy's."""
+    from scipy.ndimage import uniform_filter1d
+
+    rng = np.random.default_rng(5)
+    for n in (1, 2, 3, 8, 41):
+        x = rng.standard_normal((3, n))
+        x[0, :2], x[1, -2:], x[2, n // 2 :] = 0.0, -0.0, -0.0
+        for w in range(2, n + 1):
+            want = uniform_filter1d(x, w, axis=-1, mode="constant", cval=0.0)
+            assert boxcar(x, 1.0, float(w)).tobytes() == want.tobytes(), (n, w)
