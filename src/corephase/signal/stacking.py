@@ -88,6 +88,20 @@ def analytic_signal(x, axis: int = -1) -> np.ndarray:
     return np.moveaxis(a, -1, axis)
 
 
+def signed_power(x, p: float, out: np.ndarray | None = None) -> np.ndarray:
+    """``sign(x) * |x| ** p`` (the signed roots and powers of the nth-root stack).
+
+    NumPy's ``**`` (with its fast paths for ``p`` = 2 or 0.5) applied in place to
+    ``|x|``, then the sign (a product commutes to the last bit): the bits of the
+    formula without its temporaries. ``out`` (shape of ``x``, not overlapping it)
+    receives the result; a new array by default.
+    """
+    out = np.abs(x, out=out)
+    out **= p
+    out *= np.sign(x)
+    return out
+
+
 def linear_stack(aligned) -> np.ndarray:
     """Mean of the aligned traces (same units as the traces)."""
     return np.mean(_as_traces(aligned), axis=0)

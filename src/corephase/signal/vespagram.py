@@ -26,7 +26,13 @@ import numpy as np
 from corephase.signal.alignment import plane_wave_delays
 from corephase.signal.matrix import check_traces, check_weights
 from corephase.signal.smoothing import boxcar
-from corephase.signal.stacking import STACK_TYPES, StackParams, analytic_weights, next_fast_len
+from corephase.signal.stacking import (
+    STACK_TYPES,
+    StackParams,
+    analytic_weights,
+    next_fast_len,
+    signed_power,
+)
 
 #: Trial slownesses between exact recomputations of the phase ramp on a uniform grid
 #: (between them the ramp is advanced by one step, so single-precision round-off cannot grow).
@@ -139,8 +145,7 @@ def _finish(means: dict, stacks, dt, params: StackParams, parts=None) -> dict:
         out["coherence"] = c
         out["pws"] = means["lin"][..., parts.get(("pws", "lin"), slice(None))] * c**params.nu
     if "nthroot" in stacks:
-        r = means["root"]
-        out["nthroot"] = np.sign(r) * np.abs(r) ** params.n
+        out["nthroot"] = signed_power(means["root"], params.n)
     if "envelope" in stacks:
         e = boxcar(means["env"], dt, params.smooth_s, "envelope smoothing")
         out["envelope"] = e[..., parts.get(("envelope", "env"), slice(None))]
@@ -480,7 +485,9 @@ def _weighted_mean(w, t, den):
         r = (w @ t.reshape(na, nj * nt).view(np.float64)).view(complex)
     else:
         r = w @ t.reshape(na, nj * nt)
-    return r.reshape(w.shape[0], nj, nt) / den[:, None, None]
+    r = r.reshape(w.shape[0], nj, nt)
+    r /= den[:, None, None]
+    return r
 
 
 class _WeightedPlan:
@@ -587,8 +594,7 @@ class _WeightedPlan:
             if "lin" in out:
                 out["lin"][:, o0 : o0 + nb] = zf.real[..., cut["lin"]]
             if "root" in out:
-                re = zf.real[..., cut["root"]]
-                out["root"][:, o0 : o0 + nb] = np.sign(re) * np.abs(re) ** (1.0 / n)
+                signed_power(zf.real[..., cut["root"]], 1.0 / n, out["root"][:, o0 : o0 + nb])
             if "env" in out or "unit" in out:
                 mag = np.abs(zf)  # once for both terms
             if "env" in out:

@@ -19,7 +19,7 @@ import numpy as np
 from corephase.model.geometry import KM_PER_DEG
 from corephase.signal.fk import FKParams, fk_peak, fk_power, weighted_fk_power
 from corephase.signal.smoothing import boxcar
-from corephase.signal.stacking import StackParams, analytic_signal, stack
+from corephase.signal.stacking import StackParams, analytic_signal, signed_power, stack
 from corephase.signal.vespagram import SlownessScan, vespagram_stacks, weighted_vespagram_stacks
 
 
@@ -178,17 +178,8 @@ def element_terms(aligned, stacks, params: StackParams) -> ElementTerms:
     a = analytic_signal(u, axis=-1)
     mag = np.abs(a)
     unit = np.multiply(a, np.reciprocal(mag, out=np.zeros_like(mag), where=mag > 0), out=a)
-    root = _signed_power(u, 1.0 / params.n) if "nthroot" in stacks else None
+    root = signed_power(u, 1.0 / params.n) if "nthroot" in stacks else None
     return ElementTerms(u, unit, root, mag)
-
-
-def _signed_power(x, p: float) -> np.ndarray:
-    """``sign(x) * |x| ** p`` in one new array (NumPy's ``**``, with its fast paths for
-    ``p`` = 2 or 0.5, then the sign; a product commutes to the last bit)."""
-    out = np.abs(x)
-    out **= p
-    out *= np.sign(x)
-    return out
 
 
 def combine_stacks(lin, unit_mean, root_mean, mag_mean, stacks, params, dt):
@@ -207,7 +198,7 @@ def combine_stacks(lin, unit_mean, root_mean, mag_mean, stacks, params, dt):
             beams[kind] = coh**params.nu
             beams[kind] *= lin
         elif kind == "nthroot":
-            beams[kind] = _signed_power(root_mean, params.n)
+            beams[kind] = signed_power(root_mean, params.n)
         else:  # envelope stack: its own characteristic function
             beams[kind] = boxcar(mag_mean, dt, params.smooth_s, "envelope smoothing")
     return beams, coh
