@@ -74,15 +74,16 @@ def analytic_signal(x, axis: int = -1) -> np.ndarray:
     of ``x`` (equal to the first half of its complex FFT to the last bit) with
     zeros above Nyquist, then the complex inverse FFT, with NumPy's pocketfft
     (no ``scipy.signal`` or ``scipy.fft`` import in every job). The spectrum is
-    weighted into, and inverted in, one buffer (the same numbers as separate
-    arrays, with less memory traffic).
+    transformed into, weighted and inverted in one buffer (the same numbers as
+    separate arrays, with less memory traffic).
     """
     x = np.moveaxis(np.asarray(x, float), axis, -1)
     m = x.shape[-1]
     n = next_fast_len(m)
     half = n // 2 + 1
     spec = np.empty((*x.shape[:-1], n), complex)
-    np.multiply(np.fft.rfft(x, n, axis=-1), analytic_weights(n), out=spec[..., :half])
+    head = np.fft.rfft(x, n, axis=-1, out=spec[..., :half])
+    head *= analytic_weights(n)
     spec[..., half:] = 0.0
     a = np.fft.ifft(spec, axis=-1, out=spec)[..., :m]
     return np.moveaxis(a, -1, axis)
