@@ -118,13 +118,29 @@ class SharedShifts:
     """
 
     def __init__(self, datas, dt: float):
-        self._shifter = TraceShifter(np.stack([np.asarray(d, float) for d in datas]), dt)
+        self._datas = list(datas)
+        self._dt = dt
+        self._shifter: TraceShifter | None = None
         self._aligned: dict[bytes, np.ndarray] = {}
+
+    @property
+    def shifter(self) -> TraceShifter:
+        """The :class:`~corephase.signal.alignment.TraceShifter` of every band at once."""
+        if self._shifter is None:
+            data = np.stack([np.asarray(d, float) for d in self._datas])
+            self._shifter = TraceShifter(data, self._dt)
+        return self._shifter
+
+    def holds(self, datas) -> bool:
+        """Whether these are the bands' traces, the same arrays in the same order."""
+        return len(datas) == len(self._datas) and all(
+            a is b for a, b in zip(datas, self._datas, strict=True)
+        )
 
     def aligned(self, band: int, delays_s) -> np.ndarray:
         """Band ``band``'s traces aligned on ``delays_s`` (s per element, as ``align``)."""
         delays = np.asarray(delays_s, float)
         key = delays.tobytes()
         if key not in self._aligned:
-            self._aligned[key] = self._shifter.shift(delays)
+            self._aligned[key] = self.shifter.shift(delays)
         return self._aligned[key][band]
