@@ -432,7 +432,7 @@ def _replicates(envs, rec: Record, phase_time, s: CodaSettings, draws: Draws, ex
     cut_exclude = None if exclude is None else exclude[span]
     # same time-block streams for every phase (paired replicates)
     for ib, rng in enumerate(draws.trend_rngs()):
-        n0 = float(np.mean((np.asarray(envs[ib], float) ** 2)[rec.noise_mask]))
+        n0 = float(np.mean(np.asarray(envs[ib], float)[rec.noise_mask] ** 2))
         m, _ = measure_envelope(
             envs[ib][span],
             cut,
