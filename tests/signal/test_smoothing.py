@@ -70,3 +70,18 @@ def test_boxcar_same_bits_as_uniform_filter_at_every_width_with_signed_zeros():
         for w in range(2, n + 1):
             want = uniform_filter1d(x, w, axis=-1, mode="constant", cval=0.0)
             assert boxcar(x, 1.0, float(w)).tobytes() == want.tobytes(), (n, w)
+
+
+def test_masked_boxcar_with_a_recurring_mask_equals_the_direct_means_to_the_bit():
+    """The window counts are kept per mask: every call gives the means of the first."""
+    rng = np.random.default_rng(5)
+    mask = np.zeros(900, bool)
+    mask[100:400] = mask[450:700] = True
+    w = boxcar_width(0.05, 2.0)
+    for _ in range(3):
+        x = rng.normal(size=900) ** 2
+        num = boxcar(x * mask, 0.05, 2.0) * w
+        den = boxcar(mask.astype(float), 0.05, 2.0) * w
+        want = np.zeros(900)
+        np.divide(num, den, out=want, where=(den > 0.5) & mask)
+        assert masked_boxcar(x, mask, 0.05, 2.0).tobytes() == want.tobytes()

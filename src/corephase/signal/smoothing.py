@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 
@@ -106,6 +108,19 @@ def masked_boxcar(x, mask, dt: float, length_s: float) -> np.ndarray:
     crop = slice(max(int(hit[0]) - w, 0), min(int(hit[-1]) + w + 1, out.shape[-1]))
     xc, mc = x[..., crop], m[..., crop]
     num = boxcar(xc * mc, dt, length_s) * w
-    den = boxcar(mc.astype(float), dt, length_s) * w
+    den = _window_counts(mc.tobytes(), mc.shape, dt, length_s)
     np.divide(num, den, out=out[..., crop], where=(den > 0.5) & mc)
     return out
+
+
+@lru_cache(maxsize=64)
+def _window_counts(mask_bytes: bytes, shape: tuple, dt: float, length_s: float) -> np.ndarray:
+    """Masked samples in each window of :func:`masked_boxcar` (read-only), per mask.
+
+    ``boxcar(mask, dt, length_s) * w`` of the bool mask given by its bytes and
+    shape; kept for masks that recur (the same windows of many envelopes).
+    """
+    mask = np.frombuffer(mask_bytes, bool).reshape(shape)
+    counts = boxcar(mask.astype(float), dt, length_s) * boxcar_width(dt, length_s)
+    counts.flags.writeable = False
+    return counts

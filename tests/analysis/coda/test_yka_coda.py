@@ -116,3 +116,37 @@ def test_bands_of_a_record_at_once_equal_each_band_alone(yka_record):
         assert want[1]["vespagram"] is not None
         assert _same(result, want), band.label
     assert isinstance(got[3], ValueError) and "corners" in str(got[3])
+
+
+def test_line_fit_gives_the_numbers_of_polyfit(yka_record, monkeypatch):
+    """The coda's trend and decay fits (``trend.line_fit``) change no number of the record."""
+    import corephase.analysis.coda.measure as measure
+    import corephase.analysis.coda.trend as trend
+
+    st, geom, ev, arrivals, taper_s = yka_record
+    bp = bandpass(st, 1.0, 2.0, 4, TAPER)
+    args = (bp, geom, ev, arrivals, "1-2Hz", (1.0, 2.0), CodaSettings(bootstrap=6), 3, None)
+    got = coda_rows(*args, taper_s)
+    for mod in (measure, trend):
+        monkeypatch.setattr(mod, "line_fit", lambda x, y: np.polyfit(x, y, 1))
+    assert _same(got, coda_rows(*args, taper_s))
+
+
+def test_shared_shifts_equal_align_of_each_band_alone(yka_record):
+    """The bands' shared alignment gives each band's ``align`` to the last bit."""
+    from corephase.analysis.coda.beams import SharedShifts
+    from corephase.signal.alignment import align
+    from corephase.signal.matrix import stream_to_matrix
+
+    st, geom, _, _, _ = yka_record
+    datas = []
+    for hz in ((1.0, 2.0), (2.0, 3.0)):
+        data, dt, _ = stream_to_matrix(bandpass(st, hz[0], hz[1], 4, TAPER), geom)
+        datas.append(data)
+    shared = SharedShifts(datas, dt)
+    rng = np.random.default_rng(2)
+    for delays in (rng.normal(0.0, 1.5, len(datas[0])), np.zeros(len(datas[0]))):
+        for band, data in enumerate(datas):
+            want = align(data, delays, dt)
+            assert shared.aligned(band, delays).tobytes() == want.tobytes()
+    assert shared.holds(datas) and not shared.holds(datas[::-1])

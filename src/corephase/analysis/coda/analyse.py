@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from corephase.analysis.coda.beams import BeamAlignment, envelope_beams
+from corephase.analysis.coda.beams import BeamAlignment, SharedShifts, envelope_beams
 from corephase.analysis.coda.contaminants import (
     arrival_mask,
     contaminating_list,
@@ -25,7 +25,6 @@ from corephase.analysis.coda.vespagram import add_vespagrams
 from corephase.config.coda import CodaSettings
 from corephase.io.bands import BandRecord
 from corephase.model.traveltimes import distance_backazimuth
-from corephase.signal.alignment import align
 from corephase.signal.matrix import band_matrix
 
 # Energy-balance quantities whose interval follows ``ci_method`` (others: percentile).
@@ -46,6 +45,9 @@ class CodaJob:
     settings: CodaSettings
     alignment: BeamAlignment
     draws: Draws
+    # the aligner of this band's traces (shared with the record's other bands) and its index
+    shifts: SharedShifts = field(repr=False, compare=False)
+    shift_index: int = 0
 
 
 def analyse_coda(
@@ -215,7 +217,10 @@ def coda_job(
         event.depth_km, dist, s.contaminant_phases, alignment.model, listed=arrival_list
     )
     every = {**extra, **arrivals}
-    return CodaJob(data, rec, geometry, event, every, band_label, float(baz), s, alignment, draws)
+    shifts = SharedShifts([data], dt)
+    return CodaJob(
+        data, rec, geometry, event, every, band_label, float(baz), s, alignment, draws, shifts
+    )
 
 
 def measure_phases(job: CodaJob) -> tuple[list[dict], dict]:
@@ -296,7 +301,7 @@ def _analyse_phase(job: CodaJob, ph: str):
     except ValueError as exc:  # e.g. no curved-wavefront time at some element
         row["qc"] = f"no alignment delays for {ph}: {exc}"
         return row, None, None
-    aligned = align(job.data, tau, rec.dt)
+    aligned = job.shifts.aligned(job.shift_index, tau)
     env = envelope_beams(aligned, job.draws.weights, rec.dt, s.beam_type, s.envelope_smooth_s)
     exclude = arrival_mask(rec.t_orig, job.arrivals, ph, s.arrival_mask_s)
     meas, cur = measure_envelope(env[0], rec, arr.time, s, exclude=exclude)
@@ -427,7 +432,7 @@ def _replicates(envs, rec: Record, phase_time, s: CodaSettings, draws: Draws, ex
     cut_exclude = None if exclude is None else exclude[span]
     # same time-block streams for every phase (paired replicates)
     for ib, rng in enumerate(draws.trend_rngs()):
-        n0 = float(np.mean((np.asarray(envs[ib], float) ** 2)[rec.noise_mask]))
+        n0 = float(np.mean(np.asarray(envs[ib], float)[rec.noise_mask] ** 2))
         m, _ = measure_envelope(
             envs[ib][span],
             cut,

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from corephase.analysis.coda.analyse import coda_job, measure_phases
-from corephase.analysis.coda.beams import BeamAlignment
+from corephase.analysis.coda.beams import BeamAlignment, SharedShifts
 from corephase.analysis.coda.vespagram import add_vespagrams
 from corephase.config.coda import CodaSettings
 
@@ -66,7 +66,7 @@ def coda_band_rows(
         the record window).
     """
     out: list = []
-    measured = []
+    jobs = []
     for band in bands:
         try:
             job = coda_job(
@@ -82,12 +82,20 @@ def coda_band_rows(
                 band.taper_s,
                 arrival_list,
             )
-            rows, arrays = measure_phases(job)
         except ValueError as err:
             out.append(err)
             continue
-        measured.append((len(out), (job, rows, arrays)))
-        out.append((rows, arrays))
+        jobs.append((len(out), job))
+        out.append(None)
+    measured = []
+    for i, job in _share_shifts(jobs):
+        try:
+            rows, arrays = measure_phases(job)
+        except ValueError as err:
+            out[i] = err
+            continue
+        measured.append((i, (job, rows, arrays)))
+        out[i] = (rows, arrays)
     try:
         add_vespagrams([m for _, m in measured])
     except ValueError:  # nothing was changed: one band at a time, as coda_rows does
@@ -97,3 +105,20 @@ def coda_band_rows(
             except ValueError as err:
                 out[i] = err
     return out
+
+
+def _share_shifts(jobs: list) -> list:
+    """``(index, job)`` pairs with one :class:`SharedShifts` for the bands on the same samples.
+
+    Each band's alignments are those of the band alone to the last bit; the
+    bands share each phase's shift.
+    """
+    groups: dict = {}
+    for i, job in jobs:
+        groups.setdefault((job.data.shape, job.rec.dt), []).append((i, job))
+    out = []
+    for group in groups.values():
+        shifts = SharedShifts([job.data for _, job in group], group[0][1].rec.dt)
+        for k, (i, job) in enumerate(group):
+            out.append((i, replace(job, shifts=shifts, shift_index=k)))
+    return sorted(out, key=lambda ij: ij[0])

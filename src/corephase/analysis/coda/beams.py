@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from corephase.signal.alignment import element_delays
+from corephase.signal.alignment import TraceShifter, element_delays
 from corephase.signal.smoothing import boxcar
 from corephase.signal.stacking import envelope
 
@@ -97,3 +97,50 @@ def envelope_beams(aligned, weights, dt: float, beam_type: str, smooth_s: float)
     """
     env = envelope(weights @ aligned) if beam_type == "beam" else weights @ envelope(aligned)
     return boxcar(env, dt, smooth_s, "envelope smoothing")
+
+
+class SharedShifts:
+    """Alignments of the bands of one record (same samples), each delay vector shifted once.
+
+    One :class:`~corephase.signal.alignment.TraceShifter` of every band at once:
+    the bands share the traces' spectra and each delay vector's phase ramp, and
+    each band's aligned traces equal
+    :func:`corephase.signal.alignment.align` of that band alone to the last bit.
+    The alignments are kept (one per delay vector asked for), so the bands of a
+    record aligned on the same phase pay for one shift.
+
+    Parameters
+    ----------
+    datas : sequence of numpy.ndarray, shape (n_elements, n_samples)
+        Each band's traces, all on the same samples.
+    dt : float
+        Sample interval, s.
+    """
+
+    def __init__(self, datas, dt: float):
+        self._datas = list(datas)
+        self._dt = dt
+        self._shifter: TraceShifter | None = None
+        self._aligned: dict[bytes, np.ndarray] = {}
+
+    @property
+    def shifter(self) -> TraceShifter:
+        """The :class:`~corephase.signal.alignment.TraceShifter` of every band at once."""
+        if self._shifter is None:
+            data = np.stack([np.asarray(d, float) for d in self._datas])
+            self._shifter = TraceShifter(data, self._dt)
+        return self._shifter
+
+    def holds(self, datas) -> bool:
+        """Whether these are the bands' traces, the same arrays in the same order."""
+        return len(datas) == len(self._datas) and all(
+            a is b for a, b in zip(datas, self._datas, strict=True)
+        )
+
+    def aligned(self, band: int, delays_s) -> np.ndarray:
+        """Band ``band``'s traces aligned on ``delays_s`` (s per element, as ``align``)."""
+        delays = np.asarray(delays_s, float)
+        key = delays.tobytes()
+        if key not in self._aligned:
+            self._aligned[key] = self.shifter.shift(delays)
+        return self._aligned[key][band]

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from corephase.analysis.coda.resampling import block_resample
-from corephase.analysis.coda.trend import fit_trend, resample_trend_data
+from corephase.analysis.coda.trend import fit_trend, line_fit, resample_trend_data
 from corephase.config.coda import CodaSettings
 from corephase.signal.smoothing import masked_boxcar
 
@@ -285,7 +285,7 @@ def _decay(power, bg: Background, icmax, iend, n0, rec: Record, phase_time, s, o
         return empty
     gamma = float(s.coda_gamma)
     yy = 0.5 * np.log(power[sel] - n0) + gamma * np.log(phase_time + fit_t)
-    nb, c = np.polyfit(fit_t, yy, 1)
+    nb, c = line_fit(fit_t, yy)
     out["decay_rate_per_s"] = float(-nb)
     fit_line = (c + nb * fit_t - gamma * np.log(phase_time + fit_t)) / np.log(10.0)
     return fit_t, fit_line

@@ -8,6 +8,7 @@ the phase peak; the trend is a function returning natural-log amplitude.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -67,9 +68,9 @@ def fit_trend(
         lapse = phase_time + t_pre
         if np.any(lapse <= 0):
             raise ValueError("powerlaw trend needs the pre-phase window after the origin")
-        slope, c = np.polyfit(np.log(lapse), y, 1)
+        slope, c = line_fit(np.log(lapse), y)
     else:
-        slope, c = np.polyfit(t_pre, y, 1)
+        slope, c = line_fit(t_pre, y)
         if model == "exponential":
             slope, c = _fit_exponential_power(t_pre, a_fit**2, slope, c)
     if max_slope is not None:
@@ -78,6 +79,27 @@ def fit_trend(
     # Reset the level so that the trend reproduces the mean pre-phase energy.
     k = 0.5 * np.log(np.mean(a_pre**2) / np.mean(np.exp(2.0 * trend(t_pre))))
     return Trend(model, float(slope), float(c + k), float(phase_time))
+
+
+def line_fit(x, y) -> np.ndarray:
+    """Slope and intercept ``[b, c]`` of the least-squares line ``y = b x + c``.
+
+    ``np.polyfit(x, y, 1)`` to the last bit, without its argument checks: the
+    same Vandermonde matrix ``[x, 1]`` with its columns scaled to unit norm, the
+    same ``np.linalg.lstsq`` (``rcond = len(x) * eps``), the same unscaling, and
+    the same ``RankWarning`` for a rank-deficient fit. ``x`` and ``y`` are 1-D
+    float arrays of one length (units of the caller).
+    """
+    x = np.asarray(x, float)
+    lhs = np.empty((x.size, 2))
+    lhs[:, 0] = x
+    lhs[:, 1] = 1.0
+    scale = np.sqrt((lhs * lhs).sum(axis=0))
+    lhs /= scale
+    c, _, rank, _ = np.linalg.lstsq(lhs, np.asarray(y, float), x.size * np.finfo(float).eps)
+    if rank != 2:
+        warnings.warn("Polyfit may be poorly conditioned", np.exceptions.RankWarning, stacklevel=2)
+    return c / scale
 
 
 def _fit_exponential_power(t, p, b0, c0):

@@ -45,8 +45,9 @@ def add_vespagrams(bands) -> None:
     for group in groups:
         j0 = group[0][0]
         s = j0.settings
+        datas = [job.data for job, _, _ in group]
         out = coda_vespagrams(
-            [job.data for job, _, _ in group],
+            datas,
             j0.rec,
             j0.geometry,
             j0.event,
@@ -55,6 +56,7 @@ def add_vespagrams(bands) -> None:
             s,
             j0.alignment,
             j0.draws.weights,
+            j0.shifts.shifter if j0.shifts.holds(datas) else None,
         )
         done += zip(group, out, strict=True)
     for (_, main, arrays), (vespa, vres) in done:
@@ -88,6 +90,7 @@ def coda_vespagrams(
     s: CodaSettings,
     alignment: BeamAlignment,
     weights: np.ndarray,
+    shifter: TraceShifter | None = None,
 ) -> list[tuple[dict, dict]]:
     """Coda-window vespagrams of the main phase and the PKiKP-like energy fractions.
 
@@ -116,6 +119,10 @@ def coda_vespagrams(
         Element weights of the full-array beam and of each station bootstrap
         draw (:attr:`corephase.analysis.coda.resampling.Draws.weights`;
         the same draws as the phases').
+    shifter : corephase.signal.alignment.TraceShifter, optional
+        The shifter of ``datas`` (all bands at once, in order), when the phases'
+        alignment made it already (:attr:`corephase.analysis.coda.beams.SharedShifts.shifter`):
+        its traces' spectra are reused.
 
     Returns
     -------
@@ -135,7 +142,8 @@ def coda_vespagrams(
     )
     p_all = np.empty((len(datas), weights.shape[0], slow.size, int(in_c.sum())))
     # the alignment of signal.alignment.align, every band at once
-    shifter = TraceShifter(np.stack([np.asarray(d, float) for d in datas]), rec.dt)
+    if shifter is None:
+        shifter = TraceShifter(np.stack([np.asarray(d, float) for d in datas]), rec.dt)
     for i, d in enumerate(delays):
         for b, al in enumerate(shifter.shift(d)):
             n0 = np.mean(_beams(al[:, seg_n], weights, rec.dt, s)[:, in_n] ** 2, axis=1)[:, None]
