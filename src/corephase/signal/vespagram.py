@@ -26,13 +26,8 @@ import numpy as np
 from corephase.signal.alignment import plane_wave_delays
 from corephase.signal.matrix import check_traces, check_weights
 from corephase.signal.smoothing import boxcar
-from corephase.signal.stacking import (
-    STACK_TYPES,
-    StackParams,
-    analytic_weights,
-    next_fast_len,
-    signed_power,
-)
+from corephase.signal.stacking import STACK_TYPES, StackParams, analytic_weights, next_fast_len
+from corephase.signal.stacking import signed_power as spower
 
 #: Trial slownesses between exact recomputations of the phase ramp on a uniform grid
 #: (between them the ramp is advanced by one step, so single-precision round-off cannot grow).
@@ -145,7 +140,7 @@ def _finish(means: dict, stacks, dt, params: StackParams, parts=None) -> dict:
         out["coherence"] = c
         out["pws"] = means["lin"][..., parts.get(("pws", "lin"), slice(None))] * c**params.nu
     if "nthroot" in stacks:
-        out["nthroot"] = signed_power(means["root"], params.n)
+        out["nthroot"] = spower(means["root"], params.n)
     if "envelope" in stacks:
         e = boxcar(means["env"], dt, params.smooth_s, "envelope smoothing")
         out["envelope"] = e[..., parts.get(("envelope", "env"), slice(None))]
@@ -486,8 +481,7 @@ def _weighted_mean(w, t, den):
     else:
         r = w @ t.reshape(na, nj * nt)
     r = r.reshape(w.shape[0], nj, nt)
-    r /= den[:, None, None]
-    return r
+    return np.divide(r, den[:, None, None], out=r)
 
 
 class _WeightedPlan:
@@ -594,7 +588,7 @@ class _WeightedPlan:
             if "lin" in out:
                 out["lin"][:, o0 : o0 + nb] = zf.real[..., cut["lin"]]
             if "root" in out:
-                signed_power(zf.real[..., cut["root"]], 1.0 / n, out["root"][:, o0 : o0 + nb])
+                spower(zf.real[..., cut["root"]], 1.0 / n, out["root"][:, o0 : o0 + nb])
             if "env" in out or "unit" in out:
                 mag = np.abs(zf)  # once for both terms
             if "env" in out:

@@ -184,8 +184,7 @@ def detect_phase(
         Phase name (TauP).
     arrival : corephase.model.traveltimes.PhaseArrival
     rng : numpy.random.Generator, optional
-        Bootstrap draws, then the seed of the null draws (default
-        ``numpy.random.default_rng(0)``).
+        Bootstrap draws, then the null draws' seed (default ``default_rng(0)``).
     windows : (signal_window_s, noise_window_s), optional
         Windows in s relative to the phase time overriding ``settings.windows(phase)``;
         a noise window of None (no clean noise before the phase) gives the call
@@ -196,8 +195,7 @@ def detect_phase(
         (:func:`corephase.analysis.detection.null.calibration_tails`); None: the
         shuffled null alone.
     shifter : corephase.signal.alignment.TraceShifter, optional
-        Of ``data`` and ``dt``: keeps the record's spectra between the phases of a
-        band (:func:`corephase.signal.alignment.align`).
+        Of ``data`` and ``dt``, shared by a band's phases (see ``alignment.align``).
 
     Returns
     -------
@@ -229,10 +227,8 @@ def detect_phase(
         return unmeasured(base, settings, "no_data", reason, beams)
     sels = _selections(nel, det, rng)
     terms = element_terms(ph.aligned, ph.stacks, ph.params)
-    if method == "batched":
-        res, beams, cfs = measure_batched(ph, sels, terms)
-    else:
-        res, beams, cfs = measure_loop(ph, sels)
+    batched = method == "batched"
+    res, beams, cfs = measure_batched(ph, sels, terms) if batched else measure_loop(ph, sels)
     tails = _calibrate(ph, terms, (beams, cfs), det, rng, quiet_s, (t_start_s, dt))
     fc = 0.5 * (ph.fk.fmin + ph.fk.fmax)
     reso = Resolution.of(fc, geometry.aperture_km(), float(arrival.slowness_s_deg))
