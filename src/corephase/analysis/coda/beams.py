@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from corephase.signal.alignment import TraceShifter, element_delays
+from corephase.signal.alignment import TraceShifter, align, element_delays
 from corephase.signal.smoothing import boxcar
 from corephase.signal.stacking import envelope
 
@@ -142,5 +142,5 @@ class SharedShifts:
         delays = np.asarray(delays_s, float)
         key = delays.tobytes()
         if key not in self._aligned:
-            self._aligned[key] = self.shifter.shift(delays)
+            self._aligned[key] = align(self._datas[band], delays, self._dt, shifter=self.shifter)
         return self._aligned[key][band]
