@@ -32,15 +32,22 @@ issue was measured on), the workflow also runs on that checkout's Snakefile and
 sources, and each per-pair job script of both runs is re-run ``--repeat`` times,
 alternating between the two (the host's speed drifts; alternation pairs the
 runs): the table is the median CPU time of each job's process for both codes and
-their ratio. The split below is then skipped.
+their ratio, followed by the split below of this checkout's jobs and its floor
+against the other checkout (the floor over that checkout's per-pair CPU, and a
+third of the latter, the target of issue #20).
 
 Every job runs with one BLAS/OpenMP thread, as the workflow's jobs do
 (``workflow/rules/common.smk``).
 
 Each script body runs twice more after the workflow (once to list its imports,
-once under the profiler), so the split is of a re-run of the same job on the
-same files. Prints one table (seconds) and the per-pair CPU time from the
-benchmark files. Run: ``.venv/bin/python bench/bench_stages.py [--array ILAR]
+once with timers around its readers, writers and drawing), so the split is of a
+re-run of the same job on the same files. Prints one table (seconds, one row per
+rule and their sum per pair), the per-pair wall time from the benchmark files
+and the per-pair floor: the bodies' ``compute`` + ``draw``, what a pair would
+cost with no interpreter start, wrapper, imports or file I/O (``compute``
+includes libraries the body loads lazily, e.g. SciPy's LAPACK on the first
+least-squares fit).
+Run: ``.venv/bin/python bench/bench_stages.py [--array ILAR]
 [--against ../ref --repeat 5]``
 """
 
@@ -257,6 +264,41 @@ def job_cpu(work: Path, script: Path, env: dict) -> float:
     return child_cpu() - t0
 
 
+def print_split(work: Path, array: str, note: str) -> dict:
+    """Print the split of one kept job of every per-pair rule run in ``work``, then the
+    per-pair CPU and its floor (body compute + draw: what a pair costs with no
+    interpreter start, Snakemake wrapper, imports or file I/O); return ``{column: s per pair}``."""
+    rows = benchmark_rows(work)
+    py = python_start()
+    scripts = job_scripts(work)
+    print(f"{array}: {len(rows.get('fetch', []))} pairs, {note}")
+    print("| stage | " + " | ".join(COLUMNS) + " |")
+    print("| --- " * (len(COLUMNS) + 1) + "|")
+    total = dict.fromkeys(COLUMNS, 0.0)
+    for rule, script in scripts.items():
+        if rule not in rows:
+            continue
+        sp = split_job(work, script)
+        vals = {
+            "benchmark": sum(r[2] for r in rows[rule]) / len(rows[rule]),
+            "process": sp["process"],
+            "python": py,
+            **{k: sp.get(k, 0.0) for k in ("wrapper", "imports", "read", "write", "draw")},
+            "compute": sp["compute"],
+        }
+        total = {k: total[k] + vals[k] for k in COLUMNS}
+        print(f"| {rule} | " + " | ".join(f"{vals[c]:.2f}" for c in COLUMNS) + " |")
+    print("| per pair | " + " | ".join(f"{total[c]:.2f}" for c in COLUMNS) + " |")
+    floor = total["compute"] + total["draw"]
+    print(
+        f"per-pair job wall time (mean over pairs) "
+        f"{sum(sum(r[1] for r in v) / len(v) for v in rows.values()):.1f} s; "
+        f"floor (compute + draw) {floor:.2f} s of the {total['process']:.2f} s per pair"
+    )
+    total["floor"] = floor
+    return total
+
+
 def paired(array: str, against: Path, repeat: int, keep: Path | None) -> None:
     """Median per-job CPU of this checkout and of ``against``, runs alternated."""
     base = keep or Path(tempfile.mkdtemp(prefix="bench_stages."))
@@ -280,6 +322,12 @@ def paired(array: str, against: Path, repeat: int, keep: Path | None) -> None:
             print(f"| {rule} | {a:.2f} | {b:.2f} | {b / a:.2f} |")
         a, b = (sum(med[k].values()) for k in ("against", "this"))
         print(f"| per pair | {a:.2f} | {b:.2f} | {b / a:.2f} |")
+        print()
+        total = print_split(sides["this"][1], array, "this checkout's jobs, split")
+        print(
+            f"floor / {against.name} per pair: {total['floor'] / a:.2f} "
+            f"(a third of {against.name} is {a / 3:.2f} s)"
+        )
     finally:
         if keep is None:
             shutil.rmtree(base, ignore_errors=True)
@@ -303,34 +351,7 @@ def main():
     work.mkdir(parents=True, exist_ok=True)
     try:
         wall = float("nan") if args.reuse else run_workflow(work, args.array, args.cores)
-        rows = benchmark_rows(work)
-        py = python_start()
-        scripts = sorted((work / ".snakemake" / "scripts").glob("tmp*.py"))
-        n_pairs = len(rows.get("fetch", []))
-        print(f"{args.array}: {n_pairs} pairs, workflow {wall:.1f} s on {args.cores} core(s)")
-        print("| stage | " + " | ".join(COLUMNS) + " |")
-        print("| --- " * (len(COLUMNS) + 1) + "|")
-        cpu = {}
-        for rule in PAIR_RULES:
-            script = next((s for s in scripts if s.name.endswith(f".{rule}.py")), None)
-            if script is None or rule not in rows:
-                continue
-            sp = split_job(work, script)
-            cpu[rule] = sp["process"]
-            vals = {
-                "benchmark": sum(r[2] for r in rows[rule]) / len(rows[rule]),
-                "process": sp["process"],
-                "python": py,
-                **{k: sp.get(k, 0.0) for k in ("wrapper", "imports", "read", "write", "draw")},
-                "compute": sp["compute"],
-            }
-            print(f"| {rule} | " + " | ".join(f"{vals[c]:.2f}" for c in COLUMNS) + " |")
-        print(
-            "per-pair job wall time (mean over pairs) "
-            f"{sum(sum(r[1] for r in v) / len(v) for v in rows.values()):.1f} s, "
-            f"CPU time of the job processes {sum(cpu.values()):.1f} s "
-            f"({', '.join(f'{k} {v:.1f}' for k, v in cpu.items())})"
-        )
+        print_split(work, args.array, f"workflow {wall:.1f} s on {args.cores} core(s)")
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)

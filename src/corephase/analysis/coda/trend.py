@@ -76,9 +76,25 @@ def fit_trend(
     if max_slope is not None:
         slope = min(slope, max_slope)
     trend = Trend(model, float(slope), float(c), float(phase_time))
-    # Reset the level so that the trend reproduces the mean pre-phase energy.
-    k = 0.5 * np.log(np.mean(a_pre**2) / np.mean(np.exp(2.0 * trend(t_pre))))
+    k = _level_reset(a_pre, 2.0 * trend(t_pre))
     return Trend(model, float(slope), float(c + k), float(phase_time))
+
+
+def _level_reset(a_pre, z) -> float:
+    """Log-amplitude shift ``k`` with ``mean(exp(z + 2k)) = mean(a_pre**2)``.
+
+    ``z`` is twice the trend's natural-log amplitude on the pre-phase window.
+    Where ``exp(z)`` underflows to 0 or overflows (a slope clipped at
+    ``max_slope`` keeps the level of the unclipped line, which can lie hundreds
+    of nepers away from the data), the mean is taken in log space; otherwise
+    the direct form, whose bits the tables hold.
+    """
+    energy = np.mean(a_pre**2)
+    den = np.mean(np.exp(z))
+    if np.isfinite(den) and den > 0:
+        return 0.5 * np.log(energy / den)
+    top = np.max(z)
+    return 0.5 * (np.log(energy) - top - np.log(np.mean(np.exp(z - top))))
 
 
 def line_fit(x, y) -> np.ndarray:
