@@ -73,6 +73,8 @@ def test_tables_and_catalogue_hold_every_pair(three_pairs, tmp_path):
     )
 
 
+# A panel whose records all lack the phase's beam says so instead of an empty legend.
+@pytest.mark.filterwarnings("error::UserWarning")
 def test_coda_comparisons_cluster_nearby_events_and_overlay_arrays(three_pairs, tmp_path):
     config, runs, _ = three_pairs
     npz = {(a, e, "1-2Hz"): r["coda"]["1-2Hz"] for (a, e), r in runs.items()}

@@ -276,13 +276,16 @@ def plot_overlay_panels(panels, phase: str, band_name: str, path, synthetic: boo
         axes[0].axis("off")
         axes[0].text(0.5, 0.5, "no group with two or more records", ha="center", va="center")
     for ax, (title, curves) in zip(axes[: len(panels)], panels, strict=True):
-        _overlay_curves(ax, curves, phase)
+        drawn = _overlay_curves(ax, curves, phase)
         ax.axvline(0, color="k", lw=0.6, ls=":")
         _fit_ylim(ax)
         ax.set_title(title, fontsize=8)
         ax.set_xlabel(f"time after {phase} (s)")
         ax.set_ylabel("log10 envelope / phase peak")
-        ax.legend(fontsize=6, loc="upper center", bbox_to_anchor=(0.5, -0.25), frameon=False)
+        if drawn:
+            ax.legend(fontsize=6, loc="upper center", bbox_to_anchor=(0.5, -0.25), frameon=False)
+        else:  # every record of the group lacks this phase's envelope beam
+            ax.text(0.5, 0.5, f"no {phase} envelope beam", transform=ax.transAxes, ha="center")
     for ax in axes[len(panels) :]:
         if panels:
             ax.axis("off")
