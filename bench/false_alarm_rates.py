@@ -56,6 +56,7 @@ from corephase.analysis.detection.calibration import (
 )
 from corephase.analysis.detection.interference import PRE_ONSET_S
 from corephase.config.stack import StackSettings
+from corephase.io.stations import geometry_from_inventory
 from corephase.model.events import Event, events_from_quakeml
 from corephase.model.geometry import ArrayGeometry, local_km_to_latlon, parametric_layout
 from corephase.model.traveltimes import distance_backazimuth, first_arrivals
@@ -104,11 +105,7 @@ def yka_record(band):
     st = bandpass(st, *band)
     t0 = max(tr.stats.starttime for tr in st)
     st.trim(t0, min(tr.stats.endtime for tr in st))
-    codes = [tr.id for tr in st]
-    co = [inv.get_coordinates(c, t0) for c in codes]
-    geom = ArrayGeometry(
-        "YKA", codes, *([c[k] for c in co] for k in ("latitude", "longitude", "elevation"))
-    )
+    geom = geometry_from_inventory("YKA", inv, st, time=t0)
     data, dt, ts = stream_to_matrix(st, geom, 2)
     dist, _, _ = distance_backazimuth(ev.latitude, ev.longitude, geom.ref_lat, geom.ref_lon)
     p = first_arrivals(ev.depth_km, dist, ["P"])["P"].time

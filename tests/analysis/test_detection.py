@@ -11,6 +11,7 @@ import pytest
 from corephase.analysis.detection import COLUMNS
 from corephase.analysis.detection import detect_phases as _detect_phases
 from corephase.config.stack import NOISE_CALIBRATED_THRESHOLDS, DetectionSettings, StackSettings
+from corephase.io.stations import geometry_from_inventory
 from corephase.model.events import events_from_quakeml
 from corephase.model.geometry import ArrayGeometry
 from corephase.model.traveltimes import PhaseArrival, distance_backazimuth, first_arrivals
@@ -76,15 +77,7 @@ def yka(yka_dir):
     n = min(tr.stats.npts for tr in st)
     for tr in st:
         tr.data = tr.data[:n].astype(float)
-    codes = [tr.id for tr in st]
-    co = [inv.get_coordinates(c, t0) for c in codes]
-    geom = ArrayGeometry(
-        "YKA",
-        codes,
-        [c["latitude"] for c in co],
-        [c["longitude"] for c in co],
-        [c["elevation"] for c in co],
-    )
+    geom = geometry_from_inventory("YKA", inv, st, time=t0)
     dist, baz, _ = distance_backazimuth(ev.latitude, ev.longitude, geom.ref_lat, geom.ref_lon)
     arrivals = first_arrivals(ev.depth_km, dist, ["ScP", "PKiKP"])
     return st, geom, ev, arrivals, baz

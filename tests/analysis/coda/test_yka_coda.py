@@ -13,8 +13,8 @@ import pytest
 from corephase.analysis.coda import CodaBand, analyse_coda, coda_band_rows, coda_rows
 from corephase.config.coda import CodaSettings
 from corephase.config.fetch import WindowSettings
+from corephase.io.stations import geometry_from_inventory
 from corephase.model.events import events_from_quakeml
-from corephase.model.geometry import ArrayGeometry
 from corephase.model.traveltimes import distance_backazimuth, first_arrivals, record_window
 from corephase.signal.preprocess import bandpass
 
@@ -27,14 +27,7 @@ def yka_record(yka_dir):
     st = obspy.read(str(yka_dir / "CN.YKA.SHZ.mseed"))
     inv = obspy.read_inventory(str(yka_dir / "CN.YKA.stationxml"))
     st.sort()
-    coords = [inv.get_coordinates(tr.id, st[0].stats.starttime) for tr in st]
-    geom = ArrayGeometry(
-        "YKA",
-        [tr.id for tr in st],
-        [c["latitude"] for c in coords],
-        [c["longitude"] for c in coords],
-        [c["elevation"] for c in coords],
-    )
+    geom = geometry_from_inventory("YKA", inv, st, time=st[0].stats.starttime)
     dist, _, _ = distance_backazimuth(ev.latitude, ev.longitude, geom.ref_lat, geom.ref_lon)
     arrivals = first_arrivals(ev.depth_km, dist, ["P", "PcP", "ScP", "PKiKP", "PKIIKP"])
     t0, t1 = record_window(arrivals, WindowSettings())

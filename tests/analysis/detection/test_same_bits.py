@@ -14,7 +14,7 @@ from corephase.analysis.detection.measure import (
     combine_stacks,
     element_terms,
 )
-from corephase.model.geometry import ArrayGeometry
+from corephase.io.stations import geometry_from_inventory
 from corephase.signal.alignment import TraceShifter, align, plane_wave_delays
 from corephase.signal.fk import FKParams, _one_window, weighted_fk_power
 from corephase.signal.stacking import StackParams, analytic_signal
@@ -37,14 +37,7 @@ def yka(yka_dir):
     st.decimate(2, no_filter=True)  # 20 Hz to 10 Hz, as a band file
     n = min(tr.stats.npts for tr in st)
     data = np.array([tr.data[:n] for tr in st], float)
-    co = [inv.get_coordinates(tr.id, t0) for tr in st]
-    geom = ArrayGeometry(
-        "YKA",
-        [tr.id for tr in st],
-        [c["latitude"] for c in co],
-        [c["longitude"] for c in co],
-        [c["elevation"] for c in co],
-    )
+    geom = geometry_from_inventory("YKA", inv, st, time=t0)
     return data, st[0].stats.delta, *geom.offsets_km()
 
 
