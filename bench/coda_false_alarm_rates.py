@@ -21,9 +21,11 @@ in the noise before the real P, so ``X`` runs over 1038-1670 s:
     the false-alarm rate is over the other windows.
 (b) **Detection power.** A scattering coda injected into the same real noise: a
     plane wave at PKiKP's ak135 slowness and back-azimuth whose waveform is
-    band-limited Gaussian noise (seeded) under ``exp(-t / 50 s)`` for 100 s from
-    the pseudo PKiKP time, its RMS over the first 10 s ``A`` times the band-passed
-    single-trace noise RMS, for ``A`` in ``--amplitudes``. The fraction of
+    Gaussian noise (seeded) band-limited by the records' zero-phase Butterworth
+    (:func:`corephase.signal.preprocess.zerophase_butterworth`), under
+    ``exp(-t / 50 s)`` for 100 s from the pseudo PKiKP time, its RMS over the
+    first 10 s ``A`` times the band-passed single-trace noise RMS (from the end
+    of the taper to 20 s before the pseudo P), for ``A`` in ``--amplitudes``. The fraction of
     pseudo-events whose PKiKP coda is called significant is the power at ``A``.
 
 Each rate is printed with its 95 % Clopper-Pearson interval (binomial, so too
@@ -54,7 +56,7 @@ from corephase.model.events import events_from_quakeml
 from corephase.model.geometry import KM_PER_DEG
 from corephase.model.traveltimes import distance_backazimuth, first_arrivals, record_window
 from corephase.signal.alignment import plane_wave_delays, shift_traces
-from corephase.signal.preprocess import bandpass
+from corephase.signal.preprocess import bandpass, zerophase_butterworth
 from corephase.utils.random import component_rng
 
 YKA = Path(__file__).resolve().parents[2] / "shared" / "data" / "yka-2012-08-14"
@@ -115,24 +117,18 @@ def inject(bp, geom, arrivals, pseudo, band, baz: float, amplitude: float, rng) 
     t = bp[0].stats.starttime - pseudo.origin + np.arange(n) * dt  # s after origin
     tau = t - arrivals["PKiKP"].time
     on = (tau >= 0) & (tau <= CODA_LENGTH_S)
-    g = rng.standard_normal(n)
-    g = bandpass_array(g, dt, band)
+    g = zerophase_butterworth(rng.standard_normal(n), band, 1.0 / dt, 4, "bandpass")
     envelope = np.where(on, np.exp(-np.clip(tau, 0, None) / CODA_DECAY_S), 0.0)
     s = g * envelope
     first = on & (tau <= 10.0)
-    noise_rms = np.sqrt(np.mean(data[:, t < arrivals["P"].time - 20.0] ** 2))
+    quiet = (t >= t[0] + TAPER * n * dt) & (t < arrivals["P"].time - 20.0)  # after the taper
+    noise_rms = np.sqrt(np.mean(data[:, quiet] ** 2))
     s *= amplitude * noise_rms / np.sqrt(np.mean(s[first] ** 2))
     east, north = geom.offsets_km()
     delays = plane_wave_delays(east, north, arrivals["PKiKP"].slowness_s_deg / KM_PER_DEG, baz)
     shifted = shift_traces(np.tile(s, (len(bp), 1)), -delays, dt)  # delayed by each delay
     for tr, add in zip(bp, shifted, strict=True):
         tr.data = tr.data + add
-
-
-def bandpass_array(x, dt: float, band) -> np.ndarray:
-    """``x`` band-passed as the records are (``band`` in Hz)."""
-    tr = obspy.Trace(x.copy(), header={"delta": dt})
-    return bandpass(obspy.Stream([tr]), band[0], band[1], 4, TAPER)[0].data
 
 
 def interval(k: int, n: int) -> tuple[float, float]:
